@@ -1,0 +1,17 @@
+#pragma once
+// Each subcommand family registers itself on the root CLI11 app. The callback
+// stores its exit status in `exit_code` (documented in README.md).
+#include <CLI/CLI.hpp>
+
+namespace wsfo::cli {
+
+enum ExitCode : int {
+  kOk = 0,
+  kCheckFailed = 1,  // the input was read but is invalid / an expectation failed
+  kUsage = 2,        // bad flags or arguments
+  kIoError = 3,      // a file could not be read or written
+};
+
+void add_rules_commands(CLI::App& app, int& exit_code);
+
+}  // namespace wsfo::cli

@@ -1,0 +1,24 @@
+#include <iostream>
+
+#include "cli/commands.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"wsfo: a simulation and test harness for active-active WebSocket failover", "wsfo"};
+  app.set_version_flag("--version", std::string("wsfo ") + WSFO_VERSION);
+  app.require_subcommand(1);
+  int exit_code = wsfo::cli::kOk;
+  wsfo::cli::add_rules_commands(app, exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return wsfo::cli::kUsage;
+  }
+  return exit_code;
+}
