@@ -12,9 +12,12 @@ std::string format(const Problem& problem) {
 std::string pointer_append(const std::string& pointer, const std::string& token) {
   std::string escaped;
   for (char c : token) {
-    if (c == '~') escaped += "~0";
-    else if (c == '/') escaped += "~1";
-    else escaped += c;
+    if (c == '~')
+      escaped += "~0";
+    else if (c == '/')
+      escaped += "~1";
+    else
+      escaped += c;
   }
   return pointer + "/" + escaped;
 }
@@ -39,13 +42,20 @@ std::optional<std::chrono::nanoseconds> parse_duration(const std::string& text) 
   std::string number = text.substr(0, i), unit = text.substr(i);
   if (number.front() == '.' || number.back() == '.' || number.find('.') != number.rfind('.')) return std::nullopt;
   double scale = 0;
-  if (unit == "ns") scale = 1;
-  else if (unit == "us") scale = 1e3;
-  else if (unit == "ms") scale = 1e6;
-  else if (unit == "s") scale = 1e9;
-  else if (unit == "m") scale = 60e9;
-  else if (unit == "h") scale = 3600e9;
-  else return std::nullopt;
+  if (unit == "ns")
+    scale = 1;
+  else if (unit == "us")
+    scale = 1e3;
+  else if (unit == "ms")
+    scale = 1e6;
+  else if (unit == "s")
+    scale = 1e9;
+  else if (unit == "m")
+    scale = 60e9;
+  else if (unit == "h")
+    scale = 3600e9;
+  else
+    return std::nullopt;
   double ns = std::stod(number) * scale;
   if (!std::isfinite(ns) || ns > 1e18) return std::nullopt;
   return std::chrono::nanoseconds(static_cast<std::int64_t>(std::llround(ns)));
@@ -61,15 +71,23 @@ std::string format_duration(std::chrono::nanoseconds d) {
 
 std::string type_name(const Json& value) {
   switch (value.type()) {
-    case Json::value_t::null: return "null";
-    case Json::value_t::object: return "an object";
-    case Json::value_t::array: return "an array";
-    case Json::value_t::string: return "a string";
-    case Json::value_t::boolean: return "a boolean";
+    case Json::value_t::null:
+      return "null";
+    case Json::value_t::object:
+      return "an object";
+    case Json::value_t::array:
+      return "an array";
+    case Json::value_t::string:
+      return "a string";
+    case Json::value_t::boolean:
+      return "a boolean";
     case Json::value_t::number_integer:
-    case Json::value_t::number_unsigned: return "an integer";
-    case Json::value_t::number_float: return "a number";
-    default: return "an unsupported value";
+    case Json::value_t::number_unsigned:
+      return "an integer";
+    case Json::value_t::number_float:
+      return "a number";
+    default:
+      return "an unsupported value";
   }
 }
 
@@ -84,9 +102,7 @@ ObjectReader::~ObjectReader() {
     if (!seen_.count(key)) problems_.add(pointer_of(key), "unknown key '" + key + "'");
 }
 
-bool ObjectReader::has(const std::string& key) {
-  return object_ && object_->contains(key);
-}
+bool ObjectReader::has(const std::string& key) { return object_ && object_->contains(key); }
 
 const Json* ObjectReader::lookup(const std::string& key, bool required, const char* expected) {
   seen_.insert(key);
@@ -134,8 +150,8 @@ std::optional<double> ObjectReader::number(const std::string& key, bool required
   if (!v->is_number()) return wrong_type(key, "a number", *v), std::nullopt;
   double n = v->get<double>();
   if (n < min || n > max) {
-    problems_.add(pointer_of(key), "expected a number in [" + Json(min).dump() + ", " + Json(max).dump() + "], got " +
-                                       v->dump());
+    problems_.add(pointer_of(key),
+                  "expected a number in [" + Json(min).dump() + ", " + Json(max).dump() + "], got " + v->dump());
     return std::nullopt;
   }
   return n;

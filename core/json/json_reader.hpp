@@ -6,12 +6,11 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace wsfo::json {
 
@@ -82,5 +81,15 @@ class ObjectReader {
 };
 
 std::string type_name(const Json& value);
+
+// Runs `read` and drops its result when it reported any problem, including
+// unknown keys, which an ObjectReader reports only as it goes out of scope.
+template <class Read>
+auto read_strictly(Problems& problems, Read&& read) -> decltype(read()) {
+  auto before = problems.list().size();
+  auto result = read();
+  if (problems.list().size() != before) return {};
+  return result;
+}
 
 }  // namespace wsfo::json

@@ -6,9 +6,12 @@ namespace wsfo::routing {
 
 std::string_view to_string(RouterIdSource source) {
   switch (source) {
-    case RouterIdSource::header: return "header";
-    case RouterIdSource::cookie: return "cookie";
-    case RouterIdSource::query: return "query";
+    case RouterIdSource::header:
+      return "header";
+    case RouterIdSource::cookie:
+      return "cookie";
+    case RouterIdSource::query:
+      return "query";
   }
   return "unknown";
 }
@@ -104,14 +107,16 @@ namespace {
 
 std::vector<std::string_view> values_from(const RouterIdCarriers& carriers, RouterIdSource source) {
   switch (source) {
-    case RouterIdSource::header: return carriers.header_values;
+    case RouterIdSource::header:
+      return carriers.header_values;
     case RouterIdSource::cookie: {
       std::vector<std::string_view> all;
       for (auto header : carriers.cookie_headers)
         for (auto v : cookie_values(header, "routerId")) all.push_back(v);
       return all;
     }
-    case RouterIdSource::query: return query_values(carriers.target, "routerId");
+    case RouterIdSource::query:
+      return query_values(carriers.target, "routerId");
   }
   return {};
 }

@@ -35,9 +35,9 @@ std::uint32_t slot_of(std::uint64_t router_id, std::uint32_t modulus = kDefaultM
 
 // The parts of a handshake request that may carry a routerId, as raw text.
 struct RouterIdCarriers {
-  std::vector<std::string_view> header_values;  // every `routerId` header (case-insensitive name)
-  std::vector<std::string_view> cookie_headers; // every `Cookie` header
-  std::string_view target;                      // request target: path?query
+  std::vector<std::string_view> header_values;   // every `routerId` header (case-insensitive name)
+  std::vector<std::string_view> cookie_headers;  // every `Cookie` header
+  std::string_view target;                       // request target: path?query
 };
 
 struct RouterIdLookup {

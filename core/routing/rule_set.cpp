@@ -12,8 +12,15 @@ std::string describe(const SlotRange& range) {
 
 namespace {
 
+std::string uncovered(std::int64_t first, std::int64_t last) {
+  return first == last
+             ? "slot " + std::to_string(first) + " is not covered by any range"
+             : "slots " + std::to_string(first) + "-" + std::to_string(last) + " are not covered by any range";
+}
+
 std::string span_text(std::int64_t first, std::int64_t last) {
-  return first == last ? "slot " + std::to_string(first) : "slots " + std::to_string(first) + "-" + std::to_string(last);
+  return first == last ? "slot " + std::to_string(first)
+                       : "slots " + std::to_string(first) + "-" + std::to_string(last);
 }
 
 // Bounds, order and unit names of each range on its own.
@@ -22,40 +29,43 @@ void check_each_range(const std::vector<SlotRange>& ranges, const std::vector<st
   const std::int64_t top = static_cast<std::int64_t>(modulus) - 1;
   for (std::size_t i = 0; i < ranges.size(); ++i) {
     const SlotRange& r = ranges[i];
-    if (r.first > r.last)
-      errors.push_back({{i}, "range " + describe(r) + " is empty: first is greater than last"});
+    if (r.first > r.last) errors.push_back({{i}, "range " + describe(r) + " is empty: first is greater than last"});
     if (r.first < 0 || r.last < 0 || r.first > top || r.last > top)
       errors.push_back({{i}, "range " + describe(r) + " is out of bounds: slots are 0-" + std::to_string(top)});
-    if (r.unit.empty()) errors.push_back({{i}, "range " + describe(r) + " has no unit"});
+    if (r.unit.empty())
+      errors.push_back({{i}, "range " + describe(r) + " has no unit"});
     else if (!known_units.empty() && std::find(known_units.begin(), known_units.end(), r.unit) == known_units.end())
       errors.push_back({{i}, "range " + describe(r) + " names unknown unit '" + r.unit + "'"});
   }
 }
 
-// Overlaps and gaps, over the ranges that are well-formed on their own.
+// Overlaps and gaps. Out-of-bounds ranges count for the slots they do cover,
+// so one bad bound is not also reported as a gap; reversed ranges cover nothing.
 void check_coverage(const std::vector<SlotRange>& ranges, std::uint32_t modulus, std::vector<RuleError>& errors) {
   const std::int64_t top = static_cast<std::int64_t>(modulus) - 1;
   std::vector<std::size_t> order;
   for (std::size_t i = 0; i < ranges.size(); ++i)
-    if (ranges[i].first <= ranges[i].last && ranges[i].first >= 0 && ranges[i].last <= top) order.push_back(i);
+    if (ranges[i].first <= ranges[i].last && ranges[i].last >= 0 && ranges[i].first <= top) order.push_back(i);
   std::sort(order.begin(), order.end(), [&](auto a, auto b) {
     return std::tie(ranges[a].first, ranges[a].last) < std::tie(ranges[b].first, ranges[b].last);
   });
   std::int64_t covered_to = -1;  // highest slot covered so far
   std::size_t covering = 0;      // range that reaches covered_to
   for (std::size_t i : order) {
-    const SlotRange& r = ranges[i];
-    if (r.first > covered_to + 1)
-      errors.push_back({{}, span_text(covered_to + 1, r.first - 1) + " are not covered by any range"});
+    SlotRange r = ranges[i];
+    r.first = std::max<std::int64_t>(r.first, 0);
+    r.last = std::min(r.last, top);
+    if (r.first > covered_to + 1) errors.push_back({{}, uncovered(covered_to + 1, r.first - 1)});
     if (r.first <= covered_to)
-      errors.push_back({{covering, i}, "ranges " + describe(ranges[covering]) + " and " + describe(r) +
-                                           " overlap on " + span_text(r.first, std::min(covered_to, r.last))});
+      errors.push_back({{covering, i},
+                        "ranges " + describe(ranges[covering]) + " and " + describe(ranges[i]) + " overlap on " +
+                            span_text(r.first, std::min(covered_to, r.last))});
     if (r.last > covered_to) {
       covered_to = r.last;
       covering = i;
     }
   }
-  if (covered_to < top) errors.push_back({{}, span_text(covered_to + 1, top) + " are not covered by any range"});
+  if (covered_to < top) errors.push_back({{}, uncovered(covered_to + 1, top)});
 }
 
 }  // namespace
@@ -90,7 +100,8 @@ RuleSet::Built RuleSet::build(std::uint64_t version, std::vector<SlotRange> rang
   }
   rules.slot_unit_.resize(modulus);
   for (const SlotRange& r : rules.ranges_) {
-    auto unit = static_cast<std::uint16_t>(std::find(rules.units_.begin(), rules.units_.end(), r.unit) - rules.units_.begin());
+    auto unit =
+        static_cast<std::uint16_t>(std::find(rules.units_.begin(), rules.units_.end(), r.unit) - rules.units_.begin());
     std::fill(rules.slot_unit_.begin() + r.first, rules.slot_unit_.begin() + r.last + 1, unit);
   }
   built.rules = std::move(rules);

@@ -20,8 +20,10 @@ std::optional<SlotRange> read_range(const json::Json& value, const std::string& 
 
 }  // namespace
 
-std::optional<RuleSet> read_rules(const json::Json& value, const std::string& pointer, json::Problems& problems,
-                                  const std::vector<std::string>& known_units) {
+namespace {
+
+std::optional<RuleSet> read_rules_unchecked(const json::Json& value, const std::string& pointer,
+                                            json::Problems& problems, const std::vector<std::string>& known_units) {
   json::ObjectReader reader(value, pointer, problems);
   if (!reader.valid()) return std::nullopt;
   auto version = reader.integer("version", true, 0, std::numeric_limits<std::int64_t>::max());
@@ -33,14 +35,17 @@ std::optional<RuleSet> read_rules(const json::Json& value, const std::string& po
   std::vector<SlotRange> ranges;
   bool complete = true;
   for (std::size_t i = 0; i < list->size(); ++i) {
-    auto range = read_range((*list)[i], json::pointer_append(ranges_pointer, i), problems);
-    if (range) ranges.push_back(*range);
-    else complete = false;
+    auto range = json::read_strictly(
+        problems, [&] { return read_range((*list)[i], json::pointer_append(ranges_pointer, i), problems); });
+    if (range)
+      ranges.push_back(*range);
+    else
+      complete = false;
   }
   if (!complete) return std::nullopt;
 
-  auto built = RuleSet::build(static_cast<std::uint64_t>(*version), ranges, known_units,
-                              static_cast<std::uint32_t>(modulus));
+  auto built =
+      RuleSet::build(static_cast<std::uint64_t>(*version), ranges, known_units, static_cast<std::uint32_t>(modulus));
   for (const RuleError& error : built.errors) {
     if (error.ranges.empty()) {
       problems.add(ranges_pointer, error.message);
@@ -52,6 +57,13 @@ std::optional<RuleSet> read_rules(const json::Json& value, const std::string& po
     problems.add(json::pointer_append(ranges_pointer, error.ranges.back()), message);
   }
   return built.rules;
+}
+
+}  // namespace
+
+std::optional<RuleSet> read_rules(const json::Json& value, const std::string& pointer, json::Problems& problems,
+                                  const std::vector<std::string>& known_units) {
+  return json::read_strictly(problems, [&] { return read_rules_unchecked(value, pointer, problems, known_units); });
 }
 
 json::Json to_json(const RuleSet& rules) {
