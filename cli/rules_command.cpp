@@ -1,4 +1,5 @@
 // `wsfo rules diff OLD NEW`: which slot ranges move between two rule files.
+#include <fstream>
 #include <iostream>
 
 #include "cli/commands.hpp"
@@ -14,7 +15,14 @@ int print_problems(const std::string& path, const json::Problems& problems) {
   return kCheckFailed;
 }
 
+bool readable(const std::string& path) {
+  if (std::ifstream(path)) return true;
+  std::cerr << "cannot read file '" << path << "'\n";
+  return false;
+}
+
 int rules_diff(const std::string& old_path, const std::string& new_path) {
+  if (!readable(old_path) || !readable(new_path)) return kIoError;
   json::Problems old_problems, new_problems;
   auto before = routing::load_rules_file(old_path, old_problems);
   auto after = routing::load_rules_file(new_path, new_problems);
@@ -46,8 +54,8 @@ void add_rules_commands(CLI::App& app, int& exit_code) {
   rules->require_subcommand(1);
   auto* diff = rules->add_subcommand("diff", "Show which slot ranges move between two rule files");
   static std::string old_path, new_path;
-  diff->add_option("OLD", old_path, "Rule file before the cutover (JSON)")->required()->check(CLI::ExistingFile);
-  diff->add_option("NEW", new_path, "Rule file after the cutover (JSON)")->required()->check(CLI::ExistingFile);
+  diff->add_option("OLD", old_path, "Rule file before the cutover (JSON)")->required();
+  diff->add_option("NEW", new_path, "Rule file after the cutover (JSON)")->required();
   diff->callback([&exit_code] { exit_code = rules_diff(old_path, new_path); });
 }
 
