@@ -8,6 +8,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   int exit_code = wsfo::cli::kOk;
   wsfo::cli::add_rules_commands(app, exit_code);
+  wsfo::cli::add_backend_commands(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

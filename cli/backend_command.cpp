@@ -1,0 +1,100 @@
+// `wsfo backend`: run one scripted backend unit (DESIGN.md §1, backends).
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "simulator/backend/backend_server.hpp"
+
+namespace wsfo::cli {
+
+namespace {
+
+struct BackendFlags {
+  std::string label = "backend";
+  std::string listen = "127.0.0.1:8080";
+  std::string interval = "1s";
+  long long message_size = 0;
+  bool no_echo = false;
+  std::string delay = "0ms";
+  std::string crash_after;
+};
+
+// Every flag is checked here so a mistake gets one clear line and exit 2.
+std::optional<backend::BackendOptions> to_options(const BackendFlags& flags) {
+  backend::BackendOptions options;
+  std::string error;
+  auto fail = [&error](const std::string& flag) {
+    std::cerr << "wsfo backend: " << flag << ": " << error << "\n";
+    return std::nullopt;
+  };
+  if (!backend::valid_label(flags.label, error)) return fail("--label");
+  options.label = flags.label;
+  auto listen = backend::parse_listen_address(flags.listen, error);
+  if (!listen) return fail("--listen");
+  options.listen = *listen;
+  auto interval = backend::parse_backend_duration(flags.interval, error);
+  if (!interval) return fail("--interval");
+  if (interval->count() > 0 && *interval < backend::kMinInterval) {
+    error = "must be 0 (off) or at least 1ms, got " + flags.interval;
+    return fail("--interval");
+  }
+  options.interval = *interval;
+  if (flags.message_size < 0 || static_cast<unsigned long long>(flags.message_size) > backend::kMaxMessageSize) {
+    error = "must be from 0 to " + std::to_string(backend::kMaxMessageSize) + " bytes, got " +
+            std::to_string(flags.message_size);
+    return fail("--message-size");
+  }
+  options.message_size = static_cast<std::size_t>(flags.message_size);
+  options.echo = !flags.no_echo;
+  auto delay = backend::parse_backend_duration(flags.delay, error);
+  if (!delay) return fail("--delay");
+  options.reply_delay = *delay;
+  if (!flags.crash_after.empty()) {
+    auto crash_after = backend::parse_backend_duration(flags.crash_after, error);
+    if (!crash_after) return fail("--crash-after");
+    options.crash_after = *crash_after;
+  }
+  return options;
+}
+
+}  // namespace
+
+void add_backend_commands(CLI::App& app, int& exit_code) {
+  auto* cmd =
+      app.add_subcommand("backend", "Run a scripted backend unit: welcome text, echo, sequence broadcasts, GET /stats");
+  cmd->footer(
+      "Messages (text frames): on connect `Welcome to the server!<label>` to the client and `<label> new "
+      "connection: <path>` to every client; each received message is answered with `<message>:<label>`; every "
+      "interval `<seq>:<label>` (seq = 1, 2, ...) goes to every client.\n"
+      "GET /stats answers JSON: label, open/total connections, messages sent/received, last_broadcast_seq, and "
+      "open/total connections per routerId header (\"none\" without one, \"malformed\" when invalid) and per "
+      "X-Wsfo-Node header.\n"
+      "Prints `ready HOST:PORT` on stdout once listening. SIGTERM/SIGINT: close every client with 1001 and exit 0 "
+      "(after at most 2 s).");
+  static BackendFlags flags;
+  cmd->add_option("--label", flags.label, "Label glued into every message, e.g. hangzhou")->capture_default_str();
+  cmd->add_option("--listen", flags.listen, "HOST:PORT to listen on (numeric IP; port 0 = any free port)")
+      ->capture_default_str();
+  cmd->add_option("--interval", flags.interval, "Period of the `<seq>:<label>` broadcast, e.g. 500ms; 0s = off")
+      ->capture_default_str();
+  cmd->add_option("--message-size", flags.message_size,
+                  "Pad each `<seq>:<label>` broadcast to this many bytes as `<seq>:<label>|xxx...` "
+                  "(0 = no padding; longer texts are not cut)")
+      ->capture_default_str();
+  cmd->add_flag("--no-echo", flags.no_echo, "Do not answer received messages (they are still counted)");
+  cmd->add_option("--delay", flags.delay, "Wait this long before answering each message (a slow backend)")
+      ->capture_default_str();
+  cmd->add_option("--crash-after", flags.crash_after,
+                  "Exit abruptly this long after listening, like a killed process: no close frames, "
+                  "exit status " +
+                      std::to_string(backend::kCrashExitStatus));
+  cmd->callback([&exit_code] {
+    auto options = to_options(flags);
+    if (!options) {
+      exit_code = kUsage;
+      return;
+    }
+    exit_code = backend::run_backend(*options, std::cout);
+  });
+}
+
+}  // namespace wsfo::cli
