@@ -265,6 +265,20 @@ TEST(Backend, SigtermClosesClientsWithGoingAwayAndExitsZero) {
   EXPECT_TRUE(status->exited && status->code == 0) << status->describe();
 }
 
+TEST(Backend, SigtermGivesUpOnClientsThatNeverAnswerTheCloseAfterTwoSeconds) {
+  Backend backend({"--label", "hz", "--interval", "0s"});
+  Client deaf(backend.port, "/");  // never reads, so never answers the close frame
+  deaf.read_until(std::regex("hz new connection: /"));
+  auto start = std::chrono::steady_clock::now();
+  backend.process.send_signal(SIGTERM);
+  auto status = backend.process.wait_for_exit(5s);
+  ASSERT_TRUE(status);
+  EXPECT_TRUE(status->exited && status->code == 0) << status->describe();
+  auto waited = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(waited, 1900ms);
+  EXPECT_LE(waited, 3500ms);
+}
+
 TEST(Backend, CrashAfterDropsConnectionsWithoutCloseFrame) {
   Backend backend({"--label", "hz", "--interval", "0s", "--crash-after", "300ms"});
   Client client(backend.port, "/");
