@@ -207,13 +207,16 @@ bool VrrpInstance::outranks_us(const Advert& advert) const {
 }
 
 // Whether a backup lets this advert hold it back (RFC 5798 §6.4.2), with
-// keepalived's preempt_delay: a lower-priority master is tolerated until
-// preempt_delay after it was first seen.
+// keepalived's preempt_delay: "seconds after startup or seeing a lower
+// priority master until preemption". The delay window opens at startup, is
+// pushed back whenever a higher master is heard, and otherwise opens at the
+// first lower-priority advert.
 bool VrrpInstance::accept_in_backup(TimePoint now, const Advert& advert) {
   const int ours = effective_priority();
-  if (advert.priority > ours) preempt_allowed_from_.reset();  // a new lower master restarts the delay
+  const bool delaying = config_.preempt_delay > Duration::zero();
+  if (delaying && advert.priority > ours) preempt_allowed_from_ = now + config_.preempt_delay;
   if (!config_.preempt || advert.priority >= ours) return true;
-  if (config_.preempt_delay <= Duration::zero()) return false;
+  if (!delaying) return false;
   if (!preempt_allowed_from_) preempt_allowed_from_ = now + config_.preempt_delay;
   return now < *preempt_allowed_from_;
 }
@@ -299,7 +302,9 @@ void VrrpInstance::become_backup(TimePoint now, const std::string& reason, Actio
   const bool was_master = state_ == State::master;
   change_state(State::backup, reason, actions);
   if (was_master) actions.emplace_back(std::in_place_type<ReleaseVip>);
+  // Leaving Master, the delay waits for a lower master; starting up, it runs from now.
   preempt_allowed_from_.reset();
+  if (!was_master && config_.preempt_delay > Duration::zero()) preempt_allowed_from_ = now + config_.preempt_delay;
   arm(now + down_interval(), "no advert for Master_Down_Interval " + format_seconds(down_interval()), actions);
 }
 

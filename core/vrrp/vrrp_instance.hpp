@@ -34,8 +34,10 @@ struct InstanceConfig {
   int priority = 100;         // 1-255; 255 is the address owner
   Duration advert_interval = std::chrono::seconds(1);
   bool preempt = true;
-  // A backup that may preempt first accepts a lower-priority master's adverts
-  // for this long after it first sees one (keepalived's preempt_delay).
+  // keepalived's preempt_delay: a backup that may preempt still accepts a
+  // lower-priority master's adverts until this long after its startup, after
+  // the last higher-priority advert, or (having just left Master) after the
+  // first lower-priority advert.
   Duration preempt_delay{};
   Variant variant = Variant::rfc5798;
   std::optional<TrackConfig> track;

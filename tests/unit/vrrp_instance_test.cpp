@@ -133,20 +133,24 @@ std::vector<Case> cases() {
        {start(0, {"INITIALIZE->BACKUP", timer_at(kDown100)}, B),
         advert(1, 50, kHigherAddress, {timer_at(1 + kDown100)}, B), timer(kDown100, {}, B),
         advert(2, 50, kHigherAddress, {timer_at(2 + kDown100)}, B)}},
-      {"PreemptDelayToleratesLowerMasterUntilTheDelayHasPassed",
+      {"PreemptDelayRunsFromStartup",
        with_preempt_delay(config(100), 5),
-       {start(0, {"INITIALIZE->BACKUP", timer_at(kDown100)}, B),
-        advert(1, 50, kHigherAddress, {timer_at(1 + kDown100)}, B),  // delay runs until t=6
-        advert(2, 50, kHigherAddress, {timer_at(2 + kDown100)}, B),
-        advert(5, 50, kHigherAddress, {timer_at(5 + kDown100)}, B), advert(6, 50, kHigherAddress, {}, B),
-        advert(7, 50, kHigherAddress, {}, B), timer(5 + kDown100, takeover(100, 5 + kDown100), M)}},
-      {"HigherMasterRestartsThePreemptDelay",
+       {start(0, {"INITIALIZE->BACKUP", timer_at(kDown100)}, B),  // lower masters tolerated until t=5
+        advert(1, 50, kHigherAddress, {timer_at(1 + kDown100)}, B),
+        advert(4.5, 50, kHigherAddress, {timer_at(4.5 + kDown100)}, B), advert(5, 50, kHigherAddress, {}, B),
+        advert(6, 50, kHigherAddress, {}, B), timer(4.5 + kDown100, takeover(100, 4.5 + kDown100), M)}},
+      {"HigherMasterPushesThePreemptDelayBack",
        with_preempt_delay(config(100), 2),
-       {start(0, {"INITIALIZE->BACKUP", timer_at(kDown100)}, B),
-        advert(1, 50, kHigherAddress, {timer_at(1 + kDown100)}, B),  // delay runs until t=3
-        advert(2, 150, kHigherAddress, {timer_at(2 + kDown100)}, B),
-        advert(3.5, 50, kHigherAddress, {timer_at(3.5 + kDown100)}, B),  // new delay until 5.5
-        advert(5.5, 50, kHigherAddress, {}, B)}},
+       {start(0, {"INITIALIZE->BACKUP", timer_at(kDown100)}, B),  // until t=2
+        advert(1, 50, kHigherAddress, {timer_at(1 + kDown100)}, B),
+        advert(1.5, 150, kHigherAddress, {timer_at(1.5 + kDown100)}, B),  // until t=3.5
+        advert(3, 50, kHigherAddress, {timer_at(3 + kDown100)}, B), advert(3.5, 50, kHigherAddress, {}, B)}},
+      {"AfterLosingMasterThePreemptDelayOpensAtTheFirstLowerAdvert",
+       with_preempt_delay(config(100), 2),
+       {start(0, {"INITIALIZE->BACKUP", timer_at(kDown100)}, B), timer(kDown100, takeover(100, kDown100), M),
+        advert(4, 150, kHigherAddress, {"MASTER->BACKUP", "release", timer_at(4 + kDown100)}, B),
+        advert(10, 50, kHigherAddress, {timer_at(10 + kDown100)}, B),  // until t=12
+        advert(11.9, 50, kHigherAddress, {timer_at(11.9 + kDown100)}, B), advert(12, 50, kHigherAddress, {}, B)}},
       {"MasterYieldsToHigherPriorityAdvert",
        config(100),
        {start(0, {"INITIALIZE->BACKUP", timer_at(kDown100)}, B), timer(kDown100, takeover(100, kDown100), M),
