@@ -13,7 +13,7 @@ struct BackendFlags {
   std::string listen = "127.0.0.1:8080";
   std::string interval = "1s";
   long long message_size = 0;
-  bool no_echo = false;
+  bool echo = true;
   std::string delay = "0ms";
   std::string crash_after;
 };
@@ -44,7 +44,7 @@ std::optional<backend::BackendOptions> to_options(const BackendFlags& flags) {
     return fail("--message-size");
   }
   options.message_size = static_cast<std::size_t>(flags.message_size);
-  options.echo = !flags.no_echo;
+  options.echo = flags.echo;
   auto delay = backend::parse_backend_duration(flags.delay, error);
   if (!delay) return fail("--delay");
   options.reply_delay = *delay;
@@ -80,7 +80,8 @@ void add_backend_commands(CLI::App& app, int& exit_code) {
                   "Pad each `<seq>:<label>` broadcast to this many bytes as `<seq>:<label>|xxx...` "
                   "(0 = no padding; longer texts are not cut)")
       ->capture_default_str();
-  cmd->add_flag("--no-echo", flags.no_echo, "Do not answer received messages (they are still counted)");
+  cmd->add_flag("--echo,!--no-echo", flags.echo,
+                "Answer each received message with `<message>:<label>` (default); --no-echo only counts them");
   cmd->add_option("--delay", flags.delay, "Wait this long before answering each message (a slow backend)")
       ->capture_default_str();
   cmd->add_option("--crash-after", flags.crash_after,
