@@ -69,6 +69,9 @@ std::vector<std::string> validate(const InstanceConfig& config) {
         config.advert_interval > std::chrono::milliseconds(40950)) {
       problems.push_back("advert_int " + format_seconds(config.advert_interval) +
                          " is outside 0.01-40.95 s (VRRPv3 centiseconds)");
+    } else if (config.advert_interval % std::chrono::milliseconds(10) != Duration::zero()) {
+      problems.push_back("advert_int " + format_seconds(config.advert_interval) +
+                         " is not a whole number of centiseconds (VRRPv3)");
     }
   } else if (config.advert_interval < std::chrono::seconds(1) || config.advert_interval > std::chrono::seconds(255) ||
              !whole_seconds(config.advert_interval)) {

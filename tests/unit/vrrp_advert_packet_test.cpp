@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 
+#include "core/vrrp/advert_conversion.hpp"
 #include "core/vrrp/advert_packet.hpp"
 #include "core/vrrp/ipv4_address.hpp"
 
@@ -138,6 +139,22 @@ TEST(VrrpIpv4Address, ParsesStrictlyAndComparesNumerically) {
                           "+1.0.0.1", "a.b.c.d", "10.0.0.1."}) {
     EXPECT_FALSE(parse_ipv4(bad)) << bad;
   }
+}
+
+TEST(VrrpAdvertConversion, CarriesPriorityAndIntervalBetweenWireAndStateMachine) {
+  const auto packet = to_packet(51, SendAdvert{0, std::chrono::milliseconds(1500)}, {*parse_ipv4("127.0.10.1")});
+  EXPECT_EQ(packet.vrid, 51);
+  EXPECT_EQ(packet.priority, 0);
+  EXPECT_EQ(packet.max_advert_interval_cs, 150);
+  const auto decoded = std::get<AdvertPacket>(decode(encode(packet)));
+  const Advert advert = to_advert(decoded, *parse_ipv4("127.0.1.1"));
+  EXPECT_EQ(advert.priority, 0);
+  EXPECT_EQ(advert.interval, std::chrono::milliseconds(1500));
+  EXPECT_EQ(advert.source, *parse_ipv4("127.0.1.1"));
+  EXPECT_THROW(to_packet(0, SendAdvert{100, std::chrono::seconds(1)}, {}), std::invalid_argument);
+  EXPECT_THROW(to_packet(1, SendAdvert{256, std::chrono::seconds(1)}, {}), std::invalid_argument);
+  EXPECT_THROW(to_packet(1, SendAdvert{100, std::chrono::milliseconds(1005)}, {}), std::invalid_argument);
+  EXPECT_THROW(to_packet(1, SendAdvert{100, std::chrono::seconds(41)}, {}), std::invalid_argument);
 }
 
 }  // namespace

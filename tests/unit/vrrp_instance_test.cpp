@@ -320,6 +320,7 @@ TEST(VrrpInstance, RejectsInvalidConfigsWithSpecificMessages) {
   auto zero_priority = config(0);
   auto fast_v3 = with_interval(config(100), 0.005);
   auto slow_v3 = with_interval(config(100), 41);
+  auto odd_v3 = with_interval(config(100), 1.005);
   auto fractional_v2 = with_interval(config(100, Variant::keepalived_v2), 1.5);
   auto negative_delay = with_preempt_delay(config(100), -1);
   auto zero_fall = with_track(config(100), 0, 1, 0);
@@ -331,6 +332,7 @@ TEST(VrrpInstance, RejectsInvalidConfigsWithSpecificMessages) {
       {"zero priority", zero_priority, "priority 0"},
       {"fast v3", fast_v3, "0.01-40.95"},
       {"slow v3", slow_v3, "0.01-40.95"},
+      {"odd v3", odd_v3, "centiseconds"},
       {"fractional v2", fractional_v2, "whole seconds"},
       {"negative delay", negative_delay, "preempt_delay"},
       {"zero fall", zero_fall, "fall"},
