@@ -9,6 +9,7 @@ int main(int argc, char** argv) {
   int exit_code = wsfo::cli::kOk;
   wsfo::cli::add_rules_commands(app, exit_code);
   wsfo::cli::add_backend_commands(app, exit_code);
+  wsfo::cli::add_scenario_commands(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

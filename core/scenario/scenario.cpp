@@ -1,0 +1,90 @@
+#include "core/scenario/scenario.hpp"
+
+#include <algorithm>
+
+namespace wsfo::scenario {
+
+namespace {
+
+template <class... Ts>
+struct Overloaded : Ts... {
+  using Ts::operator()...;
+};
+
+template <class Item>
+const Item* find_named(const std::vector<Item>& items, const std::string& name) {
+  auto it = std::find_if(items.begin(), items.end(), [&](const Item& item) { return item.name == name; });
+  return it == items.end() ? nullptr : &*it;
+}
+
+}  // namespace
+
+std::uint64_t count_of(const RouterIdSpec& spec) {
+  return std::visit(Overloaded{
+                        [](const RouterIdList& list) -> std::uint64_t { return list.ids.size(); },
+                        [](const RouterIdRange& range) -> std::uint64_t { return range.to - range.from + 1; },
+                        [](const RouterIdRandom& random) -> std::uint64_t { return random.count; },
+                    },
+                    spec);
+}
+
+std::string action_name(const Action& action) {
+  return std::visit(Overloaded{
+                        [](const Cutover&) { return "cutover"; },
+                        [](const KillNode&) { return "kill"; },
+                        [](const StopGateway&) { return "stop-gateway"; },
+                        [](const StartGateway&) { return "start-gateway"; },
+                        [](const RestoreNode&) { return "restore"; },
+                        [](const BackendKill&) { return "backend-kill"; },
+                        [](const BackendRestore&) { return "backend-restore"; },
+                        [](const BackendAdd&) { return "backend-add"; },
+                        [](const BackendRemove&) { return "backend-remove"; },
+                        [](const Partition&) { return "partition"; },
+                        [](const Heal&) { return "heal"; },
+                        [](const ClientsAdd&) { return "clients-add"; },
+                        [](const Wait&) { return "wait"; },
+                    },
+                    action);
+}
+
+const Unit* Scenario::find_unit(const std::string& name) const { return find_named(units, name); }
+
+const Unit* Scenario::unit_of_node(const std::string& node) const {
+  for (const Unit& unit : units)
+    if (find_named(unit.nodes, node)) return &unit;
+  return nullptr;
+}
+
+const Node* Scenario::find_node(const std::string& name) const {
+  for (const Unit& unit : units)
+    if (const Node* node = find_named(unit.nodes, name)) return node;
+  return nullptr;
+}
+
+const Backend* Scenario::find_backend(const std::string& name) const {
+  for (const Unit& unit : units)
+    if (const Backend* backend = find_named(unit.backends, name)) return backend;
+  return nullptr;
+}
+
+const Vip* Scenario::find_vip(const std::string& name) const {
+  for (const Unit& unit : units)
+    if (const Vip* vip = find_named(unit.vips, name)) return vip;
+  return nullptr;
+}
+
+const ClientGroup* Scenario::find_group(const std::string& name) const { return find_named(clients, name); }
+
+std::vector<std::string> Scenario::unit_names() const {
+  std::vector<std::string> names;
+  for (const Unit& unit : units) names.push_back(unit.name);
+  return names;
+}
+
+std::uint64_t Scenario::client_count() const {
+  std::uint64_t total = 0;
+  for (const ClientGroup& group : clients) total += count_of(group.router_ids);
+  return total;
+}
+
+}  // namespace wsfo::scenario

@@ -1,0 +1,302 @@
+#pragma once
+// The scenario model (DESIGN.md §3): what the live runner, the SimGrid model,
+// the VRRP emulation and the reports all read. Plain values, already validated
+// by scenario_loader: every name referenced here exists, every address is a
+// loopback IPv4 address, every timeline event is in order and within the run.
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "core/routing/router_id.hpp"
+#include "core/routing/rule_set.hpp"
+
+namespace wsfo::scenario {
+
+using Duration = std::chrono::nanoseconds;
+
+// ---------------------------------------------------------------- units
+
+struct Node {  // an LB node: a gateway plus a VRRP agent
+  std::string name;
+  std::string address;           // 127.x.y.z, the node's own address (VRRP adverts travel between these)
+  std::uint16_t port = 0;        // the gateway's WebSocket port, on the node address and on held VIPs
+  std::uint16_t admin_port = 0;  // the gateway's admin HTTP API
+};
+
+struct VipPriority {
+  std::string node;
+  int priority = 0;  // 1-254
+
+  bool operator==(const VipPriority&) const = default;
+};
+
+struct GatewayTrack {  // keepalived track_script on the gateway's health
+  Duration interval{};
+  int weight = 0;  // 0: a failed check puts the instance in FAULT; otherwise added to the priority
+};
+
+struct Vip {  // one VRRP instance
+  std::string name;
+  std::string address;
+  std::uint16_t port = 0;
+  int vrid = 0;          // virtual_router_id, 1-255
+  int vrrp_version = 2;  // 2: keepalived's default skew (256-prio)/256 s; 3: RFC 5798
+  Duration advert_interval{};
+  bool preempt = true;
+  std::vector<VipPriority> priorities;  // highest first; each node belongs to the VIP's unit
+  std::optional<GatewayTrack> track_gateway;
+};
+
+struct Backend {  // a scripted backend app (DESIGN.md §1 "backends")
+  std::string name;
+  std::string address;
+  std::uint16_t port = 0;
+  Duration broadcast_interval{};  // "<seq>:<label>" broadcast period
+};
+
+enum class Balance { round_robin, router_id_hash };
+
+struct Route {  // URI route: longest path prefix wins
+  std::string prefix;
+  std::vector<std::string> backends;
+  Balance balance = Balance::round_robin;
+};
+
+struct Unit {
+  std::string name;
+  std::string label;       // e.g. "hangzhou": appears in the backends' welcome text
+  std::string subdomain;   // e.g. "center.websocket.msha.tech"
+  std::string public_url;  // redirect target: "ws://center.websocket.msha.tech:8020"
+  std::vector<Node> nodes;
+  std::vector<Vip> vips;
+  std::vector<Backend> backends;
+  std::vector<Route> routes;
+};
+
+// ---------------------------------------------------------------- gateway policy
+
+enum class Correction { redirect, proxy };
+
+struct MissingRouterIdPolicy {
+  enum class Kind { local, reject, unit };
+  Kind kind = Kind::local;
+  std::string unit;  // for Kind::unit
+};
+
+struct RouterIdPolicy {
+  std::vector<routing::RouterIdSource> sources{std::begin(routing::kDefaultSourceOrder),
+                                               std::end(routing::kDefaultSourceOrder)};
+  MissingRouterIdPolicy missing;
+  std::uint32_t modulus = routing::kDefaultModulus;
+};
+
+struct GatewayPolicy {
+  Correction correction = Correction::redirect;
+  RouterIdPolicy router_id;
+};
+
+struct Domain {
+  std::string name;   // e.g. "websocket.msha.tech"
+  std::string cname;  // the unit the domain resolves to
+};
+
+// ---------------------------------------------------------------- clients
+
+struct RouterIdList {
+  std::vector<std::uint64_t> ids;
+};
+struct RouterIdRange {  // every routerId from..to
+  std::uint64_t from = 0;
+  std::uint64_t to = 0;
+};
+struct RouterIdRandom {  // `count` distinct routerIds drawn in [from, to], reproducible from `seed`
+  std::uint64_t count = 0;
+  std::uint64_t seed = 0;
+  std::uint64_t from = 0;
+  std::uint64_t to = 0;
+};
+using RouterIdSpec = std::variant<RouterIdList, RouterIdRange, RouterIdRandom>;
+
+std::uint64_t count_of(const RouterIdSpec& spec);
+
+struct FixedReconnect {
+  Duration delay{};
+};
+struct BackoffReconnect {  // min(cap, base * 2^attempt), then ± jitter (a fraction)
+  Duration base{};
+  Duration cap{};
+  double jitter = 0;
+};
+using ReconnectPolicy = std::variant<FixedReconnect, BackoffReconnect>;
+
+struct Heartbeat {
+  Duration interval{};
+  Duration timeout{};  // no pong or message for this long: the peer is considered gone
+};
+
+struct WsUrl {
+  std::string scheme;  // "ws" or "wss"
+  std::string host;
+  std::uint16_t port = 0;  // explicit or the scheme's default
+  std::string target;      // path and query, starting with '/'
+  std::string text;        // as written
+};
+
+struct ClientGroup {
+  std::string name;
+  RouterIdSpec router_ids;
+  WsUrl url;  // host: the domain, a unit subdomain, or a node / VIP address
+  routing::RouterIdSource mode = routing::RouterIdSource::header;  // how clients send their routerId
+  ReconnectPolicy reconnect = FixedReconnect{std::chrono::milliseconds(1500)};
+  std::optional<Heartbeat> heartbeat;
+  int max_redirects = 5;               // a longer chain is reported as a redirect loop
+  bool connect_at_start = true;        // false: the group connects at its clients-add event
+  std::optional<std::string> address;  // source address for the live plan
+};
+
+// ---------------------------------------------------------------- expectations
+
+struct SlotSpan {
+  std::uint32_t first = 0;
+  std::uint32_t last = 0;
+  bool contains(std::uint32_t slot) const { return slot >= first && slot <= last; }
+  bool operator==(const SlotSpan&) const = default;
+};
+
+struct DisconnectNone {};
+struct DisconnectRouterIds {  // exactly these
+  std::vector<std::uint64_t> ids;
+};
+struct DisconnectSlots {  // exactly the clients whose slot is in one of these
+  std::vector<SlotSpan> spans;
+};
+struct DisconnectCount {  // how many, within bounds
+  std::uint64_t min = 0;
+  std::uint64_t max = 0;
+};
+using DisconnectExpectation = std::variant<DisconnectNone, DisconnectRouterIds, DisconnectSlots, DisconnectCount>;
+
+struct VipExpectation {  // `vip` is held by `holder` at most `within` after the event
+  std::string vip;
+  std::string holder;
+  Duration within{};
+};
+
+struct Expectation {
+  std::optional<DisconnectExpectation> disconnected;
+  std::optional<Duration> reconnect_within;  // every disconnected client is back within this
+  std::optional<std::string> land_in;        // the unit disconnected clients must be served by afterwards
+  std::optional<std::uint64_t> messages_lost_max;
+  bool no_dual_service = false;   // no routerId served by two units at once
+  bool no_redirect_loop = false;  // no client exceeds its redirect bound
+  std::vector<VipExpectation> vips;
+
+  bool empty() const {
+    return !disconnected && !reconnect_within && !land_in && !messages_lost_max && !no_dual_service &&
+           !no_redirect_loop && vips.empty();
+  }
+};
+
+// ---------------------------------------------------------------- timeline
+
+struct Cutover {
+  routing::RuleSet rules;  // version greater than the rules in force before
+  bool fence = true;       // two-phase prepare/commit (DESIGN.md §1 "fence")
+  Duration skew{};         // without the fence: spread of the moments gateways learn the rules
+  Duration catch_up{};     // with the fence: wait between prepare and commit
+};
+struct KillNode {  // SIGKILL: gateway and VRRP agent die
+  std::string node;
+};
+struct StopGateway {  // the gateway stops, the VRRP agent lives (tracked check fails)
+  std::string node;
+};
+struct StartGateway {
+  std::string node;
+};
+struct RestoreNode {  // a killed node comes back
+  std::string node;
+};
+struct BackendKill {
+  std::string backend;
+};
+struct BackendRestore {
+  std::string backend;
+};
+struct BackendAdd {  // graceful reload: existing connections untouched
+  std::string unit;
+  Backend backend;
+  std::optional<std::string> route;  // prefix; absent: every route of the unit
+};
+struct BackendRemove {
+  std::string unit;
+  std::string backend;
+  std::optional<std::string> route;  // prefix; absent: every route of the unit
+};
+struct Partition {  // VRRP adverts between the two nodes are dropped
+  std::string a;
+  std::string b;
+};
+struct Heal {
+  std::string a;
+  std::string b;
+};
+struct ClientsAdd {
+  std::string group;
+};
+struct Wait {};
+
+using Action = std::variant<Cutover, KillNode, StopGateway, StartGateway, RestoreNode, BackendKill, BackendRestore,
+                            BackendAdd, BackendRemove, Partition, Heal, ClientsAdd, Wait>;
+
+// The name used in scenario files: "cutover", "stop-gateway", ...
+std::string action_name(const Action& action);
+
+struct TimelineEvent {
+  Duration at{};  // since the start of the run
+  Action action;
+  Expectation expect;
+};
+
+// ---------------------------------------------------------------- simulation
+
+struct Link {
+  Duration latency{};
+  double bandwidth_mbps = 0;
+};
+
+struct Simulation {  // SimGrid model parameters
+  Link within_unit;
+  Link between_units;
+  Duration handshake_cpu{};  // gateway CPU time per WebSocket handshake
+  Duration message_cpu{};    // gateway CPU time per relayed message
+};
+
+// ---------------------------------------------------------------- scenario
+
+struct Scenario {
+  std::string name;
+  std::string description;
+  Duration duration{};
+  Domain domain;
+  GatewayPolicy gateway;
+  std::vector<Unit> units;
+  routing::RuleSet rules;  // version 1 of the run
+  std::vector<ClientGroup> clients;
+  std::vector<TimelineEvent> timeline;
+  std::optional<Simulation> simulation;
+
+  const Unit* find_unit(const std::string& name) const;
+  const Unit* unit_of_node(const std::string& node) const;
+  const Node* find_node(const std::string& name) const;
+  const Backend* find_backend(const std::string& name) const;  // initial backends only
+  const Vip* find_vip(const std::string& name) const;
+  const ClientGroup* find_group(const std::string& name) const;
+  std::vector<std::string> unit_names() const;
+  std::uint64_t client_count() const;
+};
+
+}  // namespace wsfo::scenario
