@@ -1,53 +1,8 @@
 #pragma once
-// A child process for component tests: started with stdout and stderr on
-// pipes, read with timeouts, and killed (SIGKILL) and reaped on destruction,
-// so a failing test leaves no process behind. The child also gets SIGKILL if
-// the test process dies (PR_SET_PDEATHSIG).
-#include <sys/types.h>
-
-#include <chrono>
-#include <optional>
-#include <string>
-#include <vector>
+// Component tests use the same child-process handling as `wsfo run`.
+#include "simulator/live/child_process.hpp"
 
 namespace wsfo::test {
-
-struct ExitStatus {
-  bool exited = false;  // false: killed by `signal`
-  int code = 0;         // exit code when exited
-  int signal = 0;       // terminating signal otherwise
-
-  std::string describe() const;
-};
-
-class ChildProcess {
- public:
-  // argv[0] is the path of the executable. Throws std::runtime_error when it
-  // cannot be started (an exec failure shows as exit code 127).
-  explicit ChildProcess(const std::vector<std::string>& argv);
-  ~ChildProcess();
-  ChildProcess(const ChildProcess&) = delete;
-  ChildProcess& operator=(const ChildProcess&) = delete;
-
-  pid_t pid() const { return pid_; }
-
-  // The next line the child writes on stdout, without the '\n'; nullopt on
-  // timeout or end of file.
-  std::optional<std::string> read_stdout_line(std::chrono::milliseconds timeout);
-  // Everything the child writes on stderr until it closes it (usually: exits)
-  // or the timeout passes. The pipe holds 64 KiB: read it if the child is chatty.
-  std::string read_stderr(std::chrono::milliseconds timeout);
-
-  void send_signal(int signal);
-  // nullopt when the child is still running after `timeout`.
-  std::optional<ExitStatus> wait_for_exit(std::chrono::milliseconds timeout);
-
- private:
-  pid_t pid_ = -1;
-  int stdout_fd_ = -1;
-  int stderr_fd_ = -1;
-  std::string stdout_buffer_;
-  std::optional<ExitStatus> exit_status_;
-};
-
+using live::ChildProcess;
+using live::ExitStatus;
 }  // namespace wsfo::test

@@ -1,4 +1,4 @@
-#include "tests/support/child_process.hpp"
+#include "simulator/live/child_process.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -12,7 +12,7 @@
 #include <stdexcept>
 #include <thread>
 
-namespace wsfo::test {
+namespace wsfo::live {
 
 namespace {
 
@@ -49,23 +49,35 @@ ExitStatus decode(int status) {
   return s;
 }
 
+// fds[1] is what the child writes stderr to; fds[0] what the parent reads
+// (/dev/null when the child writes to a log file).
+bool open_stderr(const std::string& log, int fds[2]) {
+  if (log.empty()) return ::pipe2(fds, O_CLOEXEC) == 0;
+  fds[1] = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fds[1] < 0) return false;
+  fds[0] = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (fds[0] >= 0) return true;
+  ::close(fds[1]);
+  return false;
+}
+
 }  // namespace
 
 std::string ExitStatus::describe() const {
   return exited ? "exit code " + std::to_string(code) : "killed by signal " + std::to_string(signal);
 }
 
-ChildProcess::ChildProcess(const std::vector<std::string>& argv) {
+ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::string& stderr_log) {
   if (argv.empty()) throw std::runtime_error("ChildProcess: empty argv");
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   int out[2], err[2];
   if (::pipe2(out, O_CLOEXEC) != 0) throw system_error("pipe");
-  if (::pipe2(err, O_CLOEXEC) != 0) {
+  if (!open_stderr(stderr_log, err)) {
     ::close(out[0]);
     ::close(out[1]);
-    throw system_error("pipe");
+    throw system_error(stderr_log.empty() ? "pipe" : "open " + stderr_log);
   }
   const pid_t parent = ::getpid();
   pid_ = ::fork();
@@ -139,4 +151,4 @@ std::optional<ExitStatus> ChildProcess::wait_for_exit(std::chrono::milliseconds 
   return exit_status_;
 }
 
-}  // namespace wsfo::test
+}  // namespace wsfo::live
