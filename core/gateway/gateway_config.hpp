@@ -1,0 +1,109 @@
+#pragma once
+// The configuration of one gateway node (`wsfo gateway --config FILE`),
+// documented in docs/gateway-config.md. Read strictly: every problem names its
+// JSON pointer and unknown keys are errors.
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/json/json_reader.hpp"
+#include "core/routing/router_id.hpp"
+#include "core/routing/rule_set.hpp"
+
+namespace wsfo::gateway {
+
+// A numeric address: IPv4 dotted quad or a bracketed IPv6 literal, and a port.
+// Names are not accepted: the live address plan is all loopback literals and
+// a resolver would add a blocking step to every connect.
+struct Endpoint {
+  std::string host;  // without brackets
+  std::uint16_t port = 0;
+
+  std::string text() const;  // "127.0.0.1:80", "[::1]:80"
+  bool operator==(const Endpoint&) const = default;
+};
+
+// "127.0.0.1:8080" → Endpoint; nullopt with `error` set when malformed.
+std::optional<Endpoint> parse_endpoint(std::string_view text, bool allow_port_zero, std::string& error);
+
+enum class CorrectionMode { redirect, proxy };
+enum class Balance { round_robin, router_id_hash };
+enum class MissingPolicyKind { local, reject, unit };
+
+struct MissingPolicy {
+  MissingPolicyKind kind = MissingPolicyKind::local;
+  std::string unit;  // for MissingPolicyKind::unit
+};
+
+struct UnitConfig {
+  std::string name;
+  std::string public_url;          // redirect target base, e.g. "ws://center.websocket.msha.tech:8080"
+  std::vector<Endpoint> gateways;  // where a cross-unit `proxy` correction connects
+};
+
+struct RouteConfig {
+  std::string prefix;  // URI path prefix, longest wins
+  std::vector<Endpoint> backends;
+  Balance balance = Balance::round_robin;
+};
+
+struct Limits {
+  std::size_t max_connections = 10000;
+  std::chrono::nanoseconds handshake_timeout = std::chrono::seconds(5);
+  std::size_t max_header_bytes = 8192;
+  std::chrono::nanoseconds idle_timeout = std::chrono::seconds(60);
+  std::chrono::nanoseconds drain_timeout = std::chrono::seconds(5);
+  std::chrono::nanoseconds fail_timeout = std::chrono::seconds(10);
+  std::chrono::nanoseconds connect_timeout = std::chrono::seconds(5);
+  std::chrono::nanoseconds close_timeout = std::chrono::seconds(1);  // wait for the peer's close reply
+  std::chrono::nanoseconds retry_after = std::chrono::seconds(1);    // Retry-After of 503 answers
+  std::size_t relay_buffer_bytes = 16384;                            // per direction and connection
+};
+
+struct GatewayConfig {
+  std::string node;
+  std::string unit;
+  std::vector<Endpoint> listen;
+  Endpoint admin{"127.0.0.1", 0};
+  std::string admin_token;  // empty: no authentication
+  std::vector<UnitConfig> units;
+  CorrectionMode correction = CorrectionMode::redirect;
+  std::vector<routing::RouterIdSource> router_id_sources{std::begin(routing::kDefaultSourceOrder),
+                                                         std::end(routing::kDefaultSourceOrder)};
+  MissingPolicy missing;
+  routing::RuleSet rules;  // initial rules, used when no state file exists yet
+  std::vector<RouteConfig> routes;
+  std::string state_file;  // empty: rule changes are not persisted
+  Limits limits;
+
+  const UnitConfig* find_unit(std::string_view name) const;
+  std::vector<std::string> unit_names() const;
+};
+
+// Command-line values that replace config values (empty: keep the file's).
+struct ConfigOverrides {
+  std::vector<std::string> listen;
+  std::string admin;
+  std::string node;
+  std::string unit;
+  std::optional<std::string> token;
+  std::string state_file;
+};
+
+// Writes the overrides into the document before it is read, so they are
+// validated exactly like file values.
+void apply_overrides(json::Json& document, const ConfigOverrides& overrides);
+
+std::optional<GatewayConfig> read_gateway_config(const json::Json& document, json::Problems& problems);
+
+// Reads, applies the overrides and validates; file problems name the path.
+std::optional<GatewayConfig> load_gateway_config(const std::string& path, const ConfigOverrides& overrides,
+                                                 json::Problems& problems);
+
+std::string_view to_string(CorrectionMode mode);
+std::string_view to_string(Balance balance);
+
+}  // namespace wsfo::gateway
