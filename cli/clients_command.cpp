@@ -1,0 +1,289 @@
+// `wsfo clients`: a fleet of reconnecting WebSocket clients (issue 4).
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "clients/fleet.hpp"
+#include "clients/process_limits.hpp"
+#include "core/clients/router_id_plan.hpp"
+#include "core/json/json_reader.hpp"
+
+namespace wsfo::cli {
+
+namespace {
+
+struct ClientsFlags {
+  std::string url;
+  std::vector<std::string> resolve;
+  std::string router_ids;
+  std::string router_id_range;
+  long long random = -1;
+  unsigned long long seed = 1;
+  std::string random_range = "0-9223372036854775807";
+  long long count = -1;
+  bool query_mode = false;
+  std::string unit_type = "unit_type";
+  std::string reconnect = "fixed:1500ms";
+  std::string heartbeat;
+  std::string idle_timeout = "15s";
+  std::string handshake_timeout = "5s";
+  std::string close_timeout = "2s";
+  long long max_redirects = 5;
+  long long max_message = 1 << 20;
+  bool no_first_message = false;
+  std::string close_after;
+  std::string source_net = "127.1.0.0/16";
+  long long threads = 1;
+  std::string duration;
+  std::string events;
+  bool verbose = false;
+  std::string source = "clients";
+};
+
+constexpr long long kMaxClients = 1'000'000;
+
+std::optional<clients::Nanos> duration_flag(const std::string& text, bool allow_zero, std::string& error) {
+  auto d = json::parse_duration(text);
+  if (!d) {
+    error = "'" + text + "' is not a duration (expected e.g. 1500ms, 5s)";
+    return std::nullopt;
+  }
+  if (d->count() < 0 || (!allow_zero && d->count() == 0)) {
+    error = allow_zero ? "must not be negative" : "must be greater than zero, got " + text;
+    return std::nullopt;
+  }
+  return d;
+}
+
+std::optional<std::vector<std::uint64_t>> router_ids_of(const ClientsFlags& flags, std::string& error,
+                                                        std::string& flag) {
+  int sources = !flags.router_ids.empty() + !flags.router_id_range.empty() + (flags.random >= 0);
+  if (sources != 1) {
+    flag = "--router-ids";
+    error = "give exactly one of --router-ids, --router-id-range, --random";
+    return std::nullopt;
+  }
+  if (flags.count == 0 || flags.count < -1 || flags.count > kMaxClients) {
+    flag = "--count";
+    error = "must be from 1 to " + std::to_string(kMaxClients) + ", got " + std::to_string(flags.count);
+    return std::nullopt;
+  }
+  std::vector<std::uint64_t> base;
+  if (!flags.router_ids.empty()) {
+    flag = "--router-ids";
+    auto list = clients::parse_router_id_list(flags.router_ids, error);
+    if (!list) return std::nullopt;
+    base = std::move(*list);
+  } else if (!flags.router_id_range.empty()) {
+    flag = "--router-id-range";
+    auto span = clients::parse_router_id_span(flags.router_id_range, error);
+    if (!span) return std::nullopt;
+    auto limit = flags.count > 0 ? static_cast<std::uint64_t>(flags.count) : std::uint64_t(kMaxClients) + 1;
+    if (flags.count < 0 && span->size() > static_cast<std::uint64_t>(kMaxClients)) {
+      error = "holds " + std::to_string(span->size()) + " routerIds, more than " + std::to_string(kMaxClients) +
+              " clients; add --count";
+      return std::nullopt;
+    }
+    base = clients::expand_span(*span, limit);
+  } else {
+    flag = "--random";
+    if (flags.random == 0 || flags.random > kMaxClients) {
+      error = "must be from 1 to " + std::to_string(kMaxClients) + ", got " + std::to_string(flags.random);
+      return std::nullopt;
+    }
+    if (flags.count >= 0) {
+      flag = "--count";
+      error = "not with --random (which gives the count)";
+      return std::nullopt;
+    }
+    flag = "--random-range";
+    auto span = clients::parse_router_id_span(flags.random_range, error);
+    if (!span) return std::nullopt;
+    flag = "--random";
+    auto drawn = clients::draw_distinct(static_cast<std::uint64_t>(flags.random), flags.seed, *span, error);
+    if (!drawn) return std::nullopt;
+    return drawn;
+  }
+  if (flags.count < 0) return base;
+  // --count with a list: the list is used cyclically.
+  std::vector<std::uint64_t> ids;
+  ids.reserve(static_cast<std::size_t>(flags.count));
+  for (long long i = 0; i < flags.count; ++i) ids.push_back(base[static_cast<std::size_t>(i) % base.size()]);
+  return ids;
+}
+
+// Every flag is checked here so a mistake gets one clear line and exit 2.
+std::optional<clients::FleetOptions> to_options(const ClientsFlags& flags) {
+  clients::FleetOptions options;
+  std::string error, flag;
+  auto fail = [&](const std::string& name) {
+    std::cerr << "wsfo clients: " << name << ": " << error << "\n";
+    return std::nullopt;
+  };
+  auto url = clients::parse_ws_url(flags.url, error);
+  if (!url) return fail("--url");
+  if (url->scheme == "wss") {
+    error = "wss:// is not supported (this harness has no TLS)";
+    return fail("--url");
+  }
+  options.url = *url;
+  for (const auto& entry : flags.resolve)
+    if (!options.names.add(entry, error)) return fail("--resolve");
+  auto ids = router_ids_of(flags, error, flag);
+  if (!ids) return fail(flag);
+  options.router_ids = std::move(*ids);
+  options.query_mode = flags.query_mode;
+  if (flags.unit_type.find_first_of("\r\n") != std::string::npos) {
+    error = "must not contain a line break";
+    return fail("--unit-type");
+  }
+  options.unit_type = flags.unit_type;
+  auto reconnect = clients::parse_reconnect_spec(flags.reconnect, error);
+  if (!reconnect) return fail("--reconnect");
+  options.reconnect = *reconnect;
+  if (!flags.heartbeat.empty()) {
+    auto heartbeat = duration_flag(flags.heartbeat, false, error);
+    if (!heartbeat) return fail("--heartbeat");
+    options.heartbeat = *heartbeat;
+  }
+  auto idle = duration_flag(flags.idle_timeout, false, error);
+  if (!idle) return fail("--idle-timeout");
+  options.idle_timeout = *idle;
+  if (options.heartbeat && options.idle_timeout <= *options.heartbeat) {
+    error = "must be longer than --heartbeat (" + flags.heartbeat + "), or a silent peer could never be told apart";
+    return fail("--idle-timeout");
+  }
+  auto handshake = duration_flag(flags.handshake_timeout, false, error);
+  if (!handshake) return fail("--handshake-timeout");
+  options.handshake_timeout = *handshake;
+  auto close = duration_flag(flags.close_timeout, false, error);
+  if (!close) return fail("--close-timeout");
+  options.close_timeout = *close;
+  if (flags.max_redirects < 0 || flags.max_redirects > 100) {
+    error = "must be from 0 to 100, got " + std::to_string(flags.max_redirects);
+    return fail("--max-redirects");
+  }
+  options.max_redirects = static_cast<int>(flags.max_redirects);
+  if (flags.max_message < 1 || flags.max_message > (1LL << 30)) {
+    error = "must be from 1 to " + std::to_string(1LL << 30) + " bytes, got " + std::to_string(flags.max_message);
+    return fail("--max-message");
+  }
+  options.max_message_bytes = static_cast<std::size_t>(flags.max_message);
+  options.send_first_message = !flags.no_first_message;
+  if (!flags.close_after.empty()) {
+    auto close_after = duration_flag(flags.close_after, true, error);
+    if (!close_after) return fail("--close-after");
+    options.close_after = *close_after;
+  }
+  if (flags.source_net != "none") {
+    auto pool = clients::SourcePool::parse(flags.source_net, error);
+    if (!pool) return fail("--source-net");
+    options.sources = *pool;
+  }
+  if (flags.threads < 1 || flags.threads > 64) {
+    error = "must be from 1 to 64, got " + std::to_string(flags.threads);
+    return fail("--threads");
+  }
+  options.threads = static_cast<unsigned>(flags.threads);
+  if (!flags.duration.empty()) {
+    auto duration = duration_flag(flags.duration, false, error);
+    if (!duration) return fail("--duration");
+    options.duration = *duration;
+  }
+  if (flags.verbose && flags.events == "-") {
+    error = "--verbose and --events - both write to stdout; write the events to a file";
+    return fail("--events");
+  }
+  if (flags.source.empty()) {
+    error = "must not be empty";
+    return fail("--source");
+  }
+  options.source_name = flags.source;
+  return options;
+}
+
+}  // namespace
+
+void add_clients_commands(CLI::App& app, int& exit_code) {
+  auto* cmd = app.add_subcommand("clients", "Run N reconnecting WebSocket clients in one process");
+  cmd->footer(
+      "Each client sends its routerId (headers routerId and unitType, or ?routerId= with --query-mode), follows "
+      "30x by hand (hop limit, loop detection), reconnects after every close or failure, pings with --heartbeat and "
+      "drops a peer silent for --idle-timeout. Events (docs/history.md) go to --events as JSON lines; --verbose "
+      "prints the seed client's lines instead. SIGINT/SIGTERM or the end of --duration close every client with "
+      "1000 and print a summary (on stderr when stdout carries events or verbose lines).");
+  auto flags = std::make_shared<ClientsFlags>();
+  cmd->add_option("--url", flags->url, "Where every attempt starts, e.g. ws://websocket.msha.tech:8020/")->required();
+  cmd->add_option("--resolve", flags->resolve, "host=ip:port[,ip:port...] standing in for DNS (repeatable)");
+  cmd->add_option("--router-ids", flags->router_ids, "Comma-separated routerIds, one client each");
+  cmd->add_option("--router-id-range", flags->router_id_range, "from-to: one client per routerId");
+  cmd->add_option("--random", flags->random, "N clients with distinct random routerIds (see --seed, --random-range)");
+  cmd->add_option("--seed", flags->seed, "Seed of --random and of jitter")->capture_default_str();
+  cmd->add_option("--random-range", flags->random_range, "from-to for --random")->capture_default_str();
+  cmd->add_option("--count", flags->count, "Number of clients; a shorter list is used cyclically");
+  cmd->add_flag("--query-mode", flags->query_mode, "Send routerId as a query parameter (browser-like), no headers");
+  cmd->add_option("--unit-type", flags->unit_type, "Value of the unitType header")->capture_default_str();
+  cmd->add_option("--reconnect", flags->reconnect, "fixed:<delay> or backoff:base=<d>,cap=<d> (full jitter)")
+      ->capture_default_str();
+  cmd->add_option("--heartbeat", flags->heartbeat, "Ping period, e.g. 5s (default: no pings)");
+  cmd->add_option("--idle-timeout", flags->idle_timeout, "No pong / nothing heard for this long: drop the peer")
+      ->capture_default_str();
+  cmd->add_option("--handshake-timeout", flags->handshake_timeout, "Limit on TCP connect + upgrade, per hop")
+      ->capture_default_str();
+  cmd->add_option("--close-timeout", flags->close_timeout, "Wait for the peer's close frame at shutdown")
+      ->capture_default_str();
+  cmd->add_option("--max-redirects", flags->max_redirects, "Redirect hops per attempt")->capture_default_str();
+  cmd->add_option("--max-message", flags->max_message, "Largest message accepted, in bytes")->capture_default_str();
+  cmd->add_flag("--no-first-message", flags->no_first_message, "Do not send Date.now() on open");
+  cmd->add_option("--close-after", flags->close_after, "Close (1000) this long after opening, then reconnect");
+  cmd->add_option("--source-net", flags->source_net, "Spread source addresses over this block, or none")
+      ->capture_default_str();
+  cmd->add_option("--threads", flags->threads, "io_context threads")->capture_default_str();
+  cmd->add_option("--duration", flags->duration, "Run this long, then close all and print the summary");
+  cmd->add_option("--events", flags->events, "Write events as JSON lines to FILE, or - for stdout");
+  cmd->add_flag("--verbose", flags->verbose, "Print like the seed's Node.js client (for one or a few clients)");
+  cmd->add_option("--source", flags->source, "The `source` field of every event")->capture_default_str();
+  cmd->callback([flags, &exit_code] {
+    auto options = to_options(*flags);
+    if (!options) {
+      exit_code = kUsage;
+      return;
+    }
+    clients::raise_descriptor_limit();
+    std::FILE* events = nullptr;
+    bool own_file = false;
+    if (flags->events == "-") {
+      events = stdout;
+    } else if (!flags->events.empty()) {
+      events = std::fopen(flags->events.c_str(), "w");
+      if (!events) {
+        std::cerr << "wsfo clients: --events: cannot write '" << flags->events << "': " << std::strerror(errno) << "\n";
+        exit_code = kIoError;
+        return;
+      }
+      own_file = true;
+    }
+    clients::FleetSummary summary;
+    bool healthy = true;
+    {
+      clients::EventSink sink(events, flags->verbose ? stdout : nullptr);
+      clients::Fleet fleet(std::move(*options), sink);
+      summary = fleet.run();
+      sink.flush();
+      healthy = sink.healthy();
+    }
+    if (own_file && std::fclose(events) != 0) healthy = false;
+    bool summary_to_stderr = flags->verbose || flags->events == "-";
+    (summary_to_stderr ? std::cerr : std::cout) << summary.format() << std::flush;
+    if (!healthy) {
+      std::cerr << "wsfo clients: --events: writing '" << flags->events << "' failed\n";
+      exit_code = kIoError;
+      return;
+    }
+    exit_code = kOk;
+  });
+}
+
+}  // namespace wsfo::cli
