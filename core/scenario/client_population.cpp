@@ -1,6 +1,6 @@
 #include "core/scenario/client_population.hpp"
 
-#include <unordered_set>
+#include <algorithm>
 
 namespace wsfo::scenario {
 
@@ -22,21 +22,36 @@ std::uint64_t SplitMix64::below(std::uint64_t bound) {
 
 namespace {
 
-// Floyd's algorithm: `count` distinct values in [0, span) with exactly
-// `count` draws, whatever the span.
+// `count` distinct values in [0, span), ascending. Draws in rounds and drops
+// repeats with a sort, so memory stays one vector of the values; with
+// count <= span / 2 each round at least halves what is missing.
+std::vector<std::uint64_t> draw_distinct(std::uint64_t count, std::uint64_t span, SplitMix64& random) {
+  std::vector<std::uint64_t> values;
+  values.reserve(count);
+  while (values.size() < count) {
+    for (auto missing = count - values.size(); missing > 0; --missing) values.push_back(random.below(span));
+    std::sort(values.begin(), values.end());
+    values.erase(std::unique(values.begin(), values.end()), values.end());
+  }
+  return values;
+}
+
 std::vector<std::uint64_t> sample_distinct(std::uint64_t count, std::uint64_t span, std::uint64_t seed) {
   SplitMix64 random(seed);
-  std::unordered_set<std::uint64_t> chosen;
-  std::vector<std::uint64_t> order;
-  order.reserve(count);
-  chosen.reserve(count);
-  for (std::uint64_t j = span - count; j < span; ++j) {
-    std::uint64_t t = random.below(j + 1);
-    std::uint64_t pick = chosen.count(t) ? j : t;
-    chosen.insert(pick);
-    order.push_back(pick);
+  if (count <= span / 2) return draw_distinct(count, span, random);
+  // A dense sample is the complement of a sparse one: draw what to leave out.
+  // Here span < 2 * count, so enumerating it is as cheap as the result.
+  std::vector<std::uint64_t> excluded = draw_distinct(span - count, span, random);
+  std::vector<std::uint64_t> values;
+  values.reserve(count);
+  auto next_excluded = excluded.begin();
+  for (std::uint64_t v = 0; v < span; ++v) {
+    if (next_excluded != excluded.end() && *next_excluded == v)
+      ++next_excluded;
+    else
+      values.push_back(v);
   }
-  return order;
+  return values;
 }
 
 }  // namespace

@@ -22,7 +22,7 @@ class SplitMix64 {
 };
 
 // The group's routerIds in a stable order: a list as written, a range
-// ascending, random ones in draw order (distinct, Floyd's sampling).
+// ascending, random ones (distinct) ascending.
 std::vector<std::uint64_t> expand_router_ids(const RouterIdSpec& spec);
 
 struct PopulationMember {

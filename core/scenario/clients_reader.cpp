@@ -9,7 +9,7 @@ namespace wsfo::scenario::detail {
 namespace {
 
 constexpr std::int64_t kMaxRouterId = std::numeric_limits<std::int64_t>::max();
-// One group expands into a list of routerIds: keep it to what fits in memory.
+// The groups expand into a list of routerIds: keep it to what fits in memory.
 constexpr std::uint64_t kMaxGroupSize = 10'000'000;
 
 std::optional<std::uint64_t> router_id_value(const Json& value, const std::string& pointer, Problems& problems) {
@@ -204,9 +204,15 @@ std::vector<ClientGroup> read_clients(const Json& value, const std::string& poin
     return groups;
   }
   if (value.empty()) problems.add(pointer, "expected at least 1 element, got 0");
+  std::uint64_t total = 0;
   for (std::size_t i = 0; i < value.size(); ++i)
-    if (auto group = read_group(value[i], json::pointer_append(pointer, i), problems, registries, scenario))
+    if (auto group = read_group(value[i], json::pointer_append(pointer, i), problems, registries, scenario)) {
+      total += count_of(group->router_ids);
       groups.push_back(std::move(*group));
+    }
+  if (total > kMaxGroupSize)
+    problems.add(pointer, "expected at most " + std::to_string(kMaxGroupSize) + " clients in all groups, got " +
+                              std::to_string(total));
   return groups;
 }
 

@@ -1,6 +1,8 @@
 // Client groups expand into routerIds deterministically on every platform.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <functional>
 #include <set>
 
 #include "core/scenario/client_population.hpp"
@@ -45,6 +47,16 @@ TEST(ScenarioPopulation, FullRouterIdSpaceDoesNotOverflow) {
   auto ids = expand_router_ids(RouterIdRandom{3, 9, 0, 9223372036854775807ULL});
   ASSERT_EQ(ids.size(), 3u);
   for (auto id : ids) EXPECT_LE(id, 9223372036854775807ULL);
+}
+
+TEST(ScenarioPopulation, DenseAndLargeSamplesAreDistinct) {
+  auto dense = expand_router_ids(RouterIdRandom{900, 5, 0, 999});
+  EXPECT_EQ(std::set<std::uint64_t>(dense.begin(), dense.end()).size(), 900u);
+  EXPECT_LE(dense.back(), 999u);
+  auto large = expand_router_ids(RouterIdRandom{1'000'000, 3, 0, 9223372036854775807ULL});
+  EXPECT_EQ(large.size(), 1'000'000u);
+  EXPECT_TRUE(std::adjacent_find(large.begin(), large.end(), std::greater_equal<>()) == large.end())
+      << "ascending and distinct";
 }
 
 TEST(ScenarioPopulation, RangeAndListExpandInOrder) {
