@@ -1,0 +1,304 @@
+#include "core/checks/history_checks.hpp"
+
+#include <algorithm>
+#include <set>
+#include <unordered_map>
+
+#include "core/checks/id_ranges.hpp"
+#include "core/json/json_reader.hpp"
+
+namespace wsfo::checks {
+
+std::string_view to_string(Status status) {
+  switch (status) {
+    case Status::pass:
+      return "pass";
+    case Status::fail:
+      return "fail";
+    case Status::unknown:
+      return "unknown";
+  }
+  return "unknown";
+}
+
+bool Analysis::passed() const {
+  return std::all_of(verdicts.begin(), verdicts.end(), [](const Verdict& v) { return v.status == Status::pass; });
+}
+
+int window_of(std::span<const EventWindow> windows, std::int64_t t_ns) {
+  int found = -1;
+  for (std::size_t i = 0; i < windows.size(); ++i)
+    if (windows[i].start_ns <= t_ns) found = static_cast<int>(i);
+  return found;
+}
+
+namespace {
+
+std::string field_string(const history::Event& event, const char* name) {
+  auto it = event.fields.find(name);
+  return it != event.fields.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+std::uint64_t field_unsigned(const history::Event& event, const char* name) {
+  auto it = event.fields.find(name);
+  if (it == event.fields.end() || !it->is_number_integer() || it->get<std::int64_t>() < 0) return 0;
+  return it->get<std::uint64_t>();
+}
+
+// Per routerId, the times and units of its `connected` events, in order.
+using ConnectIndex = std::unordered_map<std::uint64_t, std::vector<std::pair<std::int64_t, std::string>>>;
+
+ConnectIndex index_connects(std::span<const history::Event> history) {
+  ConnectIndex index;
+  for (const auto& event : history)
+    if (event.kind == "connected" && event.router_id)
+      index[*event.router_id].emplace_back(event.t_ns, field_string(event, "unit"));
+  return index;
+}
+
+// Open connections per routerId per unit; two units at once is dual service.
+std::vector<DualService> find_dual_service(std::span<const history::Event> history) {
+  std::unordered_map<std::uint64_t, std::map<std::string, int>> open;
+  std::unordered_map<std::uint64_t, std::string> last_unit;
+  std::vector<DualService> found;
+  for (const auto& event : history) {
+    if (!event.router_id) continue;
+    std::uint64_t id = *event.router_id;
+    if (event.kind == "connected") {
+      std::string unit = field_string(event, "unit");
+      last_unit[id] = unit;
+      auto& units = open[id];
+      ++units[unit];
+      if (units.size() > 1) {
+        DualService dual{id, event.t_ns, {}};
+        for (const auto& [name, count] : units) dual.units.push_back(name);
+        found.push_back(std::move(dual));
+      }
+    } else if (event.kind == "disconnected") {
+      std::string unit = field_string(event, "unit");
+      if (unit.empty()) unit = last_unit[id];
+      auto& units = open[id];
+      auto it = units.find(unit);
+      if (it != units.end() && --it->second <= 0) units.erase(it);
+    }
+  }
+  return found;
+}
+
+void collect_window(std::span<const history::Event> history, const EventWindow& window, const ConnectIndex& connects,
+                    WindowFacts& facts) {
+  std::map<std::uint64_t, std::int64_t> first_disconnect;
+  auto begin = std::partition_point(history.begin(), history.end(),
+                                    [&](const history::Event& e) { return e.t_ns < window.start_ns; });
+  for (auto it = begin; it != history.end() && it->t_ns < window.end_ns; ++it) {
+    const history::Event& event = *it;
+    if (event.kind == "disconnected" && event.router_id) {
+      first_disconnect.emplace(*event.router_id, event.t_ns);
+      facts.disconnected_by_cause[field_string(event, "cause")].push_back(*event.router_id);
+    } else if (event.kind == "redirect") {
+      ++facts.redirects;
+    } else if (event.kind == "rejected") {
+      ++facts.failed_attempts;
+      if (field_string(event, "error") == "redirect-loop") ++facts.redirect_loops;
+    } else if (event.kind == "gap") {
+      facts.messages_lost += field_unsigned(event, "missing");
+    }
+  }
+  for (auto& [cause, ids] : facts.disconnected_by_cause) {
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  }
+  for (const auto& [id, t] : first_disconnect) {
+    facts.disconnected.push_back(id);
+    Reconnect reconnect{id, t, std::nullopt, {}};
+    if (auto it = connects.find(id); it != connects.end()) {
+      auto next = std::upper_bound(it->second.begin(), it->second.end(), t,
+                                   [](std::int64_t value, const auto& entry) { return value < entry.first; });
+      if (next != it->second.end()) {
+        reconnect.connected_ns = next->first;
+        reconnect.unit = next->second;
+        facts.reconnect_latency.add(std::chrono::nanoseconds(next->first - t));
+      }
+    }
+    facts.reconnects.push_back(std::move(reconnect));
+  }
+}
+
+std::vector<std::uint64_t> difference(const std::vector<std::uint64_t>& a, const std::vector<std::uint64_t>& b) {
+  std::vector<std::uint64_t> out;
+  std::set_difference(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
+  return out;
+}
+
+std::string describe_spans(const std::vector<scenario::SlotSpan>& spans) {
+  std::string out;
+  for (const auto& span : spans)
+    out += (out.empty() ? "" : ", ") + std::to_string(span.first) + "-" + std::to_string(span.last);
+  return out;
+}
+
+Verdict judge_disconnected(const scenario::DisconnectExpectation& expectation, const WindowFacts& facts,
+                           std::span<const std::uint64_t> population, std::uint32_t modulus) {
+  Verdict verdict;
+  verdict.check = "disconnected";
+  verdict.actual = std::to_string(facts.disconnected.size()) + " routerIds: " + format_ids(facts.disconnected);
+  std::optional<std::vector<std::uint64_t>> exact;
+  if (std::holds_alternative<scenario::DisconnectNone>(expectation)) {
+    exact.emplace();
+    verdict.expected = "none";
+  } else if (auto* list = std::get_if<scenario::DisconnectRouterIds>(&expectation)) {
+    exact = list->ids;
+    verdict.expected = "routerIds " + format_ids(list->ids);
+  } else if (auto* slots = std::get_if<scenario::DisconnectSlots>(&expectation)) {
+    exact.emplace();
+    for (std::uint64_t id : population) {
+      std::uint32_t slot = routing::slot_of(id, modulus);
+      if (std::any_of(slots->spans.begin(), slots->spans.end(), [&](auto& s) { return s.contains(slot); }))
+        exact->push_back(id);
+    }
+    verdict.expected = "the " + std::to_string(exact->size()) + " clients in slots " + describe_spans(slots->spans);
+  } else {
+    const auto& count = std::get<scenario::DisconnectCount>(expectation);
+    verdict.expected = "between " + std::to_string(count.min) + " and " + std::to_string(count.max) + " routerIds";
+    bool ok = facts.disconnected.size() >= count.min && facts.disconnected.size() <= count.max;
+    verdict.status = ok ? Status::pass : Status::fail;
+    return verdict;
+  }
+  std::sort(exact->begin(), exact->end());
+  exact->erase(std::unique(exact->begin(), exact->end()), exact->end());
+  auto missing = difference(*exact, facts.disconnected);
+  auto unexpected = difference(facts.disconnected, *exact);
+  verdict.status = missing.empty() && unexpected.empty() ? Status::pass : Status::fail;
+  if (!missing.empty()) verdict.evidence += "expected but stayed connected: " + format_ids(missing);
+  if (!unexpected.empty())
+    verdict.evidence +=
+        std::string(verdict.evidence.empty() ? "" : "; ") + "disconnected unexpectedly: " + format_ids(unexpected);
+  return verdict;
+}
+
+Verdict judge_reconnect(std::chrono::nanoseconds bound, const WindowFacts& facts) {
+  Verdict verdict{
+      0, "reconnect-within", Status::pass, "every disconnected client back within " + json::format_duration(bound), "",
+      ""};
+  std::vector<std::uint64_t> late, never;
+  for (const auto& r : facts.reconnects) {
+    if (!r.connected_ns)
+      never.push_back(r.router_id);
+    else if (*r.connected_ns - r.disconnected_ns > bound.count())
+      late.push_back(r.router_id);
+  }
+  verdict.actual = "max " + json::format_duration(facts.reconnect_latency.max()) + " over " +
+                   std::to_string(facts.reconnect_latency.count()) + " reconnects";
+  if (!late.empty()) verdict.evidence = "late: " + format_ids(late);
+  if (!never.empty())
+    verdict.evidence += std::string(verdict.evidence.empty() ? "" : "; ") + "never reconnected: " + format_ids(never);
+  if (!late.empty() || !never.empty()) verdict.status = Status::fail;
+  return verdict;
+}
+
+Verdict judge_land_in(const std::string& unit, const WindowFacts& facts) {
+  Verdict verdict{0, "land-in", Status::pass, "disconnected clients land in " + unit, "", ""};
+  std::map<std::string, std::vector<std::uint64_t>> elsewhere;
+  std::size_t landed = 0;
+  for (const auto& r : facts.reconnects) {
+    if (!r.connected_ns)
+      elsewhere["(not reconnected)"].push_back(r.router_id);
+    else if (r.unit != unit)
+      elsewhere[r.unit].push_back(r.router_id);
+    else
+      ++landed;
+  }
+  verdict.actual = std::to_string(landed) + " of " + std::to_string(facts.reconnects.size()) + " in " + unit;
+  for (const auto& [where, ids] : elsewhere) {
+    verdict.status = Status::fail;
+    verdict.evidence += (verdict.evidence.empty() ? "" : "; ") + where + ": " + format_ids(ids);
+  }
+  return verdict;
+}
+
+Verdict judge_vip(const scenario::VipExpectation& expectation, const EventWindow& window,
+                  std::span<const history::Event> history) {
+  Verdict verdict{
+      0,
+      "vip",
+      Status::unknown,
+      expectation.vip + " held by " + expectation.holder + " within " + json::format_duration(expectation.within),
+      "",
+      ""};
+  std::int64_t deadline = window.start_ns + expectation.within.count();
+  std::string holder;
+  bool seen = false;
+  std::int64_t taken_at = 0;
+  for (const auto& event : history) {
+    if (event.t_ns > deadline) break;
+    if (event.kind != "vip" || field_string(event, "instance") != expectation.vip) continue;
+    seen = true;
+    std::string node = field_string(event, "node");
+    if (field_string(event, "to") == "MASTER")
+      holder = node, taken_at = event.t_ns;
+    else if (holder == node)
+      holder.clear();
+  }
+  if (!seen) {
+    verdict.evidence = "no VRRP events for " + expectation.vip + " in the history";
+    return verdict;
+  }
+  verdict.actual = holder.empty() ? "no holder"
+                                  : holder + " (since " + std::to_string((taken_at - window.start_ns) / 1000000) +
+                                        " ms after the event)";
+  verdict.status = holder == expectation.holder ? Status::pass : Status::fail;
+  return verdict;
+}
+
+void judge_window(const EventWindow& window, const WindowFacts& facts, std::span<const history::Event> history,
+                  std::span<const std::uint64_t> population, std::uint32_t modulus, std::vector<Verdict>& out) {
+  const scenario::Expectation& expect = window.expect;
+  auto add = [&](Verdict verdict) {
+    verdict.event = window.index;
+    out.push_back(std::move(verdict));
+  };
+  if (expect.disconnected) add(judge_disconnected(*expect.disconnected, facts, population, modulus));
+  if (expect.reconnect_within) add(judge_reconnect(*expect.reconnect_within, facts));
+  if (expect.land_in) add(judge_land_in(*expect.land_in, facts));
+  if (expect.messages_lost_max) {
+    bool ok = facts.messages_lost <= *expect.messages_lost_max;
+    add({0, "messages-lost", ok ? Status::pass : Status::fail, "at most " + std::to_string(*expect.messages_lost_max),
+         std::to_string(facts.messages_lost), ""});
+  }
+  if (expect.no_dual_service) {
+    Verdict verdict{0,
+                    "no-dual-service",
+                    facts.dual_service.empty() ? Status::pass : Status::fail,
+                    "no routerId served by two units at once",
+                    std::to_string(facts.dual_service.size()) + " occurrences",
+                    ""};
+    std::vector<std::uint64_t> ids;
+    for (const auto& d : facts.dual_service) ids.push_back(d.router_id);
+    if (!ids.empty()) verdict.evidence = "served twice: " + format_ids(ids);
+    add(std::move(verdict));
+  }
+  if (expect.no_redirect_loop)
+    add({0, "no-redirect-loop", facts.redirect_loops == 0 ? Status::pass : Status::fail, "no redirect loop",
+         std::to_string(facts.redirect_loops) + " loops", ""});
+  for (const auto& vip : expect.vips) add(judge_vip(vip, window, history));
+}
+
+}  // namespace
+
+Analysis analyse(std::span<const history::Event> history, std::span<const EventWindow> windows,
+                 std::span<const std::uint64_t> population, std::uint32_t modulus) {
+  Analysis analysis;
+  ConnectIndex connects = index_connects(history);
+  analysis.dual_service = find_dual_service(history);
+  analysis.windows.resize(windows.size());
+  for (std::size_t i = 0; i < windows.size(); ++i) collect_window(history, windows[i], connects, analysis.windows[i]);
+  for (const auto& dual : analysis.dual_service) {
+    int w = window_of(windows, dual.t_ns);
+    if (w >= 0) analysis.windows[static_cast<std::size_t>(w)].dual_service.push_back(dual);
+  }
+  for (std::size_t i = 0; i < windows.size(); ++i)
+    judge_window(windows[i], analysis.windows[i], history, population, modulus, analysis.verdicts);
+  return analysis;
+}
+
+}  // namespace wsfo::checks

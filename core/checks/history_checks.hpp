@@ -1,0 +1,82 @@
+#pragma once
+// The checker (Jepsen's sense): judges a merged event history against the
+// scenario's expectations, one window per timeline event, and returns a
+// verdict with its evidence for each expectation. Shared by `wsfo run` and
+// `wsfo simulate`, so both judge the same way.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/clients/latency_summary.hpp"
+#include "core/history/event.hpp"
+#include "core/scenario/scenario.hpp"
+
+namespace wsfo::checks {
+
+enum class Status { pass, fail, unknown };
+std::string_view to_string(Status status);
+
+struct Verdict {
+  std::size_t event = 0;  // index into the timeline
+  std::string check;      // "disconnected", "reconnect-within", "land-in", ...
+  Status status = Status::unknown;
+  std::string expected;
+  std::string actual;
+  std::string evidence;  // what differs, as routerId ranges
+};
+
+// A timeline event and the span of history attributed to it: from the
+// moment it was played to the next event (or the end of the run).
+struct EventWindow {
+  std::size_t index = 0;
+  std::string name;
+  std::int64_t start_ns = 0;
+  std::int64_t end_ns = 0;
+  scenario::Expectation expect;
+};
+
+struct Reconnect {
+  std::uint64_t router_id = 0;
+  std::int64_t disconnected_ns = 0;
+  std::optional<std::int64_t> connected_ns;  // first `connected` after the disconnect
+  std::string unit;                          // where it landed
+};
+
+struct DualService {
+  std::uint64_t router_id = 0;
+  std::int64_t t_ns = 0;
+  std::vector<std::string> units;
+};
+
+struct WindowFacts {
+  std::vector<std::uint64_t> disconnected;  // distinct routerIds, sorted
+  std::map<std::string, std::vector<std::uint64_t>> disconnected_by_cause;
+  std::vector<Reconnect> reconnects;  // one per distinct disconnected routerId
+  clients::LatencySamples reconnect_latency;
+  std::uint64_t redirects = 0;
+  std::uint64_t failed_attempts = 0;  // `rejected` events
+  std::uint64_t redirect_loops = 0;
+  std::uint64_t messages_lost = 0;  // sum of sequence gaps
+  std::vector<DualService> dual_service;
+};
+
+struct Analysis {
+  std::vector<WindowFacts> windows;  // aligned with the windows given
+  std::vector<Verdict> verdicts;
+  std::vector<DualService> dual_service;  // over the whole history
+
+  bool passed() const;
+};
+
+// `history` sorted by t_ns; `population` every routerId of the run (for
+// slot-range expectations); `modulus` the rules' slot modulus.
+Analysis analyse(std::span<const history::Event> history, std::span<const EventWindow> windows,
+                 std::span<const std::uint64_t> population, std::uint32_t modulus);
+
+// Finds the window an instant belongs to, or -1 before the first.
+int window_of(std::span<const EventWindow> windows, std::int64_t t_ns);
+
+}  // namespace wsfo::checks

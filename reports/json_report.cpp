@@ -1,0 +1,105 @@
+// report.json; its schema is documented in docs/report-json.md.
+#include <ostream>
+
+#include "core/checks/id_ranges.hpp"
+#include "reports/report.hpp"
+
+namespace wsfo::reports {
+
+namespace {
+
+using Json = nlohmann::json;
+
+Json ranges_json(const std::vector<std::uint64_t>& ids) {
+  Json out = Json::array();
+  for (const auto& r : checks::to_ranges(ids)) out.push_back(Json::array({r.first, r.last}));
+  return out;
+}
+
+Json cutover_json(const cutover::CutoverResult& c) {
+  Json checks = Json::array(), moved = Json::array(), steps = Json::array();
+  for (const auto& check : c.checks)
+    checks.push_back({{"name", check.name},
+                      {"status", cutover::to_string(check.status)},
+                      {"attempts", check.attempts},
+                      {"detail", check.detail}});
+  for (const auto& m : c.moved)
+    moved.push_back({{"from", m.from_unit}, {"to", m.to_unit}, {"first", m.first}, {"last", m.last}});
+  for (const auto& s : c.steps)
+    steps.push_back(
+        {{"at_ns", s.at.count()}, {"step", s.step}, {"node", s.node}, {"ok", s.ok}, {"message", s.message}});
+  return {{"from_version", c.from_version},
+          {"to_version", c.to_version},
+          {"outcome", cutover::to_string(c.outcome)},
+          {"final_version", c.final_version},
+          {"reason", c.reason},
+          {"moved", moved},
+          {"checks", checks},
+          {"steps", steps},
+          {"unreachable", c.unreachable}};
+}
+
+Json window_json(const Report& report, std::size_t i) {
+  const auto& window = report.run.windows[i];
+  const auto& facts = report.analysis.windows[i];
+  Json by_cause = Json::object();
+  for (const auto& [cause, ids] : facts.disconnected_by_cause) by_cause[cause] = ranges_json(ids);
+  const auto& latency = facts.reconnect_latency;
+  Json event = {{"index", window.index},
+                {"action", window.name},
+                {"at_ns", window.start_ns - report.run.start_ns},
+                {"disconnected", {{"count", facts.disconnected.size()}, {"ranges", ranges_json(facts.disconnected)}}},
+                {"disconnected_by_cause", by_cause},
+                {"reconnect_ns",
+                 {{"count", latency.count()},
+                  {"p50", latency.percentile(50).count()},
+                  {"p99", latency.percentile(99).count()},
+                  {"max", latency.max().count()}}},
+                {"redirects", facts.redirects},
+                {"failed_attempts", facts.failed_attempts},
+                {"messages_lost", facts.messages_lost},
+                {"dual_service", facts.dual_service.size()}};
+  if (auto it = report.run.cutovers.find(window.index); it != report.run.cutovers.end())
+    event["cutover"] = cutover_json(it->second);
+  return event;
+}
+
+}  // namespace
+
+void write_json(const Report& report, std::ostream& out) {
+  const RunRecord& run = report.run;
+  Json events = Json::array(), expectations = Json::array(), vip = Json::array(), takeovers = Json::array();
+  for (std::size_t i = 0; i < run.windows.size(); ++i) events.push_back(window_json(report, i));
+  for (const auto& v : report.analysis.verdicts)
+    expectations.push_back({{"event", v.event},
+                            {"check", v.check},
+                            {"status", checks::to_string(v.status)},
+                            {"expected", v.expected},
+                            {"actual", v.actual},
+                            {"evidence", v.evidence}});
+  for (const auto& t : report.vip)
+    vip.push_back({{"at_ns", t.t_ns - run.start_ns},
+                   {"instance", t.instance},
+                   {"node", t.node},
+                   {"from", t.from},
+                   {"to", t.to},
+                   {"reason", t.reason}});
+  for (const auto& t : report.takeovers)
+    takeovers.push_back(
+        {{"event", t.event}, {"instance", t.instance}, {"new_master", t.new_master}, {"after_ns", t.after_ns}});
+  Json document = {{"schema", "wsfo-report/1"},
+                   {"scenario", run.scenario},
+                   {"engine", run.engine},
+                   {"passed", report.passed()},
+                   {"duration_ns", run.end_ns - run.start_ns},
+                   {"clients", run.population.size()},
+                   {"rules", {{"before", run.rules_before.version()}, {"after", run.rules_after.version()}}},
+                   {"events", events},
+                   {"expectations", expectations},
+                   {"vip_transitions", vip},
+                   {"takeovers", takeovers},
+                   {"notes", run.notes}};
+  out << document.dump(2) << "\n";
+}
+
+}  // namespace wsfo::reports

@@ -1,0 +1,55 @@
+#pragma once
+// One run's report (DESIGN.md §4), built from the merged history and judged
+// by core/checks; written as text, JSON, JUnit XML and a self-contained HTML
+// page. `wsfo run` and `wsfo simulate` both fill a RunRecord.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "core/checks/connection_series.hpp"
+#include "core/checks/history_checks.hpp"
+#include "core/cutover/cutover_workflow.hpp"
+#include "core/history/event.hpp"
+#include "core/routing/rule_set.hpp"
+
+namespace wsfo::reports {
+
+struct RunRecord {
+  std::string scenario;
+  std::string engine;  // "live" or "simulate"
+  std::int64_t start_ns = 0;
+  std::int64_t end_ns = 0;
+  std::vector<history::Event> history;  // sorted by t_ns
+  std::vector<checks::EventWindow> windows;
+  std::vector<std::uint64_t> population;
+  routing::RuleSet rules_before;
+  routing::RuleSet rules_after;
+  std::map<std::size_t, cutover::CutoverResult> cutovers;  // by timeline index
+  std::vector<std::string> notes;                          // things the runner wants the reader to know
+};
+
+struct Report {
+  RunRecord run;
+  checks::Analysis analysis;
+  std::vector<checks::SeriesPoint> series;
+  std::vector<checks::VipTransition> vip;
+  std::vector<checks::Takeover> takeovers;
+
+  bool passed() const { return analysis.passed(); }
+};
+
+Report build_report(RunRecord run);
+
+void write_text(const Report& report, std::ostream& out);
+void write_json(const Report& report, std::ostream& out);   // schema: docs/report-json.md
+void write_junit(const Report& report, std::ostream& out);  // one testcase per expectation
+void write_html(const Report& report, std::ostream& out);   // self-contained, inline SVG
+
+// Writes report.json, junit.xml, report.html and history.jsonl into `dir`
+// (created if needed); returns an error message or empty.
+std::string write_report_dir(const Report& report, const std::string& dir);
+
+}  // namespace wsfo::reports
