@@ -85,6 +85,24 @@ std::vector<DualService> find_dual_service(std::span<const history::Event> histo
   return found;
 }
 
+}  // namespace
+
+std::string disconnect_cause(const history::Event& event) {
+  std::string cause = field_string(event, "cause");
+  auto code_it = event.fields.find("code");
+  std::uint64_t code =
+      code_it != event.fields.end() && code_it->is_number_integer() ? field_unsigned(event, "code") : 0;
+  if (code == 4001) return "moved (4001)";
+  if (code == 1001) return "shutdown (1001)";
+  if (code == 1011 || code == 1012 || code == 1014) return "backend gone (" + std::to_string(code) + ")";
+  if (cause == "connection_lost") return "node lost";
+  if (cause == "idle_timeout" || cause == "pong_timeout") return "idle timeout";
+  if (cause.empty()) cause = "unknown";
+  return code ? cause + " (" + std::to_string(code) + ")" : cause;
+}
+
+namespace {
+
 void collect_window(std::span<const history::Event> history, const EventWindow& window, const ConnectIndex& connects,
                     WindowFacts& facts) {
   std::map<std::uint64_t, std::int64_t> first_disconnect;
@@ -94,7 +112,7 @@ void collect_window(std::span<const history::Event> history, const EventWindow& 
     const history::Event& event = *it;
     if (event.kind == "disconnected" && event.router_id) {
       first_disconnect.emplace(*event.router_id, event.t_ns);
-      facts.disconnected_by_cause[field_string(event, "cause")].push_back(*event.router_id);
+      facts.disconnected_by_cause[disconnect_cause(event)].push_back(*event.router_id);
     } else if (event.kind == "redirect") {
       ++facts.redirects;
     } else if (event.kind == "rejected") {

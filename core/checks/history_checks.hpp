@@ -76,6 +76,11 @@ struct Analysis {
 Analysis analyse(std::span<const history::Event> history, std::span<const EventWindow> windows,
                  std::span<const std::uint64_t> population, std::uint32_t modulus);
 
+// The cause a report groups a `disconnected` event under: "moved (4001)",
+// "node lost", "idle timeout", "backend gone (1011)", "shutdown (1001)", or
+// the client's own cause and code.
+std::string disconnect_cause(const history::Event& event);
+
 // Finds the window an instant belongs to, or -1 before the first.
 int window_of(std::span<const EventWindow> windows, std::int64_t t_ns);
 

@@ -64,7 +64,7 @@ TEST_F(HistoryChecks, ExactlyTheMovedSlotsDisconnectAndLandInCenter) {
   for (const auto& v : analysis.verdicts) EXPECT_EQ(v.status, Status::pass) << v.check << ": " << v.evidence;
   EXPECT_TRUE(analysis.passed());
   EXPECT_EQ(analysis.verdicts[0].expected, "the 2 clients in slots 5998-6380");
-  EXPECT_EQ(analysis.windows[0].disconnected_by_cause.at("moved"), (std::vector<std::uint64_t>{6100, 16101}));
+  EXPECT_EQ(analysis.windows[0].disconnected_by_cause.at("moved (4001)"), (std::vector<std::uint64_t>{6100, 16101}));
   EXPECT_EQ(analysis.windows[0].reconnect_latency.max(), std::chrono::milliseconds(1598));
 }
 
@@ -154,6 +154,27 @@ TEST_F(HistoryChecks, DisconnectsOutsideTheWindowAreNotAttributed) {
   history.push_back(disconnected(10000 * ms, 8330, "node-lost"));
   cutover.expect.disconnected = scenario::DisconnectSlots{{{5998, 6380}}};
   EXPECT_EQ(run().verdicts[0].status, Status::pass);
+}
+
+}  // namespace
+}  // namespace wsfo::checks
+
+namespace wsfo::checks {
+namespace {
+
+TEST(DisconnectCause, GroupsByCodeThenByClientCause) {
+  auto event = [](const std::string& cause, std::optional<int> code) {
+    history::Json fields{{"cause", cause}, {"reason", ""}, {"closed_by", "server"}, {"connected_ns", 1}};
+    if (code) fields["code"] = *code;
+    return history::Event{"disconnected", 1, "c", 1, fields};
+  };
+  EXPECT_EQ(disconnect_cause(event("server_close", 4001)), "moved (4001)");
+  EXPECT_EQ(disconnect_cause(event("server_close", 1001)), "shutdown (1001)");
+  EXPECT_EQ(disconnect_cause(event("server_close", 1011)), "backend gone (1011)");
+  EXPECT_EQ(disconnect_cause(event("connection_lost", std::nullopt)), "node lost");
+  EXPECT_EQ(disconnect_cause(event("pong_timeout", std::nullopt)), "idle timeout");
+  EXPECT_EQ(disconnect_cause(event("server_close", 1000)), "server_close (1000)");
+  EXPECT_EQ(disconnect_cause(event("", std::nullopt)), "unknown");
 }
 
 }  // namespace

@@ -77,7 +77,7 @@ TEST(Reports, TextNamesDisconnectsByCauseAndVerdicts) {
   EXPECT_NE(text.find("[+5.000s] #0 cutover"), std::string::npos) << text;
   EXPECT_NE(text.find("moves unbj \u2192 center [5998, 6380]"), std::string::npos) << text;
   EXPECT_NE(text.find("same-version=skipped"), std::string::npos) << text;
-  EXPECT_NE(text.find("    moved: 6249\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("    moved (4001): 6249\n"), std::string::npos) << text;
   EXPECT_NE(text.find("reconnect: p50 1.599s"), std::string::npos) << text;
   EXPECT_NE(text.find("[PASS] disconnected: expected the 1 clients in slots 5998-6380"), std::string::npos) << text;
   EXPECT_NE(text.find("RESULT: PASS (2 of 2 expectations held)"), std::string::npos) << text;
@@ -122,7 +122,7 @@ TEST(Reports, JsonFollowsTheDocumentedSchema) {
   const auto& event = document["events"][0];
   EXPECT_EQ(event["action"], "cutover");
   EXPECT_EQ(event["at_ns"], 5000 * ms);
-  EXPECT_EQ(event["disconnected_by_cause"]["moved"], Json::parse("[[6249, 6249]]"));
+  EXPECT_EQ(event["disconnected_by_cause"]["moved (4001)"], Json::parse("[[6249, 6249]]"));
   EXPECT_EQ(event["reconnect_ns"]["max"], 1599 * ms);
   EXPECT_EQ(event["cutover"]["outcome"], "committed");
   EXPECT_EQ(event["cutover"]["checks"][1]["status"], "skipped");
