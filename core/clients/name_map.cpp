@@ -33,8 +33,7 @@ std::optional<SocketAddress> parse_address(const std::string& text, std::string&
     address.ip = text.substr(0, colon);
     port_text = text.substr(colon + 1);
   }
-  if (!is_numeric_ip(address.ip))
-    return error = "'" + address.ip + "' is not a numeric IP address", std::nullopt;
+  if (!is_numeric_ip(address.ip)) return error = "'" + address.ip + "' is not a numeric IP address", std::nullopt;
   unsigned port = 0;
   for (char c : port_text) {
     if (c < '0' || c > '9' || port > 65535) return error = "port '" + port_text + "' is not in 1..65535", std::nullopt;

@@ -90,7 +90,8 @@ Nanos reconnect_delay(const ReconnectSpec& spec, std::uint32_t failures, std::ui
     std::int64_t ceiling = b.base.count();
     for (std::uint32_t i = 0; i < failures && ceiling < b.cap.count(); ++i) ceiling *= 2;
     ceiling = std::min(ceiling, b.cap.count());
-    delay = Nanos(static_cast<std::int64_t>(util::SplitMix64::scale_inclusive(draw, static_cast<std::uint64_t>(ceiling))));
+    delay =
+        Nanos(static_cast<std::int64_t>(util::SplitMix64::scale_inclusive(draw, static_cast<std::uint64_t>(ceiling))));
   }
   if (retry_after && *retry_after > delay) delay = *retry_after;
   return delay;

@@ -28,8 +28,8 @@ RedirectFollower::Decision RedirectFollower::on_redirect(const WsUrl& current, s
   }
   if (hops_ >= max_hops_) {
     decision.verdict = Verdict::too_many_hops;
-    decision.reason = "too many redirects: more than " + std::to_string(max_hops_) + " (last " + current.text() +
-                      " -> " + text + ")";
+    decision.reason =
+        "too many redirects: more than " + std::to_string(max_hops_) + " (last " + current.text() + " -> " + text + ")";
     return decision;
   }
   ++hops_;

@@ -13,7 +13,7 @@ std::optional<std::vector<std::uint64_t>> parse_router_id_list(const std::string
 
 struct RouterIdSpan {
   std::uint64_t from = 0;
-  std::uint64_t to = 0;  // inclusive
+  std::uint64_t to = 0;                                 // inclusive
   std::uint64_t size() const { return to - from + 1; }  // 0 only for the full 2^64 span, which is never valid
 };
 

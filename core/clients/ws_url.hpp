@@ -9,12 +9,12 @@
 namespace wsfo::clients {
 
 struct WsUrl {
-  std::string scheme;  // "ws" or "wss" (http/https Locations are mapped to these)
-  std::string host;    // a name or a numeric address, without brackets
+  std::string scheme;      // "ws" or "wss" (http/https Locations are mapped to these)
+  std::string host;        // a name or a numeric address, without brackets
   std::uint16_t port = 0;  // explicit or the scheme's default (80 / 443)
   std::string target;      // path and query, always starting with '/'
 
-  std::string text() const;  // "ws://host:port/target", the canonical form
+  std::string text() const;         // "ws://host:port/target", the canonical form
   std::string host_header() const;  // "host" or "host:port" when not the default
   bool operator==(const WsUrl&) const = default;
 };

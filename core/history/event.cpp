@@ -7,16 +7,13 @@ namespace {
 
 using T = FieldType;
 
-constexpr FieldSpec kAttempt[] = {{"url", T::string, true}, {"address", T::string, false},
-                                  {"attempt", T::unsigned_integer, true}};
+constexpr FieldSpec kAttempt[] = {
+    {"url", T::string, true}, {"address", T::string, false}, {"attempt", T::unsigned_integer, true}};
 constexpr FieldSpec kRedirect[] = {
     {"from", T::string, true}, {"to", T::string, true}, {"status", T::unsigned_integer, true}};
-constexpr FieldSpec kConnected[] = {{"url", T::string, true},
-                                    {"unit", T::string, true},
-                                    {"node", T::string, true},
-                                    {"backend", T::string, true},
-                                    {"handshake_ns", T::integer, true},
-                                    {"redirects", T::unsigned_integer, true}};
+constexpr FieldSpec kConnected[] = {{"url", T::string, true},           {"unit", T::string, true},
+                                    {"node", T::string, true},          {"backend", T::string, true},
+                                    {"handshake_ns", T::integer, true}, {"redirects", T::unsigned_integer, true}};
 constexpr FieldSpec kRejected[] = {{"url", T::string, true},
                                    {"error", T::string, true},
                                    {"reason", T::string, true},
@@ -26,13 +23,12 @@ constexpr FieldSpec kDisconnected[] = {{"cause", T::string, true},         {"cod
                                        {"reason", T::string, true},        {"closed_by", T::string, true},
                                        {"connected_ns", T::integer, true}, {"unit", T::string, false},
                                        {"backend", T::string, false}};
-constexpr FieldSpec kGap[] = {{"backend", T::string, true},
-                              {"missing", T::unsigned_integer, true},
-                              {"after_seq", T::unsigned_integer, true}};
+constexpr FieldSpec kGap[] = {
+    {"backend", T::string, true}, {"missing", T::unsigned_integer, true}, {"after_seq", T::unsigned_integer, true}};
 
 constexpr std::array kKinds = {
-    KindSpec{"attempt", true, kAttempt},         KindSpec{"redirect", true, kRedirect},
-    KindSpec{"connected", true, kConnected},     KindSpec{"rejected", true, kRejected},
+    KindSpec{"attempt", true, kAttempt},           KindSpec{"redirect", true, kRedirect},
+    KindSpec{"connected", true, kConnected},       KindSpec{"rejected", true, kRejected},
     KindSpec{"disconnected", true, kDisconnected}, KindSpec{"gap", true, kGap},
 };
 
@@ -55,8 +51,7 @@ bool has_type(const Json& value, FieldType type) {
     case T::string:
       return value.is_string();
     case T::integer:
-      return value.is_number_integer() &&
-             (value.is_number_unsigned() ? value.get<std::uint64_t>() <= INT64_MAX : true);
+      return value.is_number_integer() && (value.is_number_unsigned() ? value.get<std::uint64_t>() <= INT64_MAX : true);
     case T::unsigned_integer:
       return value.is_number_unsigned() || (value.is_number_integer() && value.get<std::int64_t>() >= 0);
   }
@@ -124,8 +119,7 @@ std::optional<Event> parse_event_line(std::string_view line, std::string& error)
     return error = "field 't_ns' must be a non-negative integer (CLOCK_MONOTONIC nanoseconds)", std::nullopt;
   event.t_ns = t->get<std::int64_t>();
   auto source = object.find("source");
-  if (source == object.end() || !source->is_string())
-    return error = "field 'source' must be a string", std::nullopt;
+  if (source == object.end() || !source->is_string()) return error = "field 'source' must be a string", std::nullopt;
   event.source = source->get<std::string>();
   const KindSpec* spec = find_kind(event.kind);
   if (auto id = object.find("routerId"); id != object.end()) {

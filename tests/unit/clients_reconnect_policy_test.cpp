@@ -1,7 +1,6 @@
-#include "core/clients/reconnect_policy.hpp"
-
 #include <gtest/gtest.h>
 
+#include "core/clients/reconnect_policy.hpp"
 #include "core/util/random.hpp"
 
 namespace wsfo::clients {
@@ -105,13 +104,13 @@ TEST_P(BadReconnectSpec, IsRejectedWithItsReason) {
 
 INSTANTIATE_TEST_SUITE_P(
     Table, BadReconnectSpec,
-    ::testing::Values(
-        BadSpec{"linear:1s", "reconnect: 'linear:1s' is neither fixed:<delay> nor backoff:base=<d>,cap=<d>"},
-        BadSpec{"fixed:soon", "reconnect fixed: 'soon' is not a duration (expected e.g. fixed:1500ms)"},
-        BadSpec{"backoff:base=1s,cap=10ms", "reconnect backoff: cap (10ms) is smaller than base (1s)"},
-        BadSpec{"backoff:base=0ms", "reconnect backoff base must be greater than zero"},
-        BadSpec{"backoff:step=1s", "reconnect backoff: unknown key 'step' (expected base or cap)"},
-        BadSpec{"backoff:base", "reconnect backoff: expected key=duration, got 'base'"}));
+    ::testing::Values(BadSpec{"linear:1s",
+                              "reconnect: 'linear:1s' is neither fixed:<delay> nor backoff:base=<d>,cap=<d>"},
+                      BadSpec{"fixed:soon", "reconnect fixed: 'soon' is not a duration (expected e.g. fixed:1500ms)"},
+                      BadSpec{"backoff:base=1s,cap=10ms", "reconnect backoff: cap (10ms) is smaller than base (1s)"},
+                      BadSpec{"backoff:base=0ms", "reconnect backoff base must be greater than zero"},
+                      BadSpec{"backoff:step=1s", "reconnect backoff: unknown key 'step' (expected base or cap)"},
+                      BadSpec{"backoff:base", "reconnect backoff: expected key=duration, got 'base'"}));
 
 }  // namespace
 }  // namespace wsfo::clients

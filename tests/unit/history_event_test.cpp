@@ -1,6 +1,6 @@
-#include "core/history/event.hpp"
-
 #include <gtest/gtest.h>
+
+#include "core/history/event.hpp"
 
 namespace wsfo::history {
 namespace {
@@ -11,7 +11,7 @@ Event connected_event() {
   e.t_ns = 123456789012;
   e.source = "clients";
   e.router_id = 1111;
-  e.fields = {{"url", "ws://center:1/"}, {"unit", "center"},      {"node", "center-1"},
+  e.fields = {{"url", "ws://center:1/"}, {"unit", "center"},       {"node", "center-1"},
               {"backend", "hangzhou"},   {"handshake_ns", 350000}, {"redirects", 1}};
   return e;
 }
