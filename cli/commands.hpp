@@ -16,5 +16,6 @@ void add_rules_commands(CLI::App& app, int& exit_code);
 void add_backend_commands(CLI::App& app, int& exit_code);
 void add_scenario_commands(CLI::App& app, int& exit_code);
 void add_clients_commands(CLI::App& app, int& exit_code);
+void add_gateway_commands(CLI::App& app, int& exit_code);
 
 }  // namespace wsfo::cli

@@ -37,6 +37,10 @@ std::string_view label(RejectReason reason) {
       return "header_too_large";
     case RejectReason::bad_request:
       return "bad_request";
+    case RejectReason::no_route:
+      return "no_route";
+    case RejectReason::client_closed:
+      return "client_closed";
     case RejectReason::no_backend:
       return "no_backend";
     case RejectReason::backend_refused_upgrade:

@@ -50,7 +50,9 @@ enum class RejectReason {
   handshake_timeout,        // 408
   header_too_large,         // 431
   bad_request,              // 400 (unparsable HTTP)
+  no_route,                 // 404: no URI route matches the path
   no_backend,               // 502
+  client_closed,            // the client left before the handshake completed
   backend_refused_upgrade,  // the backend's own answer is passed on
   not_serving,              // the gateway was stopped through /faults
 };

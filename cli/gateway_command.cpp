@@ -1,0 +1,65 @@
+// `wsfo gateway --config FILE`: one gateway node process (issue 3, item 2).
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "core/gateway/gateway_config.hpp"
+#include "gateway/gateway_server.hpp"
+
+namespace wsfo::cli {
+
+namespace {
+
+std::string join(const std::vector<gateway::Endpoint>& endpoints) {
+  std::string text;
+  for (const auto& e : endpoints) text += (text.empty() ? "" : ",") + e.text();
+  return text;
+}
+
+int run_gateway(const std::string& path, const gateway::ConfigOverrides& overrides) {
+  json::Problems problems;
+  auto config = gateway::load_gateway_config(path, overrides, problems);
+  if (!config) {
+    for (const auto& p : problems.list()) std::cerr << path << ": " << json::format(p) << "\n";
+    return kCheckFailed;
+  }
+  gateway::GatewayServer server(*config, std::cerr);
+  bool config_error = false;
+  if (std::string error = server.start(config_error); !error.empty()) {
+    std::cerr << "wsfo gateway: " << error << "\n";
+    return config_error ? kCheckFailed : kIoError;
+  }
+  std::cout << "ready " << join(server.listen_endpoints()) << " admin " << server.admin_endpoint().text() << std::endl;
+  server.run(true);
+  return kOk;
+}
+
+}  // namespace
+
+void add_gateway_commands(CLI::App& app, int& exit_code) {
+  auto* command = app.add_subcommand("gateway", "Run one gateway node: routerId routing, relay, admin API");
+  static std::string config_path;
+  static gateway::ConfigOverrides overrides;
+  static std::string token;
+  command->add_option("--config", config_path, "Gateway config (JSON, see docs/gateway-config.md)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  command
+      ->add_option("--listen", overrides.listen, "Listen address(es) HOST:PORT, replacing the config's (port 0: any)")
+      ->delimiter(',');
+  command->add_option("--admin", overrides.admin, "Admin API address HOST:PORT");
+  command->add_option("--node", overrides.node, "Node name");
+  command->add_option("--unit", overrides.unit, "The unit this gateway belongs to");
+  auto* token_option = command->add_option("--token", token, "Bearer token required by the admin API");
+  command->add_option("--state-file", overrides.state_file, "Where the rules state is persisted");
+  command->description(
+      std::string(command->get_description()) + ". " +
+
+      "Prints `ready <listen,...> admin <addr:port>` on stdout once listening. SIGTERM/SIGINT: stop accepting, "
+      "let connections drain for limits.drain_timeout, then close the rest with 1001.");
+  command->callback([&exit_code, token_option] {
+    if (token_option->count() > 0) overrides.token = token;
+    exit_code = run_gateway(config_path, overrides);
+  });
+}
+
+}  // namespace wsfo::cli

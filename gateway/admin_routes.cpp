@@ -1,0 +1,264 @@
+// What each admin API request does (issue 3, item 5). The HTTP plumbing is in
+// admin_api.cpp; this file sees requests and replies as plain values.
+#include "core/routing/rules_json.hpp"
+#include "gateway/gateway_node.hpp"
+#include "gateway/state_file.hpp"
+
+namespace wsfo::gateway {
+
+namespace {
+
+using json::Json;
+
+AdminReply reply(int status, const Json& body) {
+  return AdminReply{status, "application/json", body.dump(2) + "\n", {}};
+}
+
+AdminReply error_reply(int status, const std::string& message) { return reply(status, Json{{"error", message}}); }
+
+AdminReply problems_reply(const json::Problems& problems) {
+  Json list = Json::array();
+  for (const auto& p : problems.list()) list.push_back(json::format(p));
+  return reply(400, Json{{"error", "invalid request body"}, {"problems", list}});
+}
+
+Json moved_json(const routing::MovedRange& m) {
+  return Json{{"from", m.first}, {"to", m.last}, {"from_unit", m.from_unit}, {"to_unit", m.to_unit}};
+}
+
+std::string close_reason(const routing::MovedRange& m, std::uint64_t version) {
+  return "moved from " + m.from_unit + " to " + m.to_unit + " by rules v" + std::to_string(version);
+}
+
+struct Body {
+  std::optional<Json> document;
+  json::Problems problems;
+};
+
+Body parse_body(const std::string& text) {
+  Body body;
+  if (text.empty())
+    body.problems.add("", "expected a JSON object body");
+  else
+    body.document = json::parse(text, body.problems);
+  return body;
+}
+
+}  // namespace
+
+void GatewayNode::sync_rules_metrics() {
+  metrics.set_rules(rules.active().version(),
+                    rules.pending() ? std::optional(rules.pending()->rules.version()) : std::nullopt);
+}
+
+std::string GatewayNode::persist_rules(const RulesState& state) {
+  if (config.state_file.empty()) return {};
+  return write_file_atomically(config.state_file, state.to_json().dump(2) + "\n");
+}
+
+namespace {
+
+class AdminRoutes {
+ public:
+  explicit AdminRoutes(GatewayNode& node) : node_(node) {}
+
+  AdminReply rules() {
+    Json fenced = Json::array();
+    if (node_.rules.pending())
+      for (const auto& m : node_.rules.pending()->diff.moved()) fenced.push_back(moved_json(m));
+    return reply(200, Json{{"node", node_.config.node},
+                           {"unit", node_.config.unit},
+                           {"active", routing::to_json(node_.rules.active())},
+                           {"pending", node_.rules.pending() ? routing::to_json(node_.rules.pending()->rules) : Json()},
+                           {"fenced", fenced}});
+  }
+
+  AdminReply preview(const std::string& text) {
+    Body body = parse_body(text);
+    std::optional<routing::RuleSet> next;
+    if (body.document) next = read_rules_member(*body.document, body.problems, nullptr);
+    if (!next) return problems_reply(body.problems);
+    const auto& active = node_.rules.active();
+    if (next->modulus() != active.modulus())
+      return error_reply(400, "rules modulus " + std::to_string(next->modulus()) + " differs from the active modulus " +
+                                  std::to_string(active.modulus()));
+    routing::RuleDiff diff(active, *next);
+    Json moved = Json::array();
+    std::size_t total = 0;
+    for (const auto& m : diff.moved()) {
+      std::size_t live = node_.registry.count_in(m.first, m.last);
+      total += live;
+      Json entry = moved_json(m);
+      entry["live_connections"] = live;
+      moved.push_back(entry);
+    }
+    return reply(200, Json{{"node", node_.config.node},
+                           {"from_version", active.version()},
+                           {"to_version", next->version()},
+                           {"version_ok", next->version() == active.version() + 1},
+                           {"moved", moved},
+                           {"moved_slots", diff.moved_slot_count()},
+                           {"live_connections_closed", total},
+                           {"text_diff", diff.text_diff()}});
+  }
+
+  AdminReply prepare(const std::string& text) {
+    Body body = parse_body(text);
+    std::optional<std::int64_t> version;
+    std::optional<routing::RuleSet> next;
+    if (body.document) next = read_rules_member(*body.document, body.problems, &version);
+    if (!next) return problems_reply(body.problems);
+    if (next->version() != static_cast<std::uint64_t>(*version))
+      return error_reply(400, "version " + std::to_string(*version) + " differs from rules.version " +
+                                  std::to_string(next->version()));
+    RulesState after = node_.rules;
+    StepResult result = after.prepare(*next);
+    if (!result.ok()) return step_error(result);
+    if (std::string error = node_.persist_rules(after); !error.empty())
+      return error_reply(500, "cannot persist the rules state: " + error);
+    node_.rules = std::move(after);
+    node_.sync_rules_metrics();
+    Json moved = Json::array();
+    std::size_t total = 0;
+    for (const auto& m : node_.rules.pending()->diff.moved()) {
+      auto connections = node_.registry.connections_in(m.first, m.last);
+      std::string reason = close_reason(m, next->version());
+      for (RegisteredConnection* c : connections) c->close_with(4001, reason);
+      total += connections.size();
+      Json entry = moved_json(m);
+      entry["closed"] = connections.size();
+      moved.push_back(entry);
+    }
+    log_line(node_) << "prepared v" << next->version() << (result.repeated ? " (repeat)" : "") << ": closed " << total
+                    << " connection(s) with 4001\n";
+    return reply(200, Json{{"prepared", next->version()},
+                           {"repeated", result.repeated},
+                           {"moved", moved},
+                           {"closed_total", total},
+                           {"message", result.message}});
+  }
+
+  AdminReply finish_step(const std::string& text, bool commit) {
+    Body body = parse_body(text);
+    std::optional<std::int64_t> version;
+    if (body.document) {
+      json::ObjectReader reader(*body.document, "", body.problems);
+      version = reader.integer("version", true, 0, std::numeric_limits<std::int64_t>::max());
+    }
+    if (!body.problems.empty()) return problems_reply(body.problems);
+    RulesState after = node_.rules;
+    auto v = static_cast<std::uint64_t>(*version);
+    StepResult result = commit ? after.commit(v) : after.abort(v);
+    if (!result.ok()) return step_error(result);
+    if (std::string error = node_.persist_rules(after); !error.empty())
+      return error_reply(500, "cannot persist the rules state: " + error);
+    node_.rules = std::move(after);
+    node_.sync_rules_metrics();
+    log_line(node_) << result.message << "\n";
+    return reply(200, Json{{commit ? "committed" : "aborted", v},
+                           {"repeated", result.repeated},
+                           {"active_version", node_.rules.active().version()},
+                           {"message", result.message}});
+  }
+
+  AdminReply health() {
+    std::string status = node_.serving ? "serving" : node_.shutting_down ? "draining" : "stopped";
+    Json body{{"status", status},
+              {"node", node_.config.node},
+              {"unit", node_.config.unit},
+              {"rules_version", node_.rules.active().version()},
+              {"pending_version", node_.rules.pending() ? Json(node_.rules.pending()->rules.version()) : Json()},
+              {"connections", node_.registry.size()},
+              {"discarded_pending", node_.discarded_pending ? Json(*node_.discarded_pending) : Json()}};
+    return reply(node_.serving ? 200 : 503, body);
+  }
+
+  AdminReply metrics() {
+    return AdminReply{200,
+                      "text/plain; version=0.0.4; charset=utf-8",
+                      node_.metrics.render(node_.config.node, node_.config.unit),
+                      {}};
+  }
+
+  AdminReply faults(const std::string& text) {
+    Body body = parse_body(text);
+    std::optional<bool> serving;
+    bool drop = true;
+    if (body.document) {
+      json::ObjectReader reader(*body.document, "", body.problems);
+      serving = reader.boolean("serving", true);
+      drop = reader.boolean("drop_connections", false).value_or(true);
+    }
+    if (!body.problems.empty()) return problems_reply(body.problems);
+    if (std::string error = node_.set_serving(*serving, drop); !error.empty()) return error_reply(500, error);
+    return reply(200, Json{{"serving", node_.serving}, {"connections", node_.registry.size()}});
+  }
+
+ private:
+  // Reads {"rules": {...}} (and "version" when `version` is given).
+  std::optional<routing::RuleSet> read_rules_member(const Json& document, json::Problems& problems,
+                                                    std::optional<std::int64_t>* version) {
+    return json::read_strictly(problems, [&]() -> std::optional<routing::RuleSet> {
+      json::ObjectReader reader(document, "", problems);
+      if (version) *version = reader.integer("version", true, 0, std::numeric_limits<std::int64_t>::max());
+      const Json* rules = reader.object("rules", true);
+      if (!rules) return std::nullopt;
+      return routing::read_rules(*rules, "/rules", problems, node_.config.unit_names());
+    });
+  }
+
+  AdminReply step_error(const StepResult& result) {
+    return reply(result.status, Json{{"error", result.message},
+                                     {"active_version", node_.rules.active().version()},
+                                     {"pending_version",
+                                      node_.rules.pending() ? Json(node_.rules.pending()->rules.version()) : Json()}});
+  }
+
+  GatewayNode& node_;
+};
+
+struct Route {
+  std::string_view method;
+  std::string_view path;
+};
+
+constexpr Route kRoutes[] = {{"GET", "/rules"},         {"POST", "/rules/preview"}, {"POST", "/rules/prepare"},
+                             {"POST", "/rules/commit"}, {"POST", "/rules/abort"},   {"GET", "/health"},
+                             {"GET", "/metrics"},       {"POST", "/faults"}};
+
+}  // namespace
+
+AdminReply GatewayNode::handle_admin(const AdminRequest& request) {
+  if (!config.admin_token.empty() && request.authorization != "Bearer " + config.admin_token) {
+    AdminReply denied = error_reply(
+        401, request.authorization.empty() ? "a bearer token is required" : "the bearer token is not valid");
+    denied.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"wsfo-gateway\"");
+    return denied;
+  }
+  std::string_view path(request.target);
+  path = path.substr(0, path.find('?'));
+  bool known_path = false;
+  for (const Route& route : kRoutes) {
+    if (route.path != path) continue;
+    known_path = true;
+    if (route.method != request.method) continue;
+    AdminRoutes routes(*this);
+    if (path == "/rules") return routes.rules();
+    if (path == "/rules/preview") return routes.preview(request.body);
+    if (path == "/rules/prepare") return routes.prepare(request.body);
+    if (path == "/rules/commit") return routes.finish_step(request.body, true);
+    if (path == "/rules/abort") return routes.finish_step(request.body, false);
+    if (path == "/health") return routes.health();
+    if (path == "/metrics") return routes.metrics();
+    if (path == "/faults") return routes.faults(request.body);
+  }
+  if (!known_path) return error_reply(404, "no admin endpoint " + std::string(path));
+  std::string allowed;
+  for (const Route& route : kRoutes)
+    if (route.path == path) allowed = std::string(route.method);
+  AdminReply wrong = error_reply(405, "use " + allowed + " for " + std::string(path));
+  wrong.headers.emplace_back("Allow", allowed);
+  return wrong;
+}
+
+}  // namespace wsfo::gateway

@@ -1,0 +1,57 @@
+#pragma once
+// Live relayed connections indexed by slot (issue 3, item 4): one intrusive
+// doubly linked list per slot, so a cutover visits only the slots it moves and
+// the connections in them, never the whole population. No Asio here.
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+namespace wsfo::gateway {
+
+class RegisteredConnection {
+ public:
+  RegisteredConnection() = default;
+  RegisteredConnection(const RegisteredConnection&) = delete;
+  RegisteredConnection& operator=(const RegisteredConnection&) = delete;
+  virtual ~RegisteredConnection() = default;
+
+  // Close both sides with a close frame at a frame boundary.
+  virtual void close_with(std::uint16_t code, std::string_view reason) = 0;
+  // Drop both TCP connections at once, as a dying process would.
+  virtual void drop() = 0;
+
+  std::optional<std::uint32_t> slot() const { return slot_; }
+
+ private:
+  friend class ConnectionRegistry;
+  RegisteredConnection* previous_ = nullptr;
+  RegisteredConnection* next_ = nullptr;
+  std::optional<std::uint32_t> slot_;
+  bool registered_ = false;
+};
+
+class ConnectionRegistry {
+ public:
+  explicit ConnectionRegistry(std::uint32_t modulus);
+
+  // `slot` is empty for a connection without routerId; cutovers never touch it.
+  void add(RegisteredConnection& connection, std::optional<std::uint32_t> slot);
+  void remove(RegisteredConnection& connection);  // no-op when not registered
+
+  std::size_t size() const { return size_; }
+  // O(last - first + 1).
+  std::size_t count_in(std::uint32_t first, std::uint32_t last) const;
+  // The connections of slots [first, last]; O(slots + connections found).
+  std::vector<RegisteredConnection*> connections_in(std::uint32_t first, std::uint32_t last) const;
+  std::vector<RegisteredConnection*> all() const;
+
+ private:
+  std::size_t list_index(std::optional<std::uint32_t> slot) const { return slot ? *slot : heads_.size() - 1; }
+
+  std::vector<RegisteredConnection*> heads_;  // one per slot, then one for "no slot"
+  std::vector<std::uint32_t> counts_;
+  std::size_t size_ = 0;
+};
+
+}  // namespace wsfo::gateway

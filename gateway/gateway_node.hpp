@@ -1,0 +1,88 @@
+#pragma once
+// Internal to gateway/: everything one gateway node holds, shared by the
+// handshake server, the relay, and the admin API. All of it runs on one
+// io_context thread, so nothing here is locked.
+#include <utility>  // Boost 1.74's asio needs it first
+//
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "core/gateway/backend_pool.hpp"
+#include "core/gateway/gateway_config.hpp"
+#include "core/gateway/metrics.hpp"
+#include "core/gateway/rules_state.hpp"
+#include "gateway/connection_registry.hpp"
+
+namespace wsfo::gateway {
+
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+struct AdminRequest {
+  std::string method;
+  std::string target;
+  std::string authorization;  // the Authorization header, if any
+  std::string body;
+};
+
+struct AdminReply {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+class GatewayNode {
+ public:
+  GatewayNode(net::io_context& io, GatewayConfig config, RulesState rules, std::ostream& log);
+
+  net::io_context& io;
+  const GatewayConfig config;
+  RulesState rules;
+  Metrics metrics;
+  BackendPool backends;
+  std::map<std::string, BackendGroup> unit_gateways;  // cross-unit `proxy` correction targets
+  ConnectionRegistry registry;
+  std::size_t upstream_setups = 0;  // proxied handshakes not yet relaying; they count toward the limit
+  bool serving = true;
+  bool shutting_down = false;
+  std::optional<std::uint64_t> discarded_pending;  // reported after a restart
+  std::ostream& log;
+
+  std::vector<tcp::endpoint> listen_endpoints;  // as bound (ephemeral ports resolved)
+  // Shared with the accept loops, which may still be suspended on a closed one.
+  std::vector<std::shared_ptr<tcp::acceptor>> acceptors;
+  tcp::endpoint admin_endpoint;
+  std::shared_ptr<tcp::acceptor> admin_acceptor;
+
+  MonotonicTime now() const;
+  std::size_t live_connections() const { return registry.size() + upstream_setups; }
+
+  // gateway_server.cpp
+  std::string open_listeners();  // "" or why it failed
+  void close_listeners();
+  std::string set_serving(bool serve, bool drop_connections);  // "" or why listening failed
+  void begin_shutdown();
+
+  // admin_routes.cpp
+  AdminReply handle_admin(const AdminRequest& request);
+  std::string persist_rules(const RulesState& state);  // "" or why it failed; no-op without a state file
+  void sync_rules_metrics();
+
+  // admin_api.cpp
+  std::string open_admin();  // "" or why it failed
+};
+
+// Log line prefix: "gateway <node>: ".
+std::ostream& log_line(GatewayNode& node);
+
+}  // namespace wsfo::gateway
