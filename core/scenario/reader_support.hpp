@@ -80,6 +80,7 @@ bool for_each_element(ObjectReader& reader, const std::string& key, bool require
 
 // Section readers; each reports problems with pointers under `pointer`.
 std::vector<Unit> read_units(const Json& value, const std::string& pointer, Problems& problems, Registries& registries);
+// `ok` turns false on any problem; the name is empty when name or address are unreadable.
 Backend read_backend(const Json& value, const std::string& pointer, Problems& problems, Registries& registries,
                      bool& ok);
 std::vector<ClientGroup> read_clients(const Json& value, const std::string& pointer, Problems& problems,

@@ -7,6 +7,8 @@ namespace wsfo::scenario::detail {
 
 namespace {
 
+// A node, VIP or backend is kept (for the references to it) once its name and
+// address are readable; its other problems are reported and fail the load.
 std::optional<Node> read_node(const Json& value, const std::string& pointer, Problems& problems,
                               Registries& registries) {
   ObjectReader reader(value, pointer, problems);
@@ -14,14 +16,14 @@ std::optional<Node> read_node(const Json& value, const std::string& pointer, Pro
   auto address = read_loopback(reader, "address");
   auto port = read_port(reader, "port");
   auto admin_port = read_port(reader, "admin_port");
-  if (!name || !address || !port || !admin_port) return std::nullopt;
-  bool ok = registries.nodes.claim(*name, reader.pointer_of("name"), problems);
+  if (!name || !address || !registries.nodes.claim(*name, reader.pointer_of("name"), problems)) return std::nullopt;
   // A node's address is its own: once that is reported taken, its ports are not reported again.
-  if (!registries.host_addresses.claim(*address, reader.pointer_of("address"), problems)) return std::nullopt;
-  ok = registries.endpoints.claim(*address, *port, pointer, reader.pointer_of("port"), problems) && ok;
-  ok = registries.endpoints.claim(*address, *admin_port, pointer, reader.pointer_of("admin_port"), problems) && ok;
-  if (!ok) return std::nullopt;
-  return Node{*name, *address, *port, *admin_port};
+  if (registries.host_addresses.claim(*address, reader.pointer_of("address"), problems)) {
+    if (port) registries.endpoints.claim(*address, *port, pointer, reader.pointer_of("port"), problems);
+    if (admin_port)
+      registries.endpoints.claim(*address, *admin_port, pointer, reader.pointer_of("admin_port"), problems);
+  }
+  return Node{*name, *address, port.value_or(0), admin_port.value_or(0)};
 }
 
 std::optional<GatewayTrack> read_track(const Json& value, const std::string& pointer, Problems& problems) {
@@ -95,31 +97,26 @@ std::optional<Vip> read_vip(const Json& value, const std::string& pointer, Probl
   auto version = reader.integer("vrrp_version", false, 2, 3);
   auto advert = reader.duration("advert_int", true);
   auto preempt = reader.boolean("preempt", false);
-  bool ok = read_priorities(reader, unit, nodes, vip);
-  std::optional<GatewayTrack> track;
+  read_priorities(reader, unit, nodes, vip);
   if (const Json* t = reader.object("track_gateway", false))
-    ok = (track = read_track(*t, reader.pointer_of("track_gateway"), problems)) && ok;
+    vip.track_gateway = read_track(*t, reader.pointer_of("track_gateway"), problems);
   if (advert && (advert->count() <= 0 || *advert > std::chrono::seconds(40) || advert->count() % 10'000'000 != 0)) {
     // RFC 5798 carries the interval in centiseconds (12 bits).
     problems.add(reader.pointer_of("advert_int"),
                  "expected an advert interval of 10ms to 40s in whole centiseconds, got \"" +
                      json::format_duration(*advert) + "\"");
-    return std::nullopt;
   }
-  if (!ok || !name || !address || !port || !vrid || !advert) return std::nullopt;
-  ok = registries.vips.claim(*name, reader.pointer_of("name"), problems);
-  if (!registries.host_addresses.claim(*address, reader.pointer_of("address"), problems)) return std::nullopt;
-  ok = registries.endpoints.claim(*address, *port, pointer, reader.pointer_of("port"), problems) && ok;
-  ok = vrids.claim(std::to_string(*vrid), reader.pointer_of("vrid"), problems) && ok;
-  if (!ok) return std::nullopt;
+  if (!name || !address || !registries.vips.claim(*name, reader.pointer_of("name"), problems)) return std::nullopt;
+  if (registries.host_addresses.claim(*address, reader.pointer_of("address"), problems) && port)
+    registries.endpoints.claim(*address, *port, pointer, reader.pointer_of("port"), problems);
+  if (vrid) vrids.claim(std::to_string(*vrid), reader.pointer_of("vrid"), problems);
   vip.name = *name;
   vip.address = *address;
-  vip.port = *port;
-  vip.vrid = static_cast<int>(*vrid);
+  vip.port = port.value_or(0);
+  vip.vrid = static_cast<int>(vrid.value_or(0));
   vip.vrrp_version = static_cast<int>(version.value_or(2));
-  vip.advert_interval = *advert;
+  vip.advert_interval = advert.value_or(Duration{});
   vip.preempt = preempt.value_or(true);
-  vip.track_gateway = track;
   return vip;
 }
 
@@ -174,9 +171,9 @@ std::optional<Unit> read_unit(const Json& value, const std::string& pointer, Pro
     keep(unit.vips, read_vip(item, p, problems, registries, unit.name, declared_names(value, "nodes"), vrids));
   });
   for_each_element(reader, "backends", true, 1, [&](const Json& item, const std::string& p) {
-    bool read_ok = true;
+    bool read_ok = true;  // problems are reported; the backend is kept for the references to it
     Backend backend = read_backend(item, p, problems, registries, read_ok);
-    keep(unit.backends, read_ok ? std::optional<Backend>(backend) : std::nullopt);
+    if (!backend.name.empty()) unit.backends.push_back(std::move(backend));
   });
   NameRegistry prefixes("route prefix");
   for_each_element(reader, "routes", true, 1, [&](const Json& item, const std::string& p) {
@@ -205,10 +202,11 @@ Backend read_backend(const Json& value, const std::string& pointer, Problems& pr
     problems.add(reader.pointer_of("broadcast_interval"), "expected a positive duration, got \"0s\"");
     ok = false;
   }
-  if (!name || !address || !port) return ok = false, Backend{};
+  if (!name || !address || !port) ok = false;
+  if (!name || !address) return Backend{};
   ok = registries.backends.claim(*name, reader.pointer_of("name"), problems) && ok;
-  ok = registries.endpoints.claim(*address, *port, pointer, reader.pointer_of("port"), problems) && ok;
-  return Backend{*name, *address, *port, interval};
+  if (port) ok = registries.endpoints.claim(*address, *port, pointer, reader.pointer_of("port"), problems) && ok;
+  return Backend{*name, *address, port.value_or(0), interval};
 }
 
 std::vector<Unit> read_units(const Json& value, const std::string& pointer, Problems& problems,

@@ -1,0 +1,85 @@
+#include "gateway/vip_listener.hpp"
+
+#include <algorithm>
+#include <boost/asio/socket_base.hpp>
+
+namespace wsfo::gateway {
+
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+std::string describe_bind_error(const boost::system::error_code& error) {
+  if (error == net::error::address_in_use) return "address in use";
+  if (error == boost::system::errc::address_not_available) return "address not available";
+  return error.message();
+}
+
+VipListener::VipListener(net::io_context& io, tcp::endpoint endpoint, Handler handler)
+    : io_(io), endpoint_(std::move(endpoint)), handler_(std::move(handler)), acceptor_(io) {}
+
+VipListener::~VipListener() { close_and_reset(); }
+
+std::optional<std::string> VipListener::open() {
+  if (acceptor_.is_open()) return std::nullopt;
+  boost::system::error_code ec;
+  acceptor_.open(endpoint_.protocol(), ec);
+  // SO_REUSEADDR lets a VIP come back at once over TIME_WAIT leftovers; no
+  // SO_REUSEPORT, so a listener held by another node makes bind() fail.
+  if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(endpoint_, ec);
+  if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) {
+    boost::system::error_code ignored;
+    acceptor_.close(ignored);
+    return describe_bind_error(ec);
+  }
+  generation_ = std::make_shared<int>(0);
+  accept_next();
+  return std::nullopt;
+}
+
+void VipListener::accept_next() {
+  auto socket = std::make_shared<tcp::socket>(io_);
+  std::weak_ptr<int> generation = generation_;
+  acceptor_.async_accept(*socket, [this, socket, generation](const boost::system::error_code& ec) {
+    if (generation.expired()) return;  // closed (or destroyed) meanwhile
+    if (ec) {
+      if (ec == net::error::operation_aborted) return;
+      // Out of descriptors and the like: keep listening rather than drop the VIP.
+      accept_next();
+      return;
+    }
+    std::erase_if(accepted_, [](const auto& weak) {
+      auto open = weak.lock();
+      return !open || !open->is_open();
+    });
+    accepted_.push_back(socket);
+    handler_(socket);
+    accept_next();
+  });
+}
+
+std::size_t VipListener::close_and_reset() {
+  generation_.reset();
+  boost::system::error_code ignored;
+  acceptor_.close(ignored);
+  std::size_t reset = 0;
+  for (const auto& weak : accepted_) {
+    auto socket = weak.lock();
+    if (!socket || !socket->is_open()) continue;
+    socket->set_option(net::socket_base::linger(true, 0), ignored);
+    socket->close(ignored);
+    ++reset;
+  }
+  accepted_.clear();
+  return reset;
+}
+
+std::size_t VipListener::open_connections() const {
+  return static_cast<std::size_t>(std::count_if(accepted_.begin(), accepted_.end(), [](const auto& weak) {
+    auto socket = weak.lock();
+    return socket && socket->is_open();
+  }));
+}
+
+}  // namespace wsfo::gateway

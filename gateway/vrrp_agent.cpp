@@ -1,0 +1,270 @@
+#include "gateway/vrrp_agent.hpp"
+
+#include <chrono>
+
+#include "core/vrrp/advert_conversion.hpp"
+#include "core/vrrp/advert_packet.hpp"
+#include "core/vrrp/ipv4_address.hpp"
+
+namespace wsfo::gateway {
+
+namespace net = boost::asio;
+using udp = net::ip::udp;
+using history::Json;
+
+namespace {
+
+// Bigger than any advert (8 + 4 * 255 bytes), so an oversized datagram is
+// seen whole and fails decoding instead of being silently truncated.
+constexpr std::size_t kReceiveBufferSize = 2048;
+
+std::chrono::steady_clock::time_point to_steady(vrrp::TimePoint at) {
+  return std::chrono::steady_clock::time_point(std::chrono::duration_cast<std::chrono::steady_clock::duration>(at));
+}
+
+std::string join_vips(const std::vector<vrrp::VipAddress>& vips) {
+  std::string text;
+  for (const auto& vip : vips) text += (text.empty() ? "" : ",") + vip.address;
+  return text;
+}
+
+}  // namespace
+
+vrrp::TimePoint monotonic_now() {
+  return std::chrono::duration_cast<vrrp::TimePoint>(std::chrono::steady_clock::now().time_since_epoch());
+}
+
+struct VrrpAgent::Instance {
+  Instance(net::io_context& io, const vrrp::AgentConfig& agent, const vrrp::AgentInstance& config)
+      : config(config), machine(vrrp::to_instance_config(agent, config)), timer(io), track_timer(io) {
+    for (const auto& vip : config.vips) {
+      vip_addresses.push_back(vrrp::parse_ipv4(vip.address).value_or(0));
+      holds.push_back(VipHold::released);
+    }
+    for (const auto& peer : config.peers) {
+      const auto address = vrrp::parse_ipv4(peer).value_or(0);
+      peers.push_back({address, udp::endpoint(net::ip::address_v4(address), agent.advert_port)});
+    }
+  }
+
+  vrrp::AgentInstance config;
+  vrrp::VrrpInstance machine;
+  net::steady_timer timer;
+  std::uint64_t timer_generation = 0;  // a wait armed before the latest SetTimer is stale
+  net::steady_timer track_timer;
+  std::vector<std::uint32_t> vip_addresses;
+  std::vector<VipHold> holds;
+  std::vector<std::pair<std::uint32_t, udp::endpoint>> peers;
+};
+
+VrrpAgent::VrrpAgent(net::io_context& io, vrrp::AgentConfig config, VrrpAgentCallbacks callbacks)
+    : io_(io),
+      config_(std::move(config)),
+      callbacks_(std::move(callbacks)),
+      socket_(io),
+      receive_buffer_(kReceiveBufferSize) {
+  for (const auto& instance_config : config_.instances) {
+    instances_.push_back(std::make_unique<Instance>(io_, config_, instance_config));
+    by_vrid_[instance_config.vrid] = instances_.back().get();
+    for (const auto& [address, endpoint] : instances_.back()->peers) peers_.insert(address);
+  }
+}
+
+VrrpAgent::~VrrpAgent() {
+  running_ = false;
+  boost::system::error_code ignored;
+  socket_.close(ignored);
+}
+
+std::optional<std::string> VrrpAgent::start() {
+  const auto own = vrrp::parse_ipv4(config_.address);
+  if (!own) return "invalid own address " + config_.address;
+  boost::system::error_code ec;
+  const udp::endpoint local(net::ip::address_v4(*own), config_.advert_port);
+  socket_.open(udp::v4(), ec);
+  if (!ec) socket_.bind(local, ec);
+  if (ec) {
+    boost::system::error_code ignored;
+    socket_.close(ignored);
+    return "cannot bind the advert socket " + config_.address + ":" + std::to_string(config_.advert_port) + ": " +
+           ec.message();
+  }
+  running_ = true;
+  receive_next();
+  for (auto& instance : instances_) {
+    apply(*instance, instance->machine.start(monotonic_now()));
+    if (instance->config.track) poll_track(*instance);
+  }
+  return std::nullopt;
+}
+
+void VrrpAgent::shutdown() {
+  if (!running_) return;
+  for (auto& instance : instances_) {
+    instance->track_timer.cancel();
+    apply(*instance, instance->machine.shutdown(monotonic_now()));
+    // Whatever the state machine said, nothing may stay bound after a stop.
+    release_vips(*instance);
+  }
+  running_ = false;
+  boost::system::error_code ignored;
+  socket_.close(ignored);
+}
+
+void VrrpAgent::set_blocked_peers(const std::set<std::string>& peers) {
+  blocked_.clear();
+  for (const auto& peer : peers)
+    if (auto address = vrrp::parse_ipv4(peer)) blocked_.insert(*address);
+}
+
+std::vector<VrrpInstanceStatus> VrrpAgent::status() const {
+  std::vector<VrrpInstanceStatus> list;
+  for (const auto& instance : instances_) {
+    VrrpInstanceStatus status{instance->config.name,
+                              instance->config.vrid,
+                              instance->machine.state(),
+                              instance->machine.effective_priority(),
+                              {}};
+    for (std::size_t i = 0; i < instance->config.vips.size(); ++i)
+      status.vips.emplace_back(instance->config.vips[i], instance->holds[i]);
+    list.push_back(std::move(status));
+  }
+  return list;
+}
+
+// ---------------------------------------------------------------- receiving
+
+void VrrpAgent::receive_next() {
+  socket_.async_receive_from(net::buffer(receive_buffer_), sender_,
+                             [this](const boost::system::error_code& ec, std::size_t size) {
+                               if (ec == net::error::operation_aborted || !running_) return;
+                               // Errors such as ICMP port unreachable from a dead peer: keep listening.
+                               if (!ec) on_datagram(size);
+                               receive_next();
+                             });
+}
+
+void VrrpAgent::on_datagram(std::size_t size) {
+  const std::uint32_t source = sender_.address().is_v4() ? sender_.address().to_v4().to_uint() : 0;
+  if (blocked_.count(source)) return count_drop("blocked_peer");
+  if (!peers_.count(source)) return count_drop("unknown_peer");
+  const std::vector<std::uint8_t> bytes(receive_buffer_.begin(), receive_buffer_.begin() + size);
+  auto decoded = vrrp::decode(bytes);
+  if (auto* error = std::get_if<vrrp::DecodeError>(&decoded)) return count_drop(vrrp::to_string(*error));
+  const auto& packet = std::get<vrrp::AdvertPacket>(decoded);
+  auto found = by_vrid_.find(packet.vrid);
+  if (found == by_vrid_.end()) return count_drop("unknown_vrid");
+  ++adverts_received_;
+  Instance& instance = *found->second;
+  apply(instance, instance.machine.on_advert(monotonic_now(), vrrp::to_advert(packet, source)));
+}
+
+// ---------------------------------------------------------------- actions
+
+void VrrpAgent::apply(Instance& instance, const vrrp::Actions& actions) {
+  for (const auto& action : actions) {
+    if (const auto* advert = std::get_if<vrrp::SendAdvert>(&action)) {
+      send_advert(instance, *advert);
+    } else if (std::holds_alternative<vrrp::TakeVip>(action)) {
+      take_vips(instance, false);
+    } else if (std::holds_alternative<vrrp::ReleaseVip>(action)) {
+      release_vips(instance);
+    } else if (const auto* timer = std::get_if<vrrp::SetTimer>(&action)) {
+      arm_timer(instance, timer->at);
+    } else if (const auto* changed = std::get_if<vrrp::StateChanged>(&action)) {
+      emit("vip", {{"instance", instance.config.name},
+                   {"node", config_.node},
+                   {"vip", join_vips(instance.config.vips)},
+                   {"from", vrrp::to_string(changed->from)},
+                   {"to", vrrp::to_string(changed->to)},
+                   {"reason", changed->reason},
+                   {"priority", instance.machine.effective_priority()}});
+    } else if (const auto* priority = std::get_if<vrrp::PriorityChanged>(&action)) {
+      emit(
+          "vip-priority",
+          {{"instance", instance.config.name}, {"node", config_.node}, {"from", priority->from}, {"to", priority->to}});
+    }
+  }
+}
+
+void VrrpAgent::send_advert(Instance& instance, const vrrp::SendAdvert& advert) {
+  const auto bytes = vrrp::encode(vrrp::to_packet(instance.config.vrid, advert, instance.vip_addresses));
+  for (const auto& [address, endpoint] : instance.peers) {
+    if (blocked_.count(address)) continue;
+    // A datagram to loopback never blocks for long; sending synchronously
+    // keeps the resignation advert of shutdown() ahead of the process exit.
+    boost::system::error_code ec;
+    socket_.send_to(net::buffer(bytes), endpoint, 0, ec);
+    if (ec) {
+      count_drop("send_failed");
+    } else {
+      ++adverts_sent_;
+    }
+  }
+  // A Master whose bind failed (split brain on loopback) tries again each advert.
+  if (instance.machine.state() == vrrp::State::master) take_vips(instance, true);
+}
+
+void VrrpAgent::take_vips(Instance& instance, bool retry_only) {
+  for (std::size_t i = 0; i < instance.config.vips.size(); ++i) {
+    VipHold& hold = instance.holds[i];
+    if (hold == VipHold::held || (retry_only && hold != VipHold::bind_failed)) continue;
+    const auto& vip = instance.config.vips[i];
+    const auto error = callbacks_.take_vip ? callbacks_.take_vip(instance.config.name, vip.address, vip.port)
+                                           : std::optional<std::string>{};
+    const Json fields = {{"instance", instance.config.name},
+                         {"node", config_.node},
+                         {"vip", vip.address},
+                         {"port", vip.port},
+                         {"reason", error.value_or("bound after an earlier failure")}};
+    if (error) {
+      if (hold != VipHold::bind_failed) emit("vip-bind-failed", fields);  // once, not at every retry
+      hold = VipHold::bind_failed;
+    } else {
+      if (hold == VipHold::bind_failed) emit("vip-bound", fields);
+      hold = VipHold::held;
+    }
+  }
+}
+
+void VrrpAgent::release_vips(Instance& instance) {
+  for (std::size_t i = 0; i < instance.config.vips.size(); ++i) {
+    const bool was_held = instance.holds[i] == VipHold::held;
+    instance.holds[i] = VipHold::released;
+    const auto& vip = instance.config.vips[i];
+    if (was_held && callbacks_.release_vip) callbacks_.release_vip(instance.config.name, vip.address, vip.port);
+  }
+}
+
+void VrrpAgent::arm_timer(Instance& instance, std::optional<vrrp::TimePoint> at) {
+  const std::uint64_t generation = ++instance.timer_generation;
+  instance.timer.cancel();
+  if (!at) return;
+  instance.timer.expires_at(to_steady(*at));
+  instance.timer.async_wait([this, &instance, generation](const boost::system::error_code& ec) {
+    if (ec || !running_ || generation != instance.timer_generation) return;
+    apply(instance, instance.machine.on_timer(monotonic_now()));
+  });
+}
+
+void VrrpAgent::poll_track(Instance& instance) {
+  const bool healthy = callbacks_.healthy ? callbacks_.healthy() : true;
+  apply(instance, instance.machine.on_track_result(monotonic_now(), healthy));
+  instance.track_timer.expires_after(instance.config.track->interval);
+  instance.track_timer.async_wait([this, &instance](const boost::system::error_code& ec) {
+    if (ec || !running_) return;
+    poll_track(instance);
+  });
+}
+
+void VrrpAgent::emit(const std::string& kind, Json fields) {
+  if (!callbacks_.event) return;
+  history::Event event;
+  event.kind = kind;
+  event.t_ns = monotonic_now().count();
+  event.source = config_.node;
+  event.fields = std::move(fields);
+  callbacks_.event(event);
+}
+
+}  // namespace wsfo::gateway

@@ -1,0 +1,112 @@
+#pragma once
+// A node's VRRP agent (docs/vrrp.md): one UDP socket on address:advert_port,
+// RFC 5798-layout adverts unicast to each peer, one timer per instance driven
+// by the sans-I/O state machine (core/vrrp/vrrp_instance.hpp). It does not
+// bind VIPs itself: the embedding gateway does, through the callbacks.
+#include <utility>  // Boost 1.74's asio awaitable needs it first
+//
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/udp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/history/event.hpp"
+#include "core/vrrp/agent_config.hpp"
+#include "core/vrrp/vrrp_instance.hpp"
+
+namespace wsfo::gateway {
+
+struct VrrpAgentCallbacks {
+  // Open the `address:port` listener of a VIP the instance now holds; nullopt
+  // when listening, else why not (the agent records a `vip-bind-failed`
+  // event, stays Master and retries at each advert).
+  std::function<std::optional<std::string>(const std::string& instance, const std::string& address, std::uint16_t port)>
+      take_vip;
+  // Close it and reset the connections it accepted. Only called for VIPs
+  // whose take_vip succeeded.
+  std::function<void(const std::string& instance, const std::string& address, std::uint16_t port)> release_vip;
+  // Every history event (`vip`, `vip-bind-failed`, `vip-bound`, `vip-priority`).
+  std::function<void(const history::Event&)> event;
+  // The track check (keepalived's track_script), polled at start and then
+  // every track interval of each tracked instance; unset means healthy.
+  std::function<bool()> healthy;
+};
+
+enum class VipHold { released, held, bind_failed };
+
+struct VrrpInstanceStatus {
+  std::string name;
+  int vrid = 0;
+  vrrp::State state = vrrp::State::initialize;
+  int priority = 0;  // effective
+  std::vector<std::pair<vrrp::VipAddress, VipHold>> vips;
+};
+
+class VrrpAgent {
+ public:
+  VrrpAgent(boost::asio::io_context& io, vrrp::AgentConfig config, VrrpAgentCallbacks callbacks);
+  ~VrrpAgent();
+  VrrpAgent(const VrrpAgent&) = delete;
+  VrrpAgent& operator=(const VrrpAgent&) = delete;
+
+  // Binds the advert socket and starts every instance; the error when the
+  // socket cannot be bound (nothing started then).
+  std::optional<std::string> start();
+  // Graceful stop: every Master sends a priority-0 advert (a backup takes
+  // over after Skew_Time) and releases its VIPs; then the socket closes.
+  // Synchronous: done when it returns.
+  void shutdown();
+  // Partition emulation: adverts to and from these peer addresses are
+  // dropped (counted as `blocked_peer`). Replaces the previous set.
+  void set_blocked_peers(const std::set<std::string>& peers);
+
+  std::vector<VrrpInstanceStatus> status() const;
+  // Why received datagrams were dropped: a DecodeError name, `unknown_vrid`,
+  // `unknown_peer`, `blocked_peer`; and `send_failed` for sends.
+  const std::map<std::string, std::uint64_t>& dropped() const { return dropped_; }
+  std::uint64_t adverts_sent() const { return adverts_sent_; }
+  std::uint64_t adverts_received() const { return adverts_received_; }
+  const vrrp::AgentConfig& config() const { return config_; }
+
+ private:
+  struct Instance;
+
+  void receive_next();
+  void on_datagram(std::size_t size);
+  void apply(Instance& instance, const vrrp::Actions& actions);
+  void send_advert(Instance& instance, const vrrp::SendAdvert& advert);
+  void take_vips(Instance& instance, bool retry_only);
+  void release_vips(Instance& instance);
+  void arm_timer(Instance& instance, std::optional<vrrp::TimePoint> at);
+  void poll_track(Instance& instance);
+  void emit(const std::string& kind, history::Json fields);
+  void count_drop(const std::string& reason) { ++dropped_[reason]; }
+
+  boost::asio::io_context& io_;
+  vrrp::AgentConfig config_;
+  VrrpAgentCallbacks callbacks_;
+  boost::asio::ip::udp::socket socket_;
+  boost::asio::ip::udp::endpoint sender_;
+  std::vector<std::uint8_t> receive_buffer_;
+  std::vector<std::unique_ptr<Instance>> instances_;
+  std::map<int, Instance*> by_vrid_;
+  std::set<std::uint32_t> peers_;  // every instance's
+  std::set<std::uint32_t> blocked_;
+  std::map<std::string, std::uint64_t> dropped_;
+  std::uint64_t adverts_sent_ = 0;
+  std::uint64_t adverts_received_ = 0;
+  bool running_ = false;
+};
+
+// CLOCK_MONOTONIC (std::chrono::steady_clock on Linux) in nanoseconds: the
+// clock of the state machine's TimePoints and of history events.
+vrrp::TimePoint monotonic_now();
+
+}  // namespace wsfo::gateway
