@@ -120,14 +120,15 @@ INSTANTIATE_TEST_SUITE_P(
                       "expected at least one instance"},
         MalformedCase{"instances not an array", [](Json& d) { d["instances"] = Json::object(); }, "/vrrp/instances",
                       "expected an array, got an object"},
-        MalformedCase{"unknown instance key", [](Json& d) { first(d)["priorty"] = 100; },
-                      "/vrrp/instances/0/priorty", "unknown key 'priorty'"},
+        MalformedCase{"unknown instance key", [](Json& d) { first(d)["priorty"] = 100; }, "/vrrp/instances/0/priorty",
+                      "unknown key 'priorty'"},
         MalformedCase{"vrid 0", [](Json& d) { first(d)["vrid"] = 0; }, "/vrrp/instances/0/vrid",
                       "expected an integer in [1, 255], got 0"},
         MalformedCase{"priority 256", [](Json& d) { first(d)["priority"] = 256; }, "/vrrp/instances/0/priority",
                       "expected an integer in [1, 255], got 256"},
         MalformedCase{"advert_int not a duration", [](Json& d) { first(d)["advert_int"] = 1; },
-                      "/vrrp/instances/0/advert_int", "expected a duration such as \"1500ms\" or \"3s\", got an integer"},
+                      "/vrrp/instances/0/advert_int",
+                      "expected a duration such as \"1500ms\" or \"3s\", got an integer"},
         MalformedCase{"fractional VRRPv2 advert_int", [](Json& d) { first(d)["advert_int"] = "1500ms"; },
                       "/vrrp/instances/0/advert_int", "advert_int 1.5000 s must be whole seconds 1-255 under VRRPv2"},
         MalformedCase{"VRRPv3 advert_int below a centisecond",
@@ -147,20 +148,35 @@ INSTANTIATE_TEST_SUITE_P(
                       "/vrrp/instances/0/vips/0/address", "expected a dotted-quad IPv4 address, got \"lb.test\""},
         MalformedCase{"missing peers", [](Json& d) { first(d).erase("peers"); }, "/vrrp/instances/0/peers",
                       "missing required key, expected an array"},
-        MalformedCase{"peer is a number", [](Json& d) { first(d)["peers"] = Json::array({15}); }, "/vrrp/instances/0/peers/0",
-                      "expected a dotted-quad IPv4 address, got 15"},
+        MalformedCase{"peer is a number", [](Json& d) { first(d)["peers"] = Json::array({15}); },
+                      "/vrrp/instances/0/peers/0", "expected a dotted-quad IPv4 address, got 15"},
         MalformedCase{"peer is ourselves", [](Json& d) { first(d)["peers"] = Json::array({"127.0.2.14"}); },
                       "/vrrp/instances/0/peers/0", "peer 127.0.2.14 is this node's own address"},
-        MalformedCase{"peer twice", [](Json& d) { first(d)["peers"] = Json::array({"127.0.2.15", "127.0.2.15"}); },
+        MalformedCase{"peer twice",
+                      [](Json& d) {
+                        first(d)["peers"] = Json::array({"127.0.2.15", "127.0.2.15"});
+                      },
                       "/vrrp/instances/0/peers/1", "peer 127.0.2.15 is listed twice"},
-        MalformedCase{"track without interval", [](Json& d) { first(d)["track"] = {{"weight", 0}}; },
+        MalformedCase{"track without interval",
+                      [](Json& d) {
+                        first(d)["track"] = {{"weight", 0}};
+                      },
                       "/vrrp/instances/0/track/interval",
                       "missing required key, expected a duration such as \"1500ms\" or \"3s\""},
-        MalformedCase{"track interval 0", [](Json& d) { first(d)["track"] = {{"interval", "0s"}}; },
+        MalformedCase{"track interval 0",
+                      [](Json& d) {
+                        first(d)["track"] = {{"interval", "0s"}};
+                      },
                       "/vrrp/instances/0/track/interval", "expected a positive duration, got \"0s\""},
-        MalformedCase{"track fall 0", [](Json& d) { first(d)["track"] = {{"interval", "2s"}, {"fall", 0}}; },
+        MalformedCase{"track fall 0",
+                      [](Json& d) {
+                        first(d)["track"] = {{"interval", "2s"}, {"fall", 0}};
+                      },
                       "/vrrp/instances/0/track/fall", "expected an integer in [1, 1000], got 0"},
-        MalformedCase{"track weight 255", [](Json& d) { first(d)["track"] = {{"interval", "2s"}, {"weight", 255}}; },
+        MalformedCase{"track weight 255",
+                      [](Json& d) {
+                        first(d)["track"] = {{"interval", "2s"}, {"weight", 255}};
+                      },
                       "/vrrp/instances/0/track/weight", "expected an integer in [-254, 254], got 255"},
         MalformedCase{"duplicate vrid",
                       [](Json& d) {
