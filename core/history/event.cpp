@@ -25,11 +25,25 @@ constexpr FieldSpec kDisconnected[] = {{"cause", T::string, true},         {"cod
                                        {"backend", T::string, false}};
 constexpr FieldSpec kGap[] = {
     {"backend", T::string, true}, {"missing", T::unsigned_integer, true}, {"after_seq", T::unsigned_integer, true}};
+// VRRP (gateway/vrrp_agent, docs/vrrp.md): a VIP instance's state transition,
+// and the failed bind of a VIP held elsewhere (the split-brain evidence).
+constexpr FieldSpec kVip[] = {{"instance", T::string, true}, {"node", T::string, true}, {"vip", T::string, true},
+                              {"from", T::string, true},     {"to", T::string, true},   {"reason", T::string, true}};
+constexpr FieldSpec kVipBindFailed[] = {{"instance", T::string, true},
+                                        {"node", T::string, true},
+                                        {"vip", T::string, true},
+                                        {"port", T::unsigned_integer, true},
+                                        {"reason", T::string, true}};
 
 constexpr std::array kKinds = {
-    KindSpec{"attempt", true, kAttempt},           KindSpec{"redirect", true, kRedirect},
-    KindSpec{"connected", true, kConnected},       KindSpec{"rejected", true, kRejected},
-    KindSpec{"disconnected", true, kDisconnected}, KindSpec{"gap", true, kGap},
+    KindSpec{"attempt", true, kAttempt},
+    KindSpec{"redirect", true, kRedirect},
+    KindSpec{"connected", true, kConnected},
+    KindSpec{"rejected", true, kRejected},
+    KindSpec{"disconnected", true, kDisconnected},
+    KindSpec{"gap", true, kGap},
+    KindSpec{"vip", false, kVip},
+    KindSpec{"vip-bind-failed", false, kVipBindFailed},
 };
 
 constexpr std::string_view kCommonKeys[] = {"t_ns", "kind", "source", "routerId"};
