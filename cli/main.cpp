@@ -8,6 +8,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   int exit_code = wsfo::cli::kOk;
   wsfo::cli::add_rules_commands(app, exit_code);
+  wsfo::cli::add_run_commands(app, exit_code);
   wsfo::cli::add_backend_commands(app, exit_code);
   wsfo::cli::add_scenario_commands(app, exit_code);
   wsfo::cli::add_clients_commands(app, exit_code);

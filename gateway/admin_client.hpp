@@ -1,0 +1,42 @@
+#pragma once
+// The gateway admin API seen from outside: a blocking HTTP client that
+// implements the cutover workflow's GatewayAdmin port, for `wsfo cutover`
+// and `wsfo run`. Beast stays inside admin_client.cpp.
+#include <chrono>
+#include <string>
+
+#include "core/cutover/cutover_workflow.hpp"
+
+namespace wsfo::gateway {
+
+struct HttpReply {
+  int status = 0;  // 0: no answer (refused, timeout, garbage)
+  std::string body;
+  std::string error;  // why there was no answer
+};
+
+// One request to "ip:port"; never throws.
+HttpReply http_request(const std::string& endpoint, const std::string& method, const std::string& target,
+                       const std::string& body, const std::string& token, std::chrono::milliseconds timeout);
+
+class HttpGatewayAdmin : public cutover::GatewayAdmin {
+ public:
+  explicit HttpGatewayAdmin(std::string token = {}, std::chrono::milliseconds timeout = std::chrono::milliseconds(3000))
+      : token_(std::move(token)), timeout_(timeout) {}
+
+  cutover::GatewayStatus status(const cutover::GatewayRef& gateway) override;
+  cutover::PreviewReply preview(const cutover::GatewayRef& gateway, const routing::RuleSet& rules) override;
+  cutover::AdminReply prepare(const cutover::GatewayRef& gateway, const routing::RuleSet& rules) override;
+  cutover::AdminReply commit(const cutover::GatewayRef& gateway, std::uint64_t version) override;
+  cutover::AdminReply abort(const cutover::GatewayRef& gateway, std::uint64_t version) override;
+  void sleep(cutover::Duration duration) override;
+  cutover::Duration now() override;
+
+ private:
+  cutover::AdminReply call(const cutover::GatewayRef& gateway, const std::string& target, const std::string& body);
+
+  std::string token_;
+  std::chrono::milliseconds timeout_;
+};
+
+}  // namespace wsfo::gateway

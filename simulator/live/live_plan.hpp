@@ -1,0 +1,63 @@
+#pragma once
+// The live address plan of a scenario (DESIGN.md §2): which processes
+// `wsfo run` starts, with which arguments and configs. Pure: it computes
+// command lines and documents; the runner starts them.
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/json/json_reader.hpp"
+#include "core/scenario/scenario.hpp"
+
+namespace wsfo::live {
+
+inline constexpr std::size_t kMaxClientsPerProcess = 8000;  // 20000 descriptors per process here
+
+struct ProcessPlan {
+  std::string name;               // "gateway center-gw1", "backend center-app1", "clients fleet#0"
+  std::vector<std::string> args;  // after the `wsfo` binary
+};
+
+struct GatewayPlan {
+  std::string node;
+  std::string unit;
+  std::string admin;        // "ip:port" of its admin API
+  json::Json config;        // written to <run dir>/<node>.gateway.json
+  std::string config_file;  // relative to the run directory
+  ProcessPlan process;
+};
+
+struct BackendPlan {
+  std::string name;
+  std::string unit;
+  ProcessPlan process;
+};
+
+struct ClientsPlan {
+  std::string group;
+  std::vector<std::uint64_t> router_ids;
+  std::string events_file;  // in the run directory's events/
+  ProcessPlan process;
+};
+
+struct LivePlan {
+  std::vector<BackendPlan> backends;
+  std::vector<GatewayPlan> gateways;
+  std::vector<ClientsPlan> clients;                       // groups that connect at the start
+  std::map<std::string, std::vector<ClientsPlan>> waves;  // group → processes started by clients-add
+  std::vector<std::string> resolve;                       // "host=ip:port,..." entries of the name map
+};
+
+// `run_dir` is where configs, state files and event files go.
+LivePlan make_live_plan(const scenario::Scenario& scenario, const std::string& run_dir);
+
+// The backend process of a backend added by the timeline (backend-add).
+BackendPlan backend_plan(const scenario::Scenario& scenario, const std::string& unit, const scenario::Backend& backend);
+
+// The gateway config of `node` with the given backends per route prefix
+// (used again by backend-add/backend-remove for a reload).
+json::Json gateway_config(const scenario::Scenario& scenario, const scenario::Unit& unit, const scenario::Node& node,
+                          const std::string& run_dir);
+
+}  // namespace wsfo::live
