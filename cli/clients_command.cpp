@@ -36,6 +36,7 @@ struct ClientsFlags {
   std::string close_after;
   std::string source_net = "127.1.0.0/16";
   long long threads = 1;
+  double connect_rate = 0;
   std::string duration;
   std::string events;
   bool verbose = false;
@@ -187,6 +188,11 @@ std::optional<clients::FleetOptions> to_options(const ClientsFlags& flags) {
     return fail("--threads");
   }
   options.threads = static_cast<unsigned>(flags.threads);
+  if (!(flags.connect_rate >= 0 && flags.connect_rate <= 1e6)) {
+    error = "must be from 0 (all at once) to 1000000 clients per second";
+    return fail("--connect-rate");
+  }
+  options.connect_rate = flags.connect_rate;
   if (!flags.duration.empty()) {
     auto duration = duration_flag(flags.duration, false, error);
     if (!duration) return fail("--duration");
@@ -241,6 +247,8 @@ void add_clients_commands(CLI::App& app, int& exit_code) {
   cmd->add_option("--source-net", flags->source_net, "Spread source addresses over this block, or none")
       ->capture_default_str();
   cmd->add_option("--threads", flags->threads, "io_context threads")->capture_default_str();
+  cmd->add_option("--connect-rate", flags->connect_rate, "Clients started per second at the beginning; 0: all at once")
+      ->capture_default_str();
   cmd->add_option("--duration", flags->duration, "Run this long, then close all and print the summary");
   cmd->add_option("--events", flags->events, "Write events as JSON lines to FILE, or - for stdout");
   cmd->add_flag("--verbose", flags->verbose, "Print like the seed's Node.js client (for one or a few clients)");

@@ -1,9 +1,10 @@
-// The fleet's only Beast translation unit. Memory per idle client matters
-// (issue 4: at most 4 KiB of user-space RSS): a client owns its small state, a
-// websocket stream only while it has a connection, a 128-byte read buffer
-// (messages that do not fit are assembled in a string that lives only as long
-// as the message), and one timer shared by the connect watchdog, the
-// heartbeat and the reconnect delay.
+// The fleet's only Asio/Beast translation unit. Memory per idle client matters
+// (issue 4: at most 4 KiB of user-space RSS), so a client is one object with a
+// socket, one timer (connect watchdog, heartbeat, close timeout and reconnect
+// delay in turn) and a 128-byte read buffer; Beast writes the upgrade request
+// and parses the answer, and the frames are handled by core's ws::FrameParser
+// (a Beast websocket::stream alone costs about 2.8 KiB per open connection).
+// Strings for partial messages and queued frames exist only while in use.
 #include <utility>  // Boost 1.74's asio awaitable needs it first
 //
 #include <netinet/in.h>
@@ -19,7 +20,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/detail/hybi13.hpp>
 #include <charconv>
 #include <functional>
 #include <mutex>
@@ -30,6 +31,7 @@
 #include "core/clients/backend_messages.hpp"
 #include "core/clients/redirect_follower.hpp"
 #include "core/clients/sequence_tracker.hpp"
+#include "core/clients/ws_frame.hpp"
 #include "core/util/random.hpp"
 
 namespace wsfo::clients {
@@ -43,7 +45,6 @@ using tcp = net::ip::tcp;
 using net::awaitable;
 using net::use_awaitable;
 using error_code = boost::system::error_code;
-using WsStream = websocket::stream<tcp::socket>;
 
 #ifndef IP_BIND_ADDRESS_NO_PORT
 #define IP_BIND_ADDRESS_NO_PORT 24
@@ -78,7 +79,7 @@ enum class EndCause : std::uint8_t { none, shutdown, close_after, idle_timeout, 
 
 class Worker;
 
-class Client {
+class Client : private ws::FrameHandler {
  public:
   Client(Worker& worker, std::uint64_t router_id, std::uint64_t index);
 
@@ -91,22 +92,34 @@ class Client {
 
  private:
   enum class Phase : std::uint8_t { idle, connecting, open, done };
+  using Response = http::response<http::string_body>;
 
-  awaitable<bool> attempt(std::optional<Nanos>& retry_after);
-  awaitable<std::optional<Failure>> hop(const WsUrl& url, websocket::response_type& response);
-  awaitable<void> session();
+  awaitable<bool> attempt(std::optional<Nanos>& retry_after, beast::flat_buffer& buffer);
+  awaitable<std::optional<Failure>> hop(const WsUrl& url, Response& response, beast::flat_buffer& buffer);
+  awaitable<void> session(std::string early_bytes);
   awaitable<void> sleep(Nanos delay);
 
-  void on_open(const WsUrl& url, const websocket::response_type& response, std::int64_t hop_started, int redirects);
+  void on_open(const WsUrl& url, const Response& response, std::int64_t hop_started, int redirects);
   void on_message(std::string_view text);
   void emit_connected_if_pending();
   void report_end(const error_code& ec);
   void reset_connection();
+  bool take_bytes(std::string_view bytes);
+
+  // ws::FrameHandler
+  void on_message_data(std::string_view data, bool last) override;
+  void on_ping(std::string_view payload) override;
+  void on_pong(std::string_view payload) override;
+  void on_close(std::uint16_t code, std::string_view reason) override;
+
+  void send(ws::Opcode opcode, std::string_view payload);
+  void send_close(std::uint16_t code);
+  void flush_outbox();
 
   void arm_connect_watchdog();
   void arm_heartbeat();
   void on_heartbeat();
-  void start_close();
+  void arm_close_timeout();
   void end_with(EndCause cause);
 
   std::string target_for(const WsUrl& url) const;
@@ -116,20 +129,23 @@ class Client {
   std::uint64_t index_;
   util::SplitMix64 rng_;
   ReconnectPolicy policy_;
-  std::optional<WsStream> ws_;
+  tcp::socket socket_;
   net::steady_timer timer_;
+  ws::FrameParser parser_;
   std::uint32_t attempts_ = 0;
   std::uint32_t timer_generation_ = 0;
+  std::uint32_t connection_generation_ = 0;  // write handlers of an older connection do nothing
   Phase phase_ = Phase::idle;
   EndCause end_cause_ = EndCause::none;
   bool stopping_ = false;
-  bool control_in_flight_ = false;  // a ping or the close: Beast allows one at a time
-  bool close_wanted_ = false;       // a close is due once the ping in flight completes
   bool connect_timed_out_ = false;
-  bool close_started_ = false;
-  bool close_done_ = false;
-  error_code close_error_;
+  bool writing_ = false;
+  bool close_sent_ = false;      // our close frame is queued or sent
+  bool close_received_ = false;  // the peer's close frame arrived
+  bool peer_closed_first_ = false;
+  bool close_timed_out_ = false;
   bool pending_connected_ = false;  // the `connected` event waits for the welcome text
+  std::uint16_t peer_close_code_ = 0;
   std::int64_t opened_ns_ = 0;
   std::int64_t last_heard_ns_ = 0;
   std::int64_t ping_sent_ns_ = 0;     // 0: no ping unanswered
@@ -137,7 +153,8 @@ class Client {
   std::int64_t handshake_ns_ = 0;
   std::int64_t sent_number_ = 0;  // the first message (Date.now()), to recognise its echo
   std::uint8_t redirects_ = 0;
-  std::string unit_, node_, backend_, url_text_;
+  std::string unit_, node_, backend_, url_text_, peer_close_reason_;
+  std::string outbox_, in_flight_;  // frames to write, frames being written: empty when idle
   SequenceTracker sequence_;
   std::string partial_;  // a message larger than read_buffer_, while it arrives
   std::array<char, 128> read_buffer_{};
@@ -152,7 +169,8 @@ class Worker {
         connected_now_(connected_now),
         sessions_(sessions),
         shutdown_deadline_(io_),
-        flush_timer_(io_) {}
+        flush_timer_(io_),
+        spawn_timer_(io_) {}
 
   void add_client(std::uint64_t router_id, std::uint64_t index) {
     clients_.push_back(std::make_unique<Client>(*this, router_id, index));
@@ -162,18 +180,10 @@ class Worker {
     alive_ = clients_.size();
     summary_.clients = clients_.size();
     started_ns_ = monotonic_ns();
-    for (auto& client : clients_) {
-      net::co_spawn(io_, client->run(), [this, c = client.get()](std::exception_ptr e) {
-        if (e) {
-          try {
-            std::rethrow_exception(e);
-          } catch (const std::exception& x) {
-            std::fprintf(stderr, "wsfo clients: client %llu stopped: %s\n",
-                         static_cast<unsigned long long>(c->router_id()), x.what());
-          }
-        }
-        client_finished();
-      });
+    if (options_.connect_rate == 0) {
+      while (spawned_ < clients_.size()) spawn_next();
+    } else {
+      spawn_batch();
     }
     if (sink_.wants_events()) arm_flush();
     if (alive_ == 0 && on_all_done) on_all_done();
@@ -187,6 +197,11 @@ class Worker {
       if (shutting_down_) return;
       shutting_down_ = true;
       flush_timer_.cancel();
+      spawn_timer_.cancel();
+      while (spawned_ < clients_.size()) {  // never started: nothing to close
+        ++spawned_;
+        client_finished();
+      }
       for (auto& client : clients_) client->request_close();
       if (alive_ == 0) return;
       shutdown_deadline_.expires_after(options_.close_timeout + std::chrono::milliseconds(500));
@@ -239,6 +254,39 @@ class Worker {
     }
   }
 
+  void spawn_next() {
+    auto* client = clients_[spawned_++].get();
+    net::co_spawn(io_, client->run(), [this, client](std::exception_ptr e) {
+      if (e) {
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& x) {
+          std::fprintf(stderr, "wsfo clients: client %llu stopped: %s\n",
+                       static_cast<unsigned long long>(client->router_id()), x.what());
+        }
+      }
+      client_finished();
+    });
+  }
+
+  // Starts clients at connect_rate per second (this worker's share), in
+  // batches every 10 ms: a herd of simultaneous handshakes would leave the
+  // heap fragmented by their short-lived buffers.
+  void spawn_batch() {
+    constexpr auto kTick = std::chrono::milliseconds(10);
+    double per_tick = options_.connect_rate / static_cast<double>(options_.threads) / 100.0;
+    spawn_credit_ += std::max(per_tick, 1.0);
+    while (spawned_ < clients_.size() && spawn_credit_ >= 1.0) {
+      spawn_credit_ -= 1.0;
+      spawn_next();
+    }
+    if (spawned_ == clients_.size() || shutting_down_) return;
+    spawn_timer_.expires_after(kTick);
+    spawn_timer_.async_wait([this](error_code ec) {
+      if (!ec && !shutting_down_) spawn_batch();
+    });
+  }
+
   void arm_flush() {
     flush_timer_.expires_after(std::chrono::milliseconds(200));
     flush_timer_.async_wait([this](error_code ec) {
@@ -260,6 +308,9 @@ class Worker {
   std::int64_t started_ns_ = 0;
   net::steady_timer shutdown_deadline_;
   net::steady_timer flush_timer_;
+  net::steady_timer spawn_timer_;
+  std::size_t spawned_ = 0;
+  double spawn_credit_ = 0;
 };
 
 // ---------------------------------------------------------------- Client
@@ -270,14 +321,22 @@ Client::Client(Worker& worker, std::uint64_t router_id, std::uint64_t index)
       index_(index),
       rng_(router_id * 0x9E3779B97F4A7C15ULL ^ index),
       policy_(worker.options().reconnect),
-      timer_(worker.io()) {}
+      socket_(worker.io()),
+      timer_(worker.io()),
+      parser_(worker.options().max_message_bytes) {}
 
 awaitable<void> Client::run() {
   while (!stopping_ && !worker_.shutting_down()) {
     std::optional<Nanos> retry_after;
-    bool connected = co_await attempt(retry_after);
+    std::string early_bytes;  // frame bytes that came with the 101
+    bool connected = false;
+    {
+      beast::flat_buffer buffer;
+      connected = co_await attempt(retry_after, buffer);
+      if (connected) early_bytes.assign(static_cast<const char*>(buffer.data().data()), buffer.size());
+    }
     if (connected) {
-      co_await session();
+      co_await session(std::move(early_bytes));
       disconnected_ns_ = monotonic_ns();
     }
     reset_connection();
@@ -301,15 +360,15 @@ awaitable<void> Client::sleep(Nanos delay) {
 std::string Client::target_for(const WsUrl& url) const {
   if (!worker_.options().query_mode) return url.target;
   std::string target = url.target;
-  // Replace nothing: a Location already carrying routerId (the gateway keeps
-  // the query) is sent as it is.
+  // A Location that already carries routerId (the gateway keeps the query)
+  // is sent as it is.
   if (target.find("routerId=") != std::string::npos) return target;
   target += target.find('?') == std::string::npos ? '?' : '&';
   target += "routerId=" + std::to_string(router_id_);
   return target;
 }
 
-awaitable<bool> Client::attempt(std::optional<Nanos>& retry_after) {
+awaitable<bool> Client::attempt(std::optional<Nanos>& retry_after, beast::flat_buffer& buffer) {
   const auto& options = worker_.options();
   auto& summary = worker_.summary();
   WsUrl url = options.url;
@@ -323,9 +382,10 @@ awaitable<bool> Client::attempt(std::optional<Nanos>& retry_after) {
     worker_.sink().write(e);
   }
   for (;;) {
-    websocket::response_type response;
+    Response response;
+    buffer.clear();
     std::int64_t hop_started = monotonic_ns();
-    auto failure = co_await hop(url, response);
+    auto failure = co_await hop(url, response, buffer);
     if (stopping_) co_return false;
     if (!failure) {
       on_open(url, response, hop_started, follower.hops());
@@ -366,7 +426,9 @@ awaitable<bool> Client::attempt(std::optional<Nanos>& retry_after) {
   }
 }
 
-awaitable<std::optional<Failure>> Client::hop(const WsUrl& url, websocket::response_type& response) {
+// One hop: TCP connect, the HTTP upgrade written and its answer read, all
+// within handshake_timeout. nullopt when the WebSocket is open.
+awaitable<std::optional<Failure>> Client::hop(const WsUrl& url, Response& response, beast::flat_buffer& buffer) {
   const auto& options = worker_.options();
   if (url.scheme == "wss")
     co_return Failure{"unsupported", "wss:// is not supported (this harness has no TLS): " + url.text()};
@@ -378,56 +440,73 @@ awaitable<std::optional<Failure>> Client::hop(const WsUrl& url, websocket::respo
   auto ip = net::ip::make_address(address->ip, ec);
   if (ec) co_return Failure{"unresolvable", "'" + address->ip + "' is not an IP address"};
   tcp::endpoint endpoint(ip, address->port);
+  auto peer = to_string(*address);
 
   phase_ = Phase::connecting;
-  ws_.emplace(worker_.io());
-  ws_->read_message_max(options.max_message_bytes);
-  ws_->write_buffer_bytes(256);
-  ws_->auto_fragment(false);
-  auto& socket = ws_->next_layer();
-  socket.open(endpoint.protocol(), ec);
+  error_code ignored;
+  socket_.close(ignored);
+  socket_.open(endpoint.protocol(), ec);
   if (ec) co_return Failure{"connect_failed", "socket: " + ec.message()};
+  socket_.set_option(tcp::no_delay(true), ignored);
   if (options.sources && ip.is_v4() && ip.to_v4().is_loopback()) {
     int one = 1;
-    ::setsockopt(socket.native_handle(), IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+    ::setsockopt(socket_.native_handle(), IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
     auto source = net::ip::address_v4(options.sources->address(index_ + attempts_ * 7919u));
-    socket.bind(tcp::endpoint(source, 0), ec);
+    socket_.bind(tcp::endpoint(source, 0), ec);
     if (ec) co_return Failure{"bind_failed", "bind to " + source.to_string() + ": " + ec.message()};
   }
   connect_timed_out_ = false;
   arm_connect_watchdog();
-  co_await socket.async_connect(endpoint, net::redirect_error(use_awaitable, ec));
+  auto timeout_text = ms_text(options.handshake_timeout);
+  co_await socket_.async_connect(endpoint, net::redirect_error(use_awaitable, ec));
   if (stopping_) co_return Failure{"shutdown", "stopped"};
   if (ec) {
-    ++timer_generation_;
-    timer_.cancel();
     if (connect_timed_out_)
-      co_return Failure{"connect_timeout", "connect to " + to_string(*address) + ": no answer within " +
-                                               ms_text(options.handshake_timeout) + " ms"};
+      co_return Failure{"connect_timeout", "connect to " + peer + ": no answer within " + timeout_text + " ms"};
     bool refused = ec == net::error::connection_refused;
-    co_return Failure{refused ? "refused" : "connect_failed",
-                      "connect to " + to_string(*address) + ": " + ec.message()};
+    co_return Failure{refused ? "refused" : "connect_failed", "connect to " + peer + ": " + ec.message()};
   }
-  // The rest of the upgrade is bounded by Beast's own handshake timer.
+  bool header_read = false;
+  websocket::detail::sec_ws_key_type key;
+  websocket::detail::make_sec_ws_key(key);
+  {
+    http::request<http::empty_body> request{http::verb::get, target_for(url), 11};
+    request.set(http::field::host, url.host_header());
+    request.set(http::field::upgrade, "websocket");
+    request.set(http::field::connection, "Upgrade");
+    request.set(http::field::sec_websocket_key, key);
+    request.set(http::field::sec_websocket_version, "13");
+    request.set(http::field::user_agent, "wsfo-clients");
+    if (!options.query_mode) {
+      request.set("routerId", std::to_string(router_id_));
+      request.set("unitType", options.unit_type);
+    }
+    co_await http::async_write(socket_, request, net::redirect_error(use_awaitable, ec));
+  }
+  if (!ec) {
+    http::response_parser<http::string_body> parser;
+    parser.header_limit(16 * 1024);
+    parser.body_limit(64 * 1024);
+    co_await http::async_read_header(socket_, buffer, parser, net::redirect_error(use_awaitable, ec));
+    header_read = !ec;
+    // A refusal's body explains it; a 101 has none and is followed by frames.
+    if (!ec && parser.get().result_int() != 101 && !parser.is_done())
+      co_await http::async_read(socket_, buffer, parser, net::redirect_error(use_awaitable, ec));
+    response = parser.release();
+  }
   ++timer_generation_;
   timer_.cancel();
-  websocket::stream_base::timeout limits{};
-  limits.handshake_timeout = options.handshake_timeout;
-  limits.idle_timeout = websocket::stream_base::none();
-  limits.keep_alive_pings = false;
-  ws_->set_option(limits);
-  ws_->set_option(websocket::stream_base::decorator([this](websocket::request_type& request) {
-    request.set(http::field::user_agent, "wsfo-clients");
-    if (!worker_.options().query_mode) {
-      request.set("routerId", std::to_string(router_id_));
-      request.set("unitType", worker_.options().unit_type);
-    }
-  }));
-  co_await ws_->async_handshake(response, url.host_header(), target_for(url), net::redirect_error(use_awaitable, ec));
   if (stopping_) co_return Failure{"shutdown", "stopped"};
-  if (!ec) co_return std::nullopt;
   int status = response.result_int();
-  if (status != 0 && status != 101) {
+  if (connect_timed_out_)
+    co_return Failure{"handshake_timeout", "handshake with " + peer + ": no answer within " + timeout_text + " ms"};
+  if (ec && !header_read) {
+    if (ec.category() == error_code(http::error::bad_version).category())
+      co_return Failure{"bad_http", "garbage HTTP answer from " + peer + ": " + ec.message()};
+    co_return Failure{"bad_http",
+                      "handshake with " + peer + ": the connection ended before an answer (" + ec.message() + ")"};
+  }
+  if (status != 101) {
     Failure failure{"http_status", "HTTP " + std::to_string(status) + " " + std::string(response.reason())};
     failure.status = status;
     if (!response.body().empty()) failure.reason += ": " + one_line(response.body());
@@ -435,15 +514,14 @@ awaitable<std::optional<Failure>> Client::hop(const WsUrl& url, websocket::respo
       failure.retry_after = parse_retry_after(std::string_view(it->value().data(), it->value().size()));
     co_return failure;
   }
-  if (ec == beast::error::timeout)
-    co_return Failure{"handshake_timeout", "handshake with " + to_string(*address) + ": no answer within " +
-                                               ms_text(options.handshake_timeout) + " ms"};
-  if (ec.category() == error_code(http::error::bad_version).category())
-    co_return Failure{"bad_http", "garbage HTTP answer from " + to_string(*address) + ": " + ec.message()};
-  if (ec == net::error::eof || ec == net::error::connection_reset)
-    co_return Failure{"bad_http", "handshake with " + to_string(*address) + ": the peer closed the connection (" +
-                                      ec.message() + ")"};
-  co_return Failure{"bad_handshake", "handshake with " + to_string(*address) + ": " + ec.message()};
+  websocket::detail::sec_ws_accept_type accept;
+  websocket::detail::make_sec_ws_accept(accept, key);
+  auto upgrade = response[http::field::upgrade];
+  if (!beast::iequals(upgrade, "websocket"))
+    co_return Failure{"bad_handshake", "handshake with " + peer + ": 101 without Upgrade: websocket"};
+  if (response[http::field::sec_websocket_accept] != beast::string_view(accept.data(), accept.size()))
+    co_return Failure{"bad_handshake", "handshake with " + peer + ": wrong Sec-WebSocket-Accept"};
+  co_return std::nullopt;
 }
 
 void Client::arm_connect_watchdog() {
@@ -456,10 +534,10 @@ void Client::arm_connect_watchdog() {
   });
 }
 
-void Client::on_open(const WsUrl& url, const websocket::response_type& response, std::int64_t hop_started,
-                     int redirects) {
+void Client::on_open(const WsUrl& url, const Response& response, std::int64_t hop_started, int redirects) {
   auto now = monotonic_ns();
   phase_ = Phase::open;
+  ++connection_generation_;
   opened_ns_ = last_heard_ns_ = now;
   handshake_ns_ = now - hop_started;
   redirects_ = static_cast<std::uint8_t>(redirects);
@@ -471,17 +549,10 @@ void Client::on_open(const WsUrl& url, const websocket::response_type& response,
   worker_.connection_opened();
   if (auto it = response.find("X-Wsfo-Unit"); it != response.end()) unit_ = std::string(it->value());
   if (auto it = response.find("X-Wsfo-Node"); it != response.end()) node_ = std::string(it->value());
-  ws_->set_option(
-      websocket::stream_base::timeout{worker_.options().close_timeout, websocket::stream_base::none(), false});
-  ws_->control_callback([this](websocket::frame_type kind, beast::string_view) {
-    last_heard_ns_ = monotonic_ns();
-    if (kind == websocket::frame_type::pong) ping_sent_ns_ = 0;
-  });
   worker_.say(router_id_, "connected:" + std::to_string(router_id_));
   if (worker_.sink().wants_events()) {
     pending_connected_ = true;
     url_text_ = url.text();
-    opened_ns_ = now;
   }
 }
 
@@ -500,54 +571,104 @@ void Client::emit_connected_if_pending() {
   std::string().swap(url_text_);
 }
 
-awaitable<void> Client::session() {
+awaitable<void> Client::session(std::string early_bytes) {
   const auto& options = worker_.options();
-  error_code ec;
-  if (options.send_first_message && !stopping_) {
+  if (options.send_first_message) {
     sent_number_ = wall_clock_ms();
     std::array<char, 24> text{};
     auto end = std::to_chars(text.data(), text.data() + text.size(), sent_number_).ptr;
-    co_await ws_->async_write(net::buffer(text.data(), static_cast<std::size_t>(end - text.data())),
-                              net::redirect_error(use_awaitable, ec));
+    send(ws::Opcode::text, std::string_view(text.data(), static_cast<std::size_t>(end - text.data())));
   }
-  if (!ec) {
-    if (stopping_ || worker_.shutting_down()) {
-      start_close();
-    } else if (options.close_after) {
-      if (options.close_after->count() == 0) {
-        end_with(EndCause::close_after);
-      } else {
-        auto generation = ++timer_generation_;
-        timer_.expires_after(*options.close_after);
-        timer_.async_wait([this, generation](error_code e) {
-          if (!e && generation == timer_generation_) end_with(EndCause::close_after);
-        });
-      }
-    } else if (options.heartbeat) {
-      arm_heartbeat();
+  if (stopping_ || worker_.shutting_down()) {
+    end_with(EndCause::shutdown);
+  } else if (options.close_after) {
+    if (options.close_after->count() == 0) {
+      end_with(EndCause::close_after);
+    } else {
+      auto generation = ++timer_generation_;
+      timer_.expires_after(*options.close_after);
+      timer_.async_wait([this, generation](error_code e) {
+        if (!e && generation == timer_generation_) end_with(EndCause::close_after);
+      });
     }
-    for (;;) {
-      std::size_t n = co_await ws_->async_read_some(net::buffer(read_buffer_), net::redirect_error(use_awaitable, ec));
-      if (ec) break;
-      last_heard_ns_ = monotonic_ns();
-      if (partial_.empty() && ws_->is_message_done()) {
-        on_message(std::string_view(read_buffer_.data(), n));
-        continue;
-      }
-      partial_.append(read_buffer_.data(), n);
-      if (!ws_->is_message_done()) continue;
-      on_message(partial_);
-      std::string().swap(partial_);
-    }
+  } else if (options.heartbeat) {
+    arm_heartbeat();
   }
-  if (close_started_ && !close_done_) {
-    // Beast aborts the pending read when our close starts; wait for the
-    // peer's close frame (bounded by close_timeout) so the close is clean.
-    timer_.expires_at(net::steady_timer::time_point::max());
-    error_code ignored;
-    co_await timer_.async_wait(net::redirect_error(use_awaitable, ignored));
+  error_code ec;
+  bool open = take_bytes(early_bytes);
+  std::string().swap(early_bytes);
+  while (open) {
+    std::size_t n = co_await socket_.async_read_some(net::buffer(read_buffer_), net::redirect_error(use_awaitable, ec));
+    if (ec) break;
+    last_heard_ns_ = monotonic_ns();
+    open = take_bytes(std::string_view(read_buffer_.data(), n));
   }
   report_end(ec);
+}
+
+// Parses what arrived; false when the connection is over (close handshake
+// done, or a protocol violation answered with its close code).
+bool Client::take_bytes(std::string_view bytes) {
+  if (bytes.empty()) return true;
+  if (!parser_.feed(bytes, *this)) {
+    send_close(parser_.close_code());
+    return writing_;  // the write handler cuts once the close frame is out
+  }
+  // Both close frames exchanged: nothing more will be said on this connection
+  // (once our echo, if any, is written).
+  if (close_received_ && close_sent_) return writing_;
+  return true;
+}
+
+void Client::on_message_data(std::string_view data, bool last) {
+  if (partial_.empty() && last) return on_message(data);
+  partial_.append(data);
+  if (!last) return;
+  on_message(partial_);
+  std::string().swap(partial_);
+}
+
+void Client::on_ping(std::string_view payload) { send(ws::Opcode::pong, payload); }
+
+void Client::on_pong(std::string_view) { ping_sent_ns_ = 0; }
+
+void Client::on_close(std::uint16_t code, std::string_view reason) {
+  close_received_ = true;
+  peer_close_code_ = code;
+  peer_close_reason_ = std::string(reason);
+  if (!close_sent_) {
+    peer_closed_first_ = true;
+    send_close(code == 1005 ? ws::kCloseNormal : code);  // echo it (RFC 6455 §5.5.1)
+  }
+}
+
+void Client::send(ws::Opcode opcode, std::string_view payload) {
+  if (close_sent_) return;
+  ws::append_frame(outbox_, opcode, payload, static_cast<std::uint32_t>(rng_.next()));
+  flush_outbox();
+}
+
+void Client::send_close(std::uint16_t code) {
+  if (close_sent_) return;
+  ws::append_close(outbox_, code, {}, static_cast<std::uint32_t>(rng_.next()));
+  close_sent_ = true;
+  flush_outbox();
+}
+
+void Client::flush_outbox() {
+  if (writing_ || outbox_.empty() || phase_ != Phase::open) return;
+  writing_ = true;
+  in_flight_.swap(outbox_);
+  auto generation = connection_generation_;
+  net::async_write(socket_, net::buffer(in_flight_), [this, generation](error_code ec, std::size_t) {
+    if (generation != connection_generation_) return;
+    writing_ = false;
+    std::string().swap(in_flight_);
+    if (ec) return cut();
+    bool finished = close_sent_ && (close_received_ || !parser_.error().empty());
+    if (finished && outbox_.empty()) return cut();  // our last frame is out: done
+    flush_outbox();
+  });
 }
 
 void Client::on_message(std::string_view text) {
@@ -585,35 +706,27 @@ void Client::report_end(const error_code& ec) {
   auto now = monotonic_ns();
   std::string cause, reason, closed_by = "client";
   std::optional<unsigned> code;
-  auto close_reason = ws_->reason();
-  bool we_closed = end_cause_ == EndCause::shutdown || end_cause_ == EndCause::close_after;
   const auto& options = worker_.options();
+  bool we_closed = end_cause_ == EndCause::shutdown || end_cause_ == EndCause::close_after;
   if (end_cause_ == EndCause::idle_timeout) {
     cause = "idle_timeout", reason = "nothing heard for " + ms_text(options.idle_timeout) + " ms";
   } else if (end_cause_ == EndCause::pong_timeout) {
     cause = "pong_timeout", reason = "no pong within " + ms_text(options.idle_timeout) + " ms of a ping";
-  } else if (we_closed && close_started_) {
+  } else if (!parser_.error().empty()) {
+    code = parser_.close_code();
+    cause = code == ws::kCloseTooBig ? "message_too_big" : "protocol_error";
+    reason = parser_.error();
+  } else if (close_received_ && peer_closed_first_) {
+    cause = "server_close", closed_by = "server", code = peer_close_code_, reason = peer_close_reason_;
+  } else if (we_closed) {
     cause = end_cause_ == EndCause::shutdown ? "shutdown" : "client_close";
-    code = static_cast<unsigned>(websocket::close_code::normal);
-    reason = close_error_ == beast::error::timeout
-                 ? "the peer did not answer the close within " + ms_text(options.close_timeout) + " ms"
-             : close_error_ ? "closing: " + close_error_.message()
-                            : "closed by this client";
-  } else if (ec == websocket::error::closed) {
-    code = close_reason.code;
-    reason = std::string(close_reason.reason.data(), close_reason.reason.size());
-    if (we_closed) {
-      cause = end_cause_ == EndCause::shutdown ? "shutdown" : "client_close";
-    } else {
-      cause = "server_close", closed_by = "server";
-    }
-  } else if (ec == websocket::error::message_too_big || ec == websocket::error::buffer_overflow) {
-    cause = "message_too_big", code = 1009;
-    reason = "a message exceeded the limit of " + std::to_string(options.max_message_bytes) + " bytes";
-  } else if (ec.category() == websocket::make_error_code(websocket::error::closed).category()) {
-    cause = "protocol_error", code = 1002, reason = ec.message();
+    code = ws::kCloseNormal;
+    reason = close_received_    ? "closed by this client"
+             : close_timed_out_ ? "the peer did not answer the close within " + ms_text(options.close_timeout) + " ms"
+                                : "closing: " + ec.message();
   } else {
-    cause = "connection_lost", closed_by = "network", reason = ec.message();
+    cause = "connection_lost", closed_by = "network";
+    reason = ec ? ec.message() : "the connection ended";
   }
   ++worker_.summary().disconnected[cause];
   worker_.connection_closed();
@@ -629,18 +742,18 @@ void Client::report_end(const error_code& ec) {
 
 void Client::reset_connection() {
   ++timer_generation_;
+  ++connection_generation_;
   timer_.cancel();
-  ws_.reset();
+  error_code ignored;
+  socket_.close(ignored);
+  parser_.reset();
   phase_ = Phase::idle;
   end_cause_ = EndCause::none;
-  control_in_flight_ = close_wanted_ = pending_connected_ = close_started_ = close_done_ = false;
-  close_error_ = {};
+  writing_ = close_sent_ = close_received_ = peer_closed_first_ = close_timed_out_ = pending_connected_ = false;
+  peer_close_code_ = 0;
   ping_sent_ns_ = sent_number_ = 0;
-  std::string().swap(unit_);
-  std::string().swap(node_);
-  std::string().swap(backend_);
-  std::string().swap(url_text_);
-  std::string().swap(partial_);
+  for (auto* text : {&unit_, &node_, &backend_, &url_text_, &peer_close_reason_, &outbox_, &in_flight_, &partial_})
+    std::string().swap(*text);
   sequence_.reset();
 }
 
@@ -658,56 +771,39 @@ void Client::on_heartbeat() {
   auto limit = worker_.options().idle_timeout.count();
   if (ping_sent_ns_ != 0 && now - ping_sent_ns_ >= limit) return end_with(EndCause::pong_timeout);
   if (now - last_heard_ns_ >= limit) return end_with(EndCause::idle_timeout);
-  if (!control_in_flight_ && ping_sent_ns_ == 0) {
-    control_in_flight_ = true;
+  if (ping_sent_ns_ == 0) {
     ping_sent_ns_ = now;
-    ws_->async_ping({}, [this](error_code ec) {
-      control_in_flight_ = false;
-      if (close_wanted_ && !ec && phase_ == Phase::open) start_close();
-    });
+    send(ws::Opcode::ping, {});
   }
   arm_heartbeat();
 }
 
+void Client::arm_close_timeout() {
+  auto generation = ++timer_generation_;
+  timer_.expires_after(worker_.options().close_timeout);
+  timer_.async_wait([this, generation](error_code ec) {
+    if (ec || generation != timer_generation_) return;
+    close_timed_out_ = true;
+    cut();
+  });
+}
+
 // A timeout ends the connection without a close handshake (the peer is not
-// listening); a planned close is a clean 1000.
+// listening); a planned close is a clean 1000, bounded by close_timeout.
 void Client::end_with(EndCause cause) {
   if (phase_ != Phase::open || end_cause_ != EndCause::none) return;
   end_cause_ = cause;
   if (cause == EndCause::idle_timeout || cause == EndCause::pong_timeout) return cut();
-  start_close();
-}
-
-void Client::start_close() {
-  if (phase_ != Phase::open) return;
-  if (end_cause_ == EndCause::none) end_cause_ = EndCause::shutdown;
-  if (control_in_flight_) {
-    close_wanted_ = true;
-    return;
-  }
-  control_in_flight_ = true;
-  close_wanted_ = false;
-  ++timer_generation_;
-  timer_.cancel();
-  close_started_ = true;
-  ws_->async_close(websocket::close_code::normal, [this](error_code ec) {
-    control_in_flight_ = false;
-    close_done_ = true;
-    close_error_ = ec;
-    ++timer_generation_;
-    timer_.cancel();  // wakes session() if it waits for this
-  });
+  if (close_sent_) return;
+  send_close(ws::kCloseNormal);
+  arm_close_timeout();
 }
 
 void Client::request_close() {
   stopping_ = true;
   switch (phase_) {
     case Phase::open:
-      if (end_cause_ == EndCause::none) end_cause_ = EndCause::shutdown;
-      if (!control_in_flight_)
-        start_close();
-      else
-        close_wanted_ = true;
+      end_with(EndCause::shutdown);
       break;
     case Phase::connecting:
       cut();
@@ -722,11 +818,9 @@ void Client::request_close() {
 }
 
 void Client::cut() {
-  if (!ws_) return;
   error_code ignored;
-  auto& socket = ws_->next_layer();
-  socket.shutdown(tcp::socket::shutdown_both, ignored);
-  socket.close(ignored);
+  socket_.shutdown(tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
 }
 
 }  // namespace

@@ -32,6 +32,7 @@ struct FleetOptions {
   std::optional<Nanos> close_after;         // close (1000) this long after connecting, then reconnect
   std::optional<SourcePool> sources;        // bind each socket to one of these before connecting
   unsigned threads = 1;
+  double connect_rate = 0;              // clients started per second; 0: all at once
   std::optional<Nanos> duration;        // then close all with 1000
   std::string source_name = "clients";  // the `source` of every event
   bool handle_signals = true;           // SIGINT/SIGTERM close all and end the run

@@ -1,0 +1,314 @@
+// `wsfo bench clients`: the fleet's two performance targets (issue 4),
+// measured against `wsfo backend` children this command starts itself:
+//   - user-space resident memory per idle connected client (<= 4 KiB), and
+//   - new WebSocket sessions per second against one backend (>= 5000/s).
+#include <fcntl.h>
+#include <malloc.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include "cli/commands.hpp"
+#include "clients/fleet.hpp"
+#include "clients/process_limits.hpp"
+#include "core/json/json_reader.hpp"
+
+namespace wsfo::cli {
+
+namespace {
+
+struct BenchFlags {
+  long long clients = 10000;
+  long long backends = 20;
+  std::string heartbeat;
+  long long rate_clients = 64;
+  std::string rate_duration = "3s";
+  std::string connect_timeout = "60s";
+  double connect_rate = 5000;
+};
+
+// One `wsfo backend` child: started with its stdout on a pipe to read the
+// `ready HOST:PORT` line, stopped with SIGTERM (SIGKILL if it lingers).
+class BackendChild {
+ public:
+  BackendChild(const std::string& exe, const std::string& label) {
+    int out[2];
+    if (pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
+    pid_ = fork();
+    if (pid_ < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
+    if (pid_ == 0) {
+      prctl(PR_SET_PDEATHSIG, SIGKILL);
+      dup2(out[1], STDOUT_FILENO);
+      std::string label_arg = label;
+      const char* argv[] = {exe.c_str(),  "backend", "--label", label_arg.c_str(), "--listen", "127.0.0.1:0",
+                            "--interval", "0s",      nullptr};
+      execv(exe.c_str(), const_cast<char* const*>(argv));
+      _exit(127);
+    }
+    close(out[1]);
+    stdout_fd_ = out[0];
+  }
+  ~BackendChild() { stop(); }
+  BackendChild(const BackendChild&) = delete;
+  BackendChild& operator=(const BackendChild&) = delete;
+
+  // "HOST:PORT" from the ready line; empty on timeout or exit.
+  std::string wait_ready(std::chrono::milliseconds timeout) {
+    std::string text;
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (text.find('\n') == std::string::npos) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return {};
+      pollfd p{stdout_fd_, POLLIN, 0};
+      if (poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
+      char buffer[256];
+      auto n = read(stdout_fd_, buffer, sizeof buffer);
+      if (n <= 0) return {};
+      text.append(buffer, static_cast<std::size_t>(n));
+    }
+    auto line = text.substr(0, text.find('\n'));
+    if (!line.starts_with("ready ")) return {};
+    return line.substr(6);
+  }
+
+  void stop() {
+    if (pid_ <= 0) return;
+    kill(pid_, SIGTERM);
+    for (int i = 0; i < 50; ++i) {
+      if (waitpid(pid_, nullptr, WNOHANG) == pid_) return close_pipe();
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+    close_pipe();
+  }
+
+ private:
+  void close_pipe() {
+    pid_ = -1;
+    if (stdout_fd_ >= 0) close(stdout_fd_);
+    stdout_fd_ = -1;
+  }
+
+  pid_t pid_ = -1;
+  int stdout_fd_ = -1;
+};
+
+struct Memory {
+  long resident_kib = 0;  // statm resident
+  long anon_kib = 0;      // RssAnon: heap and stacks, no mapped files
+};
+
+Memory read_memory() {
+  Memory m;
+  std::ifstream statm("/proc/self/statm");
+  long size = 0, resident = 0;
+  statm >> size >> resident;
+  m.resident_kib = resident * (sysconf(_SC_PAGESIZE) / 1024);
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.starts_with("RssAnon:")) std::istringstream(line.substr(8)) >> m.anon_kib;
+  return m;
+}
+
+std::string self_exe() {
+  char path[4096];
+  auto n = readlink("/proc/self/exe", path, sizeof path - 1);
+  if (n <= 0) return {};
+  return std::string(path, static_cast<std::size_t>(n));
+}
+
+clients::FleetOptions base_options(const std::vector<std::string>& addresses) {
+  clients::FleetOptions options;
+  std::string error;
+  options.url = *clients::parse_ws_url("ws://bench.wsfo.test/", error);
+  std::string entry = "bench.wsfo.test=";
+  for (std::size_t i = 0; i < addresses.size(); ++i) entry += (i ? "," : "") + addresses[i];
+  options.names.add(entry, error);
+  options.sources = clients::SourcePool::parse("127.1.0.0/16", error);
+  options.handle_signals = false;
+  options.source_name = "bench";
+  return options;
+}
+
+struct Row {
+  std::string measure, value, target;
+  bool pass;
+};
+
+int run_bench(const BenchFlags& flags, const std::string& command_line) {
+  auto fail_usage = [](const std::string& flag, const std::string& why) {
+    std::cerr << "wsfo bench clients: " << flag << ": " << why << "\n";
+    return kUsage;
+  };
+  if (flags.clients < 1 || flags.clients > 19000) return fail_usage("--clients", "must be from 1 to 19000");
+  if (flags.backends < 1 || flags.backends > 64) return fail_usage("--backends", "must be from 1 to 64");
+  if (flags.rate_clients < 1 || flags.rate_clients > 1000) return fail_usage("--rate-clients", "must be 1..1000");
+  auto rate_duration = json::parse_duration(flags.rate_duration);
+  if (!rate_duration || rate_duration->count() <= 0) return fail_usage("--rate-duration", "not a positive duration");
+  auto connect_timeout = json::parse_duration(flags.connect_timeout);
+  if (!connect_timeout || connect_timeout->count() <= 0)
+    return fail_usage("--connect-timeout", "not a positive duration");
+  std::optional<clients::Nanos> heartbeat;
+  if (!flags.heartbeat.empty()) {
+    heartbeat = json::parse_duration(flags.heartbeat);
+    if (!heartbeat || heartbeat->count() <= 0) return fail_usage("--heartbeat", "not a positive duration");
+  }
+  clients::raise_descriptor_limit();
+  std::string exe = self_exe();
+
+  std::cout << "command: " << command_line << "\n";
+  std::vector<std::unique_ptr<BackendChild>> backends;
+  std::vector<std::string> addresses;
+  for (long long i = 0; i <= flags.backends; ++i) {  // the last one is for the session rate
+    backends.push_back(std::make_unique<BackendChild>(exe, "bench" + std::to_string(i)));
+    auto address = backends.back()->wait_ready(std::chrono::seconds(10));
+    if (address.empty()) {
+      std::cerr << "wsfo bench clients: backend " << i << " did not print its ready line\n";
+      return kIoError;
+    }
+    addresses.push_back(address);
+  }
+  std::cout << "backends: " << flags.backends << " x `" << exe
+            << " backend --listen 127.0.0.1:0 --interval 0s` for the idle clients, 1 more for the session rate\n";
+
+  // 1. Memory per idle connected client.
+  std::vector<std::string> idle_addresses(addresses.begin(), addresses.end() - 1);
+  auto options = base_options(idle_addresses);
+  for (long long i = 0; i < flags.clients; ++i) options.router_ids.push_back(static_cast<std::uint64_t>(i));
+  options.heartbeat = heartbeat;
+  if (heartbeat) options.idle_timeout = *heartbeat * 3;
+  options.handshake_timeout = std::chrono::seconds(30);
+  options.connect_rate = flags.connect_rate;
+  malloc_trim(0);
+  Memory before = read_memory();
+  auto heap_before = mallinfo2().uordblks;
+  std::size_t heap_after = 0;
+  Memory after;
+  bool all_connected = false;
+  double connect_seconds = 0;
+  {
+    clients::EventSink sink(nullptr, nullptr);
+    clients::Fleet fleet(std::move(options), sink);
+    auto started = std::chrono::steady_clock::now();
+    std::thread watcher([&] {
+      auto deadline = started + *connect_timeout;
+      while (std::chrono::steady_clock::now() < deadline) {
+        if (fleet.connected_now() >= static_cast<std::uint64_t>(flags.clients)) {
+          all_connected = true;
+          break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+      connect_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      std::this_thread::sleep_for(std::chrono::seconds(2));  // idle: the welcome broadcasts are over
+      malloc_trim(0);
+      after = read_memory();
+      heap_after = mallinfo2().uordblks;
+      fleet.stop();
+    });
+    fleet.run();
+    watcher.join();
+  }
+  double per_client_kib = static_cast<double>(after.resident_kib - before.resident_kib) / flags.clients;
+  double anon_per_client_kib = static_cast<double>(after.anon_kib - before.anon_kib) / flags.clients;
+  std::printf("idle: %lld clients connected in %.2fs%s; RSS %ld -> %ld KiB, RssAnon %ld -> %ld KiB\n", flags.clients,
+              connect_seconds, all_connected ? "" : " (NOT ALL CONNECTED)", before.resident_kib, after.resident_kib,
+              before.anon_kib, after.anon_kib);
+
+  // 2. New sessions per second against one backend: connect, upgrade, close 1000, again at once.
+  auto rate_options = base_options({addresses.back()});
+  for (long long i = 0; i < flags.rate_clients; ++i) rate_options.router_ids.push_back(static_cast<std::uint64_t>(i));
+  rate_options.reconnect = clients::FixedDelay{clients::Nanos(0)};
+  rate_options.close_after = clients::Nanos(0);
+  rate_options.send_first_message = false;
+  rate_options.duration = *rate_duration;
+  clients::FleetSummary rate_summary;
+  {
+    clients::EventSink sink(nullptr, nullptr);
+    clients::Fleet fleet(std::move(rate_options), sink);
+    rate_summary = fleet.run();
+  }
+  double rate = static_cast<double>(rate_summary.connected) / (static_cast<double>(rate_duration->count()) / 1e9);
+  std::printf("rate: %llu sessions in %s by %lld concurrent clients (%llu rejected, handshake p50 %.2fms p99 %.2fms)\n",
+              static_cast<unsigned long long>(rate_summary.connected), flags.rate_duration.c_str(), flags.rate_clients,
+              static_cast<unsigned long long>(rate_summary.rejected_total()),
+              static_cast<double>(rate_summary.handshake_latency.percentile(50).count()) / 1e6,
+              static_cast<double>(rate_summary.handshake_latency.percentile(99).count()) / 1e6);
+  for (auto& backend : backends) backend->stop();
+
+  char text[64];
+  std::vector<Row> rows;
+  std::snprintf(text, sizeof text, "%.2f KiB", per_client_kib);
+  rows.push_back({"RSS per idle connected client (" + std::to_string(flags.clients) + ")", text, "<= 4 KiB",
+                  all_connected && per_client_kib <= 4.0});
+  std::snprintf(text, sizeof text, "%.2f KiB", anon_per_client_kib);
+  rows.push_back({"  of which anonymous (heap)", text, "(info)", true});
+  std::snprintf(text, sizeof text, "%.2f KiB",
+                static_cast<double>(heap_after - heap_before) / 1024.0 / static_cast<double>(flags.clients));
+  rows.push_back({"  of which malloc'ed and in use", text, "(info)", true});
+  std::snprintf(text, sizeof text, "%.0f/s", rate);
+  rows.push_back({"new WebSocket sessions per second", text, ">= 5000/s", rate >= 5000});
+  std::printf("\n%-44s %-12s %-12s %s\n", "measure", "value", "target", "result");
+  bool ok = true;
+  for (const auto& row : rows) {
+    bool info = row.target == "(info)";
+    std::printf("%-44s %-12s %-12s %s\n", row.measure.c_str(), row.value.c_str(), row.target.c_str(),
+                info       ? ""
+                : row.pass ? "PASS"
+                           : "FAIL");
+    ok = ok && row.pass;
+  }
+  std::fflush(stdout);
+  return ok ? kOk : kCheckFailed;
+}
+
+}  // namespace
+
+void add_bench_clients_commands(CLI::App& app, int& exit_code) {
+  // Other benchmarks may have added `bench` already.
+  auto found = app.get_subcommands([](CLI::App* sub) { return sub->get_name() == "bench"; });
+  CLI::App* bench = found.empty() ? nullptr : found.front();
+  if (!bench) {
+    bench = app.add_subcommand("bench", "Benchmarks that print their figures with the targets they must meet");
+    bench->require_subcommand(1);
+  }
+  auto* cmd = bench->add_subcommand("clients", "Memory per idle client and session rate of the client fleet");
+  auto flags = std::make_shared<BenchFlags>();
+  cmd->add_option("--clients", flags->clients, "Idle clients in this process")->capture_default_str();
+  cmd->add_option("--backends", flags->backends, "Backends the idle clients spread over")->capture_default_str();
+  cmd->add_option("--heartbeat", flags->heartbeat, "Ping period of the idle clients (default: none)");
+  cmd->add_option("--rate-clients", flags->rate_clients, "Concurrent clients for the session rate")
+      ->capture_default_str();
+  cmd->add_option("--rate-duration", flags->rate_duration, "How long the session rate is measured")
+      ->capture_default_str();
+  cmd->add_option("--connect-rate", flags->connect_rate, "Idle clients started per second (0: all at once)")
+      ->capture_default_str();
+  cmd->add_option("--connect-timeout", flags->connect_timeout, "Limit for connecting every idle client")
+      ->capture_default_str();
+  cmd->callback([flags, &exit_code] {
+    std::string command_line;
+    std::ifstream cmdline("/proc/self/cmdline");
+    std::string arg;
+    while (std::getline(cmdline, arg, '\0')) command_line += (command_line.empty() ? "" : " ") + arg;
+    try {
+      exit_code = run_bench(*flags, command_line);
+    } catch (const std::exception& e) {
+      std::cerr << "wsfo bench clients: " << e.what() << "\n";
+      exit_code = kIoError;
+    }
+  });
+}
+
+}  // namespace wsfo::cli
