@@ -13,9 +13,12 @@ enum ExitCode : int {
 };
 
 void add_rules_commands(CLI::App& app, int& exit_code);
+void add_run_commands(CLI::App& app, int& exit_code);
 void add_backend_commands(CLI::App& app, int& exit_code);
 void add_scenario_commands(CLI::App& app, int& exit_code);
 void add_clients_commands(CLI::App& app, int& exit_code);
 void add_bench_clients_commands(CLI::App& app, int& exit_code);
+void add_gateway_commands(CLI::App& app, int& exit_code);
+void add_vrrp_agent_commands(CLI::App& app, int& exit_code);
 
 }  // namespace wsfo::cli

@@ -8,10 +8,13 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   int exit_code = wsfo::cli::kOk;
   wsfo::cli::add_rules_commands(app, exit_code);
+  wsfo::cli::add_run_commands(app, exit_code);
   wsfo::cli::add_backend_commands(app, exit_code);
   wsfo::cli::add_scenario_commands(app, exit_code);
   wsfo::cli::add_clients_commands(app, exit_code);
   wsfo::cli::add_bench_clients_commands(app, exit_code);
+  wsfo::cli::add_gateway_commands(app, exit_code);
+  wsfo::cli::add_vrrp_agent_commands(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
