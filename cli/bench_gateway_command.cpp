@@ -1,0 +1,137 @@
+// `wsfo bench gateway`: wsfo gateway against nginx under the same load in
+// the same run (issue 3, performance part). Prints the command line, the
+// measurements and a table of ratios wsfo/nginx with their targets.
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+#include "cli/commands.hpp"
+#include "core/json/json_reader.hpp"
+#include "simulator/bench/gateway_bench.hpp"
+
+namespace wsfo::cli {
+
+namespace {
+
+struct Flags {
+  long long connections = 1000;
+  long long idle_connections = 5000;
+  std::string duration = "5s";
+  std::string session_duration = "3s";
+  long long session_concurrency = 64;
+  long long message_size = 64;
+  long long backends = 16;
+  long long rounds = 2;
+  std::string nginx = "/usr/sbin/nginx";
+  bool check = false;
+};
+
+std::string self_exe() {
+  char path[4096];
+  auto n = readlink("/proc/self/exe", path, sizeof path - 1);
+  return n > 0 ? std::string(path, static_cast<std::size_t>(n)) : std::string();
+}
+
+std::string command_line() {
+  std::ifstream cmdline("/proc/self/cmdline");
+  std::string text, arg;
+  while (std::getline(cmdline, arg, '\0')) text += (text.empty() ? "" : " ") + arg;
+  return text;
+}
+
+// The bench holds the idle connections, the proxy twice as many: all of
+// them need the hard limit, which children inherit.
+void raise_descriptor_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
+// "" when the flags are usable, else what is wrong with which one.
+std::string validate(const Flags& f, bench::GatewayBenchOptions& options) {
+  auto in_range = [](long long v, long long low, long long high) { return v >= low && v <= high; };
+  if (!in_range(f.connections, 1, 9000)) return "--connections: must be from 1 to 9000";
+  if (!in_range(f.idle_connections, 1, 9000)) return "--idle-connections: must be from 1 to 9000";
+  if (!in_range(f.message_size, 1, 65535)) return "--message-size: must be from 1 to 65535 bytes";
+  if (!in_range(f.session_concurrency, 1, 1000)) return "--session-concurrency: must be from 1 to 1000";
+  if (!in_range(f.backends, 1, 64)) return "--backends: must be from 1 to 64";
+  if (!in_range(f.rounds, 1, 10)) return "--rounds: must be from 1 to 10";
+  auto duration = json::parse_duration(f.duration);
+  if (!duration || duration->count() <= 0) return "--duration: \"" + f.duration + "\" is not a positive duration";
+  auto session_duration = json::parse_duration(f.session_duration);
+  if (!session_duration || session_duration->count() <= 0)
+    return "--session-duration: \"" + f.session_duration + "\" is not a positive duration";
+  if (access(f.nginx.c_str(), X_OK) != 0) return "--nginx: " + f.nginx + " is not an executable file";
+  rlimit limit{};
+  getrlimit(RLIMIT_NOFILE, &limit);
+  auto needed = static_cast<rlim_t>(2 * std::max(f.idle_connections, f.connections) + 100);
+  if (limit.rlim_cur < needed)
+    return "the descriptor limit " + std::to_string(limit.rlim_cur) + " is below the " + std::to_string(needed) +
+           " the proxy needs for these connections (ulimit -Hn)";
+  options.connections = static_cast<std::size_t>(f.connections);
+  options.idle_connections = static_cast<std::size_t>(f.idle_connections);
+  options.message_size = static_cast<std::size_t>(f.message_size);
+  options.session_concurrency = static_cast<std::size_t>(f.session_concurrency);
+  options.backends = static_cast<std::size_t>(f.backends);
+  options.rounds = static_cast<std::size_t>(f.rounds);
+  options.duration = *duration;
+  options.session_duration = *session_duration;
+  options.nginx_exe = f.nginx;
+  return {};
+}
+
+int run_bench_gateway(const Flags& flags) {
+  raise_descriptor_limit();
+  bench::GatewayBenchOptions options;
+  if (auto error = validate(flags, options); !error.empty()) {
+    std::cerr << "wsfo bench gateway: " << error << "\n";
+    return kUsage;
+  }
+  options.wsfo_exe = self_exe();
+  std::cout << "command: " << command_line() << "\n"
+            << "peer: " << options.nginx_exe << " (master_process off: one process, one worker)"
+            << "; wsfo gateway: one io thread\n"
+            << std::flush;
+  auto result = bench::run_gateway_bench(options, std::cout);
+  std::cout << "\n";
+  bench::print_table(result, std::cout);
+  std::cout << std::flush;
+  return flags.check && !result.all_pass() ? kCheckFailed : kOk;
+}
+
+}  // namespace
+
+void add_bench_gateway_commands(CLI::App& app, int& exit_code) {
+  auto* cmd = bench_command(app)->add_subcommand(
+      "gateway", "wsfo gateway against nginx (same backends, same load, same run): ratios wsfo/nginx");
+  auto flags = std::make_shared<Flags>();
+  cmd->add_option("--connections", flags->connections, "Connections of the echo test")->capture_default_str();
+  cmd->add_option("--idle-connections", flags->idle_connections, "Idle connections of the memory test")
+      ->capture_default_str();
+  cmd->add_option("--duration", flags->duration, "Length of the echo test")->capture_default_str();
+  cmd->add_option("--message-size", flags->message_size, "Bytes per echo message")->capture_default_str();
+  cmd->add_option("--session-duration", flags->session_duration, "Length of the new-session test")
+      ->capture_default_str();
+  cmd->add_option("--session-concurrency", flags->session_concurrency, "Concurrent connect/upgrade/close loops")
+      ->capture_default_str();
+  cmd->add_option("--backends", flags->backends, "wsfo backend processes both proxies share")->capture_default_str();
+  cmd->add_option("--rounds", flags->rounds, "Rounds (order alternating); the best figure of each is kept")
+      ->capture_default_str();
+  cmd->add_option("--nginx", flags->nginx, "The nginx binary (Debian: nginx-light)")->capture_default_str();
+  cmd->add_flag("--check", flags->check, "Exit 1 when a target is missed");
+  cmd->callback([flags, &exit_code] {
+    try {
+      exit_code = run_bench_gateway(*flags);
+    } catch (const std::exception& e) {
+      std::cerr << "wsfo bench gateway: " << e.what() << "\n";
+      exit_code = kIoError;
+    }
+  });
+}
+
+}  // namespace wsfo::cli

@@ -1,0 +1,50 @@
+#pragma once
+// The processes `wsfo bench gateway` measures: `wsfo backend` children, one
+// `wsfo gateway` (one io thread) and one nginx (master_process off: a single
+// process, i.e. one worker), both proxying to the same backends. Their
+// configs, logs and nginx's temp paths live in one temp directory.
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "simulator/bench/ws_load.hpp"
+#include "simulator/live/child_process.hpp"
+
+namespace wsfo::bench {
+
+// A fresh directory under $TMPDIR (or /tmp), removed on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+struct RunningProcess {
+  std::unique_ptr<live::ChildProcess> process;
+  Target target;  // where it accepts WebSocket clients
+};
+
+// Each throws std::runtime_error saying what failed (and where the log is).
+RunningProcess start_backend(const std::string& wsfo_exe, const std::string& label, const std::string& log);
+RunningProcess start_wsfo_gateway(const std::string& wsfo_exe, const std::string& dir,
+                                  const std::vector<Target>& backends);
+RunningProcess start_nginx(const std::string& nginx_exe, const std::string& dir, const std::vector<Target>& backends);
+
+// Stops a proxy with SIGTERM (SIGKILL after 3 s).
+void stop(RunningProcess& running);
+
+// VmRSS of a process in KiB; -1 when it cannot be read.
+long resident_kib(pid_t pid);
+
+std::string nginx_config(const std::string& dir, unsigned short port, const std::vector<Target>& backends);
+std::string gateway_config(const std::vector<Target>& backends);
+
+}  // namespace wsfo::bench

@@ -1,0 +1,58 @@
+#pragma once
+// `wsfo bench gateway`: the same load against `wsfo gateway` and nginx in
+// one run, figures as ratios wsfo/nginx (issue 3, performance part).
+#include <chrono>
+#include <cstddef>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace wsfo::bench {
+
+struct GatewayBenchOptions {
+  std::string wsfo_exe;  // this binary, for `backend` and `gateway`
+  std::string nginx_exe = "/usr/sbin/nginx";
+  std::size_t backends = 16;
+  std::size_t connections = 1000;
+  std::size_t idle_connections = 5000;
+  std::chrono::nanoseconds duration = std::chrono::seconds(5);
+  std::chrono::nanoseconds session_duration = std::chrono::seconds(3);
+  std::size_t session_concurrency = 64;
+  std::size_t message_size = 64;
+  std::size_t rounds = 2;
+};
+
+// What one proxy achieved (the best over the rounds).
+struct ProxyFigures {
+  double round_trips_per_second = 0;
+  double p50_ms = 0;
+  double p99_ms = 0;
+  double sessions_per_second = 0;
+  double kib_per_idle_connection = 0;
+  std::vector<std::string> problems;  // e.g. connections that failed to upgrade
+};
+
+struct TableRow {
+  std::string metric;
+  double wsfo = 0;
+  double nginx = 0;
+  std::string unit;
+  std::string target;  // "" for information only
+  bool pass = true;
+};
+
+struct GatewayBenchResult {
+  ProxyFigures wsfo;
+  ProxyFigures nginx;
+  std::vector<TableRow> rows;
+  bool all_pass() const;
+};
+
+// Starts the backends and, round after round (order alternating), each
+// proxy afresh; `progress` gets one line per measurement. Throws
+// std::runtime_error when a process cannot be started.
+GatewayBenchResult run_gateway_bench(const GatewayBenchOptions& options, std::ostream& progress);
+
+void print_table(const GatewayBenchResult& result, std::ostream& out);
+
+}  // namespace wsfo::bench

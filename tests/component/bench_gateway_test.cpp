@@ -1,0 +1,75 @@
+// `wsfo bench gateway` with tiny numbers: both proxies are started, driven
+// and measured, and the table has a figure for each. The targets are not
+// asserted: timing belongs to the benchmark, not to a test.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <regex>
+#include <string>
+
+#include "simulator/live/child_process.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+
+struct Run {
+  std::string out;
+  wsfo::live::ExitStatus status;
+};
+
+Run run_bench(const std::vector<std::string>& flags) {
+  std::vector<std::string> argv{WSFO_BINARY, "bench", "gateway"};
+  argv.insert(argv.end(), flags.begin(), flags.end());
+  wsfo::live::ChildProcess child(argv);
+  Run run;
+  auto deadline = std::chrono::steady_clock::now() + 90s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto line = child.read_stdout_line(5s);
+    if (!line) {
+      if (auto status = child.wait_for_exit(0ms)) {
+        run.status = *status;
+        return run;
+      }
+      continue;
+    }
+    run.out += *line + "\n";
+  }
+  ADD_FAILURE() << "wsfo bench gateway did not finish within 90 s; output so far:\n" << run.out;
+  return run;
+}
+
+// "<metric> <wsfo> <nginx> <unit> <ratio> ..." with positive figures.
+void expect_row(const std::string& out, const std::string& metric) {
+  std::regex row(metric + R"([^\n]*?\s+([0-9.]+)\s+([0-9.]+)\s+(/s|ms|KiB)\s+([0-9.]+)\s)");
+  std::smatch match;
+  ASSERT_TRUE(std::regex_search(out, match, row)) << metric << " missing in:\n" << out;
+  EXPECT_GT(std::stod(match[1]), 0.0) << metric << ": no wsfo figure";
+  EXPECT_GT(std::stod(match[2]), 0.0) << metric << ": no nginx figure";
+}
+
+TEST(BenchGateway, TinyRunPrintsBothColumns) {
+  auto run = run_bench({"--connections", "20", "--idle-connections", "50", "--duration", "1s", "--session-duration",
+                        "500ms", "--backends", "2", "--rounds", "1"});
+  ASSERT_TRUE(run.status.exited) << run.status.describe() << "\n" << run.out;
+  EXPECT_EQ(run.status.code, 0) << run.out;
+  EXPECT_NE(run.out.find("command: "), std::string::npos);
+  EXPECT_NE(run.out.find("wsfo/nginx"), std::string::npos) << run.out;
+  expect_row(run.out, "echo round trips/s");
+  expect_row(run.out, "echo latency p50");
+  expect_row(run.out, "echo latency p99");
+  expect_row(run.out, "new sessions/s");
+  EXPECT_NE(run.out.find("RSS per idle connection (50)"), std::string::npos) << run.out;
+  EXPECT_EQ(run.out.find("problem:"), std::string::npos) << run.out;
+}
+
+TEST(BenchGateway, BadFlagsExitTwo) {
+  for (auto flags : std::vector<std::vector<std::string>>{
+           {"--duration", "soon"}, {"--connections", "0"}, {"--nginx", "/nonexistent/nginx"}}) {
+    auto run = run_bench(flags);
+    ASSERT_TRUE(run.status.exited);
+    EXPECT_EQ(run.status.code, 2) << flags[0];
+  }
+}
+
+}  // namespace
