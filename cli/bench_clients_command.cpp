@@ -277,14 +277,8 @@ int run_bench(const BenchFlags& flags, const std::string& command_line) {
 }  // namespace
 
 void add_bench_clients_commands(CLI::App& app, int& exit_code) {
-  // Other benchmarks may have added `bench` already.
-  auto found = app.get_subcommands([](CLI::App* sub) { return sub->get_name() == "bench"; });
-  CLI::App* bench = found.empty() ? nullptr : found.front();
-  if (!bench) {
-    bench = app.add_subcommand("bench", "Benchmarks that print their figures with the targets they must meet");
-    bench->require_subcommand(1);
-  }
-  auto* cmd = bench->add_subcommand("clients", "Memory per idle client and session rate of the client fleet");
+  auto* cmd =
+      bench_command(app)->add_subcommand("clients", "Memory per idle client and session rate of the client fleet");
   auto flags = std::make_shared<BenchFlags>();
   cmd->add_option("--clients", flags->clients, "Idle clients in this process")->capture_default_str();
   cmd->add_option("--backends", flags->backends, "Backends the idle clients spread over")->capture_default_str();
