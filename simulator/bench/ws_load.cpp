@@ -204,6 +204,21 @@ net::awaitable<void> echo_connection(EchoRun& run, net::steady_timer& gate, std:
   socket.close(ec);
 }
 
+// Opens the gate once every connection is up (or failed) and the
+// announcements of the new connections are over; stops after `duration`.
+net::awaitable<void> run_echo_clock(net::io_context& io, EchoRun& run, net::steady_timer& gate, std::size_t connections,
+                                    std::chrono::nanoseconds duration) {
+  co_await wait_until([&] { return run.connected + run.failed >= connections; },
+                      Clock::now() + std::chrono::seconds(60));
+  net::steady_timer timer(io, std::chrono::milliseconds(500));
+  co_await timer.async_wait(kUse);
+  run.end = Clock::now() + std::chrono::duration_cast<Clock::duration>(duration);
+  gate.cancel();
+  timer.expires_at(run.end + std::chrono::milliseconds(200));
+  co_await timer.async_wait(kUse);
+  io.stop();
+}
+
 }  // namespace
 
 EchoResult run_echo(const Target& target, std::size_t connections, std::chrono::nanoseconds duration,
@@ -215,24 +230,9 @@ EchoResult run_echo(const Target& target, std::size_t connections, std::chrono::
   run.latency_micros.reserve(1 << 20);
   net::steady_timer gate(io, Clock::time_point::max());
   for (std::size_t i = 0; i < connections; ++i) net::co_spawn(io, echo_connection(run, gate, i), net::detached);
-  EchoResult result;
-  Clock::time_point started;
-  net::co_spawn(
-      io,
-      [&]() -> net::awaitable<void> {
-        co_await wait_until([&] { return run.connected + run.failed >= connections; },
-                            Clock::now() + std::chrono::seconds(60));
-        net::steady_timer settle(io, std::chrono::milliseconds(500));  // announcements of the new connections
-        co_await settle.async_wait(kUse);
-        started = Clock::now();
-        run.end = started + std::chrono::duration_cast<Clock::duration>(duration);
-        gate.cancel();
-        net::steady_timer finish(io, run.end + std::chrono::milliseconds(200));
-        co_await finish.async_wait(kUse);
-        io.stop();
-      },
-      net::detached);
+  net::co_spawn(io, run_echo_clock(io, run, gate, connections, duration), net::detached);
   io.run();
+  EchoResult result;
   result.connected = run.connected;
   if (run.connected < connections)
     result.error = std::to_string(connections - run.connected) + " of " + std::to_string(connections) +
@@ -282,6 +282,11 @@ net::awaitable<void> session_loop(SessionRun& run, std::size_t loop_index, std::
   --run.running;
 }
 
+net::awaitable<void> stop_when_done(net::io_context& io, SessionRun& run) {
+  co_await wait_until([&] { return run.running == 0; }, run.end + std::chrono::seconds(5));
+  io.stop();
+}
+
 }  // namespace
 
 SessionResult run_sessions(const Target& target, std::size_t concurrency, std::chrono::nanoseconds duration) {
@@ -295,13 +300,7 @@ SessionResult run_sessions(const Target& target, std::size_t concurrency, std::c
   // A session stuck past the end must not hold the benchmark.
   net::steady_timer guard(io, run.end + std::chrono::seconds(5));
   guard.async_wait([&](const error_code&) { io.stop(); });
-  net::co_spawn(
-      io,
-      [&]() -> net::awaitable<void> {
-        co_await wait_until([&] { return run.running == 0; }, run.end + std::chrono::seconds(5));
-        io.stop();
-      },
-      net::detached);
+  net::co_spawn(io, stop_when_done(io, run), net::detached);
   io.run();
   return SessionResult{run.sessions, run.failures, std::chrono::duration<double>(duration).count()};
 }
