@@ -131,10 +131,12 @@ Answer answer_for(const Decision& decision) {
   return answer;
 }
 
-awaitable<void> reject(GatewayNode& node, tcp::socket& socket, http::status status, RejectReason reason,
-                       std::string text) {
+// Counts the rejection; the caller sends the answer. (Answers are named
+// locals before any co_await: GCC 12 mishandles some temporaries that live
+// across a suspension.)
+Answer rejection(GatewayNode& node, http::status status, RejectReason reason, std::string text) {
   node.metrics.handshake(Metrics::Outcome::rejected, label(reason));
-  co_await send_answer(node, socket, Answer{status, std::move(text), {}});
+  return Answer{status, std::move(text), {}};
 }
 
 std::vector<std::uint8_t> bytes_of(const beast::flat_buffer& buffer) {
@@ -188,18 +190,21 @@ awaitable<void> proxy(GatewayNode& node, tcp::socket client, beast::flat_buffer 
     group = &it->second;
   }
   if (!group) {
-    co_await reject(node, client, http::status::not_found, RejectReason::no_route,
-                    "no route for path '" + std::string(sv(request.target())) + "'");
+    Answer answer = rejection(node, http::status::not_found, RejectReason::no_route,
+                              "no route for path '" + std::string(sv(request.target())) + "'");
+    co_await send_answer(node, client, answer);
     co_return;
   }
   tcp::socket upstream(node.io);
   std::string tried;
-  if (!co_await connect_upstream(node, *group, decision.router_id, upstream, tried)) {
-    co_await reject(node, client, http::status::bad_gateway, RejectReason::no_backend,
-                    (local ? "no backend answered: " : "no gateway of unit " + decision.unit + " answered: ") + tried);
+  bool connected = co_await connect_upstream(node, *group, decision.router_id, upstream, tried);
+  if (!connected) {
+    Answer answer =
+        rejection(node, http::status::bad_gateway, RejectReason::no_backend,
+                  (local ? "no backend answered: " : "no gateway of unit " + decision.unit + " answered: ") + tried);
+    co_await send_answer(node, client, answer);
     co_return;
   }
-
   error_code ec;
   std::string client_ip = client.remote_endpoint(ec).address().to_string();
   auto forwarded_for = std::string(sv(request["X-Forwarded-For"]));
@@ -224,9 +229,10 @@ awaitable<void> proxy(GatewayNode& node, tcp::socket client, beast::flat_buffer 
     if (ec && deadline.expired()) ec = net::error::timed_out;
   }
   if (ec) {
-    co_await reject(
-        node, client, http::status::bad_gateway, RejectReason::no_backend,
+    Answer answer = rejection(
+        node, http::status::bad_gateway, RejectReason::no_backend,
         "upstream " + std::string(local ? "backend" : "gateway") + " failed during the handshake: " + ec.message());
+    co_await send_answer(node, client, answer);
     co_return;
   }
   auto response = response_parser.release();
@@ -269,34 +275,28 @@ awaitable<void> handle_connection(GatewayNode& node, tcp::socket client) {
     co_await http::async_read(client, buffer, parser, net::redirect_error(use_awaitable, ec));
     expired = deadline.expired();
   }
+  std::optional<Answer> refusal;
   if (expired) {
-    co_await reject(node, client, http::status::request_timeout, RejectReason::handshake_timeout,
-                    "no complete request head within " + seconds_text(node.config.limits.handshake_timeout));
-    co_return;
-  }
-  if (ec == http::error::header_limit) {
-    co_await reject(node, client, http::status::request_header_fields_too_large, RejectReason::header_too_large,
-                    "request head exceeds " + std::to_string(node.config.limits.max_header_bytes) + " bytes");
-    co_return;
-  }
-  if (ec == http::error::end_of_stream || ec == net::error::eof || ec == net::error::connection_reset ||
-      ec == http::error::partial_message) {
+    refusal = rejection(node, http::status::request_timeout, RejectReason::handshake_timeout,
+                        "no complete request head within " + seconds_text(node.config.limits.handshake_timeout));
+  } else if (ec == http::error::header_limit) {
+    refusal = rejection(node, http::status::request_header_fields_too_large, RejectReason::header_too_large,
+                        "request head exceeds " + std::to_string(node.config.limits.max_header_bytes) + " bytes");
+  } else if (ec == http::error::end_of_stream || ec == net::error::eof || ec == net::error::connection_reset ||
+             ec == http::error::partial_message) {
     node.metrics.handshake(Metrics::Outcome::rejected, label(RejectReason::client_closed));
     co_return;
+  } else if (ec == http::error::unexpected_body) {
+    refusal = rejection(node, http::status::bad_request, RejectReason::bad_request,
+                        "a WebSocket upgrade request has no body");
+  } else if (ec) {
+    refusal = rejection(node, http::status::bad_request, RejectReason::bad_request,
+                        "malformed HTTP request: " + ec.message());
+  } else if (!node.serving) {
+    refusal = rejection(node, http::status::service_unavailable, RejectReason::not_serving, "gateway is not serving");
   }
-  if (ec == http::error::unexpected_body) {
-    co_await reject(node, client, http::status::bad_request, RejectReason::bad_request,
-                    "a WebSocket upgrade request has no body");
-    co_return;
-  }
-  if (ec) {
-    co_await reject(node, client, http::status::bad_request, RejectReason::bad_request,
-                    "malformed HTTP request: " + ec.message());
-    co_return;
-  }
-  if (!node.serving) {
-    co_await reject(node, client, http::status::service_unavailable, RejectReason::not_serving,
-                    "gateway is not serving");
+  if (refusal) {
+    co_await send_answer(node, client, *refusal);
     co_return;
   }
 
@@ -306,17 +306,21 @@ awaitable<void> handle_connection(GatewayNode& node, tcp::socket client) {
   Decision decision = decide(DecisionInputs{head, node.config, node.rules, node.live_connections()});
   switch (decision.kind) {
     case Decision::Kind::reject:
-      node.metrics.handshake(Metrics::Outcome::rejected, label(decision.reason_code));
-      co_await send_answer(node, client, answer_for(decision));
+    case Decision::Kind::redirect: {
+      if (decision.kind == Decision::Kind::reject)
+        node.metrics.handshake(Metrics::Outcome::rejected, label(decision.reason_code));
+      else
+        node.metrics.handshake(Metrics::Outcome::redirected);
+      Answer answer = answer_for(decision);
+      co_await send_answer(node, client, answer);
       co_return;
-    case Decision::Kind::redirect:
-      node.metrics.handshake(Metrics::Outcome::redirected);
-      co_await send_answer(node, client, answer_for(decision));
-      co_return;
+    }
     case Decision::Kind::proxy_local:
-    case Decision::Kind::proxy_to_unit:
-      co_await proxy(node, std::move(client), std::move(buffer), parser.release(), decision);
+    case Decision::Kind::proxy_to_unit: {
+      auto upgrade = parser.release();
+      co_await proxy(node, std::move(client), std::move(buffer), std::move(upgrade), decision);
       co_return;
+    }
   }
 }
 
