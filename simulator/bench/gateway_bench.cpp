@@ -37,7 +37,7 @@ double measure_memory(RunningProcess& proxy, std::size_t count, ProxyFigures& fi
                                " idle connections failed");
   double per_connection = static_cast<double>(after - before) / static_cast<double>(std::max<std::size_t>(opened, 1));
   progress << "  idle: " << opened << " connections, VmRSS " << before << " -> " << after << " KiB ("
-           << fixed(per_connection, 2) << " KiB each)\n";
+           << fixed(per_connection, 2) << " KiB each)" << std::endl;
   return per_connection;
 }
 
@@ -56,12 +56,12 @@ void measure(Peer peer, const GatewayBenchOptions& options, const std::string& d
   if (!echo.error.empty()) figures.problems.push_back("echo: " + echo.error);
   progress << "  echo: " << echo.round_trips << " round trips over " << echo.connected << " connections, "
            << fixed(echo.per_second(), 0) << "/s, p50 " << fixed(echo.p50_ms, 3) << " ms, p99 " << fixed(echo.p99_ms, 3)
-           << " ms\n";
+           << " ms" << std::endl;
   std::this_thread::sleep_for(200ms);
 
   auto sessions = run_sessions(proxy.target, options.session_concurrency, options.session_duration);
   progress << "  sessions: " << sessions.sessions << " (" << sessions.failures << " failed), "
-           << fixed(sessions.per_second(), 0) << "/s\n";
+           << fixed(sessions.per_second(), 0) << "/s" << std::endl;
   if (sessions.failures > 0) figures.problems.push_back(std::to_string(sessions.failures) + " sessions failed");
   stop(proxy);
 
