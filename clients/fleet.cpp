@@ -274,12 +274,12 @@ class Worker {
   // heap fragmented by their short-lived buffers.
   void spawn_batch() {
     constexpr auto kTick = std::chrono::milliseconds(10);
-    double per_tick = options_.connect_rate / static_cast<double>(options_.threads) / 100.0;
-    spawn_credit_ += std::max(per_tick, 1.0);
-    while (spawned_ < clients_.size() && spawn_credit_ >= 1.0) {
-      spawn_credit_ -= 1.0;
-      spawn_next();
-    }
+    // Credit by elapsed time, so a busy loop that delays the tick does not
+    // slow the ramp down.
+    double share = options_.connect_rate / static_cast<double>(options_.threads);
+    double elapsed = static_cast<double>(monotonic_ns() - started_ns_) / 1e9;
+    auto due = static_cast<std::size_t>(share * elapsed) + 1;
+    while (spawned_ < clients_.size() && spawned_ < due) spawn_next();
     if (spawned_ == clients_.size() || shutting_down_) return;
     spawn_timer_.expires_after(kTick);
     spawn_timer_.async_wait([this](error_code ec) {
@@ -310,7 +310,6 @@ class Worker {
   net::steady_timer flush_timer_;
   net::steady_timer spawn_timer_;
   std::size_t spawned_ = 0;
-  double spawn_credit_ = 0;
 };
 
 // ---------------------------------------------------------------- Client
