@@ -25,6 +25,7 @@ struct Flags {
   long long message_size = 64;
   long long backends = 16;
   long long rounds = 2;
+  long long load_threads = 1;
   std::string nginx = "/usr/sbin/nginx";
   bool check = false;
 };
@@ -61,6 +62,7 @@ std::string validate(const Flags& f, bench::GatewayBenchOptions& options) {
   if (!in_range(f.session_concurrency, 1, 1000)) return "--session-concurrency: must be from 1 to 1000";
   if (!in_range(f.backends, 1, 64)) return "--backends: must be from 1 to 64";
   if (!in_range(f.rounds, 1, 10)) return "--rounds: must be from 1 to 10";
+  if (!in_range(f.load_threads, 1, 16)) return "--load-threads: must be from 1 to 16";
   auto duration = json::parse_duration(f.duration);
   if (!duration || duration->count() <= 0) return "--duration: \"" + f.duration + "\" is not a positive duration";
   auto session_duration = json::parse_duration(f.session_duration);
@@ -79,6 +81,7 @@ std::string validate(const Flags& f, bench::GatewayBenchOptions& options) {
   options.session_concurrency = static_cast<std::size_t>(f.session_concurrency);
   options.backends = static_cast<std::size_t>(f.backends);
   options.rounds = static_cast<std::size_t>(f.rounds);
+  options.load_threads = static_cast<std::size_t>(f.load_threads);
   options.duration = *duration;
   options.session_duration = *session_duration;
   options.nginx_exe = f.nginx;
@@ -122,6 +125,7 @@ void add_bench_gateway_commands(CLI::App& app, int& exit_code) {
   cmd->add_option("--backends", flags->backends, "wsfo backend processes both proxies share")->capture_default_str();
   cmd->add_option("--rounds", flags->rounds, "Rounds (order alternating); the best figure of each is kept")
       ->capture_default_str();
+  cmd->add_option("--load-threads", flags->load_threads, "Threads of the echo load generator")->capture_default_str();
   cmd->add_option("--nginx", flags->nginx, "The nginx binary (Debian: nginx-light)")->capture_default_str();
   cmd->add_flag("--check", flags->check, "Exit 1 when a target is missed");
   cmd->callback([flags, &exit_code] {

@@ -44,6 +44,9 @@ void stop(RunningProcess& running);
 // VmRSS of a process in KiB; -1 when it cannot be read.
 long resident_kib(pid_t pid);
 
+// User + system CPU seconds a process has used so far; -1 when unknown.
+double cpu_seconds(pid_t pid);
+
 std::string nginx_config(const std::string& dir, unsigned short port, const std::vector<Target>& backends);
 std::string gateway_config(const std::vector<Target>& backends);
 

@@ -52,11 +52,17 @@ void measure(Peer peer, const GatewayBenchOptions& options, const std::string& d
   double kib = measure_memory(proxy, options.idle_connections, figures, progress);
   std::this_thread::sleep_for(200ms);  // the idle connections' closes are relayed
 
-  auto echo = run_echo(proxy.target, options.connections, options.duration, options.message_size);
+  // The proxy's CPU over the whole echo run (connect, settle, measure)
+  // tells whether it or the load generator was the limit.
+  double cpu_before = cpu_seconds(proxy.process->pid());
+  auto wall_before = std::chrono::steady_clock::now();
+  auto echo = run_echo(proxy.target, options.connections, options.duration, options.message_size, options.load_threads);
+  double cpu_share = (cpu_seconds(proxy.process->pid()) - cpu_before) /
+                     std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_before).count();
   if (!echo.error.empty()) figures.problems.push_back("echo: " + echo.error);
   progress << "  echo: " << echo.round_trips << " round trips over " << echo.connected << " connections, "
            << fixed(echo.per_second(), 0) << "/s, p50 " << fixed(echo.p50_ms, 3) << " ms, p99 " << fixed(echo.p99_ms, 3)
-           << " ms" << std::endl;
+           << " ms; proxy CPU " << fixed(100 * cpu_share, 0) << "% of one core" << std::endl;
   std::this_thread::sleep_for(200ms);
 
   auto sessions = run_sessions(proxy.target, options.session_concurrency, options.session_duration);

@@ -20,6 +20,7 @@ struct GatewayBenchOptions {
   std::size_t session_concurrency = 64;
   std::size_t message_size = 64;
   std::size_t rounds = 2;
+  std::size_t load_threads = 1;  // threads of the echo load generator
 };
 
 // What one proxy achieved (the best over the rounds).

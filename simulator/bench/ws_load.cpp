@@ -219,28 +219,49 @@ net::awaitable<void> run_echo_clock(net::io_context& io, EchoRun& run, net::stea
   io.stop();
 }
 
-}  // namespace
-
-EchoResult run_echo(const Target& target, std::size_t connections, std::chrono::nanoseconds duration,
-                    std::size_t message_size) {
+// One load thread's share: connections [first, first + count).
+EchoRun echo_on_one_thread(const tcp::endpoint& target, std::size_t first, std::size_t count,
+                           std::chrono::nanoseconds duration, std::size_t message_size) {
   net::io_context io(1);
   EchoRun run;
-  run.target = endpoint_of(target);
+  run.target = target;
   run.message_size = message_size;
   run.latency_micros.reserve(1 << 20);
   net::steady_timer gate(io, Clock::time_point::max());
-  for (std::size_t i = 0; i < connections; ++i) net::co_spawn(io, echo_connection(run, gate, i), net::detached);
-  net::co_spawn(io, run_echo_clock(io, run, gate, connections, duration), net::detached);
+  for (std::size_t i = first; i < first + count; ++i) net::co_spawn(io, echo_connection(run, gate, i), net::detached);
+  net::co_spawn(io, run_echo_clock(io, run, gate, count, duration), net::detached);
   io.run();
+  return run;
+}
+
+}  // namespace
+
+EchoResult run_echo(const Target& target, std::size_t connections, std::chrono::nanoseconds duration,
+                    std::size_t message_size, std::size_t threads) {
+  threads = std::clamp<std::size_t>(threads, 1, connections);
+  std::vector<EchoRun> runs(threads);
+  std::vector<std::thread> workers;
+  for (std::size_t t = 0; t < threads; ++t) {
+    std::size_t first = connections * t / threads;
+    std::size_t count = connections * (t + 1) / threads - first;
+    workers.emplace_back([&, t, first, count] {
+      runs[t] = echo_on_one_thread(endpoint_of(target), first, count, duration, message_size);
+    });
+  }
+  for (auto& worker : workers) worker.join();
   EchoResult result;
-  result.connected = run.connected;
-  if (run.connected < connections)
-    result.error = std::to_string(connections - run.connected) + " of " + std::to_string(connections) +
+  std::vector<std::uint32_t> latencies;
+  for (auto& run : runs) {
+    result.connected += run.connected;
+    result.round_trips += run.round_trips;
+    latencies.insert(latencies.end(), run.latency_micros.begin(), run.latency_micros.end());
+  }
+  if (result.connected < connections)
+    result.error = std::to_string(connections - result.connected) + " of " + std::to_string(connections) +
                    " connections failed to upgrade";
-  result.round_trips = run.round_trips;
   result.seconds = std::chrono::duration<double>(duration).count();
-  result.p50_ms = percentile_ms(run.latency_micros, 0.50);
-  result.p99_ms = percentile_ms(run.latency_micros, 0.99);
+  result.p50_ms = percentile_ms(latencies, 0.50);
+  result.p99_ms = percentile_ms(latencies, 0.99);
   return result;
 }
 

@@ -28,9 +28,10 @@ struct EchoResult {
 };
 
 // Opens `connections`, then each one sends `message_size` bytes, waits for
-// the echo and repeats for `duration`; latency is per round trip.
+// the echo and repeats for `duration`; latency is per round trip. The
+// connections are shared out over `threads` load threads.
 EchoResult run_echo(const Target& target, std::size_t connections, std::chrono::nanoseconds duration,
-                    std::size_t message_size);
+                    std::size_t message_size, std::size_t threads);
 
 struct SessionResult {
   std::uint64_t sessions = 0;  // connect + upgrade + close handshake completed
