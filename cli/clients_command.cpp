@@ -136,6 +136,7 @@ std::optional<clients::FleetOptions> to_options(const ClientsFlags& flags) {
   if (!ids) return fail(flag);
   options.router_ids = std::move(*ids);
   options.query_mode = flags.query_mode;
+  options.seed = flags.seed;
   if (flags.unit_type.find_first_of("\r\n") != std::string::npos) {
     error = "must not contain a line break";
     return fail("--unit-type");

@@ -318,7 +318,7 @@ Client::Client(Worker& worker, std::uint64_t router_id, std::uint64_t index)
     : worker_(worker),
       router_id_(router_id),
       index_(index),
-      rng_(router_id * 0x9E3779B97F4A7C15ULL ^ index),
+      rng_(util::SplitMix64(worker.options().seed ^ router_id * 0x9E3779B97F4A7C15ULL).next() ^ index),
       policy_(worker.options().reconnect),
       socket_(worker.io()),
       timer_(worker.io()),

@@ -31,6 +31,7 @@ struct FleetOptions {
   bool send_first_message = true;           // the seed sends Date.now() on open
   std::optional<Nanos> close_after;         // close (1000) this long after connecting, then reconnect
   std::optional<SourcePool> sources;        // bind each socket to one of these before connecting
+  std::uint64_t seed = 1;                   // jitter and address picks are reproducible from it
   unsigned threads = 1;
   double connect_rate = 0;              // clients started per second; 0: all at once
   std::optional<Nanos> duration;        // then close all with 1000
