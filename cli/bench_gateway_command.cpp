@@ -26,6 +26,7 @@ struct Flags {
   long long backends = 16;
   long long rounds = 2;
   long long load_threads = 1;
+  long long relay_buffer_bytes = 0;
   std::string nginx = "/usr/sbin/nginx";
   bool check = false;
 };
@@ -63,6 +64,8 @@ std::string validate(const Flags& f, bench::GatewayBenchOptions& options) {
   if (!in_range(f.backends, 1, 64)) return "--backends: must be from 1 to 64";
   if (!in_range(f.rounds, 1, 10)) return "--rounds: must be from 1 to 10";
   if (!in_range(f.load_threads, 1, 16)) return "--load-threads: must be from 1 to 16";
+  if (f.relay_buffer_bytes != 0 && !in_range(f.relay_buffer_bytes, 256, 1 << 24))
+    return "--relay-buffer-bytes: must be 0 (the gateway's default) or from 256 to 16777216";
   auto duration = json::parse_duration(f.duration);
   if (!duration || duration->count() <= 0) return "--duration: \"" + f.duration + "\" is not a positive duration";
   auto session_duration = json::parse_duration(f.session_duration);
@@ -82,6 +85,7 @@ std::string validate(const Flags& f, bench::GatewayBenchOptions& options) {
   options.backends = static_cast<std::size_t>(f.backends);
   options.rounds = static_cast<std::size_t>(f.rounds);
   options.load_threads = static_cast<std::size_t>(f.load_threads);
+  options.relay_buffer_bytes = static_cast<std::size_t>(f.relay_buffer_bytes);
   options.duration = *duration;
   options.session_duration = *session_duration;
   options.nginx_exe = f.nginx;
@@ -126,6 +130,9 @@ void add_bench_gateway_commands(CLI::App& app, int& exit_code) {
   cmd->add_option("--rounds", flags->rounds, "Rounds (order alternating); the best figure of each is kept")
       ->capture_default_str();
   cmd->add_option("--load-threads", flags->load_threads, "Threads of the echo load generator")->capture_default_str();
+  cmd->add_option("--relay-buffer-bytes", flags->relay_buffer_bytes,
+                  "The gateway's limits.relay_buffer_bytes (0: the gateway's default)")
+      ->capture_default_str();
   cmd->add_option("--nginx", flags->nginx, "The nginx binary (Debian: nginx-light)")->capture_default_str();
   cmd->add_flag("--check", flags->check, "Exit 1 when a target is missed");
   cmd->callback([flags, &exit_code] {

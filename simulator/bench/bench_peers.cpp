@@ -103,7 +103,7 @@ RunningProcess start_backend(const std::string& wsfo_exe, const std::string& lab
   return running;
 }
 
-std::string gateway_config(const std::vector<Target>& backends) {
+std::string gateway_config(const std::vector<Target>& backends, std::size_t relay_buffer_bytes) {
   nlohmann::json addresses = nlohmann::json::array();
   for (const auto& b : backends) addresses.push_back(text_of(b));
   nlohmann::json config = {
@@ -116,14 +116,15 @@ std::string gateway_config(const std::vector<Target>& backends) {
       {"routes", {{{"prefix", "/"}, {"backends", addresses}, {"balance", "round_robin"}}}},
       {"limits", {{"max_connections", 19000}, {"idle_timeout", "3600s"}, {"handshake_timeout", "30s"}}},
   };
+  if (relay_buffer_bytes > 0) config["limits"]["relay_buffer_bytes"] = relay_buffer_bytes;
   return config.dump(2) + "\n";
 }
 
 RunningProcess start_wsfo_gateway(const std::string& wsfo_exe, const std::string& dir,
-                                  const std::vector<Target>& backends) {
+                                  const std::vector<Target>& backends, std::size_t relay_buffer_bytes) {
   std::string config = dir + "/gateway.json";
   std::string log = dir + "/gateway.log";
-  write_file(config, gateway_config(backends));
+  write_file(config, gateway_config(backends, relay_buffer_bytes));
   RunningProcess running;
   running.process =
       std::make_unique<live::ChildProcess>(std::vector<std::string>{wsfo_exe, "gateway", "--config", config}, log);

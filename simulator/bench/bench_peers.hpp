@@ -34,8 +34,9 @@ struct RunningProcess {
 
 // Each throws std::runtime_error saying what failed (and where the log is).
 RunningProcess start_backend(const std::string& wsfo_exe, const std::string& label, const std::string& log);
+// `relay_buffer_bytes` 0 keeps the gateway's default.
 RunningProcess start_wsfo_gateway(const std::string& wsfo_exe, const std::string& dir,
-                                  const std::vector<Target>& backends);
+                                  const std::vector<Target>& backends, std::size_t relay_buffer_bytes);
 RunningProcess start_nginx(const std::string& nginx_exe, const std::string& dir, const std::vector<Target>& backends);
 
 // Stops a proxy with SIGTERM (SIGKILL after 3 s).
@@ -48,6 +49,6 @@ long resident_kib(pid_t pid);
 double cpu_seconds(pid_t pid);
 
 std::string nginx_config(const std::string& dir, unsigned short port, const std::vector<Target>& backends);
-std::string gateway_config(const std::vector<Target>& backends);
+std::string gateway_config(const std::vector<Target>& backends, std::size_t relay_buffer_bytes);
 
 }  // namespace wsfo::bench

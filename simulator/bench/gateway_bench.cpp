@@ -45,7 +45,7 @@ double measure_memory(RunningProcess& proxy, std::size_t count, ProxyFigures& fi
 // session rate. Keeps the best figure of each kind in `figures`.
 void measure(Peer peer, const GatewayBenchOptions& options, const std::string& dir, const std::vector<Target>& backends,
              ProxyFigures& figures, bool first_round, std::ostream& progress) {
-  auto proxy = peer == Peer::wsfo ? start_wsfo_gateway(options.wsfo_exe, dir, backends)
+  auto proxy = peer == Peer::wsfo ? start_wsfo_gateway(options.wsfo_exe, dir, backends, options.relay_buffer_bytes)
                                   : start_nginx(options.nginx_exe, dir, backends);
   progress << name_of(peer) << " (pid " << proxy.process->pid() << ", " << proxy.target.host << ":" << proxy.target.port
            << ")\n";

@@ -20,7 +20,8 @@ struct GatewayBenchOptions {
   std::size_t session_concurrency = 64;
   std::size_t message_size = 64;
   std::size_t rounds = 2;
-  std::size_t load_threads = 1;  // threads of the echo load generator
+  std::size_t load_threads = 1;        // threads of the echo load generator
+  std::size_t relay_buffer_bytes = 0;  // the gateway's limits.relay_buffer_bytes; 0: its default
 };
 
 // What one proxy achieved (the best over the rounds).
