@@ -239,3 +239,22 @@ TEST(GatewayMetrics, CountsConnectionsHandshakesClosesAndBytes) {
 
 }  // namespace
 }  // namespace wsfo::gateway_test
+
+namespace wsfo::gateway_test {
+namespace {
+
+TEST(GatewayRouting, TooManyConnectionsAnswer503ButRedirectsStillWork) {
+  Backend backend("beijing");
+  Gateway gateway(gateway_config({backend.address()}, {{"limits", {{"max_connections", 1}, {"retry_after", "2s"}}}}));
+  Client first(gateway.port, "/ws", "7000");
+  first.expect("Welcome to the server!beijing");
+  auto full = raw_exchange(gateway.port, upgrade_request("/ws", "routerId: 7001\r\n"));
+  EXPECT_EQ(full.status, 503) << full.text;
+  EXPECT_EQ(full.header("Retry-After"), "2");
+  EXPECT_NE(full.body().find("too many connections"), std::string::npos) << full.text;
+  EXPECT_EQ(raw_exchange(gateway.port, upgrade_request("/ws", "routerId: 1111\r\n")).status, 302);
+  EXPECT_TRUE(first.alive("beijing"));
+}
+
+}  // namespace
+}  // namespace wsfo::gateway_test
