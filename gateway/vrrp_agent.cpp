@@ -1,5 +1,6 @@
 #include "gateway/vrrp_agent.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 #include "core/vrrp/advert_conversion.hpp"
@@ -28,6 +29,27 @@ std::string join_vips(const std::vector<vrrp::VipAddress>& vips) {
   return text;
 }
 
+// Stable counter names (docs/vrrp.md); to_string(DecodeError) is for people.
+const char* drop_reason(vrrp::DecodeError error) {
+  switch (error) {
+    case vrrp::DecodeError::short_packet:
+      return "short_packet";
+    case vrrp::DecodeError::wrong_version:
+      return "wrong_version";
+    case vrrp::DecodeError::wrong_type:
+      return "wrong_type";
+    case vrrp::DecodeError::zero_vrid:
+      return "zero_vrid";
+    case vrrp::DecodeError::count_mismatch:
+      return "count_mismatch";
+    case vrrp::DecodeError::zero_interval:
+      return "zero_interval";
+    case vrrp::DecodeError::bad_checksum:
+      return "bad_checksum";
+  }
+  return "undecodable";
+}
+
 }  // namespace
 
 vrrp::TimePoint monotonic_now() {
@@ -36,7 +58,11 @@ vrrp::TimePoint monotonic_now() {
 
 struct VrrpAgent::Instance {
   Instance(net::io_context& io, const vrrp::AgentConfig& agent, const vrrp::AgentInstance& config)
-      : config(config), machine(vrrp::to_instance_config(agent, config)), timer(io), track_timer(io) {
+      : config(config),
+        machine(vrrp::to_instance_config(agent, config)),
+        timer(io),
+        track_timer(io),
+        bind_retry_timer(io) {
     for (const auto& vip : config.vips) {
       vip_addresses.push_back(vrrp::parse_ipv4(vip.address).value_or(0));
       holds.push_back(VipHold::released);
@@ -54,6 +80,8 @@ struct VrrpAgent::Instance {
   net::steady_timer track_timer;
   std::vector<std::uint32_t> vip_addresses;
   std::vector<VipHold> holds;
+  net::steady_timer bind_retry_timer;
+  vrrp::TimePoint first_bind_failure{};
   std::vector<std::pair<std::uint32_t, udp::endpoint>> peers;
 };
 
@@ -150,7 +178,7 @@ void VrrpAgent::on_datagram(std::size_t size) {
   if (!peers_.count(source)) return count_drop("unknown_peer");
   const std::vector<std::uint8_t> bytes(receive_buffer_.begin(), receive_buffer_.begin() + size);
   auto decoded = vrrp::decode(bytes);
-  if (auto* error = std::get_if<vrrp::DecodeError>(&decoded)) return count_drop(vrrp::to_string(*error));
+  if (auto* error = std::get_if<vrrp::DecodeError>(&decoded)) return count_drop(drop_reason(*error));
   const auto& packet = std::get<vrrp::AdvertPacket>(decoded);
   auto found = by_vrid_.find(packet.vrid);
   if (found == by_vrid_.end()) return count_drop("unknown_vrid");
@@ -206,9 +234,10 @@ void VrrpAgent::send_advert(Instance& instance, const vrrp::SendAdvert& advert) 
 }
 
 void VrrpAgent::take_vips(Instance& instance, bool retry_only) {
+  const auto now = monotonic_now();
   for (std::size_t i = 0; i < instance.config.vips.size(); ++i) {
     VipHold& hold = instance.holds[i];
-    if (hold == VipHold::held || (retry_only && hold != VipHold::bind_failed)) continue;
+    if (hold == VipHold::held || (retry_only && hold == VipHold::released)) continue;
     const auto& vip = instance.config.vips[i];
     const auto error = callbacks_.take_vip ? callbacks_.take_vip(instance.config.name, vip.address, vip.port)
                                            : std::optional<std::string>{};
@@ -217,17 +246,31 @@ void VrrpAgent::take_vips(Instance& instance, bool retry_only) {
                          {"vip", vip.address},
                          {"port", vip.port},
                          {"reason", error.value_or("bound after an earlier failure")}};
-    if (error) {
-      if (hold != VipHold::bind_failed) emit("vip-bind-failed", fields);  // once, not at every retry
-      hold = VipHold::bind_failed;
-    } else {
+    if (!error) {
       if (hold == VipHold::bind_failed) emit("vip-bound", fields);
       hold = VipHold::held;
+    } else if (hold == VipHold::released) {
+      hold = VipHold::bind_pending;
+      instance.first_bind_failure = now;
+    } else if (hold == VipHold::bind_pending && now - instance.first_bind_failure >= kBindGrace) {
+      emit("vip-bind-failed", fields);  // once, not at every retry
+      hold = VipHold::bind_failed;
     }
   }
+  if (std::find(instance.holds.begin(), instance.holds.end(), VipHold::bind_pending) != instance.holds.end())
+    arm_bind_retry(instance);
+}
+
+void VrrpAgent::arm_bind_retry(Instance& instance) {
+  instance.bind_retry_timer.expires_after(kBindRetry);
+  instance.bind_retry_timer.async_wait([this, &instance](const boost::system::error_code& ec) {
+    if (ec || !running_ || instance.machine.state() != vrrp::State::master) return;
+    take_vips(instance, true);
+  });
 }
 
 void VrrpAgent::release_vips(Instance& instance) {
+  instance.bind_retry_timer.cancel();
   for (std::size_t i = 0; i < instance.config.vips.size(); ++i) {
     const bool was_held = instance.holds[i] == VipHold::held;
     instance.holds[i] = VipHold::released;

@@ -8,6 +8,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -25,8 +26,9 @@ namespace wsfo::gateway {
 
 struct VrrpAgentCallbacks {
   // Open the `address:port` listener of a VIP the instance now holds; nullopt
-  // when listening, else why not (the agent records a `vip-bind-failed`
-  // event, stays Master and retries at each advert).
+  // when listening, else why not. The agent stays Master and retries (every
+  // kBindRetry, then at each advert once kBindGrace has passed, when it
+  // records a `vip-bind-failed` event).
   std::function<std::optional<std::string>(const std::string& instance, const std::string& address, std::uint16_t port)>
       take_vip;
   // Close it and reset the connections it accepted. Only called for VIPs
@@ -39,7 +41,12 @@ struct VrrpAgentCallbacks {
   std::function<bool()> healthy;
 };
 
-enum class VipHold { released, held, bind_failed };
+// bind_pending: the bind failed less than kBindGrace ago and is retried every
+// kBindRetry; a preempted master releases as soon as it hears our first
+// advert, so only a failure that outlasts the grace is reported.
+enum class VipHold { released, held, bind_pending, bind_failed };
+constexpr std::chrono::milliseconds kBindGrace{200};
+constexpr std::chrono::milliseconds kBindRetry{20};
 
 struct VrrpInstanceStatus {
   std::string name;
@@ -83,6 +90,7 @@ class VrrpAgent {
   void apply(Instance& instance, const vrrp::Actions& actions);
   void send_advert(Instance& instance, const vrrp::SendAdvert& advert);
   void take_vips(Instance& instance, bool retry_only);
+  void arm_bind_retry(Instance& instance);
   void release_vips(Instance& instance);
   void arm_timer(Instance& instance, std::optional<vrrp::TimePoint> at);
   void poll_track(Instance& instance);
