@@ -170,12 +170,22 @@ RunningProcess start_nginx(const std::string& nginx_exe, const std::string& dir,
   return running;
 }
 
-void stop(RunningProcess& running) {
-  if (!running.process) return;
+std::string stop(RunningProcess& running) {
+  if (!running.process) return {};
+  if (auto early = running.process->wait_for_exit(0ms)) {
+    running.process.reset();
+    return early->describe();
+  }
   running.process->send_signal(SIGTERM);
   if (!running.process->wait_for_exit(3s)) running.process->send_signal(SIGKILL);
   running.process->wait_for_exit(3s);
   running.process.reset();
+  return {};
+}
+
+std::string log_tail(const std::string& path, std::size_t max_bytes) {
+  auto text = read_log(path);
+  return text.size() > max_bytes ? text.substr(text.size() - max_bytes) : text;
 }
 
 long resident_kib(pid_t pid) {

@@ -39,8 +39,12 @@ RunningProcess start_wsfo_gateway(const std::string& wsfo_exe, const std::string
                                   const std::vector<Target>& backends, std::size_t relay_buffer_bytes);
 RunningProcess start_nginx(const std::string& nginx_exe, const std::string& dir, const std::vector<Target>& backends);
 
-// Stops a proxy with SIGTERM (SIGKILL after 3 s).
-void stop(RunningProcess& running);
+// Stops a process with SIGTERM (SIGKILL after 3 s). Returns "" when it was
+// still running, else how it had ended (a crash during the measurement).
+std::string stop(RunningProcess& running);
+
+// The last `max_bytes` of a log file ("" when unreadable).
+std::string log_tail(const std::string& path, std::size_t max_bytes);
 
 // VmRSS of a process in KiB; -1 when it cannot be read.
 long resident_kib(pid_t pid);

@@ -69,7 +69,9 @@ void measure(Peer peer, const GatewayBenchOptions& options, const std::string& d
   progress << "  sessions: " << sessions.sessions << " (" << sessions.failures << " failed), "
            << fixed(sessions.per_second(), 0) << "/s" << std::endl;
   if (sessions.failures > 0) figures.problems.push_back(std::to_string(sessions.failures) + " sessions failed");
-  stop(proxy);
+  if (auto ended = stop(proxy); !ended.empty())
+    figures.problems.push_back("the proxy ended during the measurement: " + ended + "; the end of its log:\n" +
+                               log_tail(dir + (peer == Peer::wsfo ? "/gateway.log" : "/nginx-error.log"), 2000));
 
   if (first_round || echo.per_second() > figures.round_trips_per_second) {
     figures.round_trips_per_second = echo.per_second();
