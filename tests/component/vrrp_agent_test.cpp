@@ -300,6 +300,10 @@ TEST(VrrpAgent, PartitionMakesTwoMastersWhoseSecondBindFailsAndHealLeavesOne) {
 TEST(VrrpAgent, FailedTrackCheckFaultsTheMasterAndRecoveryPreemptsBack) {
   const auto unhealthy = std::filesystem::temp_directory_path() / ("wsfo-vrrp-unhealthy-" + std::to_string(::getpid()));
   std::filesystem::remove(unhealthy);
+  struct RemoveOnExit {
+    std::filesystem::path path;
+    ~RemoveOnExit() { std::filesystem::remove(path); }
+  } cleanup{unhealthy};
   NodeSpec spec_a = node_a("127.0.6");
   spec_a.unhealthy_file = unhealthy.string();
   Agent a(spec_a);
