@@ -232,7 +232,7 @@ void add_clients_commands(CLI::App& app, int& exit_code) {
   cmd->add_option("--count", flags->count, "Number of clients; a shorter list is used cyclically");
   cmd->add_flag("--query-mode", flags->query_mode, "Send routerId as a query parameter (browser-like), no headers");
   cmd->add_option("--unit-type", flags->unit_type, "Value of the unitType header")->capture_default_str();
-  cmd->add_option("--reconnect", flags->reconnect, "fixed:<delay> or backoff:base=<d>,cap=<d> (full jitter)")
+  cmd->add_option("--reconnect", flags->reconnect, "fixed:<delay> or backoff:base=<d>,cap=<d>[,jitter=<0..1>] (default: full jitter)")
       ->capture_default_str();
   cmd->add_option("--heartbeat", flags->heartbeat, "Ping period, e.g. 5s (default: no pings)");
   cmd->add_option("--idle-timeout", flags->idle_timeout, "No pong / nothing heard for this long: drop the peer")

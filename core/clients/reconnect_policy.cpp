@@ -1,6 +1,7 @@
 #include "core/clients/reconnect_policy.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <vector>
 
 #include "core/json/json_reader.hpp"
@@ -22,6 +23,16 @@ std::optional<Nanos> positive_duration(const std::string& text, const std::strin
   return d;
 }
 
+std::optional<double> parse_fraction(const std::string& text, std::string& error) {
+  double value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || !(value >= 0 && value <= 1)) {
+    error = "reconnect backoff jitter: '" + text + "' is not a fraction from 0 to 1 (e.g. jitter=0.2)";
+    return std::nullopt;
+  }
+  return value;
+}
+
 std::optional<ReconnectSpec> parse_backoff(const std::string& args, std::string& error) {
   ExponentialBackoff backoff;
   std::size_t start = 0;
@@ -34,9 +45,17 @@ std::optional<ReconnectSpec> parse_backoff(const std::string& args, std::string&
       return std::nullopt;
     }
     std::string key = item.substr(0, eq), value = item.substr(eq + 1);
+    if (key == "jitter") {
+      auto fraction = parse_fraction(value, error);
+      if (!fraction) return std::nullopt;
+      backoff.jitter = *fraction;
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+      continue;
+    }
     Nanos* target = key == "base" ? &backoff.base : key == "cap" ? &backoff.cap : nullptr;
     if (!target) {
-      error = "reconnect backoff: unknown key '" + key + "' (expected base or cap)";
+      error = "reconnect backoff: unknown key '" + key + "' (expected base, cap or jitter)";
       return std::nullopt;
     }
     auto d = positive_duration(value, "reconnect backoff " + key, error);
@@ -76,7 +95,13 @@ std::optional<ReconnectSpec> parse_reconnect_spec(const std::string& text, std::
 std::string to_string(const ReconnectSpec& spec) {
   if (auto fixed = std::get_if<FixedDelay>(&spec)) return "fixed:" + json::format_duration(fixed->delay);
   const auto& b = std::get<ExponentialBackoff>(spec);
-  return "backoff:base=" + json::format_duration(b.base) + ",cap=" + json::format_duration(b.cap);
+  std::string text = "backoff:base=" + json::format_duration(b.base) + ",cap=" + json::format_duration(b.cap);
+  if (b.jitter) {
+    char fraction[32];
+    auto end = std::to_chars(fraction, fraction + sizeof fraction, *b.jitter).ptr;
+    text += ",jitter=" + std::string(fraction, end);
+  }
+  return text;
 }
 
 Nanos reconnect_delay(const ReconnectSpec& spec, std::uint32_t failures, std::uint64_t draw,
@@ -90,8 +115,15 @@ Nanos reconnect_delay(const ReconnectSpec& spec, std::uint32_t failures, std::ui
     std::int64_t ceiling = b.base.count();
     for (std::uint32_t i = 0; i < failures && ceiling < b.cap.count(); ++i) ceiling *= 2;
     ceiling = std::min(ceiling, b.cap.count());
-    delay =
-        Nanos(static_cast<std::int64_t>(util::SplitMix64::scale_inclusive(draw, static_cast<std::uint64_t>(ceiling))));
+    if (!b.jitter) {
+      delay = Nanos(
+          static_cast<std::int64_t>(util::SplitMix64::scale_inclusive(draw, static_cast<std::uint64_t>(ceiling))));
+    } else {
+      // ceiling * (1 - f) + ceiling * 2f * u, with u = draw / 2^64 in [0, 1).
+      double u = static_cast<double>(draw >> 11) * 0x1.0p-53;
+      double factor = 1.0 - *b.jitter + 2.0 * *b.jitter * u;
+      delay = Nanos(static_cast<std::int64_t>(static_cast<double>(ceiling) * factor));
+    }
   }
   if (retry_after && *retry_after > delay) delay = *retry_after;
   return delay;

@@ -2,7 +2,9 @@
 // When a client tries again after a failed attempt or a closed connection
 // (DESIGN.md §1, clients): a fixed delay (the seed's 1500 ms) or exponential
 // backoff with full jitter (sleep = random(0, min(cap, base * 2^n)), as in
-// AWS's "Exponential Backoff And Jitter"). A 503's Retry-After is a floor.
+// AWS's "Exponential Backoff And Jitter") or, when a scenario gives a jitter
+// fraction f, min(cap, base * 2^n) * (1 ± f) uniformly (scenario.hpp's
+// BackoffReconnect). A 503's Retry-After is a floor.
 // Time and randomness come from the caller, so tests drive it with a manual
 // clock and fixed draws.
 #include <chrono>
@@ -22,12 +24,14 @@ struct FixedDelay {
 struct ExponentialBackoff {
   Nanos base{std::chrono::milliseconds(100)};
   Nanos cap{std::chrono::seconds(10)};
+  // nullopt: full jitter. A fraction in [0, 1]: the ceiling times (1 ± it).
+  std::optional<double> jitter;
 };
 
 using ReconnectSpec = std::variant<FixedDelay, ExponentialBackoff>;
 
-// "fixed:1500ms" or "backoff:base=100ms,cap=10s" (either key may be left out
-// and keeps its default). nullopt with a one-line `error` when malformed.
+// "fixed:1500ms" or "backoff:base=100ms,cap=10s[,jitter=0.2]" (any key may be
+// left out and keeps its default; without jitter, full jitter). nullopt with a one-line `error` when malformed.
 std::optional<ReconnectSpec> parse_reconnect_spec(const std::string& text, std::string& error);
 std::string to_string(const ReconnectSpec& spec);
 

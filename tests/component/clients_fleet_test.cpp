@@ -1,147 +1,19 @@
-// `wsfo clients` as a real process against `wsfo backend` children and small
-// in-test servers that play the bad peers of issue 4. In most tests a
-// "router" server redirects routerId 1 to the peer under test and every other
-// routerId to a healthy backend, so each test also checks that one bad peer
+// `wsfo clients` as a real process against `wsfo backend` and `wsfo gateway`
+// children and small in-test servers that play the bad peers of issue 4. The
+// bad peers sit behind this project's gateway: the unbj gateway's public URL
+// for the center unit points at the peer under test, so routerId 1111 (slot
+// of center) is redirected there while routerId 8330 is served by the
+// gateway's healthy backend, and each test also checks that one bad peer
 // leaves the other clients of the process alone.
-#include <utility>  // Boost 1.74's asio awaitable needs it first
-//
-#include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <atomic>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/websocket.hpp>
 #include <csignal>
-#include <filesystem>
-#include <fstream>
-#include <functional>
-#include <map>
-#include <mutex>
-#include <regex>
-#include <thread>
 
-#include "core/history/event.hpp"
-#include "tests/support/child_process.hpp"
+#include "tests/component/clients_test_support.hpp"
+#include "tests/component/gateway_harness.hpp"
 
+namespace wsfo::clients_test {
 namespace {
 
-namespace net = boost::asio;
-namespace beast = boost::beast;
-namespace websocket = beast::websocket;
-using tcp = net::ip::tcp;
-using namespace std::chrono_literals;
-using wsfo::history::Event;
-using wsfo::test::ChildProcess;
-
-struct Backend {
-  explicit Backend(const std::string& label, std::vector<std::string> flags = {"--interval", "50ms"})
-      : process(argv_for(label, std::move(flags))) {
-    auto line = process.read_stdout_line(5s);
-    if (!line) throw std::runtime_error("backend: no ready line; stderr: " + process.read_stderr(100ms));
-    std::smatch match;
-    if (!std::regex_match(*line, match, std::regex(R"(ready 127\.0\.0\.1:(\d+))")))
-      throw std::runtime_error("backend: unexpected first line: " + *line);
-    port = static_cast<std::uint16_t>(std::stoi(match[1]));
-  }
-  static std::vector<std::string> argv_for(const std::string& label, std::vector<std::string> flags) {
-    std::vector<std::string> argv{WSFO_BINARY, "backend", "--label", label, "--listen", "127.0.0.1:0"};
-    argv.insert(argv.end(), flags.begin(), flags.end());
-    return argv;
-  }
-  std::string address() const { return "127.0.0.1:" + std::to_string(port); }
-
-  ChildProcess process;
-  std::uint16_t port = 0;
-};
-
-// A TCP server on 127.0.0.1 with an ephemeral port; each accepted connection
-// is handed to `serve` on its own thread. `serve` must return soon after
-// `stopping` becomes true; the destructor stops and joins everything.
-class TestServer {
- public:
-  using Serve = std::function<void(int fd, const std::atomic<bool>& stopping)>;
-
-  explicit TestServer(Serve serve) : serve_(std::move(serve)) {
-    listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 || ::listen(listen_fd_, 64) != 0)
-      throw std::runtime_error("test server: cannot listen");
-    socklen_t length = sizeof address;
-    ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&address), &length);
-    port = ntohs(address.sin_port);
-    acceptor_ = std::thread([this] { accept_loop(); });
-  }
-  ~TestServer() {
-    stopping_ = true;
-    acceptor_.join();
-    for (auto& t : connections_) t.join();
-    ::close(listen_fd_);
-  }
-  std::string address() const { return "127.0.0.1:" + std::to_string(port); }
-
-  std::uint16_t port = 0;
-
- private:
-  void accept_loop() {
-    while (!stopping_) {
-      pollfd p{listen_fd_, POLLIN, 0};
-      if (::poll(&p, 1, 20) <= 0) continue;
-      int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-      if (fd < 0) continue;
-      connections_.emplace_back([this, fd] {
-        serve_(fd, stopping_);
-        ::close(fd);
-      });
-    }
-  }
-
-  Serve serve_;
-  int listen_fd_ = -1;
-  std::atomic<bool> stopping_{false};
-  std::thread acceptor_;
-  std::vector<std::thread> connections_;
-};
-
-// Reads an HTTP request head (bounded), or "" on timeout or close.
-std::string read_request(int fd, const std::atomic<bool>& stopping) {
-  std::string request;
-  while (!stopping && request.find("\r\n\r\n") == std::string::npos && request.size() < 16384) {
-    pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, 20) <= 0) continue;
-    char buffer[4096];
-    auto n = ::read(fd, buffer, sizeof buffer);
-    if (n <= 0) return {};
-    request.append(buffer, static_cast<std::size_t>(n));
-  }
-  return request;
-}
-
-void write_all(int fd, const std::string& text) {
-  std::size_t done = 0;
-  while (done < text.size()) {
-    auto n = ::send(fd, text.data() + done, text.size() - done, MSG_NOSIGNAL);
-    if (n <= 0) return;
-    done += static_cast<std::size_t>(n);
-  }
-}
-
-void hold_until_stopped(const std::atomic<bool>& stopping) {
-  while (!stopping) std::this_thread::sleep_for(10ms);
-}
-
-std::string header_value(const std::string& request, const std::string& name) {
-  std::smatch match;
-  if (std::regex_search(request, match, std::regex("\r\n" + name + ": *([^\r]*)\r\n", std::regex::icase)))
-    return match[1];
-  return {};
-}
+using Backend = BackendProcess;
 
 // 302 to `bad` for routerId 1, to `good` for every other routerId.
 TestServer::Serve redirect_router(std::string bad, std::string good) {
@@ -153,96 +25,19 @@ TestServer::Serve redirect_router(std::string bad, std::string good) {
   };
 }
 
-// Completes the WebSocket handshake with Beast, then runs `after` on the stream.
-TestServer::Serve websocket_peer(std::function<void(websocket::stream<tcp::socket>&, const std::atomic<bool>&)> after) {
-  return [after](int fd, const std::atomic<bool>& stopping) {
-    net::io_context io;
-    tcp::socket socket(io);
-    socket.assign(tcp::v4(), ::dup(fd));
-    websocket::stream<tcp::socket> ws(std::move(socket));
-    beast::error_code ec;
-    ws.accept(ec);
-    if (!ec) after(ws, stopping);
-  };
-}
-
-struct Run {
-  wsfo::test::ExitStatus status;
-  std::vector<Event> events;
-  std::string stdout_text;
-};
-
-std::filesystem::path temp_file(const std::string& name) {
-  return std::filesystem::path(::testing::TempDir()) /
-         (name + "-" + std::to_string(::getpid()) + "-" + std::to_string(std::rand()) + ".jsonl");
-}
-
-// Reads and checks every line the binary wrote (the event schema test).
-std::vector<Event> read_events(const std::filesystem::path& path) {
-  std::vector<Event> events;
-  std::ifstream in(path);
-  std::string line;
-  int number = 0;
-  while (std::getline(in, line)) {
-    ++number;
-    std::string error;
-    auto event = wsfo::history::parse_event_line(line, error);
-    EXPECT_TRUE(event) << path << ":" << number << ": " << error << "\n" << line;
-    if (event) {
-      EXPECT_EQ(event->source, "clients");
-      EXPECT_TRUE(wsfo::history::find_kind(event->kind)) << "unknown kind in " << line;
-      events.push_back(std::move(*event));
-    }
-  }
-  return events;
-}
-
-Run run_clients(std::vector<std::string> flags, std::chrono::milliseconds limit = 8s) {
-  auto events_path = temp_file("clients");
-  std::vector<std::string> argv{WSFO_BINARY, "clients", "--events", events_path.string()};
-  argv.insert(argv.end(), flags.begin(), flags.end());
-  ChildProcess process(argv);
-  Run run;
-  while (auto line = process.read_stdout_line(limit)) run.stdout_text += *line + "\n";
-  auto status = process.wait_for_exit(limit);
-  EXPECT_TRUE(status) << "wsfo clients did not exit";
-  if (status) run.status = *status;
-  run.events = read_events(events_path);
-  std::filesystem::remove(events_path);
-  return run;
-}
-
-std::vector<Event> of(const std::vector<Event>& events, const std::string& kind, std::uint64_t router_id) {
-  std::vector<Event> out;
-  for (const auto& e : events)
-    if (e.kind == kind && e.router_id == router_id) out.push_back(e);
-  return out;
-}
-
-// The healthy client (routerId 2) connected once to `label`, stayed until
+// The healthy client (routerId `id`) connected once to `label`, stayed until
 // the shutdown and kept receiving the backend's broadcast without a gap.
-void expect_healthy(const Run& run, const std::string& label) {
-  auto connected = of(run.events, "connected", 2);
-  ASSERT_EQ(connected.size(), 1u) << "routerId 2 should connect exactly once";
+void expect_healthy(const Run& run, const std::string& label, std::uint64_t id = 2) {
+  SCOPED_TRACE("healthy routerId " + std::to_string(id));
+  auto connected = of(run.events, "connected", id);
+  ASSERT_EQ(connected.size(), 1u) << "should connect exactly once";
   EXPECT_EQ(connected[0].fields["backend"], label);
-  auto disconnected = of(run.events, "disconnected", 2);
+  auto disconnected = of(run.events, "disconnected", id);
   ASSERT_EQ(disconnected.size(), 1u);
   EXPECT_EQ(disconnected[0].fields["cause"], "shutdown");
   EXPECT_EQ(disconnected[0].fields["code"], 1000);
-  EXPECT_TRUE(of(run.events, "gap", 2).empty());
-  EXPECT_TRUE(of(run.events, "rejected", 2).empty());
-}
-
-std::uint16_t refused_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  socklen_t length = sizeof address;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(fd);  // nobody listens there now
-  return ntohs(address.sin_port);
+  EXPECT_TRUE(of(run.events, "gap", id).empty());
+  EXPECT_TRUE(of(run.events, "rejected", id).empty());
 }
 
 std::vector<std::string> fleet_flags(const TestServer& router, const Backend& backend,
@@ -251,6 +46,23 @@ std::vector<std::string> fleet_flags(const TestServer& router, const Backend& ba
                                  "--resolve",    "websocket.msha.tech=" + router.address(),
                                  "--resolve",    "good.test=" + backend.address(),
                                  "--router-ids", "1,2",
+                                 "--duration",   "1500ms",
+                                 "--reconnect",  "fixed:200ms"};
+  flags.insert(flags.end(), more.begin(), more.end());
+  return flags;
+}
+
+// The unbj gateway in front of `backend`, sending the center unit's clients to `center_url`.
+gateway_test::Json unbj_gateway_config(const Backend& backend, const std::string& center_url) {
+  return gateway_test::gateway_config(
+      {backend.address()},
+      {{"units", {{"center", {{"public_url", center_url}}}}}, {"limits", {{"idle_timeout", "30s"}}}});
+}
+
+std::vector<std::string> gateway_flags(const gateway_test::Gateway& gateway, std::vector<std::string> more = {}) {
+  std::vector<std::string> flags{"--url",        "ws://websocket.msha.tech:8080/",
+                                 "--resolve",    "websocket.msha.tech=127.0.0.1:" + std::to_string(gateway.port),
+                                 "--router-ids", "1111,8330",
                                  "--duration",   "1500ms",
                                  "--reconnect",  "fixed:200ms"};
   flags.insert(flags.end(), more.begin(), more.end());
@@ -278,15 +90,19 @@ TEST(ClientsFleet, RedirectIsFollowedToTheUnitAndReported) {
   expect_healthy(run, "hangzhou");
 }
 
-TEST(ClientsFleet, RedirectLoopIsDetected) {
-  Backend backend("hangzhou");
-  TestServer router(redirect_router("ws://websocket.msha.tech:8020/", "ws://good.test:8020/"));
-  auto run = run_clients(fleet_flags(router, backend));
-  auto rejected = of(run.events, "rejected", 1);
+// A misconfigured gateway whose center URL is the domain itself: the chain
+// comes back to a URL it visited, and the client stops there.
+TEST(ClientsFleet, RedirectLoopThroughAMisconfiguredGatewayIsDetected) {
+  Backend backend("healthy");
+  gateway_test::Gateway gateway(unbj_gateway_config(backend, "ws://websocket.msha.tech:8080"));
+  auto run = run_clients(gateway_flags(gateway));
+  ASSERT_TRUE(run.status.exited && run.status.code == 0) << run.status.describe();
+  auto rejected = of(run.events, "rejected", 1111);
   ASSERT_FALSE(rejected.empty());
   EXPECT_EQ(rejected[0].fields["error"], "redirect_loop");
   EXPECT_NE(rejected[0].fields["reason"].get<std::string>().find("already visited"), std::string::npos);
-  expect_healthy(run, "hangzhou");
+  EXPECT_TRUE(of(run.events, "connected", 1111).empty());
+  expect_healthy(run, "healthy", 8330);
 }
 
 TEST(ClientsFleet, ReconnectsAfterAServerSideClose) {
@@ -348,13 +164,6 @@ TEST(ClientsFleet, ServerCloseIsReportedWithItsCode) {
   auto rejected = of(events, "rejected", 9);  // the backend is gone: the retries are refused
   ASSERT_FALSE(rejected.empty());
   EXPECT_EQ(rejected[0].fields["error"], "refused");
-}
-
-std::vector<std::int64_t> attempt_intervals(const std::vector<Event>& events, std::uint64_t router_id) {
-  std::vector<std::int64_t> intervals;
-  auto attempts = of(events, "attempt", router_id);
-  for (std::size_t i = 1; i < attempts.size(); ++i) intervals.push_back(attempts[i].t_ns - attempts[i - 1].t_ns);
-  return intervals;
 }
 
 TEST(ClientsFleet, FixedReconnectDelayEndToEnd) {
@@ -432,16 +241,19 @@ TEST_P(BadPeer, BecomesAnEventAndLeavesTheOtherClientsAlone) {
   std::string bad = c.bad_url;
   if (peer) bad = std::regex_replace(bad, std::regex("\\{port\\}"), std::to_string(peer->port));
   bad = std::regex_replace(bad, std::regex("\\{refused\\}"), std::to_string(refused_port()));
-  TestServer router(redirect_router(bad, "ws://good.test:8020/"));
-  auto flags = fleet_flags(router, backend, c.flags);
-  auto run = run_clients(flags);
+  gateway_test::Gateway gateway(unbj_gateway_config(backend, bad));
+  auto started = std::chrono::steady_clock::now();
+  auto run = run_clients(gateway_flags(gateway, c.flags));
+  auto took = std::chrono::steady_clock::now() - started;
   ASSERT_TRUE(run.status.exited && run.status.code == 0) << run.status.describe();
-  auto events = of(run.events, c.kind, 1);
-  ASSERT_FALSE(events.empty()) << "no '" << c.kind << "' event for routerId 1";
+  auto events = of(run.events, c.kind, 1111);
+  ASSERT_FALSE(events.empty()) << "no '" << c.kind << "' event for routerId 1111";
   EXPECT_EQ(events[0].fields[c.field], c.value) << events[0].fields.dump();
   EXPECT_NE(events[0].fields["reason"].get<std::string>().find(c.reason_part), std::string::npos)
       << events[0].fields.dump();
-  expect_healthy(run, "healthy");
+  expect_healthy(run, "healthy", 8330);
+  // --duration 1500ms, then at most --close-timeout (2 s by default) for a peer that does not answer.
+  EXPECT_LT(took, 6s) << "the process was held up";
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -513,7 +325,19 @@ INSTANTIATE_TEST_SUITE_P(
                     "disconnected",
                     "cause",
                     "pong_timeout",
-                    "no pong within 400 ms"}),
+                    "no pong within 400 ms"},
+        BadPeerCase{"stops_reading_at_shutdown",
+                    [] {
+                      // Silent after the handshake and never reads: the close at shutdown goes unanswered.
+                      return std::make_unique<TestServer>(
+                          websocket_peer([](auto&, const auto& stopping) { hold_until_stopped(stopping); }));
+                    },
+                    "ws://127.0.0.1:{port}/",
+                    {"--close-timeout", "300ms"},
+                    "disconnected",
+                    "cause",
+                    "shutdown",
+                    "the peer did not answer the close within 300 ms"}),
     [](const auto& info) { return info.param.name; });
 
 TEST(ClientsFleet, HeartbeatDetectsAFrozenPeerWithinTheTimeout) {
@@ -555,3 +379,4 @@ TEST(ClientsCommand, BadFlagsExitWithUsage) {
 }
 
 }  // namespace
+}  // namespace wsfo::clients_test

@@ -54,6 +54,25 @@ TEST(ReconnectPolicy, FullJitterSpansZeroToTheCeiling) {
   EXPECT_NEAR(static_cast<double>((sum / 2000).count()), 400e6, 40e6);
 }
 
+TEST(ReconnectPolicy, AJitterFractionSpreadsAroundTheCeiling) {
+  ReconnectSpec spec = ExponentialBackoff{100ms, 10s, 0.2};
+  EXPECT_EQ(reconnect_delay(spec, 3, 0, std::nullopt), 640ms);  // 800 ms * (1 - 0.2)
+  EXPECT_NEAR(static_cast<double>(reconnect_delay(spec, 3, kMaxDraw, std::nullopt).count()), 960e6, 1e3);
+  EXPECT_NEAR(static_cast<double>(reconnect_delay(spec, 3, kMaxDraw / 2, std::nullopt).count()), 800e6, 1e3);
+  util::SplitMix64 rng(7);
+  Nanos lowest = 1h, highest = 0ns;
+  for (int i = 0; i < 2000; ++i) {
+    auto d = reconnect_delay(spec, 3, rng.next(), std::nullopt);
+    ASSERT_GE(d, 640ms);
+    ASSERT_LE(d, 960ms);
+    lowest = std::min(lowest, d), highest = std::max(highest, d);
+  }
+  EXPECT_LT(lowest, 660ms);
+  EXPECT_GT(highest, 940ms);
+  ReconnectSpec none = ExponentialBackoff{100ms, 10s, 0.0};
+  EXPECT_EQ(reconnect_delay(none, 2, 12345, std::nullopt), 400ms);  // jitter=0: the ceiling itself
+}
+
 TEST(ReconnectPolicy, RetryAfterIsAFloor) {
   ReconnectSpec fixed = FixedDelay{1500ms};
   EXPECT_EQ(reconnect_delay(fixed, 0, 0, 3s), 3s);
@@ -84,6 +103,11 @@ TEST(ReconnectSpecText, ParsesBothForms) {
   EXPECT_EQ(std::get<ExponentialBackoff>(*backoff).base, 50ms);
   EXPECT_EQ(std::get<ExponentialBackoff>(*backoff).cap, 3s);
   EXPECT_EQ(to_string(*backoff), "backoff:base=50ms,cap=3s");
+  EXPECT_FALSE(std::get<ExponentialBackoff>(*backoff).jitter);  // full jitter
+  auto fraction = parse_reconnect_spec("backoff:base=500ms,cap=8s,jitter=0.2", error);
+  ASSERT_TRUE(fraction) << error;
+  EXPECT_EQ(std::get<ExponentialBackoff>(*fraction).jitter, 0.2);
+  EXPECT_EQ(to_string(*fraction), "backoff:base=500ms,cap=8s,jitter=0.2");
   auto defaults = parse_reconnect_spec("backoff", error);
   ASSERT_TRUE(defaults) << error;
   EXPECT_EQ(std::get<ExponentialBackoff>(*defaults).cap, 10s);
@@ -109,8 +133,12 @@ INSTANTIATE_TEST_SUITE_P(
                       BadSpec{"fixed:soon", "reconnect fixed: 'soon' is not a duration (expected e.g. fixed:1500ms)"},
                       BadSpec{"backoff:base=1s,cap=10ms", "reconnect backoff: cap (10ms) is smaller than base (1s)"},
                       BadSpec{"backoff:base=0ms", "reconnect backoff base must be greater than zero"},
-                      BadSpec{"backoff:step=1s", "reconnect backoff: unknown key 'step' (expected base or cap)"},
-                      BadSpec{"backoff:base", "reconnect backoff: expected key=duration, got 'base'"}));
+                      BadSpec{"backoff:step=1s", "reconnect backoff: unknown key 'step' (expected base, cap or jitter)"},
+                      BadSpec{"backoff:base", "reconnect backoff: expected key=duration, got 'base'"},
+                      BadSpec{"backoff:jitter=1.5",
+                              "reconnect backoff jitter: '1.5' is not a fraction from 0 to 1 (e.g. jitter=0.2)"},
+                      BadSpec{"backoff:jitter=lots",
+                              "reconnect backoff jitter: 'lots' is not a fraction from 0 to 1 (e.g. jitter=0.2)"}));
 
 }  // namespace
 }  // namespace wsfo::clients
