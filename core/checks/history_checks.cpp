@@ -103,13 +103,65 @@ std::string disconnect_cause(const history::Event& event) {
 
 namespace {
 
+// The client gave up a redirect chain: it came back to a URL (redirect_loop)
+// or exceeded its hop bound, which the scenario counts as a loop too.
+bool is_redirect_loop(const history::Event& event) {
+  std::string error = field_string(event, "error");
+  return error == "redirect_loop" || error == "too_many_redirects";
+}
+
+// Per routerId within a window: the URLs its current redirect chain left,
+// and the units that served it, to spot it being sent back and forth.
+class BounceFinder {
+ public:
+  void see(const history::Event& event) {
+    if (!event.router_id) return;
+    std::uint64_t id = *event.router_id;
+    Trail& trail = trails_[id];
+    if (event.kind == "attempt") {
+      trail.left.clear();
+    } else if (event.kind == "redirect") {
+      std::string to = field_string(event, "to");
+      if (std::find(trail.left.begin(), trail.left.end(), to) != trail.left.end())
+        found(id, event.t_ns, "redirected back to " + to);
+      trail.left.push_back(field_string(event, "from"));
+    } else if (event.kind == "rejected" && is_redirect_loop(event)) {
+      found(id, event.t_ns, "redirect loop: " + field_string(event, "reason"));
+    } else if (event.kind == "connected") {
+      std::string unit = field_string(event, "unit");
+      if (trail.units.empty() || trail.units.back() != unit) trail.units.push_back(unit);
+      auto& u = trail.units;
+      if (u.size() >= 3 && u[u.size() - 3] == u.back())
+        found(id, event.t_ns, "served by " + u[u.size() - 3] + ", " + u[u.size() - 2] + ", " + u.back());
+    }
+  }
+  std::vector<Bounce> take() { return std::move(bounces_); }
+
+ private:
+  struct Trail {
+    std::vector<std::string> left;
+    std::vector<std::string> units;
+    bool reported = false;
+  };
+  void found(std::uint64_t id, std::int64_t t, std::string evidence) {
+    Trail& trail = trails_[id];
+    if (trail.reported) return;
+    trail.reported = true;
+    bounces_.push_back({id, t, std::move(evidence)});
+  }
+  std::unordered_map<std::uint64_t, Trail> trails_;
+  std::vector<Bounce> bounces_;
+};
+
 void collect_window(std::span<const history::Event> history, const EventWindow& window, const ConnectIndex& connects,
                     WindowFacts& facts) {
   std::map<std::uint64_t, std::int64_t> first_disconnect;
+  BounceFinder bounces;
   auto begin = std::partition_point(history.begin(), history.end(),
                                     [&](const history::Event& e) { return e.t_ns < window.start_ns; });
   for (auto it = begin; it != history.end() && it->t_ns < window.end_ns; ++it) {
     const history::Event& event = *it;
+    bounces.see(event);
     if (event.kind == "disconnected" && event.router_id) {
       first_disconnect.emplace(*event.router_id, event.t_ns);
       facts.disconnected_by_cause[disconnect_cause(event)].push_back(*event.router_id);
@@ -117,11 +169,12 @@ void collect_window(std::span<const history::Event> history, const EventWindow& 
       ++facts.redirects;
     } else if (event.kind == "rejected") {
       ++facts.failed_attempts;
-      if (field_string(event, "error") == "redirect-loop") ++facts.redirect_loops;
+      if (is_redirect_loop(event)) ++facts.redirect_loops;
     } else if (event.kind == "gap") {
       facts.messages_lost += field_unsigned(event, "missing");
     }
   }
+  facts.bounces = bounces.take();
   for (auto& [cause, ids] : facts.disconnected_by_cause) {
     std::sort(ids.begin(), ids.end());
     ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
@@ -268,6 +321,66 @@ Verdict judge_vip(const scenario::VipExpectation& expectation, const EventWindow
   return verdict;
 }
 
+Verdict judge_cutover(const std::string& expected, const EventWindow& window) {
+  Verdict verdict{0, "cutover", Status::unknown, "cutover " + expected, "", ""};
+  if (!window.cutover_outcome) {
+    verdict.evidence = "no cutover was played at this event";
+    return verdict;
+  }
+  verdict.actual = *window.cutover_outcome;
+  verdict.status = *window.cutover_outcome == expected ? Status::pass : Status::fail;
+  return verdict;
+}
+
+Verdict judge_same_version(const EventWindow& window) {
+  Verdict verdict{0, "same-version", Status::unknown, "every gateway on one rules version after the event", "", ""};
+  if (window.versions_after.empty()) {
+    verdict.evidence = "the gateways' versions were not collected";
+    return verdict;
+  }
+  std::map<std::uint64_t, std::vector<std::string>> by_version;
+  std::vector<std::string> silent;
+  for (const auto& [node, version] : window.versions_after) {
+    if (version)
+      by_version[*version].push_back(node);
+    else
+      silent.push_back(node);
+  }
+  for (const auto& [version, nodes] : by_version) {
+    verdict.actual += (verdict.actual.empty() ? "" : "; ") + std::string("v") + std::to_string(version) + ":";
+    for (const auto& node : nodes) verdict.actual += " " + node;
+  }
+  if (!silent.empty()) {
+    verdict.actual += std::string(verdict.actual.empty() ? "" : "; ") + "no answer:";
+    for (const auto& node : silent) verdict.actual += " " + node;
+  }
+  verdict.status = by_version.size() == 1 && silent.empty() ? Status::pass : Status::fail;
+  return verdict;
+}
+
+Verdict judge_detects(const std::vector<std::string>& anomalies, const WindowFacts& facts) {
+  Verdict verdict{0, "detects", Status::fail, "", "", ""};
+  for (const auto& a : anomalies) verdict.expected += (verdict.expected.empty() ? "" : " or ") + a;
+  verdict.expected += " detected";
+  verdict.actual = std::to_string(facts.bounces.size()) + " bounces, " + std::to_string(facts.dual_service.size()) +
+                   " dual service";
+  bool want_bounce = std::find(anomalies.begin(), anomalies.end(), "bounce") != anomalies.end();
+  bool want_dual = std::find(anomalies.begin(), anomalies.end(), "dual_service") != anomalies.end();
+  if ((want_bounce && !facts.bounces.empty()) || (want_dual && !facts.dual_service.empty())) verdict.status = Status::pass;
+  std::vector<std::uint64_t> ids;
+  for (const auto& b : facts.bounces) ids.push_back(b.router_id);
+  std::sort(ids.begin(), ids.end());
+  if (!ids.empty())
+    verdict.evidence = "bounced: " + format_ids(ids) + " (first: routerId " +
+                       std::to_string(facts.bounces.front().router_id) + " " + facts.bounces.front().evidence + ")";
+  ids.clear();
+  for (const auto& d : facts.dual_service) ids.push_back(d.router_id);
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  if (!ids.empty()) verdict.evidence += std::string(verdict.evidence.empty() ? "" : "; ") + "served twice: " + format_ids(ids);
+  return verdict;
+}
+
 void judge_window(const EventWindow& window, const WindowFacts& facts, std::span<const history::Event> history,
                   std::span<const std::uint64_t> population, std::uint32_t modulus, std::vector<Verdict>& out) {
   const scenario::Expectation& expect = window.expect;
@@ -299,6 +412,11 @@ void judge_window(const EventWindow& window, const WindowFacts& facts, std::span
     add({0, "no-redirect-loop", facts.redirect_loops == 0 ? Status::pass : Status::fail, "no redirect loop",
          std::to_string(facts.redirect_loops) + " loops", ""});
   for (const auto& vip : expect.vips) add(judge_vip(vip, window, history));
+  if (expect.cutover) add(judge_cutover(*expect.cutover, window));
+  if (expect.same_version) add(judge_same_version(window));
+  if (!expect.detects.empty()) add(judge_detects(expect.detects, facts));
+  // A timeline action that failed makes the run fail even without an expectation on it.
+  if (!window.action_error.empty()) add({0, "action", Status::fail, window.name + " performed", window.action_error, ""});
 }
 
 }  // namespace

@@ -36,6 +36,12 @@ struct EventWindow {
   std::int64_t start_ns = 0;
   std::int64_t end_ns = 0;
   scenario::Expectation expect;
+  // Filled by the engine that played the event:
+  // (Initialised with {} so that aggregate initialisations that stop before them stay warning-free.)
+  std::optional<std::string> cutover_outcome{};  // a cutover's outcome ("committed", "aborted", ...)
+  // Each gateway's rules version right after the event; nullopt: it did not answer.
+  std::map<std::string, std::optional<std::uint64_t>> versions_after{};
+  std::string action_error{};  // the action itself failed (a part did not restart, a reload failed)
 };
 
 struct Reconnect {
@@ -51,6 +57,14 @@ struct DualService {
   std::vector<std::string> units;
 };
 
+// A routerId sent back and forth between units: a redirect chain that came
+// back to a URL it had left, or connections served by A, then B, then A again.
+struct Bounce {
+  std::uint64_t router_id = 0;
+  std::int64_t t_ns = 0;
+  std::string evidence;  // "redirected back to ws://..." or "served by unbj, center, unbj"
+};
+
 struct WindowFacts {
   std::vector<std::uint64_t> disconnected;  // distinct routerIds, sorted
   std::map<std::string, std::vector<std::uint64_t>> disconnected_by_cause;
@@ -61,6 +75,7 @@ struct WindowFacts {
   std::uint64_t redirect_loops = 0;
   std::uint64_t messages_lost = 0;  // sum of sequence gaps
   std::vector<DualService> dual_service;
+  std::vector<Bounce> bounces{};
 };
 
 struct Analysis {

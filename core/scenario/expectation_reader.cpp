@@ -162,6 +162,20 @@ Expectation read_expectation(const Json& value, const std::string& pointer, Prob
   for_each_element(reader, "vips", false, 1, [&](const Json& item, const std::string& item_pointer) {
     if (auto vip = read_vip_expectation(item, item_pointer, problems, scenario)) expect.vips.push_back(*vip);
   });
+  if (auto outcome = reader.string("cutover", false)) {
+    if (*outcome == "committed" || *outcome == "aborted" || *outcome == "rolled-back")
+      expect.cutover = outcome;
+    else
+      problems.add(reader.pointer_of("cutover"),
+                   "expected \"committed\", \"aborted\" or \"rolled-back\", got \"" + *outcome + "\"");
+  }
+  expect.same_version = reader.boolean("same_version", false).value_or(false);
+  for_each_element(reader, "detects", false, 1, [&](const Json& item, const std::string& item_pointer) {
+    if (item == "bounce" || item == "dual_service")
+      expect.detects.push_back(item.get<std::string>());
+    else
+      problems.add(item_pointer, "expected \"bounce\" or \"dual_service\", got " + item.dump());
+  });
   if (reader.valid() && value.empty()) problems.add(pointer, "expected at least one expectation");
   return expect;
 }

@@ -193,10 +193,13 @@ struct Expectation {
   bool no_dual_service = false;   // no routerId served by two units at once
   bool no_redirect_loop = false;  // no client exceeds its redirect bound
   std::vector<VipExpectation> vips;
+  std::optional<std::string> cutover{};  // outcome of a cutover event: "committed", "aborted", "rolled-back"
+  bool same_version = false;             // after the event every gateway answers, on one rules version
+  std::vector<std::string> detects{};    // at least one of these anomalies is seen: "bounce", "dual_service"
 
   bool empty() const {
     return !disconnected && !reconnect_within && !land_in && !messages_lost_max && !no_dual_service &&
-           !no_redirect_loop && vips.empty();
+           !no_redirect_loop && vips.empty() && !cutover && !same_version && detects.empty();
   }
 };
 

@@ -125,7 +125,7 @@ TEST_F(HistoryChecks, SequentialServiceInTwoUnitsIsNotDual) {
 TEST_F(HistoryChecks, GapsAndRedirectLoopsAreCounted) {
   history.push_back({"gap", 1200 * ms, "clients-0", 1111, Json{{"backend", "b"}, {"missing", 3}, {"after_seq", 7}}});
   history.push_back({"rejected", 1300 * ms, "clients-0", 7000,
-                     Json{{"url", "u"}, {"error", "redirect-loop"}, {"reason", "redirect loop: a -> b"}}});
+                     Json{{"url", "u"}, {"error", "redirect_loop"}, {"reason", "redirect loop: a -> b"}}});
   cutover.expect.messages_lost_max = 2;
   cutover.expect.no_redirect_loop = true;
   Analysis analysis = run();
