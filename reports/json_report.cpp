@@ -39,12 +39,38 @@ Json cutover_json(const cutover::CutoverResult& c) {
           {"unreachable", c.unreachable}};
 }
 
+Json takeover_json(const VipFault& fault) {
+  const auto& t = fault.takeover;
+  return {{"event", t.event},
+          {"instance", t.instance},
+          {"new_master", t.new_master},
+          {"old_master", fault.old_master},
+          {"after_ns", t.after_ns},
+          {"clients_down", fault.clients_down},
+          {"not_back", fault.not_back},
+          {"downtime_ns",
+           {{"count", fault.downtime.count()},
+            {"p50", fault.downtime.percentile(50).count()},
+            {"p99", fault.downtime.percentile(99).count()},
+            {"max", fault.downtime.max().count()}}},
+          {"all_back_after_ns", fault.all_back_after_ns ? Json(*fault.all_back_after_ns) : Json(nullptr)}};
+}
+
 Json window_json(const Report& report, std::size_t i) {
   const auto& window = report.run.windows[i];
   const auto& facts = report.analysis.windows[i];
   Json by_cause = Json::object();
   for (const auto& [cause, ids] : facts.disconnected_by_cause) by_cause[cause] = ranges_json(ids);
   const auto& latency = facts.reconnect_latency;
+  Json reconnected_to = Json::object();
+  std::size_t not_reconnected = 0;
+  for (const auto& r : facts.reconnects) {
+    if (!r.connected_ns) {
+      ++not_reconnected;
+      continue;
+    }
+    reconnected_to[r.unit] = reconnected_to.value(r.unit, 0) + 1;
+  }
   Json event = {{"index", window.index},
                 {"action", window.name},
                 {"at_ns", window.start_ns - report.run.start_ns},
@@ -55,6 +81,8 @@ Json window_json(const Report& report, std::size_t i) {
                   {"p50", latency.percentile(50).count()},
                   {"p99", latency.percentile(99).count()},
                   {"max", latency.max().count()}}},
+                {"reconnected_to", reconnected_to},
+                {"not_reconnected", not_reconnected},
                 {"redirects", facts.redirects},
                 {"failed_attempts", facts.failed_attempts},
                 {"messages_lost", facts.messages_lost},
@@ -84,9 +112,7 @@ void write_json(const Report& report, std::ostream& out) {
                    {"from", t.from},
                    {"to", t.to},
                    {"reason", t.reason}});
-  for (const auto& t : report.takeovers)
-    takeovers.push_back(
-        {{"event", t.event}, {"instance", t.instance}, {"new_master", t.new_master}, {"after_ns", t.after_ns}});
+  for (const auto& fault : report.vip_faults) takeovers.push_back(takeover_json(fault));
   Json document = {{"schema", "wsfo-report/1"},
                    {"scenario", run.scenario},
                    {"engine", run.engine},

@@ -15,9 +15,10 @@ void write_junit(const Report& report, std::ostream& out) {
   }
   std::string suite = xml_escape(report.run.scenario);
   out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-  out << "<testsuites name=\"wsfo\" tests=\"" << verdicts.size() << "\" failures=\"" << failures << "\">\n";
+  out << "<testsuites name=\"wsfo\" tests=\"" << verdicts.size() << "\" failures=\"" << failures
+      << "\" errors=\"0\" skipped=\"" << skipped << "\">\n";
   out << "  <testsuite name=\"" << suite << "\" tests=\"" << verdicts.size() << "\" failures=\"" << failures
-      << "\" skipped=\"" << skipped << "\" time=\""
+      << "\" errors=\"0\" skipped=\"" << skipped << "\" time=\""
       << static_cast<double>(report.run.end_ns - report.run.start_ns) / 1e9 << "\">\n";
   for (const auto& v : verdicts) {
     std::string event_name;
@@ -25,11 +26,16 @@ void write_junit(const Report& report, std::ostream& out) {
       if (w.index == v.event) event_name = w.name;
     out << "    <testcase classname=\"" << suite << ".event" << v.event << "-" << xml_escape(event_name) << "\" name=\""
         << xml_escape(v.check) << "\">";
-    std::string detail = "expected " + v.expected + "; got " + v.actual + (v.evidence.empty() ? "" : "; " + v.evidence);
+    // The message is one line for CI summaries; the body repeats it with the evidence on its own line.
+    std::string message = "expected " + v.expected + "; got " + v.actual;
+    std::string body =
+        "expected: " + v.expected + "\nactual:   " + v.actual + (v.evidence.empty() ? "" : "\nevidence: " + v.evidence);
     if (v.status == checks::Status::fail)
-      out << "\n      <failure message=\"" << xml_escape(detail) << "\">" << xml_escape(detail) << "</failure>\n    ";
+      out << "\n      <failure type=\"" << xml_escape(v.check) << "\" message=\"" << xml_escape(message) << "\">"
+          << xml_escape(body) << "</failure>\n    ";
     else if (v.status == checks::Status::unknown)
-      out << "\n      <skipped message=\"" << xml_escape("unknown: " + detail) << "\"/>\n    ";
+      out << "\n      <skipped message=\""
+          << xml_escape("unknown: " + message + (v.evidence.empty() ? "" : "; " + v.evidence)) << "\"/>\n    ";
     out << "</testcase>\n";
   }
   out << "  </testsuite>\n</testsuites>\n";

@@ -6,12 +6,13 @@
 namespace wsfo::reports {
 
 Report build_report(RunRecord run) {
-  Report report{std::move(run), {}, {}, {}, {}};
+  Report report{std::move(run), {}, {}, {}, {}, {}};
   const RunRecord& r = report.run;
   report.analysis = checks::analyse(r.history, r.windows, r.population, r.rules_before.modulus());
   report.series = checks::connections_per_unit(r.history, r.start_ns, r.end_ns, 240);
   report.vip = checks::vip_transitions(r.history);
   report.takeovers = checks::takeovers(report.vip, r.windows);
+  report.vip_faults = vip_faults(r.history, report.vip, report.takeovers, r.windows);
   return report;
 }
 

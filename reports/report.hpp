@@ -14,6 +14,7 @@
 #include "core/cutover/cutover_workflow.hpp"
 #include "core/history/event.hpp"
 #include "core/routing/rule_set.hpp"
+#include "reports/vip_downtime.hpp"
 
 namespace wsfo::reports {
 
@@ -37,6 +38,7 @@ struct Report {
   std::vector<checks::SeriesPoint> series;
   std::vector<checks::VipTransition> vip;
   std::vector<checks::Takeover> takeovers;
+  std::vector<VipFault> vip_faults;  // one per takeover: takeover time and client downtime
 
   bool passed() const { return analysis.passed(); }
 };

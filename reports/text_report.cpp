@@ -1,9 +1,13 @@
-// The text summary on stdout, in the spirit of the seed's console output.
+// The text summary on stdout, in the seed's style: per timeline event, what
+// happened and who disconnected (as ranges, by cause), then a few of those
+// clients as the seed's client would have printed them, then the verdicts.
+#include <map>
 #include <ostream>
 
 #include "core/checks/id_ranges.hpp"
 #include "reports/format.hpp"
 #include "reports/report.hpp"
+#include "reports/seed_trace.hpp"
 
 namespace wsfo::reports {
 
@@ -24,6 +28,45 @@ void write_cutover(const cutover::CutoverResult& c, std::ostream& out) {
   }
 }
 
+// ": center 383, unbj 2": where the reconnected clients landed.
+std::string landing(const checks::WindowFacts& facts) {
+  std::map<std::string, std::size_t> units;
+  for (const auto& r : facts.reconnects)
+    if (r.connected_ns) ++units[r.unit.empty() ? "?" : r.unit];
+  std::string text;
+  for (const auto& [unit, n] : units) text += (text.empty() ? ": " : ", ") + unit + " " + std::to_string(n);
+  return text;
+}
+
+// "VIP vip-110 taken over by server2 after 3.412s (from server1)", then the
+// downtime of the clients that were on the node losing it.
+void write_vip_fault(const VipFault& fault, std::ostream& out) {
+  const auto& t = fault.takeover;
+  out << "  VIP " << t.instance << " taken over by " << t.new_master << " after " << seconds(t.after_ns);
+  if (!fault.old_master.empty()) out << " (from " << fault.old_master << ")";
+  out << "\n    client downtime: " << fault.clients_down << " clients"
+      << (fault.old_master.empty() ? "" : " of " + fault.old_master) << " disconnected";
+  if (fault.downtime.count() > 0)
+    out << "; p50 " << seconds(fault.downtime.percentile(50).count()) << "  p99 "
+        << seconds(fault.downtime.percentile(99).count()) << "  max " << seconds(fault.downtime.max().count());
+  if (fault.all_back_after_ns)
+    out << "; all back " << seconds(*fault.all_back_after_ns) << " after the event";
+  else if (fault.not_back > 0)
+    out << "; " << fault.not_back << " not back by the end";
+  out << "\n";
+}
+
+// A few of the window's disconnected clients, as the seed's client prints them.
+void write_traces(const Report& report, std::size_t i, std::ostream& out) {
+  const checks::EventWindow& window = report.run.windows[i];
+  for (auto id : trace_samples(report.analysis.windows[i].disconnected)) {
+    auto lines = seed_trace(report.run.history, id, window.start_ns, report.run.end_ns);
+    if (lines.empty()) continue;
+    out << "  // " << id << "\n";
+    for (const auto& line : lines) out << "    " << line << "\n";
+  }
+}
+
 void write_window(const Report& report, std::size_t i, std::ostream& out) {
   const checks::EventWindow& window = report.run.windows[i];
   const checks::WindowFacts& facts = report.analysis.windows[i];
@@ -36,13 +79,15 @@ void write_window(const Report& report, std::size_t i, std::ostream& out) {
   if (facts.reconnect_latency.count() > 0)
     out << "  reconnect: p50 " << seconds(facts.reconnect_latency.percentile(50).count()) << "  p99 "
         << seconds(facts.reconnect_latency.percentile(99).count()) << "  max "
-        << seconds(facts.reconnect_latency.max().count()) << " (" << facts.reconnect_latency.count()
-        << " reconnected)\n";
+        << seconds(facts.reconnect_latency.max().count()) << " (" << facts.reconnect_latency.count() << " reconnected"
+        << landing(facts) << ")\n";
+  if (auto missing = facts.disconnected.size() - facts.reconnect_latency.count(); missing > 0)
+    out << "  not reconnected by the end: " << missing << "\n";
   out << "  redirects: " << facts.redirects << "   failed attempts: " << facts.failed_attempts
       << "   messages lost: " << facts.messages_lost << "\n";
-  for (const auto& t : report.takeovers)
-    if (t.event == window.index)
-      out << "  VIP " << t.instance << " taken over by " << t.new_master << " after " << seconds(t.after_ns) << "\n";
+  for (const auto& fault : report.vip_faults)
+    if (fault.takeover.event == window.index) write_vip_fault(fault, out);
+  write_traces(report, i, out);
   for (const auto& v : report.analysis.verdicts) {
     if (v.event != window.index) continue;
     out << "  ["

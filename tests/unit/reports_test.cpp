@@ -6,6 +6,9 @@
 #include <sstream>
 
 #include "reports/report.hpp"
+#include "reports/seed_trace.hpp"
+#include "tests/support/child_process.hpp"
+#include "tests/support/sample_run.hpp"
 
 namespace wsfo::reports {
 namespace {
@@ -94,6 +97,8 @@ TEST(Reports, FailedExpectationShowsEvidenceEverywhere) {
   EXPECT_NE(text.str().find("RESULT: FAIL (0 of 2 expectations held)"), std::string::npos) << text.str();
   EXPECT_NE(junit.str().find("failures=\"2\""), std::string::npos) << junit.str();
   EXPECT_NE(junit.str().find("unbj: 8330"), std::string::npos) << junit.str();
+  EXPECT_NE(junit.str().find("\nevidence: disconnected unexpectedly: 8330"), std::string::npos) << junit.str();
+  EXPECT_NE(junit.str().find("type=\"disconnected\""), std::string::npos) << junit.str();
   auto document = Json::parse(json.str());
   EXPECT_EQ(document["passed"], false);
   EXPECT_EQ(document["expectations"][0]["status"], "fail");
@@ -160,6 +165,123 @@ TEST(Reports, WritesEveryFileOfTheRunDirectory) {
   EXPECT_EQ(lines, report.run.history.size());
   std::filesystem::remove_all(dir);
   EXPECT_NE(write_report_dir(report, "/proc/no-such-dir/x"), "");
+}
+
+std::string text_of(const Report& report) {
+  std::ostringstream out;
+  write_text(report, out);
+  return out.str();
+}
+
+TEST(Reports, TextTracesDisconnectedClientsInTheSeedsStyle) {
+  Report report = build_report(test::sample_run());
+  std::string text = text_of(report);
+  // 6003 is the first moved client: closed at +5.024s (4001), retries 1500 ms later, redirected to center.
+  EXPECT_NE(text.find("  // 6003\n"
+                      "    disconnected  (moved (4001): moved: unbj -> center (rules v2))\n"
+                      "    !!! reconnecting in ...1500 ms\n"
+                      "    !!! redirecting... from  ws://websocket.msha.tech:8020/  to "
+                      "ws://center.websocket.msha.tech:8020/\n"
+                      "    connected:6003  (center, center-1, back after 1.508s)\n"
+                      "    msg: Welcome to the server!hangzhou\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("(39 reconnected: center 39)"), std::string::npos) << text;
+  // A refused attempt shows, and the delay of the next attempt counts from it.
+  EXPECT_NE(text.find("    !!! failed: connection refused\n    !!! reconnecting in ..."), std::string::npos) << text;
+}
+
+TEST(Reports, SeedTraceOfAClientThatNeverCameBack) {
+  std::vector<Event> history = {moved(10 * ms, 42)};
+  auto lines = seed_trace(history, 42, 0, 100 * ms);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[1], "(not reconnected by the end of the run)");
+  EXPECT_TRUE(seed_trace(history, 43, 0, 100 * ms).empty());
+  EXPECT_EQ(trace_samples({1, 2, 3, 4, 5}), (std::vector<std::uint64_t>{1, 3, 5}));
+  EXPECT_EQ(trace_samples({7}), (std::vector<std::uint64_t>{7}));
+}
+
+TEST(Reports, VipFaultShowsTakeoverTimeAndClientDowntime) {
+  Report report = build_report(test::sample_run());
+  ASSERT_EQ(report.vip_faults.size(), 1u);
+  const VipFault& fault = report.vip_faults[0];
+  EXPECT_EQ(fault.old_master, "unbj-1");
+  // Clients of unbj-1 still on unbj after the cutover: routerIds 20k+3 with slot >= 6381, k = 319..499.
+  EXPECT_EQ(fault.clients_down, 181u);
+  EXPECT_EQ(fault.not_back, 0u);
+  // The last is back 3.4 s (takeover) + 200 ms + the largest id % 300 among them (283 ms) + the 5 ms
+  // handshake after the kill.
+  ASSERT_TRUE(fault.all_back_after_ns);
+  EXPECT_EQ(*fault.all_back_after_ns, 3888 * ms);
+  std::string text = text_of(report);
+  EXPECT_NE(text.find("  VIP vip-unbj taken over by unbj-2 after 3.400s (from unbj-1)\n"
+                      "    client downtime: 181 clients of unbj-1 disconnected; p50 "),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("; all back 3.888s after the event\n"), std::string::npos) << text;
+  std::ostringstream json;
+  write_json(report, json);
+  auto takeover = Json::parse(json.str())["takeovers"][0];
+  EXPECT_EQ(takeover["old_master"], "unbj-1");
+  EXPECT_EQ(takeover["after_ns"], 3400 * ms);
+  EXPECT_EQ(takeover["clients_down"], 181);
+  EXPECT_EQ(takeover["all_back_after_ns"], 3888 * ms);
+  EXPECT_EQ(takeover["downtime_ns"]["count"], 181);
+}
+
+TEST(Reports, NoVipLinesWithoutVrrpEvents) {
+  Report report = build_report(sample_run(false));
+  EXPECT_TRUE(report.vip_faults.empty());
+  EXPECT_EQ(text_of(report).find("VIP "), std::string::npos);
+}
+
+TEST(Reports, JsonValidatesAgainstTheSchemaFile) {
+  auto dir = std::filesystem::temp_directory_path() / ("wsfo-report-schema-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::vector<std::string> argv = {"/usr/bin/python3", std::string(WSFO_SOURCE_DIR) + "/tests/report_schema_check.py",
+                                   std::string(WSFO_SOURCE_DIR) + "/docs/report.schema.json"};
+  int n = 0;
+  for (auto run : {test::sample_run(), test::sample_run(true), sample_run(true)}) {
+    auto path = dir / ("report-" + std::to_string(n++) + ".json");
+    std::ofstream out(path);
+    write_json(build_report(std::move(run)), out);
+    argv.push_back(path.string());
+  }
+  test::ChildProcess python(argv);
+  std::string output;
+  while (auto line = python.read_stdout_line(std::chrono::seconds(30))) output += *line + "\n";
+  auto status = python.wait_for_exit(std::chrono::seconds(30));
+  std::filesystem::remove_all(dir);
+  ASSERT_TRUE(status) << "python3 did not finish";
+  EXPECT_TRUE(status->exited && status->code == 0) << status->describe() << "\n"
+                                                   << output << python.read_stderr(std::chrono::seconds(1));
+  EXPECT_NE(output.find("3 reports checked"), std::string::npos) << output;
+}
+
+TEST(Reports, HtmlSlotMapHasALegendAndOneDisconnectRowPerEvent) {
+  Report report = build_report(test::sample_run());
+  std::ostringstream out;
+  write_html(report, out);
+  std::string html = out.str();
+  auto count = [&](const std::string& needle) {
+    std::size_t n = 0;
+    for (auto at = html.find(needle); at != std::string::npos; at = html.find(needle, at + 1)) ++n;
+    return n;
+  };
+  EXPECT_GT(count("class=\"disconnected-slots\" data-event=\"0\""), 0u);
+  EXPECT_GT(count("class=\"disconnected-slots\" data-event=\"1\""), 0u);
+  EXPECT_EQ(count("class=\"moved\""), 1u);
+  EXPECT_NE(html.find("<title>moved unbj \u2192 center [5998, 6380]</title>"), std::string::npos);
+  EXPECT_EQ(count("<g class=\"legend\">"), 3u);  // one per chart
+  EXPECT_NE(html.find(">moved slots</text>"), std::string::npos);
+  EXPECT_NE(html.find(">disconnected slots (one row per event)</text>"), std::string::npos);
+  EXPECT_EQ(count("class=\"event-marker\""), 2u);
+  EXPECT_EQ(count("class=\"disconnected-row\""), 2u);  // moved (4001) at #0, node lost at #1
+  EXPECT_NE(html.find("<th>slots</th>"), std::string::npos);
+  EXPECT_NE(html.find("id=\"vip-takeovers\""), std::string::npos);
+  // Self-contained: nothing the browser would fetch.
+  for (auto needle : {"<script", "<link", "src=", "href=", "url(", "@import", "@font-face"})
+    EXPECT_EQ(html.find(needle), std::string::npos) << needle;
 }
 
 }  // namespace
