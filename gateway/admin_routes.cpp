@@ -3,6 +3,7 @@
 #include "core/routing/rules_json.hpp"
 #include "gateway/gateway_node.hpp"
 #include "gateway/state_file.hpp"
+#include "gateway/vrrp_node.hpp"
 
 namespace wsfo::gateway {
 
@@ -184,14 +185,22 @@ class AdminRoutes {
     Body body = parse_body(text);
     std::optional<bool> serving;
     bool drop = true;
+    std::optional<std::set<std::string>> drop_adverts_from;  // VRRP partition (gateway/vrrp_node)
     if (body.document) {
       json::ObjectReader reader(*body.document, "", body.problems);
-      serving = reader.boolean("serving", true);
+      bool partition = reader.has("drop_adverts_from");
+      serving = reader.boolean("serving", !partition);
       drop = reader.boolean("drop_connections", false).value_or(true);
+      if (partition) drop_adverts_from = read_advert_peers(reader, body.problems);
     }
     if (!body.problems.empty()) return problems_reply(body.problems);
-    if (std::string error = node_.set_serving(*serving, drop); !error.empty()) return error_reply(500, error);
-    return reply(200, Json{{"serving", node_.serving}, {"connections", node_.registry.size()}});
+    if (drop_adverts_from && !node_.vrrp) return error_reply(409, "this node has no VRRP agent (no vrrp section)");
+    if (drop_adverts_from) node_.vrrp->drop_adverts_from(*drop_adverts_from);
+    if (serving)
+      if (std::string error = node_.set_serving(*serving, drop); !error.empty()) return error_reply(500, error);
+    Json answer{{"serving", node_.serving}, {"connections", node_.registry.size()}};
+    if (node_.vrrp) answer["vrrp"] = node_.vrrp->status();
+    return reply(200, answer);
   }
 
  private:

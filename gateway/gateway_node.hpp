@@ -24,6 +24,8 @@
 
 namespace wsfo::gateway {
 
+class NodeVrrp;  // gateway/vrrp_node.hpp
+
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
@@ -63,11 +65,13 @@ class GatewayNode {
   std::vector<std::shared_ptr<tcp::acceptor>> acceptors;
   tcp::endpoint admin_endpoint;
   std::shared_ptr<tcp::acceptor> admin_acceptor;
+  std::shared_ptr<NodeVrrp> vrrp;  // the embedded VRRP agent, when the config has a `vrrp` section
 
   MonotonicTime now() const;
   std::size_t live_connections() const { return registry.size() + upstream_setups; }
 
   // gateway_server.cpp
+  void accept_connection(tcp::socket socket);  // handshake, routing, relay (own and VIP listeners)
   std::string open_listeners();  // "" or why it failed
   void close_listeners();
   std::string set_serving(bool serve, bool drop_connections);  // "" or why listening failed

@@ -20,6 +20,7 @@
 #include "gateway/gateway_node.hpp"
 #include "gateway/gateway_server.hpp"
 #include "gateway/relay.hpp"
+#include "gateway/vrrp_node.hpp"
 
 namespace wsfo::gateway {
 
@@ -347,7 +348,7 @@ awaitable<void> accept_loop(GatewayNode& node, std::shared_ptr<tcp::acceptor> ac
       co_await backoff.async_wait(net::redirect_error(use_awaitable, ec));
       continue;
     }
-    spawn(node, handle_connection(node, std::move(socket)));
+    node.accept_connection(std::move(socket));
   }
 }
 
@@ -375,6 +376,8 @@ awaitable<void> shutdown_sequence(GatewayNode& node) {
 }
 
 }  // namespace
+
+void GatewayNode::accept_connection(tcp::socket socket) { spawn(*this, handle_connection(*this, std::move(socket))); }
 
 std::string GatewayNode::open_listeners() {
   bool first_time = listen_endpoints.empty();
@@ -428,6 +431,7 @@ std::string GatewayNode::set_serving(bool serve, bool drop_connections) {
 void GatewayNode::begin_shutdown() {
   if (shutting_down) return;
   shutting_down = true;
+  if (vrrp) vrrp->shutdown();  // priority 0 first: the backup takes over after Skew_Time
   serving = false;
   metrics.set_serving(false);
   close_listeners();
@@ -440,6 +444,7 @@ struct GatewayServer::Impl {
   Impl(GatewayConfig c, std::ostream& l) : config(std::move(c)), log(l), io(std::make_unique<net::io_context>(1)) {}
   ~Impl() {
     if (node) {
+      node->vrrp.reset();
       node->close_listeners();
       error_code ignored;
       if (node->admin_acceptor) node->admin_acceptor->close(ignored);
@@ -503,6 +508,10 @@ std::string GatewayServer::start(bool& config_error) {
   node.sync_rules_metrics();
   if (std::string error = node.open_listeners(); !error.empty()) return error;
   if (std::string error = node.open_admin(); !error.empty()) return error;
+  if (node.config.vrrp) {
+    node.vrrp = std::make_shared<NodeVrrp>(node, *node.config.vrrp);
+    if (auto error = node.vrrp->start()) return *error;
+  }
   return {};
 }
 

@@ -297,6 +297,8 @@ std::optional<GatewayConfig> read_unchecked(const Json& document, Problems& prob
   read_routes(root, config, problems);
   config.state_file = root.string("state_file", false).value_or("");
   read_limits(root, config.limits, problems);
+  if (const Json* vrrp = root.object("vrrp", false))
+    config.vrrp = vrrp::read_agent_config(*vrrp, root.pointer_of("vrrp"), problems);
   cross_check(root, config, problems);
   return config;
 }

@@ -12,6 +12,7 @@
 #include "core/json/json_reader.hpp"
 #include "core/routing/router_id.hpp"
 #include "core/routing/rule_set.hpp"
+#include "core/vrrp/agent_config.hpp"
 
 namespace wsfo::gateway {
 
@@ -78,6 +79,7 @@ struct GatewayConfig {
   std::vector<RouteConfig> routes;
   std::string state_file;  // empty: rule changes are not persisted
   Limits limits;
+  std::optional<vrrp::AgentConfig> vrrp;  // the embedded VRRP agent (docs/vrrp.md); none: no VIPs
 
   const UnitConfig* find_unit(std::string_view name) const;
   std::vector<std::string> unit_names() const;

@@ -200,6 +200,7 @@ std::optional<AgentConfig> read_agent_config(const Json& value, const std::strin
     auto address = read_ipv4(reader, "address");
     auto port = reader.integer("advert_port", false, 1, 65535);
     const Json* instances = reader.array("instances", true);
+    config.events_file = reader.string("events_file", false).value_or("");
     if (!node || !address || (reader.has("advert_port") && !port) || !instances) return std::nullopt;
     config.node = *node;
     config.address = *address;
@@ -243,10 +244,12 @@ Json to_json(const AgentConfig& config) {
     }
     instances.push_back(std::move(item));
   }
-  return {{"node", config.node},
-          {"address", config.address},
-          {"advert_port", config.advert_port},
-          {"instances", std::move(instances)}};
+  Json out = {{"node", config.node},
+              {"address", config.address},
+              {"advert_port", config.advert_port},
+              {"instances", std::move(instances)}};
+  if (!config.events_file.empty()) out["events_file"] = config.events_file;
+  return out;
 }
 
 InstanceConfig to_instance_config(const AgentConfig& agent, const AgentInstance& instance) {
@@ -275,7 +278,7 @@ std::optional<AgentConfig> agent_config_for_node(const scenario::Scenario& scena
     error = "the scenario has no node \"" + node_name + "\"";
     return std::nullopt;
   }
-  AgentConfig config{node->name, node->address, advert_port, {}};
+  AgentConfig config{node->name, node->address, advert_port, {}, {}};
   for (const auto& unit : scenario.units) {
     for (const auto& vip : unit.vips) {
       auto own = std::find_if(vip.priorities.begin(), vip.priorities.end(),

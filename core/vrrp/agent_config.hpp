@@ -49,6 +49,9 @@ struct AgentConfig {
   std::string address;  // own address: adverts leave from and arrive at address:advert_port
   std::uint16_t advert_port = kDefaultAdvertPort;
   std::vector<AgentInstance> instances;
+  // Where an embedding gateway appends the agent's history events (JSON
+  // lines); empty: not written. `wsfo vrrp-agent` prints them on stdout.
+  std::string events_file;
   bool operator==(const AgentConfig&) const = default;
 };
 

@@ -1,0 +1,174 @@
+#include "gateway/vrrp_node.hpp"
+
+#include <sys/socket.h>
+
+#include <cstring>
+
+#include "gateway/gateway_node.hpp"
+
+namespace wsfo::gateway {
+
+namespace {
+
+std::string key(const std::string& address, std::uint16_t port) { return address + ":" + std::to_string(port); }
+
+// Linux: connect() with AF_UNSPEC disconnects a TCP socket in place and sends
+// a RST when it was established. Unlike SO_LINGER 0 + close(), it works while
+// the relay still owns the descriptor, which then sees the reset itself.
+bool reset_in_place(int fd) {
+  sockaddr unspec{};
+  unspec.sa_family = AF_UNSPEC;
+  return ::connect(fd, &unspec, sizeof unspec) == 0;
+}
+
+bool local_end_is(int fd, const tcp::endpoint& vip) {
+  int type = 0;
+  socklen_t type_size = sizeof type;
+  if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &type_size) != 0 || type != SOCK_STREAM) return false;
+  tcp::endpoint local;
+  socklen_t size = static_cast<socklen_t>(local.capacity());
+  if (::getsockname(fd, local.data(), &size) != 0) return false;
+  local.resize(size);
+  sockaddr_storage peer{};
+  socklen_t peer_size = sizeof peer;
+  return local == vip && ::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_size) == 0;
+}
+
+}  // namespace
+
+std::optional<std::set<std::string>> read_advert_peers(json::ObjectReader& faults, json::Problems& problems) {
+  const json::Json* list = faults.array("drop_adverts_from", true);
+  if (!list) return std::nullopt;
+  std::set<std::string> peers;
+  const std::string pointer = faults.pointer_of("drop_adverts_from");
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    const auto& item = (*list)[i];
+    boost::system::error_code ec;
+    if (item.is_string()) net::ip::make_address_v4(item.get<std::string>(), ec);
+    if (!item.is_string() || ec) {
+      problems.add(json::pointer_append(pointer, i), "expected a node's IPv4 address, got " + item.dump());
+      continue;
+    }
+    peers.insert(item.get<std::string>());
+  }
+  if (peers.size() != list->size() && problems.empty()) problems.add(pointer, "an address is listed twice");
+  return problems.empty() ? std::optional(peers) : std::nullopt;
+}
+
+std::size_t reset_connections_on(const tcp::endpoint& vip, const std::set<int>& candidates) {
+  std::size_t reset = 0;
+  for (int fd : candidates)
+    if (local_end_is(fd, vip) && reset_in_place(fd)) ++reset;
+  return reset;
+}
+
+NodeVrrp::NodeVrrp(GatewayNode& node, vrrp::AgentConfig config)
+    : node_(node), agent_(node.io, std::move(config), callbacks()) {}
+
+NodeVrrp::~NodeVrrp() {
+  for (auto& [name, held] : held_) held.listener->close_and_reset();
+}
+
+VrrpAgentCallbacks NodeVrrp::callbacks() {
+  VrrpAgentCallbacks callbacks;
+  callbacks.take_vip = [this](const std::string&, const std::string& address, std::uint16_t port) {
+    return take_vip(address, port);
+  };
+  callbacks.release_vip = [this](const std::string&, const std::string& address, std::uint16_t port) {
+    release_vip(address, port);
+  };
+  callbacks.event = [this](const history::Event& event) { record(event); };
+  // keepalived's track_script on the gateway: FAULT while it does not serve.
+  callbacks.healthy = [this] { return node_.serving && !node_.shutting_down; };
+  return callbacks;
+}
+
+std::optional<std::string> NodeVrrp::start() {
+  const auto& config = agent_.config();
+  if (!config.events_file.empty()) {
+    events_.open(config.events_file, std::ios::app);
+    if (!events_) return "cannot open the VRRP events file '" + config.events_file + "'";
+  }
+  if (auto error = agent_.start()) return error;
+  record_agent("started", {{"address", config.address}, {"advert_port", config.advert_port}});
+  return std::nullopt;
+}
+
+void NodeVrrp::shutdown() {
+  if (stopped_) return;
+  stopped_ = true;
+  agent_.shutdown();
+  record_agent("stopped", {{"dropped", history::Json(agent_.dropped())},
+                           {"adverts_sent", agent_.adverts_sent()},
+                           {"adverts_received", agent_.adverts_received()}});
+}
+
+void NodeVrrp::drop_adverts_from(const std::set<std::string>& peers) {
+  blocked_ = peers;
+  agent_.set_blocked_peers(peers);
+  record_agent(peers.empty() ? "healed" : "partitioned", {{"blocked_peers", peers}});
+}
+
+std::optional<std::string> NodeVrrp::take_vip(const std::string& address, std::uint16_t port) {
+  boost::system::error_code ec;
+  const auto ip = net::ip::make_address_v4(address, ec);
+  if (ec) return "invalid address " + address;
+  auto [it, inserted] = held_.try_emplace(key(address, port));
+  HeldVip& held = it->second;
+  if (!held.listener)
+    held.listener = std::make_unique<VipListener>(node_.io, tcp::endpoint(ip, port),
+                                                  [this, &held](auto socket) { on_accepted(held, std::move(socket)); });
+  if (auto error = held.listener->open()) {
+    held_.erase(it);
+    return error;
+  }
+  log_line(node_) << "holds VIP " << key(address, port) << "\n";
+  return std::nullopt;
+}
+
+void NodeVrrp::on_accepted(HeldVip& held, std::shared_ptr<tcp::socket> socket) {
+  // Forget descriptors closed since (or reused elsewhere) before the set grows.
+  if (held.accepted.size() >= 1024 && held.accepted.size() % 1024 == 0)
+    std::erase_if(held.accepted, [&](int fd) { return !local_end_is(fd, held.listener->endpoint()); });
+  held.accepted.insert(socket->native_handle());
+  node_.accept_connection(std::move(*socket));
+}
+
+void NodeVrrp::release_vip(const std::string& address, std::uint16_t port) {
+  auto it = held_.find(key(address, port));
+  if (it == held_.end()) return;
+  it->second.listener->close_and_reset();
+  std::size_t reset = reset_connections_on(it->second.listener->endpoint(), it->second.accepted);
+  held_.erase(it);
+  log_line(node_) << "released VIP " << key(address, port) << ", reset " << reset << " connection(s)\n";
+}
+
+history::Json NodeVrrp::status() const {
+  history::Json instances = history::Json::array();
+  for (const auto& s : agent_.status()) {
+    history::Json vips = history::Json::array();
+    for (const auto& [vip, hold] : s.vips)
+      vips.push_back({{"vip", key(vip.address, vip.port)},
+                      {"held", hold == VipHold::held},
+                      {"bind_failed", hold == VipHold::bind_failed}});
+    instances.push_back(
+        {{"name", s.name}, {"vrid", s.vrid}, {"state", vrrp::to_string(s.state)}, {"priority", s.priority}, {"vips", vips}});
+  }
+  return {{"instances", instances}, {"drop_adverts_from", blocked_}};
+}
+
+void NodeVrrp::record(const history::Event& event) {
+  if (events_.is_open()) events_ << history::to_json_line(event) << std::endl;  // flushed: a SIGKILL keeps it
+}
+
+void NodeVrrp::record_agent(const std::string& state, history::Json extra) {
+  history::Event event;
+  event.kind = "vrrp-agent";
+  event.t_ns = monotonic_now().count();
+  event.source = agent_.config().node;
+  event.fields = {{"node", agent_.config().node}, {"state", state}};
+  event.fields.update(extra);
+  record(event);
+}
+
+}  // namespace wsfo::gateway
