@@ -5,6 +5,7 @@
 #include "core/json/json_reader.hpp"
 #include "core/routing/rules_json.hpp"
 #include "core/scenario/client_population.hpp"
+#include "core/vrrp/agent_config.hpp"
 
 namespace wsfo::live {
 
@@ -105,7 +106,20 @@ std::vector<ClientsPlan> client_processes(const scenario::ClientGroup& group, co
   return plans;
 }
 
+// The node's VRRP instances (one per VIP listing it); null when it has none.
+json::Json vrrp_section(const scenario::Scenario& scenario, const scenario::Node& node, const std::string& run_dir) {
+  std::string error;
+  auto agent = vrrp::agent_config_for_node(scenario, node.name, error);
+  if (!agent || agent->instances.empty()) return nullptr;
+  agent->events_file = vrrp_events_file(run_dir, node.name);
+  return vrrp::to_json(*agent);
+}
+
 }  // namespace
+
+std::string vrrp_events_file(const std::string& run_dir, const std::string& node) {
+  return run_dir + "/events/vrrp-" + node + ".jsonl";
+}
 
 json::Json gateway_config(const scenario::Scenario& scenario, const scenario::Unit& unit, const scenario::Node& node,
                           const std::string& run_dir) {
@@ -115,7 +129,7 @@ json::Json gateway_config(const scenario::Scenario& scenario, const scenario::Un
     for (const auto& n : u.nodes) gateways.push_back(endpoint(n.address, n.port));
     units[u.name] = {{"public_url", u.public_url}, {"gateways", gateways}};
   }
-  return {{"node", node.name},
+  json::Json config = {{"node", node.name},
           {"unit", unit.name},
           {"listen", json::Json::array({endpoint(node.address, node.port)})},
           {"admin", {{"listen", endpoint(node.address, node.admin_port)}}},
@@ -125,6 +139,8 @@ json::Json gateway_config(const scenario::Scenario& scenario, const scenario::Un
           {"rules", routing::to_json(scenario.rules)},
           {"routes", routes_section(unit)},
           {"state_file", run_dir + "/state/" + node.name + ".rules.json"}};
+  if (auto vrrp = vrrp_section(scenario, node, run_dir); !vrrp.is_null()) config["vrrp"] = vrrp;
+  return config;
 }
 
 BackendPlan backend_plan(const scenario::Scenario& scenario, const std::string& unit_name,
@@ -153,6 +169,7 @@ LivePlan make_live_plan(const scenario::Scenario& scenario, const std::string& r
       gateway.admin = endpoint(node.address, node.admin_port);
       gateway.config = gateway_config(scenario, unit, node, run_dir);
       gateway.config_file = node.name + ".gateway.json";
+      if (gateway.config.contains("vrrp")) gateway.vrrp_events_file = vrrp_events_file(run_dir, node.name);
       gateway.process = {"gateway " + node.name, {"gateway", "--config", run_dir + "/" + gateway.config_file}};
       plan.gateways.push_back(std::move(gateway));
     }

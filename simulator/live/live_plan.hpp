@@ -25,6 +25,7 @@ struct GatewayPlan {
   std::string admin;        // "ip:port" of its admin API
   json::Json config;        // written to <run dir>/<node>.gateway.json
   std::string config_file;  // relative to the run directory
+  std::string vrrp_events_file;  // the embedded VRRP agent's events; empty when the node holds no VIP
   ProcessPlan process;
 };
 
@@ -54,6 +55,9 @@ LivePlan make_live_plan(const scenario::Scenario& scenario, const std::string& r
 
 // The backend process of a backend added by the timeline (backend-add).
 BackendPlan backend_plan(const scenario::Scenario& scenario, const std::string& unit, const scenario::Backend& backend);
+
+// Where node `node`'s embedded VRRP agent writes its events.
+std::string vrrp_events_file(const std::string& run_dir, const std::string& node);
 
 // The gateway config of `node` with the given backends per route prefix
 // (used again by backend-add/backend-remove for a reload).

@@ -124,6 +124,8 @@ class Player {
       if (auto error = parts_.start(b.process, true); !error.empty()) return error;
     for (const auto& g : plan_.gateways)
       if (auto error = parts_.start(g.process, true); !error.empty()) return error;
+    for (const auto& g : plan_.gateways)  // VIP transitions of the embedded VRRP agents
+      if (!g.vrrp_events_file.empty()) events_files_.push_back(g.vrrp_events_file);
     for (const auto& c : plan_.clients) {
       if (auto error = parts_.start(c.process, false); !error.empty()) return error;
       events_files_.push_back(c.events_file);
@@ -242,6 +244,27 @@ class Player {
     return {};
   }
   std::string perform_one(std::size_t, const scenario::Wait&, reports::RunRecord&) { return {}; }
+  // Split brain: each node's VRRP agent drops the other's adverts (POST
+  // /faults {"drop_adverts_from": [...]}); heal lifts it on both.
+  std::string drop_adverts(const std::string& node, const std::string& peer_node, bool drop) {
+    const GatewayPlan* gateway = find_gateway(plan_, node);
+    const scenario::Node* peer = scenario_.find_node(peer_node);
+    if (!gateway || !peer) return "unknown node " + (gateway ? peer_node : node);
+    json::Json body = {{"drop_adverts_from", drop ? json::Json::array({peer->address}) : json::Json::array()}};
+    auto reply =
+        gateway::http_request(gateway->admin, "POST", "/faults", body.dump(), "", std::chrono::milliseconds(3000));
+    return reply.status == 200 ? std::string() : "POST /faults on " + node + " failed: " + reply.error + reply.body;
+  }
+  std::string drop_adverts_both(const std::string& a, const std::string& b, bool drop) {
+    std::string first = drop_adverts(a, b, drop), second = drop_adverts(b, a, drop);
+    return first.empty() || second.empty() ? first + second : first + "; " + second;
+  }
+  std::string perform_one(std::size_t, const scenario::Partition& p, reports::RunRecord&) {
+    return drop_adverts_both(p.a, p.b, true);
+  }
+  std::string perform_one(std::size_t, const scenario::Heal& h, reports::RunRecord&) {
+    return drop_adverts_both(h.a, h.b, false);
+  }
   template <class Unsupported>
   std::string perform_one(std::size_t, const Unsupported&, reports::RunRecord&) {
     return "not supported by the live runner";  // refused up front by unsupported_live()
@@ -269,14 +292,10 @@ std::string unsupported_live(const scenario::Scenario& scenario) {
   for (std::size_t i = 0; i < scenario.timeline.size(); ++i) {
     const auto& action = scenario.timeline[i].action;
     if (std::holds_alternative<scenario::BackendAdd>(action) ||
-        std::holds_alternative<scenario::BackendRemove>(action) ||
-        std::holds_alternative<scenario::Partition>(action) || std::holds_alternative<scenario::Heal>(action))
+        std::holds_alternative<scenario::BackendRemove>(action))
       return "/timeline/" + std::to_string(i) + ": action \"" + scenario::action_name(action) +
              "\" is not supported by the live runner yet";
   }
-  for (const auto& unit : scenario.units)
-    if (!unit.vips.empty())
-      return "unit \"" + unit.name + "\" has VIPs: VRRP failover is not wired into the live runner yet";
   return {};
 }
 
