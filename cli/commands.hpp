@@ -14,6 +14,7 @@ enum ExitCode : int {
 
 void add_rules_commands(CLI::App& app, int& exit_code);
 void add_run_commands(CLI::App& app, int& exit_code);
+void add_demo_commands(CLI::App& app, int& exit_code);
 void add_cutover_commands(CLI::App& app, int& exit_code);
 void add_backend_commands(CLI::App& app, int& exit_code);
 void add_scenario_commands(CLI::App& app, int& exit_code);

@@ -9,6 +9,7 @@ int main(int argc, char** argv) {
   int exit_code = wsfo::cli::kOk;
   wsfo::cli::add_rules_commands(app, exit_code);
   wsfo::cli::add_run_commands(app, exit_code);
+  wsfo::cli::add_demo_commands(app, exit_code);
   wsfo::cli::add_cutover_commands(app, exit_code);
   wsfo::cli::add_backend_commands(app, exit_code);
   wsfo::cli::add_scenario_commands(app, exit_code);

@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/live_run.hpp"
 #include "core/scenario/scenario_loader.hpp"
 #include "reports/report.hpp"
 #include "simulator/live/live_runner.hpp"
@@ -14,11 +15,6 @@
 namespace wsfo::cli {
 
 namespace {
-
-struct RunFlags {
-  std::string scenario;
-  std::string report_dir;
-};
 
 std::string self_path() {
   std::error_code error;
@@ -33,25 +29,32 @@ std::string default_report_dir(const std::string& scenario) {
   return "reports/out/" + scenario + "-" + stamp;
 }
 
-int run(const RunFlags& flags) {
-  auto loaded = scenario::load_scenario_file(flags.scenario);
-  for (const auto& p : loaded.problems.list()) std::cerr << flags.scenario << ": " << json::format(p) << "\n";
+}  // namespace
+
+int play_scenario_live(const LiveRunRequest& request) {
+  auto loaded = scenario::load_scenario_file(request.scenario);
+  for (const auto& p : loaded.problems.list()) std::cerr << request.scenario << ": " << json::format(p) << "\n";
   if (loaded.unreadable) return kIoError;
-  if (!loaded.scenario) return kCheckFailed;
+  if (!loaded.scenario) {
+    std::cerr << "wsfo run: " << request.scenario << " is not a valid scenario (problems above)\n";
+    return kUsage;
+  }
   if (auto reason = live::unsupported_live(*loaded.scenario); !reason.empty()) {
-    std::cerr << flags.scenario << ": " << reason << "\n";
+    std::cerr << request.scenario << ": " << reason << "\n";
     return kUsage;
   }
   live::LiveRunOptions options;
   options.wsfo_binary = self_path();
-  options.run_dir =
-      std::filesystem::absolute(flags.report_dir.empty() ? default_report_dir(loaded.scenario->name) : flags.report_dir)
-          .string();
+  options.run_dir = std::filesystem::absolute(request.report_dir.empty() ? default_report_dir(loaded.scenario->name)
+                                                                          : request.report_dir)
+                        .string();
+  options.verbose_groups = request.verbose_groups;
+  options.progress = ::isatty(STDOUT_FILENO) == 1;  // progress on a terminal, not in CI logs
   std::cerr << "run directory: " << options.run_dir << "\n";
   live::LiveRunOutcome outcome = live::run_live(*loaded.scenario, options, std::cerr);
   if (!outcome.started) {
-    std::cerr << "wsfo run: " << outcome.error << "\n";
-    return kIoError;
+    std::cerr << "wsfo run: a part failed to start: " << outcome.error << "\n";
+    return kUsage;
   }
   reports::Report report = reports::build_report(std::move(outcome.record));
   reports::write_text(report, std::cout);
@@ -63,20 +66,18 @@ int run(const RunFlags& flags) {
   return report.passed() ? kOk : kCheckFailed;
 }
 
-}  // namespace
-
 void add_run_commands(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand("run", "Play a scenario live against real gateway, backend and client processes")
                   ->footer(
                       "Starts every part as a child process on its own 127.x address, plays the timeline, merges "
                       "the events into history.jsonl and writes report.json, junit.xml and report.html to the run "
-                      "directory.\nExit: 0 every expectation held, 1 an expectation failed or the scenario is "
-                      "invalid, 2 usage (or an action the live runner does not support), 3 a part could not start "
-                      "or a file could not be written.");
-  static RunFlags flags;
-  cmd->add_option("SCENARIO", flags.scenario, "Scenario file (JSON)")->required();
-  cmd->add_option("--report-dir", flags.report_dir, "Run directory (default: reports/out/<scenario>-<time>)");
-  cmd->callback([&exit_code] { exit_code = run(flags); });
+                      "directory.\nExit: 0 every expectation held, 1 an expectation failed, 2 the scenario is "
+                      "invalid, uses an action the live runner does not support, or a part failed to start (the "
+                      "message says which), 3 a file could not be read or written.");
+  static LiveRunRequest request;
+  cmd->add_option("SCENARIO", request.scenario, "Scenario file (JSON)")->required();
+  cmd->add_option("--report-dir", request.report_dir, "Run directory (default: reports/out/<scenario>-<time>)");
+  cmd->callback([&exit_code] { exit_code = play_scenario_live(request); });
 }
 
 }  // namespace wsfo::cli

@@ -88,7 +88,7 @@ std::vector<std::string> client_args(const scenario::ClientGroup& group, const s
 }
 
 std::vector<ClientsPlan> client_processes(const scenario::ClientGroup& group, const std::vector<std::string>& resolve,
-                                          const std::string& run_dir, std::size_t& process_counter) {
+                                          const std::string& run_dir, std::size_t& process_counter, bool verbose) {
   std::vector<std::uint64_t> ids = scenario::expand_router_ids(group.router_ids);
   std::vector<ClientsPlan> plans;
   for (std::size_t first = 0; first < ids.size(); first += kMaxClientsPerProcess) {
@@ -101,6 +101,10 @@ std::vector<ClientsPlan> client_processes(const scenario::ClientGroup& group, co
     plan.events_file = run_dir + "/events/clients-" + group.name + "-" + std::to_string(part) + ".jsonl";
     plan.process = {"clients " + group.name + "#" + std::to_string(part),
                     client_args(group, plan.router_ids, resolve, plan.events_file, process_counter++)};
+    if (verbose) {
+      plan.process.args.push_back("--verbose");
+      plan.process.echo_stdout = true;
+    }
     plans.push_back(std::move(plan));
   }
   return plans;
@@ -153,7 +157,8 @@ BackendPlan backend_plan(const scenario::Scenario& scenario, const std::string& 
   return {backend.name, unit_name, {"backend " + backend.name, args}};
 }
 
-LivePlan make_live_plan(const scenario::Scenario& scenario, const std::string& run_dir) {
+LivePlan make_live_plan(const scenario::Scenario& scenario, const std::string& run_dir,
+                        const std::set<std::string>& verbose_groups) {
   LivePlan plan;
   for (const auto& unit : scenario.units) {
     std::string entry = join(unit_entry_points(unit), ",");
@@ -176,7 +181,8 @@ LivePlan make_live_plan(const scenario::Scenario& scenario, const std::string& r
   }
   std::size_t process_counter = 0;
   for (const auto& group : scenario.clients) {
-    auto processes = client_processes(group, plan.resolve, run_dir, process_counter);
+    auto processes =
+        client_processes(group, plan.resolve, run_dir, process_counter, verbose_groups.count(group.name) != 0);
     if (group.connect_at_start)
       plan.clients.insert(plan.clients.end(), processes.begin(), processes.end());
     else

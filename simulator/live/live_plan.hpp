@@ -4,6 +4,7 @@
 // command lines and documents; the runner starts them.
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,7 @@ inline constexpr std::size_t kMaxClientsPerProcess = 8000;  // 20000 descriptors
 struct ProcessPlan {
   std::string name;               // "gateway center-gw1", "backend center-app1", "clients fleet#0"
   std::vector<std::string> args;  // after the `wsfo` binary
+  bool echo_stdout = false;       // its stdout lines are echoed on ours (verbose demo clients)
 };
 
 struct GatewayPlan {
@@ -50,8 +52,10 @@ struct LivePlan {
   std::vector<std::string> resolve;                       // "host=ip:port,..." entries of the name map
 };
 
-// `run_dir` is where configs, state files and event files go.
-LivePlan make_live_plan(const scenario::Scenario& scenario, const std::string& run_dir);
+// `run_dir` is where configs, state files and event files go. Client groups
+// named in `verbose_groups` print the seed client's lines on our stdout.
+LivePlan make_live_plan(const scenario::Scenario& scenario, const std::string& run_dir,
+                        const std::set<std::string>& verbose_groups = {});
 
 // The backend process of a backend added by the timeline (backend-add).
 BackendPlan backend_plan(const scenario::Scenario& scenario, const std::string& unit, const scenario::Backend& backend);

@@ -4,6 +4,8 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
+#include <mutex>
 #include <map>
 #include <memory>
 #include <thread>
@@ -12,6 +14,7 @@
 #include "gateway/admin_client.hpp"
 #include "simulator/live/child_process.hpp"
 #include "simulator/live/live_plan.hpp"
+#include "simulator/live/verbose_echo.hpp"
 
 namespace wsfo::live {
 
@@ -37,10 +40,12 @@ class Parts {
     argv.insert(argv.end(), plan.args.begin(), plan.args.end());
     std::string log_file = options_.run_dir + "/logs/" + file_name(plan.name) + ".log";
     try {
+      echoes_.erase(plan.name);
       running_[plan.name] = std::make_unique<ChildProcess>(argv, log_file);
     } catch (const std::exception& e) {
       return plan.name + ": cannot start: " + e.what();
     }
+    if (plan.echo_stdout) echoes_[plan.name] = std::make_unique<VerboseEcho>(*running_[plan.name], std::cout, out_mutex_);
     if (!wait_ready) return {};
     auto line = running_[plan.name]->read_stdout_line(options_.ready_timeout);
     if (!line || line->rfind("ready", 0) != 0)
@@ -53,8 +58,16 @@ class Parts {
   std::string restart(const std::string& name, bool wait_ready) {
     auto it = plans_.find(name);
     if (it == plans_.end()) return "no part named " + name;
+    echoes_.erase(name);
     running_.erase(name);
     return start(ProcessPlan(it->second), wait_ready);
+  }
+
+  bool signal(const std::string& name, int signal) {
+    auto it = running_.find(name);
+    if (it == running_.end()) return false;
+    it->second->send_signal(signal);
+    return true;
   }
 
   void kill(const std::string& name) {
@@ -77,7 +90,10 @@ class Parts {
     }
   }
 
-  void stop_all() { running_.clear(); }  // ChildProcess kills and reaps on destruction
+  void stop_all() {  // ChildProcess kills and reaps on destruction
+    echoes_.clear();
+    running_.clear();
+  }
 
  private:
   static std::string file_name(std::string name) {
@@ -90,6 +106,8 @@ class Parts {
   std::ostream& log_;
   std::map<std::string, ProcessPlan> plans_;
   std::map<std::string, std::unique_ptr<ChildProcess>> running_;
+  std::mutex out_mutex_;
+  std::map<std::string, std::unique_ptr<VerboseEcho>> echoes_;  // declared after running_: destroyed first
 };
 
 std::vector<cutover::GatewayRef> gateway_refs(const LivePlan& plan) {
@@ -111,7 +129,8 @@ class Player {
         options_(options),
         log_(log),
         parts_(options, log),
-        plan_(make_live_plan(scenario, options.run_dir)),
+        plan_(make_live_plan(scenario, options.run_dir, options.verbose_groups)),
+        current_(scenario),
         active_rules_(scenario.rules) {}
 
   std::string start() {
@@ -138,16 +157,23 @@ class Player {
     const auto t0 = Clock::now();
     for (std::size_t i = 0; i < scenario_.timeline.size(); ++i) {
       const scenario::TimelineEvent& event = scenario_.timeline[i];
-      std::this_thread::sleep_until(t0 + event.at);
+      wait_until(t0, event.at);
       std::string name = scenario::action_name(event.action);
       std::int64_t at = monotonic_ns();
       log_ << "[+" << std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count() << " ms] #" << i
            << " " << name << "\n";
-      record.windows.push_back({i, name, at, 0, event.expect});
+      checks::EventWindow window;
+      window.index = i;
+      window.name = name;
+      window.start_ns = at;
+      window.expect = event.expect;
+      record.windows.push_back(std::move(window));
       own_events_.push_back({"action", at, "orchestrator", std::nullopt, {{"index", i}, {"action", name}}});
       perform(i, event.action, record);
+      if (event.expect.same_version || std::holds_alternative<scenario::Cutover>(event.action))
+        record.windows.back().versions_after = gateway_versions();
     }
-    std::this_thread::sleep_until(t0 + scenario_.duration);
+    wait_until(t0, scenario_.duration);
     record.end_ns = monotonic_ns();
     for (std::size_t i = 0; i < record.windows.size(); ++i)
       record.windows[i].end_ns = i + 1 < record.windows.size() ? record.windows[i + 1].start_ns : record.end_ns;
@@ -191,7 +217,31 @@ class Player {
     if (!error.empty()) {
       log_ << "  error: " << error << "\n";
       record.notes.push_back("#" + std::to_string(index) + " " + scenario::action_name(action) + ": " + error);
+      record.windows.back().action_error = error;
     }
+  }
+
+  // Sleeps until `at` after `t0`; on a terminal, says every few seconds how far the run is.
+  void wait_until(Clock::time_point t0, scenario::Duration at) {
+    const auto deadline = t0 + std::chrono::duration_cast<Clock::duration>(at);
+    const auto total = std::chrono::duration_cast<std::chrono::seconds>(scenario_.duration).count();
+    while (options_.progress && Clock::now() + std::chrono::seconds(5) < deadline) {
+      std::this_thread::sleep_for(std::chrono::seconds(5));
+      log_ << "  ... " << std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - t0).count() << " s of "
+           << total << " s" << std::endl;
+    }
+    std::this_thread::sleep_until(deadline);
+  }
+
+  // Each gateway's active rules version, or nullopt when it does not answer.
+  std::map<std::string, std::optional<std::uint64_t>> gateway_versions() {
+    gateway::HttpGatewayAdmin admin;
+    std::map<std::string, std::optional<std::uint64_t>> versions;
+    for (const auto& ref : gateway_refs(plan_)) {
+      cutover::GatewayStatus status = admin.status(ref);
+      versions[ref.node] = status.reachable ? std::optional(status.version) : std::nullopt;
+    }
+    return versions;
   }
 
   std::string perform_one(std::size_t index, const scenario::Cutover& c, reports::RunRecord& record) {
@@ -205,6 +255,7 @@ class Player {
     log_ << "  cutover v" << result.from_version << " -> v" << result.to_version << ": "
          << cutover::to_string(result.outcome) << (result.reason.empty() ? "" : " (" + result.reason + ")") << "\n";
     if (result.outcome == cutover::Outcome::committed) active_rules_ = c.rules;
+    record.windows.back().cutover_outcome = std::string(cutover::to_string(result.outcome));
     record.cutovers[index] = std::move(result);
     return {};
   }
@@ -236,6 +287,27 @@ class Player {
   std::string perform_one(std::size_t, const scenario::BackendRestore& b, reports::RunRecord&) {
     return parts_.restart("backend " + b.backend, true);
   }
+  // A graceful reload, as nginx -s reload in seed 002: the new backend starts,
+  // then every gateway of the unit gets its rewritten config.
+  std::string perform_one(std::size_t, const scenario::BackendAdd& a, reports::RunRecord&) {
+    scenario::Unit* unit = current_unit(a.unit);
+    if (!unit) return "unknown unit " + a.unit;
+    unit->backends.push_back(a.backend);
+    for (auto& route : unit->routes)
+      if (!a.route || route.prefix == *a.route) route.backends.push_back(a.backend.name);
+    if (auto error = parts_.start(backend_plan(current_, a.unit, a.backend).process, true); !error.empty())
+      return error;
+    return reload_unit(*unit);
+  }
+  // The backend leaves the routes; its process keeps serving the connections
+  // it has (a reload drops none) until the run ends.
+  std::string perform_one(std::size_t, const scenario::BackendRemove& r, reports::RunRecord&) {
+    scenario::Unit* unit = current_unit(r.unit);
+    if (!unit) return "unknown unit " + r.unit;
+    for (auto& route : unit->routes)
+      if (!r.route || route.prefix == *r.route) std::erase(route.backends, r.backend);
+    return reload_unit(*unit);
+  }
   std::string perform_one(std::size_t, const scenario::ClientsAdd& c, reports::RunRecord&) {
     for (const auto& process : plan_.waves[c.group]) {
       if (auto error = parts_.start(process.process, false); !error.empty()) return error;
@@ -265,6 +337,36 @@ class Player {
   std::string perform_one(std::size_t, const scenario::Heal& h, reports::RunRecord&) {
     return drop_adverts_both(h.a, h.b, false);
   }
+  scenario::Unit* current_unit(const std::string& name) {
+    for (auto& unit : current_.units)
+      if (unit.name == name) return &unit;
+    return nullptr;
+  }
+
+  // Rewrites the config of every node of `unit` (with the rules in force) and
+  // asks each gateway to reload it: POST /reload, or SIGHUP when the admin API
+  // has no such endpoint.
+  std::string reload_unit(const scenario::Unit& unit) {
+    current_.rules = active_rules_;
+    std::string errors;
+    for (const auto& node : unit.nodes) {
+      const GatewayPlan* gateway = find_gateway(plan_, node.name);
+      if (!gateway) continue;
+      std::string path = options_.run_dir + "/" + gateway->config_file;
+      std::ofstream(path) << gateway_config(current_, unit, node, options_.run_dir).dump(2);
+      auto reply = gateway::http_request(gateway->admin, "POST", "/reload", "", "", std::chrono::milliseconds(3000));
+      if (reply.status == 200) {
+        log_ << "  " << node.name << " reloaded\n";
+      } else if (reply.status == 404 && parts_.signal("gateway " + node.name, SIGHUP)) {
+        log_ << "  " << node.name << ": no POST /reload, sent SIGHUP\n";
+      } else {
+        errors += (errors.empty() ? "" : "; ") + std::string("reload of ") + node.name + " failed: " +
+                  (reply.status ? std::to_string(reply.status) + " " + reply.body : reply.error);
+      }
+    }
+    return errors;
+  }
+
   template <class Unsupported>
   std::string perform_one(std::size_t, const Unsupported&, reports::RunRecord&) {
     return "not supported by the live runner";  // refused up front by unsupported_live()
@@ -275,6 +377,7 @@ class Player {
   std::ostream& log_;
   Parts parts_;
   LivePlan plan_;
+  scenario::Scenario current_;  // units as reloads changed them (backend-add/-remove)
   routing::RuleSet active_rules_;
   std::vector<Event> own_events_;
   std::vector<std::string> events_files_;
@@ -288,15 +391,8 @@ std::vector<std::uint64_t> population_of(const scenario::Scenario& scenario) {
 
 }  // namespace
 
-std::string unsupported_live(const scenario::Scenario& scenario) {
-  for (std::size_t i = 0; i < scenario.timeline.size(); ++i) {
-    const auto& action = scenario.timeline[i].action;
-    if (std::holds_alternative<scenario::BackendAdd>(action) ||
-        std::holds_alternative<scenario::BackendRemove>(action))
-      return "/timeline/" + std::to_string(i) + ": action \"" + scenario::action_name(action) +
-             "\" is not supported by the live runner yet";
-  }
-  return {};
+std::string unsupported_live(const scenario::Scenario&) {
+  return {};  // every action, VIPs included (embedded VRRP agents), is played live now
 }
 
 LiveRunOutcome run_live(const scenario::Scenario& scenario, const LiveRunOptions& options, std::ostream& log) {

@@ -4,6 +4,7 @@
 // merges every part's events into one history and judges it.
 #include <chrono>
 #include <ostream>
+#include <set>
 #include <string>
 
 #include "core/scenario/scenario.hpp"
@@ -16,6 +17,8 @@ struct LiveRunOptions {
   std::string run_dir;      // configs, logs, state files, events and the report
   std::chrono::milliseconds ready_timeout{10000};
   std::chrono::milliseconds stop_timeout{10000};
+  std::set<std::string> verbose_groups;  // client groups printing the seed's lines on our stdout (demo)
+  bool progress = false;                 // a progress line every few seconds (on a terminal only)
 };
 
 struct LiveRunOutcome {
