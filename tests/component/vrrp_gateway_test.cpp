@@ -1,0 +1,248 @@
+// The VRRP agent embedded in `wsfo gateway` (docs/vrrp.md, "Embedding"): two
+// real gateway nodes share VIP 127.0.40.10 (priorities 100/50, advert_int 1 s,
+// gateway tracked every 1 s). A WebSocket client reaches the backend through
+// the VIP, so through the holder's handshake, routing and relay; the VIP moves
+// on a stopped gateway, comes back by preemption (the connection accepted on
+// it by the other node is reset, one made to that node's own address stays),
+// moves on SIGTERM after Skew_Time, and a partition makes both nodes MASTER.
+#include "tests/component/gateway_harness.hpp"
+
+namespace wsfo::gateway_test {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr const char* kVip = "127.0.40.10";
+constexpr std::uint16_t kVipPort = 18040;
+constexpr std::uint16_t kAdvertPort = 19840;
+
+std::int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
+}
+double seconds_since(std::int64_t from_ns, std::int64_t to_ns) { return (to_ns - from_ns) / 1e9; }
+
+Json node_config(const std::string& name, const std::string& address, const std::string& peer, int priority,
+                 const std::string& backend, const std::string& events_file) {
+  Json instance = {{"name", "vip-40"},
+                   {"vrid", 40},
+                   {"vips", Json::array({{{"address", kVip}, {"port", kVipPort}}})},
+                   {"priority", priority},
+                   {"advert_int", "1s"},
+                   {"peers", Json::array({peer})},
+                   {"track", {{"interval", "1s"}}}};
+  Json vrrp = {{"node", name},
+               {"address", address},
+               {"advert_port", kAdvertPort},
+               {"instances", Json::array({instance})},
+               {"events_file", events_file}};
+  return gateway_config({backend}, {{"node", name}, {"vrrp", vrrp}});
+}
+
+// The events file a node's agent appends to, read as it grows.
+class Events {
+ public:
+  explicit Events(std::string path) : path_(std::move(path)) {}
+  const std::string& path() const { return path_; }
+
+  // The first `vip` transition to `state` at or after `since_ns`, polled until `timeout`.
+  std::optional<std::int64_t> wait_for(const std::string& kind, const std::string& to, std::int64_t since_ns,
+                                       std::chrono::milliseconds timeout) {
+    const auto deadline = Clock::now() + timeout;
+    do {
+      std::ifstream in(path_);
+      std::string line;
+      while (std::getline(in, line)) {
+        Json event = Json::parse(line);
+        if (event["kind"] == kind && event["t_ns"].get<std::int64_t>() >= since_ns &&
+            (to.empty() || event.value("to", "") == to))
+          return event["t_ns"].get<std::int64_t>();
+      }
+      std::this_thread::sleep_for(20ms);
+    } while (Clock::now() < deadline);
+    return std::nullopt;
+  }
+
+ private:
+  std::string path_;
+};
+
+// A WebSocket client on any loopback address; tells which node served it.
+class VipClient {
+ public:
+  VipClient(const std::string& address, std::uint16_t port) : ws_(io_) {
+    auto& tcp_stream = beast::get_lowest_layer(ws_);
+    tcp_stream.expires_after(kStep);
+    tcp_stream.connect(tcp::endpoint(net::ip::make_address(address), port));
+    beast::error_code ec;
+    ws_.async_handshake(response_, "lb.test", "/", [&ec](beast::error_code e) { ec = e; });
+    run();
+    if (ec) throw std::runtime_error("handshake via " + address + ": " + ec.message());
+    tcp_stream.expires_never();
+  }
+  std::string node() const { return std::string(response_["X-Wsfo-Node"]); }
+
+  // Reads until the connection ends: its error (e.g. connection reset), or
+  // "open" when it is still open after `timeout`.
+  std::string wait_end(std::chrono::milliseconds timeout) {
+    const auto until = Clock::now() + timeout;
+    while (Clock::now() < until) {
+      beast::flat_buffer buffer;
+      beast::error_code ec;
+      beast::get_lowest_layer(ws_).expires_after(until - Clock::now());
+      ws_.async_read(buffer, [&ec](beast::error_code e, std::size_t) { ec = e; });
+      run();
+      if (ec == beast::error::timeout) return "open";
+      if (ec) return ec.message();
+    }
+    return "open";
+  }
+
+ private:
+  void run() {
+    io_.restart();
+    io_.run();
+  }
+  net::io_context io_;
+  websocket::stream<beast::tcp_stream> ws_;
+  websocket::response_type response_;
+};
+
+// Connects through the VIP, retrying while it moves (refused or 503).
+std::unique_ptr<VipClient> connect_via_vip(std::chrono::milliseconds timeout = 3000ms) {
+  const auto until = Clock::now() + timeout;
+  for (;;) {
+    try {
+      return std::make_unique<VipClient>(kVip, kVipPort);
+    } catch (const std::exception&) {
+      if (Clock::now() > until) throw;
+      std::this_thread::sleep_for(50ms);
+    }
+  }
+}
+
+Json post_faults(const Gateway& gateway, const Json& body) {
+  auto reply = admin(gateway.admin_port, http::verb::post, "/faults", body);
+  if (reply.status != 200) throw std::runtime_error("POST /faults: " + std::to_string(reply.status) + reply.body);
+  return reply.json();
+}
+
+std::string make_dir(const std::string& path) {
+  std::filesystem::create_directories(path);
+  return path;
+}
+
+TEST(VrrpGateway, VipTakeoverPreemptAndGracefulStopThroughTheGateway) {
+  Backend backend("lb");
+  const std::string dir = temp_dir();
+  Events events1(dir + "/server1.vrrp.jsonl"), events2(dir + "/server2.vrrp.jsonl");
+  const std::int64_t t0 = now_ns();
+  Gateway server2(node_config("server2", "127.0.40.2", "127.0.40.1", 50, backend.address(), events2.path()),
+                  make_dir(dir + "/2"));
+  auto server1 = std::make_unique<Gateway>(
+      node_config("server1", "127.0.40.1", "127.0.40.2", 100, backend.address(), events1.path()), make_dir(dir + "/1"));
+
+  // server1 (100) becomes MASTER: the VIP leads to its gateway and the backend.
+  ASSERT_TRUE(events1.wait_for("vip", "MASTER", t0, 6s)) << server1->log();
+  auto client = connect_via_vip();
+  EXPECT_EQ(client->node(), "server1");
+
+  // stop-gateway: the track check fails within 1 s → FAULT → priority 0 →
+  // server2 takes over after its Skew_Time (0.805 s).
+  std::int64_t stopped_at = now_ns();
+  post_faults(*server1, {{"serving", false}});
+  auto fault = events1.wait_for("vip", "FAULT", stopped_at, 3s);
+  auto taken = events2.wait_for("vip", "MASTER", stopped_at, 4s);
+  ASSERT_TRUE(fault && taken) << server2.log();
+  const double skew = seconds_since(*fault, *taken);
+  EXPECT_GT(skew, 0.70) << "FAULT → takeover";
+  EXPECT_LT(skew, 0.95) << "FAULT → takeover";
+  EXPECT_NE(client->wait_end(2s), "open");  // its node stopped serving and dropped it
+  client = connect_via_vip();
+  EXPECT_EQ(client->node(), "server2");
+  VipClient direct("127.0.0.1", server2.port);  // server2's own listener: never affected by the VIP
+  EXPECT_EQ(direct.node(), "server2");
+
+  // start-gateway: server1 passes its check, starts as BACKUP and preempts
+  // after its Master_Down_Interval (3.609 s); server2 releases the VIP and
+  // resets what it accepted on it, so the client reconnects to server1.
+  std::int64_t started_at = now_ns();
+  post_faults(*server1, {{"serving", true}});
+  auto backup = events1.wait_for("vip", "BACKUP", started_at, 3s);
+  auto preempted = events1.wait_for("vip", "MASTER", started_at, 7s);
+  ASSERT_TRUE(backup && preempted) << server1->log();
+  const double preempt = seconds_since(*backup, *preempted);
+  EXPECT_GT(preempt, 3.3) << "BACKUP → preempt";
+  EXPECT_LT(preempt, 3.97) << "BACKUP → preempt";
+  EXPECT_EQ(client->wait_end(2s), "Connection reset by peer");
+  EXPECT_EQ(direct.wait_end(300ms), "open");
+  client = connect_via_vip();
+  EXPECT_EQ(client->node(), "server1");
+
+  // SIGTERM: server1 sends priority 0; server2 takes over after Skew_Time.
+  std::int64_t term_at = now_ns();
+  server1->process().send_signal(SIGTERM);
+  auto graceful = events2.wait_for("vip", "MASTER", term_at, 3s);
+  ASSERT_TRUE(graceful) << server2.log();
+  const double graceful_s = seconds_since(term_at, *graceful);
+  EXPECT_GT(graceful_s, 0.72) << "SIGTERM → takeover (keepalived: 0.83 s)";
+  EXPECT_LT(graceful_s, 0.92) << "SIGTERM → takeover (keepalived: 0.83 s)";
+  EXPECT_TRUE(server1->process().wait_for_exit(5s));
+  client = connect_via_vip();
+  EXPECT_EQ(client->node(), "server2");
+  std::cout << "[ measured ] stop-gateway: FAULT→MASTER " << skew << " s, total " << seconds_since(stopped_at, *taken)
+            << " s; preempt " << preempt << " s after BACKUP; SIGTERM takeover " << graceful_s << " s\n";
+  std::filesystem::remove_all(dir);
+}
+
+TEST(VrrpGateway, PartitionMakesTwoMastersAndHealLeavesOne) {
+  Backend backend("lb");
+  const std::string dir = temp_dir();
+  Events events1(dir + "/server1.vrrp.jsonl"), events2(dir + "/server2.vrrp.jsonl");
+  const std::int64_t t0 = now_ns();
+  Gateway server1(node_config("server1", "127.0.40.1", "127.0.40.2", 100, backend.address(), events1.path()),
+                  make_dir(dir + "/1"));
+  Gateway server2(node_config("server2", "127.0.40.2", "127.0.40.1", 50, backend.address(), events2.path()),
+                  make_dir(dir + "/2"));
+  ASSERT_TRUE(events1.wait_for("vip", "MASTER", t0, 6s)) << server1.log();
+
+  // Bad input is refused with the offending pointer.
+  auto bad = admin(server1.admin_port, http::verb::post, "/faults", {{"drop_adverts_from", {"server2"}}});
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("/drop_adverts_from/0"), std::string::npos) << bad.body;
+
+  std::int64_t split_at = now_ns();
+  Json answer = post_faults(server1, {{"drop_adverts_from", {"127.0.40.2"}}});
+  EXPECT_EQ(answer["vrrp"]["drop_adverts_from"], Json::array({"127.0.40.2"}));
+  post_faults(server2, {{"drop_adverts_from", {"127.0.40.1"}}});
+  // server2 hears nothing: MASTER after its Master_Down_Interval, but on
+  // loopback the VIP is bound by server1, so its bind fails (split brain).
+  ASSERT_TRUE(events2.wait_for("vip", "MASTER", split_at, 6s)) << server2.log();
+  EXPECT_TRUE(events2.wait_for("vip-bind-failed", "", split_at, 2s)) << server2.log();
+  EXPECT_EQ(connect_via_vip()->node(), "server1");
+
+  std::int64_t heal_at = now_ns();
+  post_faults(server1, {{"drop_adverts_from", Json::array()}});
+  post_faults(server2, {{"drop_adverts_from", Json::array()}});
+  // The lower master hears the higher one and steps down; one master remains.
+  EXPECT_TRUE(events2.wait_for("vip", "BACKUP", heal_at, 3s)) << server2.log();
+  EXPECT_FALSE(events1.wait_for("vip", "BACKUP", heal_at, 1500ms));
+  EXPECT_EQ(connect_via_vip()->node(), "server1");
+  std::filesystem::remove_all(dir);
+}
+
+TEST(VrrpGateway, ConfigProblemsNameTheirPointer) {
+  Backend backend("lb");
+  Json config = node_config("server1", "127.0.40.1", "127.0.40.2", 300, backend.address(), "/tmp/x");
+  const std::string dir = temp_dir();
+  const std::string path = dir + "/gateway.json";
+  std::ofstream(path) << config.dump();
+  ChildProcess process({WSFO_BINARY, "gateway", "--config", path});
+  auto status = process.wait_for_exit(5s);
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->code, 1);
+  EXPECT_NE(process.read_stderr(500ms).find("/vrrp/instances/0/priority"), std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace wsfo::gateway_test
