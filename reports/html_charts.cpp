@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <set>
+#include <variant>
 
 #include "core/checks/id_ranges.hpp"
 #include "core/routing/rule_diff.hpp"
@@ -14,6 +15,7 @@ namespace {
 
 const char* kPalette[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22"};
 constexpr const char* kDisconnectedColour = "#d62728";
+constexpr const char* kExpectedColour = "#c7c7c7";
 constexpr double kWidth = 900;
 constexpr std::size_t kMaxDisconnectRows = 8;
 
@@ -58,6 +60,19 @@ std::vector<checks::IdRange> slot_runs(const std::vector<std::uint64_t>& router_
   slots.reserve(router_ids.size());
   for (auto id : router_ids) slots.push_back(routing::slot_of(id, modulus));
   return checks::to_ranges(std::move(slots));
+}
+
+// The slots a window's `disconnected` expectation names (none for `none` or counts).
+std::vector<checks::IdRange> expected_slot_runs(const checks::EventWindow& window, std::uint32_t modulus) {
+  if (!window.expect.disconnected) return {};
+  if (const auto* slots = std::get_if<scenario::DisconnectSlots>(&*window.expect.disconnected)) {
+    std::vector<checks::IdRange> runs;
+    for (const auto& span : slots->spans) runs.push_back({span.first, span.last});
+    return runs;
+  }
+  if (const auto* ids = std::get_if<scenario::DisconnectRouterIds>(&*window.expect.disconnected))
+    return slot_runs(ids->ids, modulus);
+  return {};
 }
 
 }  // namespace
@@ -127,9 +142,10 @@ void slot_map_chart(const Report& report, const UnitColours& colours, std::ostre
   auto x = [&](double slot) { return left + (right - left) * slot / modulus; };
   auto width_of = [&](double first, double last) { return std::max(1.0, x(last + 1) - x(first)); };
 
-  std::vector<std::size_t> rows;  // windows that disconnected someone
+  std::vector<std::size_t> rows;  // windows that disconnected someone or expected to
   for (std::size_t i = 0; i < report.analysis.windows.size() && rows.size() < kMaxDisconnectRows; ++i)
-    if (!report.analysis.windows[i].disconnected.empty()) rows.push_back(i);
+    if (!report.analysis.windows[i].disconnected.empty() || !expected_slot_runs(report.run.windows[i], modulus).empty())
+      rows.push_back(i);
   const double rows_top = 20 + 2 * (bar + 10) + 8;
   const double height = rows_top + row * static_cast<double>(std::max<std::size_t>(rows.size(), 1)) + 50;
   open_svg("chart-slots", height, out);
@@ -158,6 +174,12 @@ void slot_map_chart(const Report& report, const UnitColours& colours, std::ostre
     const auto& window = report.run.windows[i];
     const auto& ids = report.analysis.windows[i].disconnected;
     text_at(4, top + row - 5, "#" + std::to_string(window.index) + " " + window.name, out);
+    // Grey under red: grey alone is expected but stayed connected, red alone is unexpected.
+    for (const auto& run : expected_slot_runs(window, modulus))
+      out << "<rect class=\"expected-slots\" data-event=\"" << window.index << "\" x=\"" << x(run.first) << "\" y=\""
+          << top << "\" width=\"" << width_of(run.first, run.last) << "\" height=\"" << row << "\" fill=\""
+          << kExpectedColour << "\"><title>#" << window.index << " expected to disconnect: slots " << run.first << "-"
+          << run.last << "</title></rect>\n";
     for (const auto& run : slot_runs(ids, modulus))
       out << "<rect class=\"disconnected-slots\" data-event=\"" << window.index << "\" x=\"" << x(run.first)
           << "\" y=\"" << top + 2 << "\" width=\"" << width_of(run.first, run.last) << "\" height=\"" << row - 4
@@ -172,7 +194,8 @@ void slot_map_chart(const Report& report, const UnitColours& colours, std::ostre
   text_at(right - 40, axis_y, std::to_string(modulus - 1), out);
   auto entries = unit_entries(colours);
   entries.push_back({"moved slots", "", true});
-  entries.push_back({"disconnected slots (one row per event)", kDisconnectedColour});
+  entries.push_back({"disconnected (one row per event)", kDisconnectedColour});
+  entries.push_back({"expected to disconnect", kExpectedColour});
   svg_legend(entries, 4, height - 10, out);
   out << "</svg>\n";
 }

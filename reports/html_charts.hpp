@@ -17,7 +17,8 @@ UnitColours unit_colours(const Report& report);
 // Open connections per unit over the run, a dashed marker per timeline event.
 void connections_chart(const Report& report, const UnitColours& colours, std::ostream& out);
 // The slot map (0..modulus-1) before and after, moved ranges outlined, and one
-// row per timeline event that disconnected clients with their slots marked.
+// row per timeline event that disconnected clients (or expected to) with the
+// expected slots in grey and the disconnected ones in red over them.
 void slot_map_chart(const Report& report, const UnitColours& colours, std::ostream& out);
 // Disconnect → reconnect latency over every event, 30 bins.
 void latency_histogram(const Report& report, std::ostream& out);

@@ -225,6 +225,7 @@ std::vector<std::string> render_problems(const Json& probe) {
     expect(drawn(probe, "chart-slots", "slot-range") == 4, "slot map: 2 ranges before + 2 after");
     expect(drawn(probe, "chart-slots", "moved") == 1, "slot map: the moved range outlined");
     expect(drawn(probe, "chart-slots", "disconnected-slots") >= 2, "slot map: disconnected slots marked");
+    expect(drawn(probe, "chart-slots", "expected-slots") == 1, "slot map: the expected slots shown");
   }
   if (charts.contains("chart-latency"))
     expect(drawn(probe, "chart-latency", "bar") >= 2, "latency histogram: bars with reconnects");

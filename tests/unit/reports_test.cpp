@@ -274,7 +274,10 @@ TEST(Reports, HtmlSlotMapHasALegendAndOneDisconnectRowPerEvent) {
   EXPECT_NE(html.find("<title>moved unbj \u2192 center [5998, 6380]</title>"), std::string::npos);
   EXPECT_EQ(count("<g class=\"legend\">"), 3u);  // one per chart
   EXPECT_NE(html.find(">moved slots</text>"), std::string::npos);
-  EXPECT_NE(html.find(">disconnected slots (one row per event)</text>"), std::string::npos);
+  EXPECT_NE(html.find(">disconnected (one row per event)</text>"), std::string::npos);
+  EXPECT_NE(html.find(">expected to disconnect</text>"), std::string::npos);
+  EXPECT_NE(html.find("<title>#0 expected to disconnect: slots 5998-6380</title>"), std::string::npos);
+  EXPECT_EQ(count("class=\"expected-slots\""), 1u);  // the kill expects no set
   EXPECT_EQ(count("class=\"event-marker\""), 2u);
   EXPECT_EQ(count("class=\"disconnected-row\""), 2u);  // moved (4001) at #0, node lost at #1
   EXPECT_NE(html.find("<th>slots</th>"), std::string::npos);
