@@ -1,0 +1,268 @@
+// The open connection of a client: frames in and out (core's sans-I/O
+// ws::FrameParser; one write in flight), the heartbeat and idle timeout, the
+// close handshake, and the `connected`, `gap` and `disconnected` events.
+#include <utility>  // Boost 1.74's asio awaitable needs it first
+//
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <charconv>
+
+#include "clients/client.hpp"
+#include "clients/fleet_worker.hpp"
+#include "clients/monotonic_clock.hpp"
+#include "core/clients/backend_messages.hpp"
+
+namespace wsfo::clients {
+
+namespace net = boost::asio;
+using net::awaitable;
+
+namespace {
+
+std::string ms_text(Nanos d) { return std::to_string(d.count() / 1'000'000); }
+
+// The decimal text of `number` in `buffer`.
+std::string_view decimal(std::array<char, 24>& buffer, std::int64_t number) {
+  auto end = std::to_chars(buffer.data(), buffer.data() + buffer.size(), number).ptr;
+  return std::string_view(buffer.data(), static_cast<std::size_t>(end - buffer.data()));
+}
+
+}  // namespace
+
+awaitable<void> Client::session(std::string early_bytes) {
+  if (worker_.options().send_first_message) {
+    sent_number_ = wall_clock_ms();  // the seed sends Date.now()
+    std::array<char, 24> text{};
+    send(ws::Opcode::text, decimal(text, sent_number_));
+  }
+  start_session_timers();
+  error_code ec;
+  bool open = take_bytes(early_bytes);
+  std::string().swap(early_bytes);
+  while (open) {
+    std::size_t n =
+        co_await socket_.async_read_some(net::buffer(read_buffer_), net::redirect_error(net::use_awaitable, ec));
+    if (ec) break;
+    last_heard_ns_ = monotonic_ns();
+    open = take_bytes(std::string_view(read_buffer_.data(), n));
+  }
+  report_end(ec);
+}
+
+// The one timer of an open connection: the planned close, or the heartbeat.
+void Client::start_session_timers() {
+  const auto& options = worker_.options();
+  if (stopping()) {
+    end_with(EndCause::shutdown);
+  } else if (options.close_after) {
+    if (options.close_after->count() == 0) {
+      end_with(EndCause::close_after);
+    } else {
+      auto generation = ++timer_generation_;
+      timer_.expires_after(*options.close_after);
+      timer_.async_wait([this, generation](error_code e) {
+        if (!e && generation == timer_generation_) end_with(EndCause::close_after);
+      });
+    }
+  } else if (options.heartbeat) {
+    arm_heartbeat();
+  }
+}
+
+// Parses what arrived; false when the connection is over (close handshake
+// done, or a protocol violation answered with its close code).
+bool Client::take_bytes(std::string_view bytes) {
+  if (bytes.empty()) return true;
+  if (!parser_.feed(bytes, *this)) {
+    send_close(parser_.close_code());
+    return writing_;  // the write handler cuts once the close frame is out
+  }
+  // Both close frames exchanged: nothing more will be said on this connection
+  // (once our echo, if any, is written).
+  if (close_received_ && close_sent_) return writing_;
+  return true;
+}
+
+void Client::on_message_data(std::string_view data, bool last) {
+  if (partial_.empty() && last) return on_message(data);
+  partial_.append(data);
+  if (!last) return;
+  on_message(partial_);
+  std::string().swap(partial_);
+}
+
+void Client::on_ping(std::string_view payload) { send(ws::Opcode::pong, payload); }
+
+void Client::on_pong(std::string_view) { ping_sent_ns_ = 0; }
+
+void Client::on_close(std::uint16_t code, std::string_view reason) {
+  close_received_ = true;
+  peer_close_code_ = code;
+  peer_close_reason_ = std::string(reason);
+  if (!close_sent_) {
+    peer_closed_first_ = true;
+    send_close(code == 1005 ? ws::kCloseNormal : code);  // echo it (RFC 6455 §5.5.1)
+  }
+}
+
+void Client::send(ws::Opcode opcode, std::string_view payload) {
+  if (close_sent_) return;
+  ws::append_frame(outbox_, opcode, payload, static_cast<std::uint32_t>(rng_.next()));
+  flush_outbox();
+}
+
+void Client::send_close(std::uint16_t code) {
+  if (close_sent_) return;
+  ws::append_close(outbox_, code, {}, static_cast<std::uint32_t>(rng_.next()));
+  close_sent_ = true;
+  flush_outbox();
+}
+
+void Client::flush_outbox() {
+  if (writing_ || outbox_.empty() || phase_ != Phase::open) return;
+  writing_ = true;
+  in_flight_.swap(outbox_);
+  auto generation = connection_generation_;
+  net::async_write(socket_, net::buffer(in_flight_), [this, generation](error_code ec, std::size_t) {
+    if (generation != connection_generation_) return;
+    writing_ = false;
+    std::string().swap(in_flight_);
+    if (ec) return cut();
+    bool finished = close_sent_ && (close_received_ || !parser_.error().empty());
+    if (finished && outbox_.empty()) return cut();  // our last frame is out: done
+    flush_outbox();
+  });
+}
+
+void Client::on_message(std::string_view text) {
+  ++worker_.summary().messages;
+  if (worker_.verbose().enabled()) worker_.verbose().message(router_id_, text);
+  if (auto label = welcome_label(text)) {
+    backend_ = std::string(*label);
+    emit_connected_if_pending();
+    return;
+  }
+  emit_connected_if_pending();
+  if (sent_number_ != 0) {
+    std::array<char, 24> sent{};
+    if (is_echo_of(text, decimal(sent, sent_number_))) return;
+  }
+  count_gap(text);
+}
+
+// A `<seq>:<label>` broadcast that skipped numbers is a `gap`.
+void Client::count_gap(std::string_view text) {
+  auto broadcast = parse_broadcast(text);
+  if (!broadcast) return;
+  auto observed = sequence_.observe(broadcast->label, broadcast->seq);
+  if (observed.missing == 0) return;
+  auto& summary = worker_.summary();
+  ++summary.gaps;
+  summary.missing_messages += observed.missing;
+  if (!worker_.sink().wants_events()) return;
+  auto e = worker_.event("gap", router_id_);
+  e.fields = {{"backend", std::string(broadcast->label)},
+              {"missing", observed.missing},
+              {"after_seq", broadcast->seq - observed.missing - 1}};
+  worker_.sink().write(e);
+}
+
+// `connected` waits for the welcome text so that it names the backend; a
+// backend that sends none gets it with the first message or the end.
+void Client::emit_connected_if_pending() {
+  if (!pending_connected_) return;
+  pending_connected_ = false;
+  auto e = worker_.event("connected", router_id_);
+  e.t_ns = opened_ns_;
+  e.fields = {{"url", url_text_},
+              {"unit", unit_},
+              {"node", node_},
+              {"backend", backend_},
+              {"handshake_ns", handshake_ns_},
+              {"redirects", redirects_}};
+  worker_.sink().write(e);
+  std::string().swap(url_text_);
+}
+
+void Client::report_end(const error_code& ec) {
+  emit_connected_if_pending();
+  auto now = monotonic_ns();
+  std::string cause, reason, closed_by = "client";
+  std::optional<unsigned> code;
+  const auto& options = worker_.options();
+  bool we_closed = end_cause_ == EndCause::shutdown || end_cause_ == EndCause::close_after;
+  if (end_cause_ == EndCause::idle_timeout) {
+    cause = "idle_timeout", reason = "nothing heard for " + ms_text(options.idle_timeout) + " ms";
+  } else if (end_cause_ == EndCause::pong_timeout) {
+    cause = "pong_timeout", reason = "no pong within " + ms_text(options.idle_timeout) + " ms of a ping";
+  } else if (!parser_.error().empty()) {
+    code = parser_.close_code();
+    cause = code == ws::kCloseTooBig ? "message_too_big" : "protocol_error";
+    reason = parser_.error();
+  } else if (close_received_ && peer_closed_first_) {
+    cause = "server_close", closed_by = "server", code = peer_close_code_, reason = peer_close_reason_;
+  } else if (we_closed) {
+    cause = end_cause_ == EndCause::shutdown ? "shutdown" : "client_close";
+    code = ws::kCloseNormal;
+    reason = close_received_    ? "closed by this client"
+             : close_timed_out_ ? "the peer did not answer the close within " + ms_text(options.close_timeout) + " ms"
+                                : "closing: " + ec.message();
+  } else {
+    cause = "connection_lost", closed_by = "network";
+    reason = ec ? ec.message() : "the connection ended";
+  }
+  ++worker_.summary().disconnected[cause];
+  worker_.connection_closed();
+  worker_.verbose().disconnected(router_id_);
+  if (!worker_.sink().wants_events()) return;
+  auto e = worker_.event("disconnected", router_id_);
+  e.fields = {{"cause", cause}, {"reason", reason},   {"closed_by", closed_by}, {"connected_ns", now - opened_ns_},
+              {"unit", unit_},  {"backend", backend_}};
+  if (code) e.fields["code"] = *code;
+  worker_.sink().write(e);
+}
+
+void Client::arm_heartbeat() {
+  auto generation = ++timer_generation_;
+  timer_.expires_after(*worker_.options().heartbeat);
+  timer_.async_wait([this, generation](error_code ec) {
+    if (!ec && generation == timer_generation_) on_heartbeat();
+  });
+}
+
+void Client::on_heartbeat() {
+  if (phase_ != Phase::open || end_cause_ != EndCause::none) return;
+  auto now = monotonic_ns();
+  auto limit = worker_.options().idle_timeout.count();
+  if (ping_sent_ns_ != 0 && now - ping_sent_ns_ >= limit) return end_with(EndCause::pong_timeout);
+  if (now - last_heard_ns_ >= limit) return end_with(EndCause::idle_timeout);
+  if (ping_sent_ns_ == 0) {
+    ping_sent_ns_ = now;
+    send(ws::Opcode::ping, {});
+  }
+  arm_heartbeat();
+}
+
+void Client::arm_close_timeout() {
+  auto generation = ++timer_generation_;
+  timer_.expires_after(worker_.options().close_timeout);
+  timer_.async_wait([this, generation](error_code ec) {
+    if (ec || generation != timer_generation_) return;
+    close_timed_out_ = true;
+    cut();
+  });
+}
+
+// A timeout ends the connection without a close handshake (the peer is not
+// listening); a planned close is a clean 1000, bounded by close_timeout.
+void Client::end_with(EndCause cause) {
+  if (phase_ != Phase::open || end_cause_ != EndCause::none) return;
+  end_cause_ = cause;
+  if (cause == EndCause::idle_timeout || cause == EndCause::pong_timeout) return cut();
+  if (close_sent_) return;
+  send_close(ws::kCloseNormal);
+  arm_close_timeout();
+}
+
+}  // namespace wsfo::clients
