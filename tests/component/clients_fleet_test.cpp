@@ -54,9 +54,8 @@ std::vector<std::string> fleet_flags(const TestServer& router, const Backend& ba
 
 // The unbj gateway in front of `backend`, sending the center unit's clients to `center_url`.
 gateway_test::Json unbj_gateway_config(const Backend& backend, const std::string& center_url) {
-  return gateway_test::gateway_config(
-      {backend.address()},
-      {{"units", {{"center", {{"public_url", center_url}}}}}, {"limits", {{"idle_timeout", "30s"}}}});
+  return gateway_test::gateway_config({backend.address()}, {{"units", {{"center", {{"public_url", center_url}}}}},
+                                                            {"limits", {{"idle_timeout", "30s"}}}});
 }
 
 std::vector<std::string> gateway_flags(const gateway_test::Gateway& gateway, std::vector<std::string> more = {}) {

@@ -39,14 +39,10 @@ struct TwoUnits {
 
   // The flags every client process needs to find the units.
   std::vector<std::string> flags(std::vector<std::string> more = {}) const {
-    std::vector<std::string> flags{"--url",
-                                   "ws://websocket.msha.tech:8080/",
-                                   "--resolve",
-                                   "websocket.msha.tech=127.0.0.1:" + std::to_string(unbj.port),
-                                   "--resolve",
-                                   "unbj.websocket.msha.tech=127.0.0.1:" + std::to_string(unbj.port),
-                                   "--resolve",
-                                   "center.websocket.msha.tech=127.0.0.1:" + std::to_string(center.port)};
+    std::vector<std::string> flags{"--url",     "ws://websocket.msha.tech:8080/",
+                                   "--resolve", "websocket.msha.tech=127.0.0.1:" + std::to_string(unbj.port),
+                                   "--resolve", "unbj.websocket.msha.tech=127.0.0.1:" + std::to_string(unbj.port),
+                                   "--resolve", "center.websocket.msha.tech=127.0.0.1:" + std::to_string(center.port)};
     flags.insert(flags.end(), more.begin(), more.end());
     return flags;
   }
@@ -143,7 +139,8 @@ TEST(ClientsWithGateway, VerboseModePrintsLikeTheSeedClient) {
   auto lines = lines_of(run.stdout_text);
   ASSERT_GE(lines.size(), 5u) << run.stdout_text;
   // The seed's log (000_e293a0f676f5cfcc.txt), with ws:// URLs.
-  EXPECT_EQ(lines[0], "!!! redirecting... from  ws://websocket.msha.tech:8080/  to ws://center.websocket.msha.tech:8080/");
+  EXPECT_EQ(lines[0],
+            "!!! redirecting... from  ws://websocket.msha.tech:8080/  to ws://center.websocket.msha.tech:8080/");
   EXPECT_EQ(lines[1], "connected:1111");
   EXPECT_EQ(lines[2], "msg: Welcome to the server!hangzhou ");
   EXPECT_EQ(lines[3], "msg: hangzhou new connection: / ");
@@ -160,7 +157,7 @@ TEST(ClientsWithGateway, QueryModeIsRoutedLikeTheHeader) {
   ASSERT_TRUE(run.status.exited && run.status.code == 0) << run.status.describe();
   auto redirects = of(run.events, "redirect", 1111);
   ASSERT_EQ(redirects.size(), 1u);
-  EXPECT_EQ(redirects[0].fields["from"], "ws://websocket.msha.tech:8080/?routerId=1111");
+  EXPECT_EQ(redirects[0].fields["from"], "ws://websocket.msha.tech:8080/");  // the query is added on the wire
   EXPECT_EQ(redirects[0].fields["to"], "ws://center.websocket.msha.tech:8080/?routerId=1111");
   expect_undisturbed(run.events, 1111, "center", "hangzhou");
   expect_undisturbed(run.events, 8330, "unbj", "beijing");
@@ -168,9 +165,9 @@ TEST(ClientsWithGateway, QueryModeIsRoutedLikeTheHeader) {
 
 TEST(ClientsWithGateway, TwoHundredClientsOnTwoThreadsEachLandInTheUnitOfTheirSlot) {
   TwoUnits units;
-  auto run = run_clients(
-      units.flags({"--router-id-range", "15900-16099", "--threads", "2", "--duration", "2s", "--reconnect", "fixed:5s"}),
-      10s);
+  auto run = run_clients(units.flags({"--router-id-range", "15900-16099", "--threads", "2", "--duration", "2s",
+                                      "--reconnect", "fixed:5s"}),
+                         10s);
   ASSERT_TRUE(run.status.exited && run.status.code == 0) << run.status.describe();
   for (std::uint64_t id = 15900; id <= 16099; ++id) {
     bool center = id % 10000 <= 5997;
@@ -287,11 +284,12 @@ TEST(ClientsWithGateway, HeartbeatDetectsAFrozenBackendBehindTheGateway) {
 // Backoff end to end against the gateway: its only backend refuses, so every
 // attempt is answered 502 and retried after random(0, min(cap, base * 2^n)).
 TEST(ClientsWithGateway, BackoffWithFullJitterAfter502sFromTheGateway) {
-  gateway_test::Gateway unbj(gateway_test::gateway_config({gateway_test::refused_address()},
-                                                          unit_patch("unbj-gw1", "unbj", {{"limits", {{"fail_timeout", "1ms"}}}})));
-  auto run = run_clients({"--url", "ws://websocket.msha.tech:8080/", "--resolve",
-                          "websocket.msha.tech=127.0.0.1:" + std::to_string(unbj.port), "--router-ids", "8330,8331,8332",
-                          "--reconnect", "backoff:base=20ms,cap=160ms", "--duration", "1500ms", "--seed", "11"});
+  gateway_test::Gateway unbj(gateway_test::gateway_config(
+      {gateway_test::refused_address()}, unit_patch("unbj-gw1", "unbj", {{"limits", {{"fail_timeout", "1ms"}}}})));
+  auto run =
+      run_clients({"--url", "ws://websocket.msha.tech:8080/", "--resolve",
+                   "websocket.msha.tech=127.0.0.1:" + std::to_string(unbj.port), "--router-ids", "8330,8331,8332",
+                   "--reconnect", "backoff:base=20ms,cap=160ms", "--duration", "1500ms", "--seed", "11"});
   ASSERT_TRUE(run.status.exited && run.status.code == 0) << run.status.describe();
   std::int64_t samples = 0, below_half_cap = 0;
   std::set<std::int64_t> distinct;
@@ -329,13 +327,14 @@ TEST(ClientsWithGateway, EveryEventKindMatchesTheSchema) {
       beast::error_code ec;
       for (const char* text : {"Welcome to the server!skipper", "1:skipper", "2:skipper", "5:skipper", "6:skipper"})
         ws.write(net::buffer(std::string(text)), ec);
-      ws.close(websocket::close_reason(4001, "moved"), ec);
+      ws.close(websocket::close_reason(static_cast<websocket::close_code>(4001), "moved"), ec);
       beast::flat_buffer ignored;
       ws.read(ignored, ec);
     })(fd, stopping);
   });
   TwoUnits units(Json{{"units", {{"center", {{"public_url", "ws://" + skipping.address()}}}}}});
-  auto run = run_clients(units.flags({"--router-ids", "1111,8330", "--duration", "1500ms", "--reconnect", "fixed:50ms"}));
+  auto run =
+      run_clients(units.flags({"--router-ids", "1111,8330", "--duration", "1500ms", "--reconnect", "fixed:50ms"}));
   ASSERT_TRUE(run.status.exited && run.status.code == 0) << run.status.describe();
 
   std::map<std::string, int> kinds;
@@ -346,7 +345,9 @@ TEST(ClientsWithGateway, EveryEventKindMatchesTheSchema) {
     for (const auto& e : run.events) {
       if (e.kind != spec.kind) continue;
       for (const auto& field : spec.fields)
-        if (field.required) EXPECT_TRUE(e.fields.contains(field.name)) << e.kind << " without " << field.name;
+        if (field.required) {
+          EXPECT_TRUE(e.fields.contains(field.name)) << e.kind << " without " << field.name;
+        }
     }
   }
   auto gaps = of(run.events, "gap", 1111);

@@ -29,7 +29,7 @@ TEST(ReconnectPolicy, FixedDelayIsTheSameAfterEveryFailure) {
 }
 
 TEST(ReconnectPolicy, BackoffCeilingDoublesUpToTheCap) {
-  ReconnectSpec spec = ExponentialBackoff{100ms, 1s};
+  ReconnectSpec spec = ExponentialBackoff{100ms, 1s, std::nullopt};
   // The largest draw gives the ceiling itself: 100, 200, 400, 800, 1000, 1000.
   std::vector<Nanos> expected = {100ms, 200ms, 400ms, 800ms, 1000ms, 1000ms};
   for (std::uint32_t n = 0; n < expected.size(); ++n)
@@ -38,7 +38,7 @@ TEST(ReconnectPolicy, BackoffCeilingDoublesUpToTheCap) {
 }
 
 TEST(ReconnectPolicy, FullJitterSpansZeroToTheCeiling) {
-  ReconnectSpec spec = ExponentialBackoff{100ms, 10s};
+  ReconnectSpec spec = ExponentialBackoff{100ms, 10s, std::nullopt};
   EXPECT_EQ(reconnect_delay(spec, 3, 0, std::nullopt), 0ns);
   EXPECT_EQ(reconnect_delay(spec, 3, kMaxDraw / 2, std::nullopt), 400ms);
   util::SplitMix64 rng(42);
@@ -77,12 +77,12 @@ TEST(ReconnectPolicy, RetryAfterIsAFloor) {
   ReconnectSpec fixed = FixedDelay{1500ms};
   EXPECT_EQ(reconnect_delay(fixed, 0, 0, 3s), 3s);
   EXPECT_EQ(reconnect_delay(fixed, 0, 0, 1s), 1500ms);
-  ReconnectSpec backoff = ExponentialBackoff{100ms, 10s};
+  ReconnectSpec backoff = ExponentialBackoff{100ms, 10s, std::nullopt};
   EXPECT_EQ(reconnect_delay(backoff, 0, 0, 2s), 2s);
 }
 
 TEST(ReconnectPolicy, ResetsAfterASuccessfulConnection) {
-  ReconnectSpec spec = ExponentialBackoff{100ms, 10s};
+  ReconnectSpec spec = ExponentialBackoff{100ms, 10s, std::nullopt};
   ReconnectPolicy policy(spec);
   ManualClock clock;
   for (int i = 0; i < 4; ++i) clock.advance_to(policy.schedule_retry(clock.now, kMaxDraw));
@@ -128,17 +128,17 @@ TEST_P(BadReconnectSpec, IsRejectedWithItsReason) {
 
 INSTANTIATE_TEST_SUITE_P(
     Table, BadReconnectSpec,
-    ::testing::Values(BadSpec{"linear:1s",
-                              "reconnect: 'linear:1s' is neither fixed:<delay> nor backoff:base=<d>,cap=<d>"},
-                      BadSpec{"fixed:soon", "reconnect fixed: 'soon' is not a duration (expected e.g. fixed:1500ms)"},
-                      BadSpec{"backoff:base=1s,cap=10ms", "reconnect backoff: cap (10ms) is smaller than base (1s)"},
-                      BadSpec{"backoff:base=0ms", "reconnect backoff base must be greater than zero"},
-                      BadSpec{"backoff:step=1s", "reconnect backoff: unknown key 'step' (expected base, cap or jitter)"},
-                      BadSpec{"backoff:base", "reconnect backoff: expected key=duration, got 'base'"},
-                      BadSpec{"backoff:jitter=1.5",
-                              "reconnect backoff jitter: '1.5' is not a fraction from 0 to 1 (e.g. jitter=0.2)"},
-                      BadSpec{"backoff:jitter=lots",
-                              "reconnect backoff jitter: 'lots' is not a fraction from 0 to 1 (e.g. jitter=0.2)"}));
+    ::testing::Values(
+        BadSpec{"linear:1s", "reconnect: 'linear:1s' is neither fixed:<delay> nor backoff:base=<d>,cap=<d>"},
+        BadSpec{"fixed:soon", "reconnect fixed: 'soon' is not a duration (expected e.g. fixed:1500ms)"},
+        BadSpec{"backoff:base=1s,cap=10ms", "reconnect backoff: cap (10ms) is smaller than base (1s)"},
+        BadSpec{"backoff:base=0ms", "reconnect backoff base must be greater than zero"},
+        BadSpec{"backoff:step=1s", "reconnect backoff: unknown key 'step' (expected base, cap or jitter)"},
+        BadSpec{"backoff:base", "reconnect backoff: expected key=duration, got 'base'"},
+        BadSpec{"backoff:jitter=1.5",
+                "reconnect backoff jitter: '1.5' is not a fraction from 0 to 1 (e.g. jitter=0.2)"},
+        BadSpec{"backoff:jitter=lots",
+                "reconnect backoff jitter: 'lots' is not a fraction from 0 to 1 (e.g. jitter=0.2)"}));
 
 }  // namespace
 }  // namespace wsfo::clients
