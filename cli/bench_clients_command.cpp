@@ -10,11 +10,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <sstream>
 #include <thread>
 
@@ -83,6 +85,8 @@ class BackendChild {
     return line.substr(6);
   }
 
+  pid_t pid() const { return pid_; }
+
   void stop() {
     if (pid_ <= 0) return;
     kill(pid_, SIGTERM);
@@ -122,6 +126,20 @@ Memory read_memory() {
   while (std::getline(status, line))
     if (line.starts_with("RssAnon:")) std::istringstream(line.substr(8)) >> m.anon_kib;
   return m;
+}
+
+// CPU seconds (user + system) a process has used, from /proc/PID/stat; 0 when unreadable.
+double cpu_seconds(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  auto close = text.rfind(')');  // the command name may hold spaces
+  if (close == std::string::npos) return 0;
+  std::istringstream fields(text.substr(close + 2));
+  std::string skip;
+  for (int i = 3; i < 14; ++i) fields >> skip;  // fields 3..13
+  double user = 0, system = 0;
+  fields >> user >> system;
+  return (user + system) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 std::string self_exe() {
@@ -239,17 +257,24 @@ int run_bench(const BenchFlags& flags, const std::string& command_line) {
   rate_options.send_first_message = false;
   rate_options.duration = *rate_duration;
   clients::FleetSummary rate_summary;
+  double client_cpu = cpu_seconds(getpid()), backend_cpu = cpu_seconds(backends.back()->pid());
   {
     clients::EventSink sink(nullptr, nullptr);
     clients::Fleet fleet(std::move(rate_options), sink);
     rate_summary = fleet.run();
   }
+  client_cpu = cpu_seconds(getpid()) - client_cpu;
+  backend_cpu = cpu_seconds(backends.back()->pid()) - backend_cpu;
   double rate = static_cast<double>(rate_summary.connected) / (static_cast<double>(rate_duration->count()) / 1e9);
   std::printf("rate: %llu sessions in %s by %lld concurrent clients (%llu rejected, handshake p50 %.2fms p99 %.2fms)\n",
               static_cast<unsigned long long>(rate_summary.connected), flags.rate_duration.c_str(), flags.rate_clients,
               static_cast<unsigned long long>(rate_summary.rejected_total()),
               static_cast<double>(rate_summary.handshake_latency.percentile(50).count()) / 1e6,
               static_cast<double>(rate_summary.handshake_latency.percentile(99).count()) / 1e6);
+  // Where the time went: both processes share the machine's cores.
+  double sessions = std::max<double>(1, static_cast<double>(rate_summary.connected));
+  std::printf("rate: CPU client %.2fs (%.0f us/session), backend %.2fs (%.0f us/session)\n", client_cpu,
+              client_cpu / sessions * 1e6, backend_cpu, backend_cpu / sessions * 1e6);
   for (auto& backend : backends) backend->stop();
 
   char text[64];
