@@ -23,6 +23,7 @@ int run_gateway(const std::string& path, const gateway::ConfigOverrides& overrid
     return kCheckFailed;
   }
   gateway::GatewayServer server(*config, std::cerr);
+  server.reload_from(path, overrides);
   bool config_error = false;
   if (std::string error = server.start(config_error); !error.empty()) {
     std::cerr << "wsfo gateway: " << error << "\n";
@@ -55,7 +56,8 @@ void add_gateway_commands(CLI::App& app, int& exit_code) {
       std::string(command->get_description()) + ". " +
 
       "Prints `ready <listen,...> admin <addr:port>` on stdout once listening. SIGTERM/SIGINT: stop accepting, "
-      "let connections drain for limits.drain_timeout, then close the rest with 1001.");
+      "let connections drain for limits.drain_timeout, then close the rest with 1001. SIGHUP (or POST /reload): "
+      "re-read the config file's routes and backends; relayed connections stay open.");
   command->callback([&exit_code, token_option] {
     if (token_option->count() > 0) overrides.token = token;
     exit_code = run_gateway(config_path, overrides);

@@ -31,6 +31,11 @@ std::string close_reason(const routing::MovedRange& m, std::uint64_t version) {
   return "moved from " + m.from_unit + " to " + m.to_unit + " by rules v" + std::to_string(version);
 }
 
+std::string revert_reason(const routing::MovedRange& m, const routing::RuleDiff& revert) {
+  return "moved back from " + m.from_unit + " to " + m.to_unit + " by the revert of rules v" +
+         std::to_string(revert.from_version()) + " to v" + std::to_string(revert.to_version());
+}
+
 struct Body {
   std::optional<Json> document;
   json::Problems problems;
@@ -71,6 +76,7 @@ class AdminRoutes {
                            {"unit", node_.config.unit},
                            {"active", routing::to_json(node_.rules.active())},
                            {"pending", node_.rules.pending() ? routing::to_json(node_.rules.pending()->rules) : Json()},
+                           {"revertible_to", node_.rules.previous() ? Json(node_.rules.previous()->version()) : Json()},
                            {"fenced", fenced}});
   }
 
@@ -155,11 +161,37 @@ class AdminRoutes {
       return error_reply(500, "cannot persist the rules state: " + error);
     node_.rules = std::move(after);
     node_.sync_rules_metrics();
-    log_line(node_) << result.message << "\n";
-    return reply(200, Json{{commit ? "committed" : "aborted", v},
-                           {"repeated", result.repeated},
-                           {"active_version", node_.rules.active().version()},
-                           {"message", result.message}});
+    Json answer{{commit ? "committed" : "aborted", v},
+                {"repeated", result.repeated},
+                {"active_version", node_.rules.active().version()},
+                {"message", result.message}};
+    if (result.reverted) {
+      auto [moved, total] = close_reverted(*result.reverted);
+      answer["reverted"] = true;
+      answer["moved"] = moved;
+      answer["closed_total"] = total;
+      log_line(node_) << result.message << ": closed " << total << " connection(s) with 4001\n";
+    } else {
+      log_line(node_) << result.message << "\n";
+    }
+    return reply(200, answer);
+  }
+
+  // A committed version taken back: the connections of the slots that move
+  // back are in the wrong unit now, every other connection stays.
+  std::pair<Json, std::size_t> close_reverted(const routing::RuleDiff& revert) {
+    Json moved = Json::array();
+    std::size_t total = 0;
+    for (const auto& m : revert.moved()) {
+      auto connections = node_.registry.connections_in(m.first, m.last);
+      std::string reason = revert_reason(m, revert);
+      for (RegisteredConnection* c : connections) c->close_with(4001, reason);
+      total += connections.size();
+      Json entry = moved_json(m);
+      entry["closed"] = connections.size();
+      moved.push_back(entry);
+    }
+    return {moved, total};
   }
 
   AdminReply health() {
@@ -170,6 +202,8 @@ class AdminRoutes {
               {"rules_version", node_.rules.active().version()},
               {"pending_version", node_.rules.pending() ? Json(node_.rules.pending()->rules.version()) : Json()},
               {"connections", node_.registry.size()},
+              {"max_connections", node_.config.limits.max_connections},
+              {"live_backends", node_.backends->live_backends(node_.now())},
               {"discarded_pending", node_.discarded_pending ? Json(*node_.discarded_pending) : Json()}};
     return reply(node_.serving ? 200 : 503, body);
   }
@@ -233,7 +267,7 @@ struct Route {
 
 constexpr Route kRoutes[] = {{"GET", "/rules"},         {"POST", "/rules/preview"}, {"POST", "/rules/prepare"},
                              {"POST", "/rules/commit"}, {"POST", "/rules/abort"},   {"GET", "/health"},
-                             {"GET", "/metrics"},       {"POST", "/faults"}};
+                             {"GET", "/metrics"},       {"POST", "/faults"},        {"POST", "/reload"}};
 
 }  // namespace
 
@@ -260,6 +294,7 @@ AdminReply GatewayNode::handle_admin(const AdminRequest& request) {
     if (path == "/health") return routes.health();
     if (path == "/metrics") return routes.metrics();
     if (path == "/faults") return routes.faults(request.body);
+    if (path == "/reload") return reload_config();
   }
   if (!known_path) return error_reply(404, "no admin endpoint " + std::string(path));
   std::string allowed;

@@ -48,10 +48,11 @@ class GatewayNode {
   GatewayNode(net::io_context& io, GatewayConfig config, RulesState rules, std::ostream& log);
 
   net::io_context& io;
-  const GatewayConfig config;
+  GatewayConfig config;  // its routes change on a reload (config_reload.cpp), nothing else does
   RulesState rules;
   Metrics metrics;
-  BackendPool backends;
+  // Replaced whole by a reload; a handshake choosing a backend holds its pool.
+  std::shared_ptr<BackendPool> backends;
   std::map<std::string, BackendGroup> unit_gateways;  // cross-unit `proxy` correction targets
   ConnectionRegistry registry;
   std::size_t upstream_setups = 0;  // proxied handshakes not yet relaying; they count toward the limit
@@ -84,6 +85,17 @@ class GatewayNode {
 
   // admin_api.cpp
   std::string open_admin();  // "" or why it failed
+
+  // config_reload.cpp: the config file a reload re-reads (SIGHUP, POST /reload).
+  struct ConfigFile {
+    std::string path;
+    ConfigOverrides overrides;
+    json::Json running;  // the document the running config came from (routes updated by reloads)
+  };
+  std::optional<ConfigFile> config_file;
+  std::string watch_config_file(std::string path, ConfigOverrides overrides);  // "" or why it cannot be read
+  // Re-reads the routes and swaps the backend pool; relayed connections stay.
+  AdminReply reload_config();
 };
 
 // Log line prefix: "gateway <node>: ".

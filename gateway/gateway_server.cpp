@@ -35,7 +35,7 @@ GatewayNode::GatewayNode(net::io_context& io_context, GatewayConfig configuratio
     : io(io_context),
       config(std::move(configuration)),
       rules(std::move(state)),
-      backends(config.routes, config.limits.fail_timeout),
+      backends(std::make_shared<BackendPool>(config.routes, config.limits.fail_timeout)),
       registry(rules.active().modulus()),
       log(log_stream) {
   for (const auto& unit : config.units)
@@ -184,9 +184,10 @@ awaitable<void> proxy(GatewayNode& node, tcp::socket client, beast::flat_buffer 
                       http::request<http::empty_body> request, const Decision& decision) {
   SetupCount counted(node);
   bool local = decision.kind == Decision::Kind::proxy_local;
+  std::shared_ptr<BackendPool> pool = node.backends;  // a reload during the connect must not free the group
   BackendGroup* group = nullptr;
   if (local) {
-    group = node.backends.route_for(sv(request.target()));
+    group = pool->route_for(sv(request.target()));
   } else if (auto it = node.unit_gateways.find(decision.unit); it != node.unit_gateways.end()) {
     group = &it->second;
   }
@@ -451,6 +452,7 @@ struct GatewayServer::Impl {
       for (RegisteredConnection* c : node->registry.all()) c->drop();
     }
     signals.reset();
+    hangups.reset();
     io.reset();  // destroys pending handlers and the relays they hold, while `node` lives
     node.reset();
   }
@@ -476,17 +478,31 @@ struct GatewayServer::Impl {
     return {};
   }
 
+  void wait_for_sighup() {
+    hangups->async_wait([this](const error_code& ec, int) {
+      if (ec) return;
+      node->reload_config();  // logs what it did, or why the running config is kept
+      wait_for_sighup();
+    });
+  }
+
   GatewayConfig config;
   std::ostream& log;
   std::unique_ptr<net::io_context> io;
   std::unique_ptr<GatewayNode> node;
   std::unique_ptr<net::signal_set> signals;
+  std::unique_ptr<net::signal_set> hangups;
+  std::optional<std::pair<std::string, ConfigOverrides>> reload_source;
 };
 
 GatewayServer::GatewayServer(GatewayConfig config, std::ostream& log)
     : impl_(std::make_unique<Impl>(std::move(config), log)) {}
 
 GatewayServer::~GatewayServer() = default;
+
+void GatewayServer::reload_from(std::string config_path, ConfigOverrides overrides) {
+  impl_->reload_source.emplace(std::move(config_path), std::move(overrides));
+}
 
 std::string GatewayServer::start(bool& config_error) {
   config_error = false;
@@ -496,6 +512,10 @@ std::string GatewayServer::start(bool& config_error) {
   impl_->node = std::make_unique<GatewayNode>(*impl_->io, impl_->config, std::move(state), impl_->log);
   GatewayNode& node = *impl_->node;
   node.discarded_pending = discarded;
+  if (impl_->reload_source) {
+    auto& [path, overrides] = *impl_->reload_source;
+    if (std::string error = node.watch_config_file(path, overrides); !error.empty()) return error;
+  }
   if (!node.config.state_file.empty()) {
     log_line(node) << "rules v" << node.rules.active().version() << " from "
                    << (discarded || std::ifstream(node.config.state_file) ? "state file " : "config, state file ")
@@ -533,6 +553,8 @@ void GatewayServer::run(bool handle_signals) {
     impl_->signals->async_wait([this](const error_code& ec, int) {
       if (!ec) impl_->node->begin_shutdown();
     });
+    impl_->hangups = std::make_unique<net::signal_set>(*impl_->io, SIGHUP);
+    impl_->wait_for_sighup();
   }
   impl_->io->run();
 }

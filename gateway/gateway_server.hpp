@@ -19,6 +19,10 @@ class GatewayServer {
   GatewayServer(const GatewayServer&) = delete;
   GatewayServer& operator=(const GatewayServer&) = delete;
 
+  // The file SIGHUP and `POST /reload` re-read for new routes (call before
+  // start()); without it a reload is refused.
+  void reload_from(std::string config_path, ConfigOverrides overrides);
+
   // Restores the persisted rules and binds every listener. Returns "" or
   // what failed; `config_error` tells a bad state file from an I/O failure.
   std::string start(bool& config_error);
@@ -27,7 +31,7 @@ class GatewayServer {
   Endpoint admin_endpoint() const;
 
   // Runs until a graceful shutdown completes. With `handle_signals`,
-  // SIGTERM and SIGINT start one.
+  // SIGTERM and SIGINT start one, and SIGHUP reloads the routes.
   void run(bool handle_signals);
   // Starts a graceful shutdown from any thread.
   void stop();

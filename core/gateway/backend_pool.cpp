@@ -1,5 +1,7 @@
 #include "core/gateway/backend_pool.hpp"
 
+#include <algorithm>
+
 namespace wsfo::gateway {
 
 std::uint64_t mix_router_id(std::uint64_t x) {  // splitmix64 finalizer
@@ -68,6 +70,36 @@ const std::string& BackendPool::prefix_of(const BackendGroup* group) const {
   for (std::size_t i = 0; i < groups_.size(); ++i)
     if (&groups_[i] == group) return prefixes_[i];
   return none;
+}
+
+std::vector<Endpoint> BackendPool::all_backends() const {
+  std::vector<Endpoint> all;
+  for (const BackendGroup& group : groups_)
+    for (std::size_t i = 0; i < group.size(); ++i)
+      if (std::find(all.begin(), all.end(), group.endpoint(i)) == all.end()) all.push_back(group.endpoint(i));
+  return all;
+}
+
+std::size_t BackendPool::live_backends(MonotonicTime now) const {
+  std::vector<Endpoint> down;
+  for (const BackendGroup& group : groups_)
+    for (std::size_t i = 0; i < group.size(); ++i)
+      if (group.is_down(i, now)) down.push_back(group.endpoint(i));
+  auto all = all_backends();
+  return static_cast<std::size_t>(std::count_if(
+      all.begin(), all.end(), [&](const Endpoint& e) { return std::find(down.begin(), down.end(), e) == down.end(); }));
+}
+
+void BackendGroup::inherit_marks(const BackendGroup& old) {
+  for (std::size_t i = 0; i < backends_.size(); ++i)
+    for (std::size_t j = 0; j < old.backends_.size(); ++j)
+      if (old.backends_[j] == backends_[i]) down_until_[i] = old.down_until_[j];
+}
+
+void BackendPool::inherit_marks(const BackendPool& old) {
+  for (std::size_t i = 0; i < groups_.size(); ++i)
+    for (std::size_t j = 0; j < old.groups_.size(); ++j)
+      if (old.prefixes_[j] == prefixes_[i]) groups_[i].inherit_marks(old.groups_[j]);
 }
 
 }  // namespace wsfo::gateway

@@ -31,6 +31,9 @@ class BackendGroup {
   const Endpoint& endpoint(std::size_t index) const { return backends_[index]; }
   std::size_t size() const { return backends_.size(); }
 
+  // After a reload: a backend that `old` marks down stays down until its mark ends.
+  void inherit_marks(const BackendGroup& old);
+
  private:
   std::vector<Endpoint> backends_;
   std::vector<std::optional<MonotonicTime>> down_until_;
@@ -47,6 +50,15 @@ class BackendPool {
   // query is ignored), or nullptr when no route matches.
   BackendGroup* route_for(std::string_view target);
   const std::string& prefix_of(const BackendGroup* group) const;
+
+  // Distinct backends over all routes that no route currently marks down
+  // (what `GET /health` reports as live_backends).
+  std::size_t live_backends(MonotonicTime now) const;
+  // Distinct backends over all routes, in order of first appearance.
+  std::vector<Endpoint> all_backends() const;
+
+  // After a reload: the down marks of routes with the same prefix carry over.
+  void inherit_marks(const BackendPool& old);
 
  private:
   std::vector<std::string> prefixes_;

@@ -46,6 +46,7 @@ StepResult RulesState::prepare(const routing::RuleSet& next) {
 
 StepResult RulesState::commit(std::uint64_t version) {
   if (pending_ && pending_->rules.version() == version) {
+    previous_ = std::move(active_);
     active_ = pending_->rules;
     set_pending(std::nullopt);
     return StepResult{200, false, v(version) + " committed"};
@@ -62,13 +63,24 @@ StepResult RulesState::abort(std::uint64_t version) {
   }
   if (!pending_ && version == active_.version() + 1)
     return StepResult{200, true, v(version) + " is not pending (already aborted or never prepared)"};
-  return failure(409, "version conflict: cannot abort " + v(version) + ": active " + v(active_.version()) +
-                          (pending_ ? ", pending " + v(pending_->rules.version()) : ", nothing pending"));
+  if (!pending_ && version == active_.version() && previous_) {
+    StepResult result{200, false,
+                      v(version) + " reverted to " + v(previous_->version()) + " (rollback of a committed version)",
+                      routing::RuleDiff(active_, *previous_)};
+    active_ = std::move(*previous_);
+    previous_.reset();
+    return result;
+  }
+  std::string why = pending_                       ? ", pending " + v(pending_->rules.version())
+                    : version == active_.version() ? ", nothing pending, and no previous version is kept to revert to"
+                                                   : ", nothing pending";
+  return failure(409, "version conflict: cannot abort " + v(version) + ": active " + v(active_.version()) + why);
 }
 
 json::Json RulesState::to_json() const {
   return {{"committed", routing::to_json(active_)},
-          {"pending", pending_ ? routing::to_json(pending_->rules) : json::Json(nullptr)}};
+          {"pending", pending_ ? routing::to_json(pending_->rules) : json::Json(nullptr)},
+          {"previous", previous_ ? routing::to_json(*previous_) : json::Json(nullptr)}};
 }
 
 RestoredRules RulesState::restore(const json::Json& persisted, const std::vector<std::string>& known_units,
@@ -78,9 +90,21 @@ RestoredRules RulesState::restore(const json::Json& persisted, const std::vector
   if (!reader.valid()) return restored;
   const json::Json* committed = reader.object("committed", true);
   const json::Json* pending = reader.value("pending", true);
+  const json::Json* previous = reader.value("previous", false);  // absent in files from before rollbacks
   if (!committed || !pending) return restored;
   auto rules = routing::read_rules(*committed, "/committed", problems, known_units);
   if (!rules) return restored;
+  std::optional<routing::RuleSet> previous_rules;
+  if (previous && !previous->is_null()) {
+    previous_rules = routing::read_rules(*previous, "/previous", problems, known_units);
+    if (!previous_rules) return restored;
+    if (previous_rules->version() + 1 != rules->version() || previous_rules->modulus() != rules->modulus()) {
+      problems.add("/previous", "expected the rules committed just before version " + std::to_string(rules->version()) +
+                                    " (version " + std::to_string(rules->version() - 1) + ", modulus " +
+                                    std::to_string(rules->modulus()) + ")");
+      return restored;
+    }
+  }
   if (!pending->is_null()) {
     auto version = pending->is_object() && pending->contains("version") && (*pending)["version"].is_number_unsigned()
                        ? (*pending)["version"].get<std::uint64_t>()
@@ -88,6 +112,7 @@ RestoredRules RulesState::restore(const json::Json& persisted, const std::vector
     restored.discarded_pending = version;
   }
   restored.state = RulesState(*rules);
+  restored.state->previous_ = std::move(previous_rules);
   return restored;
 }
 

@@ -19,6 +19,9 @@ struct StepResult {
   int status = 200;       // 200 ok, 400 bad input, 409 version conflict
   bool repeated = false;  // an idempotent repeat of a step already done
   std::string message;    // why it failed, or what happened
+  // An abort that took a committed version back: the slots that moved back
+  // (the caller closes their connections). Empty for any other step.
+  std::optional<routing::RuleDiff> reverted = std::nullopt;
 
   bool ok() const { return status == 200; }
 };
@@ -36,6 +39,9 @@ class RulesState {
 
   const routing::RuleSet& active() const { return active_; }
   const std::optional<Pending>& pending() const { return pending_; }
+  // The committed rules active_ replaced by its commit, kept so that a
+  // rollback can take the committed version back (cleared by that revert).
+  const std::optional<routing::RuleSet>& previous() const { return previous_; }
 
   // O(1): a slot that a prepared version moves to another unit.
   bool is_fenced(std::uint32_t slot) const { return slot < fenced_.size() && fenced_[slot]; }
@@ -44,13 +50,17 @@ class RulesState {
   // fine, a different N+1 while one is pending is a conflict. On success the
   // caller closes the connections of pending()->diff.moved().
   StepResult prepare(const routing::RuleSet& next);
-  // Activates the pending version; committing the active version again is a
-  // harmless repeat.
+  // Activates the pending version and keeps the replaced one as previous();
+  // committing the active version again is a harmless repeat.
   StepResult commit(std::uint64_t version);
-  // Drops the pending version; aborting N+1 when nothing is pending is a repeat.
+  // Puts the gateway back on the version before `version` (what a cutover
+  // rollback asks of every gateway): drops a pending `version`; or, with
+  // nothing pending, reverts a committed `version` to previous() (the result
+  // carries the diff of that revert); aborting N+1 while on N is a repeat.
+  // Anything else is 409.
   StepResult abort(std::uint64_t version);
 
-  // {"committed": <rules>, "pending": <rules> | null}
+  // {"committed": <rules>, "pending": <rules> | null, "previous": <rules> | null}
   json::Json to_json() const;
 
   static RestoredRules restore(const json::Json& persisted, const std::vector<std::string>& known_units,
@@ -61,6 +71,7 @@ class RulesState {
 
   routing::RuleSet active_;
   std::optional<Pending> pending_;
+  std::optional<routing::RuleSet> previous_;
   std::vector<bool> fenced_;
 };
 

@@ -3,6 +3,7 @@
 // graceful SIGTERM (issue 3, item 8).
 #include <csignal>
 
+#include "gateway/admin_client.hpp"
 #include "tests/component/gateway_harness.hpp"
 
 namespace wsfo::gateway_test {
@@ -72,6 +73,62 @@ TEST(GatewayCutover, PrepareClosesExactlyTheMovedConnections) {
   EXPECT_EQ(again.json()["closed_total"], 0);
   EXPECT_EQ(admin(gateway.admin_port, http::verb::post, "/rules/commit", {{"version", 2}}).status, 200);
   EXPECT_EQ(admin(gateway.admin_port, http::verb::get, "/rules").json()["active"]["version"], 2);
+}
+
+// A cutover rollback calls abort(v) on every gateway, also on those that
+// already committed v: they go back to v-1, closing only the connections
+// whose slots move back.
+TEST(GatewayCutover, AbortOfACommittedVersionRevertsItAndClosesOnlyWhatMovesBack) {
+  Backend backend("beijing");
+  std::string dir = temp_dir();
+  Gateway gateway(gateway_config({backend.address()}, {{"state_file", dir + "/rules-state.json"}}), dir);
+  // v2 gives center's slots 5501..5997 to unbj (this gateway's unit).
+  ASSERT_EQ(
+      admin(gateway.admin_port, http::verb::post, "/rules/prepare", {{"version", 2}, {"rules", rules_json(2, 5500)}})
+          .status,
+      200);
+  ASSERT_EQ(admin(gateway.admin_port, http::verb::post, "/rules/commit", {{"version", 2}}).status, 200);
+  const std::vector<std::uint64_t> ids = {5501, 5600, 15700, 5997, 5998, 6500, 9999, 16001};
+  auto moves_back = [](std::uint64_t id) { return id % 10000 <= 5997; };
+  std::vector<std::unique_ptr<Client>> clients;
+  for (auto id : ids) {
+    clients.push_back(std::make_unique<Client>(gateway.port, "/ws", std::to_string(id)));
+    clients.back()->expect("Welcome to the server!beijing");
+  }
+  EXPECT_EQ(admin(gateway.admin_port, http::verb::get, "/rules").json()["revertible_to"], 1);
+
+  auto reverted =
+      gateway::HttpGatewayAdmin().abort({"unbj-gw1", "unbj", "127.0.0.1:" + std::to_string(gateway.admin_port)}, 2);
+  EXPECT_TRUE(reverted.ok) << reverted.message;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    SCOPED_TRACE(ids[i]);
+    if (moves_back(ids[i])) {
+      EXPECT_EQ(clients[i]->wait_close(2000ms), 4001);
+      EXPECT_EQ(clients[i]->reason().reason, "moved back from unbj to center by the revert of rules v2 to v1");
+    }
+  }
+  for (std::size_t i = 0; i < ids.size(); ++i)
+    if (!moves_back(ids[i])) EXPECT_TRUE(clients[i]->alive("beijing")) << ids[i];
+  auto health = admin(gateway.admin_port, http::verb::get, "/health").json();
+  EXPECT_EQ(health["rules_version"], 1);
+  EXPECT_EQ(health["connections"], 4);
+  EXPECT_EQ(raw_exchange(gateway.port, upgrade_request("/ws", "routerId: 5600\r\n")).status, 302);
+  // Persisted like a commit: v1 committed, nothing left to revert.
+  std::ifstream state_file(dir + "/rules-state.json");
+  Json persisted = Json::parse(state_file);
+  EXPECT_EQ(persisted["committed"]["version"], 1);
+  EXPECT_TRUE(persisted["previous"].is_null());
+  // Repeating the rollback is harmless; reverting further is a conflict.
+  auto again = admin(gateway.admin_port, http::verb::post, "/rules/abort", {{"version", 2}});
+  EXPECT_EQ(again.status, 200);
+  EXPECT_TRUE(again.json()["repeated"]);
+  auto further = admin(gateway.admin_port, http::verb::post, "/rules/abort", {{"version", 1}});
+  EXPECT_EQ(further.status, 409) << further.body;
+  // The rules moved back and forth again: v2 is the next version.
+  EXPECT_EQ(
+      admin(gateway.admin_port, http::verb::post, "/rules/prepare", {{"version", 2}, {"rules", rules_json(2, 5500)}})
+          .status,
+      200);
 }
 
 TEST(GatewayCutover, VersionConflictsAnswer409) {

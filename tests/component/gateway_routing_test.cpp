@@ -2,6 +2,7 @@
 // idle timeout, bad handshakes, metrics (issue 3, item 8).
 #include <thread>
 
+#include "gateway/admin_client.hpp"
 #include "tests/component/gateway_harness.hpp"
 
 namespace wsfo::gateway_test {
@@ -110,11 +111,23 @@ TEST(GatewayProxy, FailsOverToTheNextBackendAnd502WhenNoneAnswers) {
   for (auto at = log.find("upstream " + dead); at != std::string::npos; at = log.find("upstream " + dead, at + 1))
     ++failures;
   EXPECT_EQ(failures, 1u) << log;
+  // Health reports what the cutover pre-checks need: backends not marked down, the configured limit.
+  auto health = admin(gateway.admin_port, http::verb::get, "/health").json();
+  EXPECT_EQ(health["live_backends"], 1) << health.dump();
+  EXPECT_EQ(health["max_connections"], 10000) << health.dump();
+  // ... and the cutover workflow's HTTP port reads them.
+  cutover::GatewayStatus status =
+      gateway::HttpGatewayAdmin().status({"unbj-gw1", "unbj", "127.0.0.1:" + std::to_string(gateway.admin_port)});
+  EXPECT_TRUE(status.reachable) << status.error;
+  EXPECT_TRUE(status.serving);
+  EXPECT_EQ(status.live_backends, 1u);
+  EXPECT_EQ(status.max_connections, 10000u);
 
   Gateway nowhere(gateway_config({refused_address(), refused_address()}));
   auto r = raw_exchange(nowhere.port, upgrade_request("/ws", "routerId: 6000\r\n"));
   EXPECT_EQ(r.status, 502) << r.text;
   EXPECT_NE(r.body().find("no backend answered"), std::string::npos) << r.text;
+  EXPECT_EQ(admin(nowhere.admin_port, http::verb::get, "/health").json()["live_backends"], 0);
 }
 
 TEST(GatewayProxy, IdleTimeoutClosesSilentConnectionsButNotHeartbeats) {
@@ -254,6 +267,9 @@ TEST(GatewayRouting, TooManyConnectionsAnswer503ButRedirectsStillWork) {
   EXPECT_NE(full.body().find("too many connections"), std::string::npos) << full.text;
   EXPECT_EQ(raw_exchange(gateway.port, upgrade_request("/ws", "routerId: 1111\r\n")).status, 302);
   EXPECT_TRUE(first.alive("beijing"));
+  auto health = admin(gateway.admin_port, http::verb::get, "/health").json();
+  EXPECT_EQ(health["max_connections"], 1) << health.dump();
+  EXPECT_EQ(health["connections"], 1) << health.dump();
 }
 
 }  // namespace

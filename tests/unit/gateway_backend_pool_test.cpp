@@ -37,6 +37,31 @@ TEST(BackendPool, LongestPrefixWinsAndTheQueryIsIgnored) {
   EXPECT_EQ(narrow.prefix_of(narrow.route_for("/only/x")), "/only");
 }
 
+TEST(BackendPool, LiveBackendsCountsDistinctBackendsNotMarkedDown) {
+  BackendPool pool({{"/", {ep(1), ep(2)}, Balance::round_robin}, {"/chat", {ep(2), ep(3)}, Balance::round_robin}},
+                   seconds(10));
+  EXPECT_EQ(pool.live_backends(seconds(0)), 3u);  // ep(2) is listed twice but counted once
+  BackendGroup* chat = pool.route_for("/chat");
+  chat->mark_failed(0, seconds(100));  // ep(2), as seen by /chat
+  EXPECT_EQ(pool.live_backends(seconds(101)), 2u);
+  chat->mark_failed(1, seconds(100));
+  EXPECT_EQ(pool.live_backends(seconds(101)), 1u);
+  EXPECT_EQ(pool.live_backends(seconds(110)), 3u);  // the fail timeout has passed
+  EXPECT_EQ(BackendPool({}, seconds(1)).live_backends(seconds(0)), 0u);
+}
+
+TEST(BackendPool, AReloadedPoolKeepsTheDownMarksOfItsRoutes) {
+  BackendPool old({{"/", {ep(1), ep(2)}, Balance::round_robin}, {"/chat", {ep(2)}, Balance::round_robin}}, seconds(10));
+  old.route_for("/")->mark_failed(1, seconds(100));  // ep(2) under "/"
+  BackendPool reloaded({{"/", {ep(2), ep(3)}, Balance::round_robin}, {"/chat", {ep(2)}, Balance::round_robin}},
+                       seconds(10));
+  reloaded.inherit_marks(old);
+  EXPECT_TRUE(reloaded.route_for("/")->is_down(0, seconds(101)));
+  EXPECT_FALSE(reloaded.route_for("/")->is_down(1, seconds(101)));
+  EXPECT_FALSE(reloaded.route_for("/chat")->is_down(0, seconds(101)));  // marks are per route
+  EXPECT_EQ(reloaded.all_backends(), (std::vector<Endpoint>{ep(2), ep(3)}));
+}
+
 TEST(BackendGroup, RoundRobinRotatesAndListsEveryBackend) {
   BackendGroup group({ep(1), ep(2), ep(3)}, Balance::round_robin, seconds(10));
   std::vector<std::vector<std::size_t>> expected = {{0, 1, 2}, {1, 2, 0}, {2, 0, 1}, {0, 1, 2}};

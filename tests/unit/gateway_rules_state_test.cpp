@@ -51,8 +51,53 @@ TEST(RulesState, StepsFollowTheVersionProtocol) {
        {{Step::prepare, 2, 6380, 200}, {Step::abort, 2, 0, 200}, {Step::abort, 2, 0, 200, true}},
        1,
        std::nullopt},
-      {"abort of a committed version",
-       {{Step::prepare, 2, 6380, 200}, {Step::commit, 2, 0, 200}, {Step::abort, 2, 0, 409}},
+      {"abort of a committed version reverts it (rollback)",
+       {{Step::prepare, 2, 6380, 200}, {Step::commit, 2, 0, 200}, {Step::abort, 2, 0, 200, false, "reverted to v1"}},
+       1,
+       std::nullopt},
+      {"a revert repeated is a repeat, a second revert is a conflict",
+       {{Step::prepare, 2, 6380, 200},
+        {Step::commit, 2, 0, 200},
+        {Step::abort, 2, 0, 200},
+        {Step::abort, 2, 0, 200, true, "not pending"},
+        {Step::abort, 1, 0, 409, false, "no previous version"}},
+       1,
+       std::nullopt},
+      {"the initial version has nothing to revert to",
+       {{Step::abort, 1, 0, 409, false, "no previous"}},
+       1,
+       std::nullopt},
+      {"no revert while another version is pending",
+       {{Step::prepare, 2, 6380, 200},
+        {Step::commit, 2, 0, 200},
+        {Step::prepare, 3, 7000, 200},
+        {Step::abort, 2, 0, 409, false, "pending v3"}},
+       2,
+       3},
+      {"aborting the pending version keeps the revert possible",
+       {{Step::prepare, 2, 6380, 200},
+        {Step::commit, 2, 0, 200},
+        {Step::prepare, 3, 7000, 200},
+        {Step::abort, 3, 0, 200},
+        {Step::abort, 2, 0, 200, false, "reverted to v1"}},
+       1,
+       std::nullopt},
+      {"only the last committed version can be reverted",
+       {{Step::prepare, 2, 6380, 200},
+        {Step::commit, 2, 0, 200},
+        {Step::prepare, 3, 7000, 200},
+        {Step::commit, 3, 0, 200},
+        {Step::abort, 2, 0, 409},
+        {Step::abort, 3, 0, 200, false, "reverted to v2"},
+        {Step::abort, 2, 0, 409}},
+       2,
+       std::nullopt},
+      {"after a revert the next prepare starts from the previous version",
+       {{Step::prepare, 2, 6380, 200},
+        {Step::commit, 2, 0, 200},
+        {Step::abort, 2, 0, 200},
+        {Step::prepare, 2, 7000, 200},
+        {Step::commit, 2, 0, 200}},
        2,
        std::nullopt},
       {"two cutovers", {{Step::prepare, 2, 6380, 200}, {Step::commit, 2, 0, 200}, {Step::prepare, 3, 5997, 200}}, 2, 3},
@@ -86,6 +131,52 @@ TEST(RulesState, FencesExactlyTheMovedSlotsWhilePending) {
   EXPECT_FALSE(state.is_fenced(20000));
   ASSERT_TRUE(state.abort(2).ok());
   EXPECT_FALSE(state.is_fenced(6000));
+}
+
+TEST(RulesState, RevertingACommittedVersionReportsTheSlotsMovingBack) {
+  RulesState state(rules(1, 5997));
+  ASSERT_TRUE(state.prepare(rules(2, 6380)).ok());
+  StepResult committed = state.commit(2);
+  EXPECT_FALSE(committed.reverted);
+  ASSERT_TRUE(state.previous());
+  EXPECT_EQ(state.previous()->version(), 1u);
+  StepResult reverted = state.abort(2);
+  ASSERT_TRUE(reverted.ok()) << reverted.message;
+  ASSERT_TRUE(reverted.reverted);
+  EXPECT_EQ(reverted.reverted->from_version(), 2u);
+  EXPECT_EQ(reverted.reverted->to_version(), 1u);
+  ASSERT_EQ(reverted.reverted->moved().size(), 1u);
+  EXPECT_EQ(reverted.reverted->moved()[0], (routing::MovedRange{5998, 6380, "center", "unbj"}));
+  EXPECT_EQ(state.active().text(), rules(1, 5997).text());
+  EXPECT_FALSE(state.previous());
+  EXPECT_FALSE(state.is_fenced(6000));
+  // Aborting a pending version is not a revert.
+  ASSERT_TRUE(state.prepare(rules(2, 6380)).ok());
+  StepResult aborted = state.abort(2);
+  EXPECT_TRUE(aborted.ok());
+  EXPECT_FALSE(aborted.reverted);
+}
+
+TEST(RulesState, TheRevertablePreviousVersionSurvivesARestart) {
+  RulesState state(rules(1, 5997));
+  ASSERT_TRUE(state.prepare(rules(2, 6380)).ok());
+  ASSERT_TRUE(state.commit(2).ok());
+  json::Problems problems;
+  auto restored = RulesState::restore(json::Json::parse(state.to_json().dump()), kUnits, problems);
+  ASSERT_TRUE(problems.empty()) << json::format(problems.list().front());
+  ASSERT_TRUE(restored.state);
+  ASSERT_TRUE(restored.state->previous());
+  EXPECT_EQ(restored.state->previous()->text(), rules(1, 5997).text());
+  StepResult reverted = restored.state->abort(2);
+  EXPECT_TRUE(reverted.ok()) << reverted.message;
+  EXPECT_EQ(restored.state->active().version(), 1u);
+  // A state file written before rollbacks existed has no "previous": nothing to revert.
+  auto old = RulesState::restore(
+      json::Json::parse(R"({"committed": )" + routing::to_json(rules(2, 6380)).dump() + R"(, "pending": null})"),
+      kUnits, problems);
+  ASSERT_TRUE(problems.empty());
+  EXPECT_FALSE(old.state->previous());
+  EXPECT_EQ(old.state->abort(2).status, 409);
 }
 
 TEST(RulesState, RejectsAnotherModulus) {
@@ -129,6 +220,12 @@ TEST(RulesState, RestoreNamesWhatIsWrong) {
        "/committed/ranges/0"},
       {R"({"committed": {"version": 1, "ranges": [{"from": 0, "to": 9999, "unit": "unbj"}]}, "pending": null, "x": 1})",
        "/x"},
+      {R"({"committed": {"version": 2, "ranges": [{"from": 0, "to": 9999, "unit": "unbj"}]}, "pending": null,
+           "previous": {"version": 1, "ranges": [{"from": 0, "to": 9999, "unit": "mars"}]}})",
+       "/previous/ranges/0"},
+      {R"({"committed": {"version": 3, "ranges": [{"from": 0, "to": 9999, "unit": "unbj"}]}, "pending": null,
+           "previous": {"version": 1, "ranges": [{"from": 0, "to": 9999, "unit": "unbj"}]}})",
+       "/previous"},
   };
   for (const Bad& c : cases) {
     SCOPED_TRACE(c.document);
