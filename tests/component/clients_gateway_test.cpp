@@ -165,9 +165,9 @@ TEST(ClientsWithGateway, QueryModeIsRoutedLikeTheHeader) {
 
 TEST(ClientsWithGateway, TwoHundredClientsOnTwoThreadsEachLandInTheUnitOfTheirSlot) {
   TwoUnits units;
-  auto run = run_clients(units.flags({"--router-id-range", "15900-16099", "--threads", "2", "--duration", "2s",
+  auto run = run_clients(units.flags({"--router-id-range", "15900-16099", "--threads", "2", "--duration", "4s",
                                       "--reconnect", "fixed:5s"}),
-                         10s);
+                         15s);
   ASSERT_TRUE(run.status.exited && run.status.code == 0) << run.status.describe();
   for (std::uint64_t id = 15900; id <= 16099; ++id) {
     bool center = id % 10000 <= 5997;
@@ -195,7 +195,7 @@ Json rules_v2_moving_1000_to_1999() {
 TEST(ClientsWithGateway, CutoverClosesWith4001AndTheClientReconnectsIntoItsNewUnit) {
   TwoUnits units;
   auto events_path = temp_file("cutover");
-  auto argv = units.flags({"--router-ids", "1111,2222,8330", "--reconnect", "fixed:100ms", "--duration", "3500ms",
+  auto argv = units.flags({"--router-ids", "1111,2222,8330", "--reconnect", "fixed:100ms", "--duration", "5s",
                            "--events", events_path.string()});
   argv.insert(argv.begin(), {WSFO_BINARY, "clients"});
   ChildProcess process(argv);
@@ -212,7 +212,7 @@ TEST(ClientsWithGateway, CutoverClosesWith4001AndTheClientReconnectsIntoItsNewUn
     auto answer = gateway_test::admin(gateway->admin_port, http::verb::post, "/rules/commit", {{"version", 2}});
     ASSERT_EQ(answer.status, 200) << answer.body;
   }
-  auto status = process.wait_for_exit(6s);
+  auto status = process.wait_for_exit(9s);
   ASSERT_TRUE(status);
   EXPECT_TRUE(status->exited && status->code == 0) << status->describe();
   auto events = read_events(events_path);
@@ -252,14 +252,14 @@ TEST(ClientsWithGateway, HeartbeatDetectsAFrozenBackendBehindTheGateway) {
   TwoUnits units;
   auto events_path = temp_file("frozen");
   auto argv = units.flags({"--router-ids", "1111,8330", "--heartbeat", "200ms", "--idle-timeout", "600ms",
-                           "--reconnect", "fixed:10s", "--duration", "2500ms", "--events", events_path.string()});
+                           "--reconnect", "fixed:10s", "--duration", "4s", "--events", events_path.string()});
   argv.insert(argv.begin(), {WSFO_BINARY, "clients"});
   ChildProcess process(argv);
   ASSERT_TRUE(wait_for_events(events_path, all_connected({1111, 8330})));
   std::this_thread::sleep_for(300ms);  // a few heartbeats answered first
   auto frozen_at = now_ns();
   units.hangzhou.process.send_signal(SIGSTOP);
-  auto status = process.wait_for_exit(6s);
+  auto status = process.wait_for_exit(9s);
   units.hangzhou.process.send_signal(SIGCONT);
   ASSERT_TRUE(status);
   EXPECT_TRUE(status->exited && status->code == 0) << status->describe();
@@ -301,7 +301,7 @@ TEST(ClientsWithGateway, BackoffWithFullJitterAfter502sFromTheGateway) {
     ASSERT_GE(intervals.size(), 5u) << "routerId " << id;
     for (std::size_t n = 0; n < intervals.size(); ++n) {
       std::int64_t ceiling = std::min<std::int64_t>(160'000'000, 20'000'000LL << std::min<std::size_t>(n, 20));
-      EXPECT_LE(intervals[n], ceiling + 60'000'000) << "routerId " << id << " retry " << n;
+      EXPECT_LE(intervals[n], ceiling + 100'000'000) << "routerId " << id << " retry " << n;  // + the attempt itself
       ++samples;
       distinct.insert(intervals[n] / 1'000'000);
       if (n >= 3 && intervals[n] < 80'000'000) ++below_half_cap;
