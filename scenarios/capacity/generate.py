@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""Writes the capacity scenarios of scenarios/capacity/ (issue 7): a unit's
+gateway lost under 100,000 clients with the seed's fixed 1500 ms reconnect
+against backoff with jitter, and 1,000,000 clients through a cutover and a
+node kill. Run it again after changing the numbers here."""
+import json
+import pathlib
+
+HERE = pathlib.Path(__file__).resolve().parent
+
+
+def unit(name, label, second_octet, nodes, backends):
+    return {
+        "name": name,
+        "label": label,
+        "subdomain": f"{name}.websocket.msha.tech",
+        "public_url": f"ws://{name}.websocket.msha.tech:8020",
+        "nodes": [{"name": f"{name}-gw{i}", "address": f"127.{second_octet}.1.{i}", "port": 8020,
+                   "admin_port": 9020} for i in range(1, nodes + 1)],
+        "backends": [{"name": f"{name}-app{i}", "address": f"127.{second_octet}.2.{i}", "port": 8010}
+                     for i in range(1, backends + 1)],
+        "routes": [{"prefix": "/", "backends": [f"{name}-app{i}" for i in range(1, backends + 1)],
+                    "balance": "round-robin"}],
+    }
+
+
+def scenario(name, description, duration, clients, reconnect, timeline, handshake_cpu, nodes, octet):
+    return {
+        "name": name,
+        "description": description,
+        "duration": duration,
+        "units": [unit("center", "hangzhou", octet, nodes, 4), unit("unbj", "beijing", octet + 1, nodes, 4)],
+        "domain": {"name": "websocket.msha.tech", "cname": "unbj"},
+        "gateway": {"correction": "redirect",
+                    "router_id": {"sources": ["header", "cookie", "query"], "missing": "local", "modulus": 10000}},
+        "rules": {"version": 1, "modulus": 10000, "ranges": [{"from": 0, "to": 5997, "unit": "center"},
+                                                              {"from": 5998, "to": 9999, "unit": "unbj"}]},
+        "clients": [{"name": "fleet", "router_ids": {"from": 0, "to": clients - 1},
+                     "url": "ws://websocket.msha.tech:8020/ws", "mode": "header", "reconnect": reconnect}],
+        "timeline": timeline,
+        "simulation": {"within_unit": {"latency": "200us", "bandwidth_mbps": 10000},
+                       "between_units": {"latency": "30ms", "bandwidth_mbps": 1000},
+                       "gateway_cpu": {"handshake": handshake_cpu, "message": "5us"}},
+    }
+
+
+FIXED = {"fixed": {"delay": "1500ms"}}
+BACKOFF = {"backoff": {"base": "500ms", "cap": "8s", "jitter": 0.2}}
+
+
+def storm(reconnect_name, reconnect, octet):
+    # 100,000 clients (routerIds 0-99999, ten per slot); center (slots 0-5997,
+    # 59,980 clients) has two gateways: killing center-gw1 drops about half of
+    # them, who all come back through unbj's gateways (the domain's CNAME) and
+    # a redirect to center-gw2, at 200 us of CPU per handshake.
+    kill = {"at": "20s", "action": "kill", "node": "center-gw1",
+            "expect": {"disconnected": {"count": {"min": 20000, "max": 40000}}, "reconnect_within": "60s",
+                       "land_in": "center", "no_dual_service": True}}
+    return scenario(f"capacity-storm-100k-{reconnect_name}",
+                    f"Reconnect storm: 100,000 clients, center-gw1 killed at 20 s, clients reconnect with "
+                    f"{reconnect_name} delays (the question: fixed 1500 ms against backoff with jitter).",
+                    "90s", 100000, reconnect, [kill], "200us", 2, octet)
+
+
+def million():
+    # 1,000,000 clients over 4 + 4 gateways at 50 us per handshake; the first
+    # connections ramp over 50 s (wsfo simulate's default, 20,000 per second).
+    cutover = {"at": "60s", "action": "cutover",
+               "rules": {"version": 2, "modulus": 10000, "ranges": [{"from": 0, "to": 6380, "unit": "center"},
+                                                                     {"from": 6381, "to": 9999, "unit": "unbj"}]},
+               "fence": True, "catch_up": "1s",
+               "expect": {"disconnected": {"slots": [{"from": 5998, "to": 6380}]}, "reconnect_within": "20s",
+                          "land_in": "center", "no_dual_service": True, "no_redirect_loop": True}}
+    kill = {"at": "80s", "action": "kill", "node": "center-gw1",
+            "expect": {"disconnected": {"count": {"min": 100000, "max": 220000}}, "reconnect_within": "30s",
+                       "land_in": "center", "no_dual_service": True}}
+    return scenario("capacity-cutover-kill-1m",
+                    "1,000,000 clients: the seed's cutover (slots 5998-6380 from unbj to center) at 60 s, then "
+                    "center-gw1 killed at 80 s; fixed 1500 ms reconnect.",
+                    "110s", 1000000, FIXED, [cutover, kill], "50us", 4, 62)
+
+
+def main():
+    files = {
+        "storm-100k-fixed.json": storm("fixed", FIXED, 58),
+        "storm-100k-backoff.json": storm("backoff", BACKOFF, 58),
+        "cutover-kill-1m.json": million(),
+    }
+    for name, document in files.items():
+        (HERE / name).write_text(json.dumps(document, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
