@@ -1,23 +1,33 @@
 // The relay after the 101.
 //
 // Design: a raw byte relay, not two beast::websocket streams. After the 101
-// the gateway copies bytes between the two TCP sockets through one fixed
-// buffer per direction, as nginx does, so a message costs one read and one
-// write per direction with no unmasking, re-masking or re-framing, and
-// permessage-deflate and other extensions pass through untouched. Pings,
-// pongs and close frames are relayed like any frame, so client heartbeats
-// reach the backend and close codes are passed on. A FrameTracker per
-// direction reads just the frame headers, which is what lets the gateway
-// close a client at a frame boundary (4001 on a cutover, 1001 on shutdown or
-// idle timeout) by finishing the frame in flight and then writing its own
-// close frame.
+// the gateway copies bytes between the two TCP sockets, as nginx does, so a
+// message costs one read and one write per direction with no unmasking,
+// re-masking or re-framing, and permessage-deflate and other extensions pass
+// through untouched. Pings, pongs and close frames are relayed like any
+// frame, so client heartbeats reach the backend and close codes are passed
+// on. A FrameTracker per direction reads just the frame headers, which is
+// what lets the gateway close a client at a frame boundary (4001 on a
+// cutover, 1001 on shutdown or idle timeout) by finishing the frame in flight
+// and then writing its own close frame.
 //
-// No heap allocation per message: the buffers are allocated once per
-// connection, and every asynchronous operation of the steady-state loop gets
-// its memory from a fixed arena in the connection (HandlerMemory, Asio's
-// associated-allocator hook), so a relayed message allocates nothing.
+// Memory: an idle connection holds no data buffer. Each direction waits for
+// readability (async_wait), then reads into one buffer shared by every
+// connection of the thread and writes at once, non-blocking. Only when the
+// sink cannot take everything (back-pressure) do the unwritten bytes move to
+// a spill buffer of the connection's own, taken from a per-thread free list
+// and given back when drained. Asio's epoll reactor is edge-triggered, so a
+// pump waits only once it has read the source dry (a short read or
+// would_block), and reads before waiting after any pause in which an edge may
+// have gone unseen.
+//
+// No heap allocation per message: buffers are reused, and every asynchronous
+// operation of the steady-state loop gets its memory from a small fixed arena
+// in the connection (HandlerMemory, Asio's associated-allocator hook).
 #include "gateway/relay.hpp"
 
+#include <algorithm>
+#include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <random>
 
@@ -27,9 +37,14 @@ namespace wsfo::gateway {
 
 namespace {
 
+// Measured with Boost 1.74 on x86-64: a readiness or timer wait asks for 112-136 bytes.
+constexpr std::size_t kArenaBytes = 320;
+
 // A fixed arena for one asynchronous operation at a time; a second
 // concurrent request (rare: a timer re-armed before its cancelled wait ran)
-// falls back to the heap.
+// or a larger one falls back to the heap. Sized for the relay's operations
+// (a readiness wait, a timer wait, the spill write), as small as they allow:
+// it is memory every idle connection holds.
 class HandlerMemory {
  public:
   HandlerMemory() = default;
@@ -51,7 +66,7 @@ class HandlerMemory {
   }
 
  private:
-  alignas(std::max_align_t) unsigned char storage_[768];
+  alignas(std::max_align_t) unsigned char storage_[kArenaBytes];
   bool in_use_ = false;
 };
 
@@ -105,6 +120,44 @@ std::array<std::uint8_t, 4> random_mask() {
 
 enum class Side { client, upstream };
 
+// The buffer every connection of this thread reads into; bytes stay in it
+// only while the handler that read them runs.
+std::uint8_t* shared_read_buffer(std::size_t capacity) {
+  thread_local std::vector<std::uint8_t> buffer;
+  if (buffer.size() < capacity) buffer.resize(capacity);
+  return buffer.data();
+}
+
+// Spill buffers for bytes a sink could not take at once; reused, so a
+// connection under back-pressure does not allocate per message either.
+class SpillPool {
+ public:
+  std::unique_ptr<std::uint8_t[]> take(std::size_t capacity) {
+    if (capacity != capacity_) free_.clear(), capacity_ = capacity;
+    if (free_.empty()) return std::unique_ptr<std::uint8_t[]>(new std::uint8_t[capacity]);
+    auto buffer = std::move(free_.back());
+    free_.pop_back();
+    return buffer;
+  }
+  void give_back(std::unique_ptr<std::uint8_t[]> buffer, std::size_t capacity) {
+    if (capacity == capacity_ && free_.size() < kKept) free_.push_back(std::move(buffer));
+  }
+  static SpillPool& of_this_thread() {
+    thread_local SpillPool pool;
+    return pool;
+  }
+
+ private:
+  static constexpr std::size_t kKept = 256;
+  std::vector<std::unique_ptr<std::uint8_t[]>> free_;
+  std::size_t capacity_ = 0;
+};
+
+struct CloseFrame {
+  std::array<std::uint8_t, kMaxCloseFrameSize> bytes{};
+  std::size_t size = 0;
+};
+
 class Relay final : public RegisteredConnection, public std::enable_shared_from_this<Relay> {
  public:
   Relay(GatewayNode& node, RelayStart&& start)
@@ -113,21 +166,27 @@ class Relay final : public RegisteredConnection, public std::enable_shared_from_
         upstream_(std::move(start.upstream)),
         unit_(std::move(start.unit)),
         slot_(start.slot),
-        to_upstream_(Side::client, client_, upstream_, node.config.limits.relay_buffer_bytes,
-                     std::move(start.client_pending)),
-        to_client_(Side::upstream, upstream_, client_, node.config.limits.relay_buffer_bytes,
-                   std::move(start.upstream_pending)),
+        capacity_(node.config.limits.relay_buffer_bytes),
+        to_upstream_(Side::client, client_, upstream_, std::move(start.client_pending)),
+        to_client_(Side::upstream, upstream_, client_, std::move(start.upstream_pending)),
         timer_(client_.get_executor()) {}
 
-  ~Relay() override { node_.registry.remove(*this); }
+  ~Relay() override {
+    node_.registry.remove(*this);
+    for (Pump* p : {&to_client_, &to_upstream_})
+      if (p->spill) SpillPool::of_this_thread().give_back(std::move(p->spill), capacity_);
+  }
 
   void run() {
     node_.registry.add(*this, slot_);
     node_.metrics.connection_opened(unit_);
+    boost::system::error_code ignored;
+    client_.non_blocking(true, ignored);  // writes are tried at once; would_block means back-pressure
+    upstream_.non_blocking(true, ignored);
     last_activity_ = std::chrono::steady_clock::now();
     arm_idle_timer(last_activity_ + node_.config.limits.idle_timeout);
-    step(to_client_);
-    step(to_upstream_);
+    pump(to_client_);
+    pump(to_upstream_);
   }
 
   void close_with(std::uint16_t code, std::string_view reason) override {
@@ -140,7 +199,7 @@ class Relay final : public RegisteredConnection, public std::enable_shared_from_
       p->state = Pump::State::inject_pending;
       // A pump waiting for input at a frame boundary would not look at its
       // state again until data arrives: write its close frame now.
-      if (p->reading && !p->writing && p->tracker.at_boundary()) write_close(*p, p->inject_memory);
+      if (p->waiting && !p->writing && p->tracker.at_boundary()) write_close(*p);
     }
     arm_close_timer();
   }
@@ -153,54 +212,66 @@ class Relay final : public RegisteredConnection, public std::enable_shared_from_
  private:
   struct Pump {
     enum class State { relaying, inject_pending, injected };
-    Pump(Side from, tcp::socket& source, tcp::socket& sink, std::size_t capacity, std::vector<std::uint8_t> pending)
-        : from(from),
-          source(source),
-          sink(sink),
-          buffer(new std::uint8_t[capacity]),
-          capacity(capacity),
-          pending(std::move(pending)) {}
+    Pump(Side from, tcp::socket& source, tcp::socket& sink, std::vector<std::uint8_t> pending)
+        : from(from), source(source), sink(sink), pending(std::move(pending)) {}
 
     Side from;  // the side it reads
     tcp::socket& source;
     tcp::socket& sink;
-    std::unique_ptr<std::uint8_t[]> buffer;
-    std::size_t capacity;
-    std::vector<std::uint8_t> pending;
-    bool pending_taken = false;
-    FrameTracker tracker;  // follows what was read from the source
+    std::vector<std::uint8_t> pending;      // read with the handshake; released once relayed
+    std::unique_ptr<std::uint8_t[]> spill;  // only while the sink lags behind
+    FrameTracker tracker;                   // follows what was read from the source
     State state = State::relaying;
-    bool reading = false;
-    bool writing = false;
+    bool waiting = false;      // an async_wait for readability is pending
+    bool writing = false;      // an async write (spill or close frame) is pending
+    bool drained = false;      // the source was read dry since the last pause
     bool source_done = false;  // the source ended or answered our close
     const std::uint8_t* chunk = nullptr;
     std::size_t chunk_size = 0;
-    std::size_t chunk_used = 0;
-    std::array<std::uint8_t, kMaxCloseFrameSize> close_frame{};
-    std::size_t close_frame_size = 0;
-    HandlerMemory loop_memory;    // the read or write of the relay loop
-    HandlerMemory inject_memory;  // a close frame written while a read is pending
+    std::size_t chunk_used = 0;               // followed by the tracker and written (or being written)
+    std::unique_ptr<CloseFrame> close_frame;  // only once closing
+    HandlerMemory loop_memory;                // the wait, spill write or yield of the relay loop
   };
 
   Pump& pump_from(Side side) { return side == Side::client ? to_upstream_ : to_client_; }
   Pump& pump_to(Side side) { return side == Side::client ? to_client_ : to_upstream_; }
+  Side other(Side side) { return side == Side::client ? Side::upstream : Side::client; }
 
   void prepare_close_frame(Pump& p, std::uint16_t code, std::string_view reason) {
     // Frames toward the upstream go from a client role, so they are masked.
     std::optional<std::array<std::uint8_t, 4>> mask;
     if (p.from == Side::client) mask = random_mask();
-    p.close_frame_size = encode_close_frame(p.close_frame, code, reason, mask);
+    if (!p.close_frame) p.close_frame = std::make_unique<CloseFrame>();
+    p.close_frame->size = encode_close_frame(p.close_frame->bytes, code, reason, mask);
   }
 
-  // Decides the pump's next operation; called when it has none outstanding.
-  void step(Pump& p) {
-    if (finished_) return;
-    if (p.state == Pump::State::inject_pending && p.tracker.at_boundary()) return write_close(p, p.loop_memory);
+  // Runs the pump until it starts an asynchronous operation or is done. A
+  // source that never runs dry gets a yield now and then, so one busy
+  // connection cannot starve the others.
+  void pump(Pump& p) {
+    for (int rounds = 0; advance(p); ++rounds) {
+      if (rounds == kRoundsBeforeYield) return yield(p);
+    }
+  }
+  static constexpr int kRoundsBeforeYield = 32;
+
+  // One step; true when the pump can go on at once.
+  bool advance(Pump& p) {
+    if (finished_ || p.waiting || p.writing) return false;
+    if (p.state == Pump::State::inject_pending && p.tracker.at_boundary()) {
+      write_close(p);
+      return false;
+    }
     if (p.chunk_used == p.chunk_size) {
-      if (!p.pending_taken && !p.pending.empty()) return take_pending(p);
+      release_chunk(p);
+      if (!p.pending.empty() && !p.chunk) return take_pending(p);
       if (!p.source_done) return read(p);
-      if (p.state == Pump::State::inject_pending) return finish();  // cut mid-frame: no clean close possible
-      return maybe_finish();
+      if (p.state == Pump::State::inject_pending) {  // cut mid-frame: no clean close possible
+        finish();
+        return false;
+      }
+      maybe_finish();
+      return false;
     }
     const std::uint8_t* data = p.chunk + p.chunk_used;
     std::size_t left = p.chunk_size - p.chunk_used;
@@ -209,45 +280,78 @@ class Relay final : public RegisteredConnection, public std::enable_shared_from_
       p.chunk_used = p.chunk_size;
       if (p.tracker.close_seen()) {
         p.source_done = true;
-        return maybe_finish();
+        maybe_finish();
+        return false;
       }
-      return read(p);
+      return true;
     }
     std::size_t used = p.tracker.consume(data, left, p.state == Pump::State::inject_pending);
-    p.chunk_used += used;
     if (!first_closer_ && p.tracker.close_seen()) first_closer_ = &p;
-    write(p, data, used);
+    return write(p, data, used);
   }
 
-  void take_pending(Pump& p) {
+  // The chunk is relayed: give back what held it.
+  void release_chunk(Pump& p) {
+    if (p.spill && p.chunk == p.spill.get()) SpillPool::of_this_thread().give_back(std::move(p.spill), capacity_);
+    if (!p.pending.empty() && p.chunk == p.pending.data()) std::vector<std::uint8_t>().swap(p.pending);
+    p.chunk = nullptr;
+    p.chunk_size = p.chunk_used = 0;
+  }
+
+  bool take_pending(Pump& p) {
     // Bytes read together with the handshake are relayed first, like a read.
-    p.pending_taken = true;
     p.chunk = p.pending.data();
     p.chunk_size = p.pending.size();
     p.chunk_used = 0;
     count_bytes(p, p.chunk_size);
-    step(p);
+    return true;
   }
 
-  void read(Pump& p) {
-    p.reading = true;
-    p.source.async_read_some(
-        net::buffer(p.buffer.get(), p.capacity),
-        with_memory(p.loop_memory, [self = shared_from_this(), &p](const boost::system::error_code& ec, std::size_t n) {
-          self->on_read(p, ec, n);
-        }));
-  }
-
-  void on_read(Pump& p, const boost::system::error_code& ec, std::size_t n) {
-    p.reading = false;
-    if (finished_) return;
-    if (ec) return source_ended(p);
+  bool read(Pump& p) {
+    if (p.drained) {
+      wait_readable(p);
+      return false;
+    }
+    boost::system::error_code ec;
+    std::uint8_t* buffer = shared_read_buffer(capacity_);
+    std::size_t n = p.source.read_some(net::buffer(buffer, capacity_), ec);
+    if (ec == net::error::would_block || ec == net::error::try_again) {
+      p.drained = true;
+      wait_readable(p);
+      return false;
+    }
+    if (ec) {
+      source_ended(p);
+      return false;
+    }
+    p.drained = n < capacity_;  // a short read emptied the socket; a later arrival raises a new edge
     last_activity_ = std::chrono::steady_clock::now();
     count_bytes(p, n);
-    p.chunk = p.buffer.get();
+    p.chunk = buffer;
     p.chunk_size = n;
     p.chunk_used = 0;
-    if (!p.writing) step(p);  // else: the injected close frame's completion steps
+    return true;
+  }
+
+  void wait_readable(Pump& p) {
+    p.waiting = true;
+    p.source.async_wait(tcp::socket::wait_read, with_memory(p.loop_memory, [self = shared_from_this(),
+                                                                            &p](const boost::system::error_code& ec) {
+                          p.waiting = false;
+                          p.drained = false;
+                          if (self->finished_) return;
+                          if (ec) return self->source_ended(p);
+                          self->pump(p);  // while a close frame is being written, its completion pumps
+                        }));
+  }
+
+  void yield(Pump& p) {
+    keep_rest_of_chunk(p);
+    p.writing = true;  // nothing else may start on this pump until the yield returns
+    net::post(client_.get_executor(), with_memory(p.loop_memory, [self = shared_from_this(), &p]() {
+                p.writing = false;
+                self->pump(p);
+              }));
   }
 
   void count_bytes(const Pump& p, std::size_t n) {
@@ -257,29 +361,72 @@ class Relay final : public RegisteredConnection, public std::enable_shared_from_
       node_.metrics.add_backend_to_client_bytes(n);
   }
 
-  void write(Pump& p, const std::uint8_t* data, std::size_t size) {
+  // Writes `size` bytes at `data` (inside the chunk) at once when the sink
+  // takes them; otherwise the rest of the chunk moves to a spill buffer and
+  // the remainder is written asynchronously. True when all went at once.
+  bool write(Pump& p, const std::uint8_t* data, std::size_t size) {
+    std::size_t written = 0;
+    while (written < size) {
+      boost::system::error_code ec;
+      written += p.sink.write_some(net::buffer(data + written, size - written), ec);
+      if (ec == net::error::would_block || ec == net::error::try_again) break;
+      if (ec) {
+        p.chunk_used = p.chunk_size;
+        peer_lost(other(p.from));
+        return !finished_;  // the pump now discards, waiting for its source's close reply
+      }
+    }
+    if (written == size) {
+      p.chunk_used += size;
+      return true;
+    }
+    spill(p, data + written, size - written);
+    return false;
+  }
+
+  // Before the pump pauses with bytes of the shared buffer not yet relayed:
+  // they move to the pump's spill buffer, since other connections read into
+  // the shared one meanwhile.
+  void keep_rest_of_chunk(Pump& p) {
+    bool shared = p.chunk && p.chunk != p.spill.get() && (p.pending.empty() || p.chunk != p.pending.data());
+    if (!shared || p.chunk_used == p.chunk_size) return;
+    std::size_t keep = p.chunk_size - p.chunk_used;
+    if (!p.spill) p.spill = SpillPool::of_this_thread().take(capacity_);
+    std::copy_n(p.chunk + p.chunk_used, keep, p.spill.get());
+    p.chunk = p.spill.get();
+    p.chunk_size = keep;
+    p.chunk_used = 0;
+  }
+
+  void spill(Pump& p, const std::uint8_t* from, std::size_t to_write) {
+    p.chunk_used = static_cast<std::size_t>(from - p.chunk);
+    keep_rest_of_chunk(p);
+    from = p.chunk + p.chunk_used;
+    p.chunk_used += to_write;
     p.writing = true;
     net::async_write(
-        p.sink, net::buffer(data, size),
+        p.sink, net::buffer(from, to_write),
         with_memory(p.loop_memory, [self = shared_from_this(), &p](const boost::system::error_code& ec, std::size_t) {
           p.writing = false;
+          p.drained = false;  // edges seen while no wait was pending were not reported
           if (self->finished_) return;
-          if (ec) return self->peer_lost(p.from == Side::client ? Side::upstream : Side::client);
-          self->step(p);
+          if (ec) return self->peer_lost(self->other(p.from));
+          self->pump(p);
         }));
   }
 
-  void write_close(Pump& p, HandlerMemory& memory) {
+  void write_close(Pump& p) {
+    keep_rest_of_chunk(p);  // discarded later, but read for the source's close frame
     p.state = Pump::State::injected;
     p.writing = true;
-    net::async_write(
-        p.sink, net::buffer(p.close_frame.data(), p.close_frame_size),
-        with_memory(memory, [self = shared_from_this(), &p](const boost::system::error_code&, std::size_t) {
-          p.writing = false;
-          if (self->finished_) return;
-          // A failed write means the sink is gone; the pump reading it will see that.
-          if (!p.reading) self->step(p);
-        }));
+    net::async_write(p.sink, net::buffer(p.close_frame->bytes.data(), p.close_frame->size),
+                     [self = shared_from_this(), &p](const boost::system::error_code&, std::size_t) {
+                       p.writing = false;
+                       p.drained = false;
+                       if (self->finished_) return;
+                       // A failed write means the sink is gone; the pump reading it will see that.
+                       self->pump(p);
+                     });
   }
 
   void source_ended(Pump& p) {
@@ -304,7 +451,7 @@ class Relay final : public RegisteredConnection, public std::enable_shared_from_
       from_lost.state = Pump::State::inject_pending;
       arm_close_timer();
     }
-    if (!from_lost.reading && !from_lost.writing) step(from_lost);
+    if (!from_lost.waiting && !from_lost.writing) pump(from_lost);
     if (!finished_) maybe_finish();
   }
 
@@ -338,10 +485,9 @@ class Relay final : public RegisteredConnection, public std::enable_shared_from_
 
   void arm_close_timer() {
     timer_.expires_after(node_.config.limits.close_timeout);
-    timer_.async_wait(
-        with_memory(close_timer_memory_, [self = shared_from_this()](const boost::system::error_code& ec) {
-          if (!ec) self->finish();
-        }));
+    timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+      if (!ec) self->finish();
+    });
   }
 
   GatewayNode& node_;
@@ -349,11 +495,11 @@ class Relay final : public RegisteredConnection, public std::enable_shared_from_
   tcp::socket upstream_;
   std::string unit_;
   std::optional<std::uint32_t> slot_;
+  std::size_t capacity_;  // of the shared read buffer and of spill buffers
   Pump to_upstream_;
   Pump to_client_;
   net::steady_timer timer_;
   HandlerMemory timer_memory_;
-  HandlerMemory close_timer_memory_;
   std::chrono::steady_clock::time_point last_activity_;
   bool closing_ = false;
   bool finished_ = false;

@@ -114,7 +114,13 @@ std::string gateway_config(const std::vector<Target>& backends, std::size_t rela
       {"units", {{"bench", {{"public_url", "ws://bench.wsfo.test"}}}}},
       {"rules", {{"version", 1}, {"modulus", 10000}, {"ranges", {{{"from", 0}, {"to", 9999}, {"unit", "bench"}}}}}},
       {"routes", {{{"prefix", "/"}, {"backends", addresses}, {"balance", "round_robin"}}}},
-      {"limits", {{"max_connections", 19000}, {"idle_timeout", "3600s"}, {"handshake_timeout", "30s"}}},
+      // connect_timeout as nginx's proxy_connect_timeout default: 5000 simultaneous upstream connects
+      // overflow the backends' accept queues on a loaded machine, and SYN retries take seconds.
+      {"limits",
+       {{"max_connections", 19000},
+        {"idle_timeout", "3600s"},
+        {"handshake_timeout", "30s"},
+        {"connect_timeout", "60s"}}},
   };
   if (relay_buffer_bytes > 0) config["limits"]["relay_buffer_bytes"] = relay_buffer_bytes;
   return config.dump(2) + "\n";

@@ -67,6 +67,26 @@ TEST(GatewayRelay, ProxyCorrectionForwardsToTheOwningUnitOnce) {
   EXPECT_EQ(looped.status, 508) << looped.text;
 }
 
+// Messages larger than the relay buffer, faster than a socket takes them:
+// the relay spills what the sink cannot take at once and keeps the frames
+// intact and in order in both directions, while another connection goes on.
+TEST(GatewayRelay, LargeMessagesCrossTheRelayUnderBackPressure) {
+  Backend backend("beijing");
+  Gateway gateway(gateway_config({backend.address()}, {{"limits", {{"relay_buffer_bytes", 4096}}}}));
+  Client big(gateway.port, "/ws", "7000");
+  Client small(gateway.port, "/ws", "7001");
+  big.expect("Welcome to the server!beijing");
+  small.expect("Welcome to the server!beijing");
+  for (std::size_t size : {5000u, 300000u, 2000000u}) {
+    std::string text(size, 'x');
+    for (std::size_t i = 0; i < size; i += 997) text[i] = static_cast<char>('a' + i % 26);
+    big.write(text);
+    EXPECT_TRUE(small.alive("beijing"));
+    big.expect(text + ":beijing");
+  }
+  EXPECT_TRUE(big.alive("beijing"));
+}
+
 TEST(GatewayRelay, SteadyStateRelayDoesNotAllocatePerMessage) {
   Backend backend("beijing");
   json::Problems problems;
