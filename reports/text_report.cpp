@@ -116,6 +116,12 @@ void write_text(const Report& report, std::ostream& out) {
       out << "  +" << seconds(t.t_ns - run.start_ns) << " " << t.instance << " on " << t.node << ": " << t.from
           << " -> " << t.to << (t.reason.empty() ? "" : " (" + t.reason + ")") << "\n";
   }
+  // A MASTER whose VIP bind failed: another node holds it too (docs/vrrp.md, partition).
+  for (const auto& e : run.history)
+    if (e.kind == "vip-bind-failed")
+      out << "split brain: +" << seconds(e.t_ns - run.start_ns) << " " << e.fields.value("instance", "") << " MASTER on "
+          << e.fields.value("node", "") << " while another node holds " << e.fields.value("vip", "") << ":"
+          << e.fields.value("port", 0) << " (" << e.fields.value("reason", "") << ")\n";
   if (!report.analysis.dual_service.empty())
     out << "\ndual service: " << report.analysis.dual_service.size() << " occurrences\n";
   std::size_t held = 0;
