@@ -1,0 +1,30 @@
+#include "cli/run_output.hpp"
+
+#include <ctime>
+#include <iostream>
+
+#include "cli/commands.hpp"
+
+namespace wsfo::cli {
+
+std::string default_report_dir(const std::string& scenario) {
+  std::time_t now = std::time(nullptr);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&now));
+  return "reports/out/" + scenario + "-" + stamp;
+}
+
+int finish_run(const reports::Report& report, const std::string& run_dir, const std::string& command,
+               const std::function<std::string(const std::string&)>& extra) {
+  reports::write_text(report, std::cout);
+  std::string error = reports::write_report_dir(report, run_dir);
+  if (error.empty() && extra) error = extra(run_dir);
+  if (!error.empty()) {
+    std::cerr << command << ": " << error << "\n";
+    return kIoError;
+  }
+  std::cout << "report: " << run_dir << "/report.html\n";
+  return report.passed() ? kOk : kCheckFailed;
+}
+
+}  // namespace wsfo::cli

@@ -1,0 +1,22 @@
+#pragma once
+// The end of `wsfo run` and `wsfo simulate`: a judged report printed as text
+// and written to the run directory, and the exit status it implies. Shared so
+// both engines report, and exit, the same way.
+#include <functional>
+#include <string>
+
+#include "reports/report.hpp"
+
+namespace wsfo::cli {
+
+// "reports/out/<scenario>-<YYYYmmdd-HHMMSS>"
+std::string default_report_dir(const std::string& scenario);
+
+// Prints the text report, writes report.json, junit.xml, report.html and
+// history.jsonl into `run_dir`, then runs `extra` (more files; returns an
+// error or empty). Returns kOk when every expectation held, kCheckFailed when
+// one failed, kIoError when a file could not be written.
+int finish_run(const reports::Report& report, const std::string& run_dir, const std::string& command,
+               const std::function<std::string(const std::string&)>& extra = {});
+
+}  // namespace wsfo::cli

@@ -1,0 +1,199 @@
+// `wsfo simulate SCENARIO`: the scenario played in the SimGrid model in
+// virtual time (docs/simulate.md), judged and reported like `wsfo run`, plus
+// capacity figures. `wsfo bench simulate`: wall time and peak RSS of
+// simulated runs against the targets of issue 7.
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "cli/run_output.hpp"
+#include "core/json/json_reader.hpp"
+#include "core/scenario/scenario_loader.hpp"
+#include "simulator/sim/sim_runner.hpp"
+
+extern char** environ;
+
+namespace wsfo::cli {
+
+namespace {
+
+struct SimulateFlags {
+  std::string scenario;
+  std::string report_dir;
+  std::uint64_t seed = 1;
+  std::string ramp;
+  std::string handshake_timeout = "5s";
+  std::int64_t connection_memory = 40000;
+  std::vector<std::string> simgrid_config;
+};
+
+int simulate(const SimulateFlags& flags) {
+  sim::SimOptions options;
+  options.seed = flags.seed;
+  options.connection_memory_bytes = flags.connection_memory;
+  options.simgrid_config = flags.simgrid_config;
+  if (!flags.ramp.empty()) {
+    auto ramp = json::parse_duration(flags.ramp);
+    if (!ramp) return std::cerr << "wsfo simulate: --ramp: '" << flags.ramp << "' is not a duration\n", kUsage;
+    options.ramp = *ramp;
+  }
+  auto timeout = json::parse_duration(flags.handshake_timeout);
+  if (!timeout || timeout->count() <= 0)
+    return std::cerr << "wsfo simulate: --handshake-timeout: '" << flags.handshake_timeout
+                     << "' is not a positive duration\n",
+           kUsage;
+  options.client_handshake_timeout = *timeout;
+
+  auto loaded = scenario::load_scenario_file(flags.scenario);
+  for (const auto& p : loaded.problems.list()) std::cerr << flags.scenario << ": " << json::format(p) << "\n";
+  if (loaded.unreadable) return kIoError;
+  if (!loaded.scenario) {  // as `wsfo run`: a bad scenario is a usage error
+    std::cerr << "wsfo simulate: " << flags.scenario << " is not a valid scenario (problems above)\n";
+    return kUsage;
+  }
+
+  sim::SimOutcome outcome = sim::run_simulation(*loaded.scenario, options);
+  if (!outcome.error.empty()) {
+    std::cerr << flags.scenario << ": " << outcome.error << "\n";
+    return kUsage;
+  }
+  std::string run_dir =
+      std::filesystem::absolute(flags.report_dir.empty() ? default_report_dir(loaded.scenario->name + "-sim")
+                                                         : flags.report_dir)
+          .string();
+  std::vector<checks::EventWindow> windows = outcome.record.windows;
+  reports::Report report = reports::build_report(std::move(outcome.record));
+  sim::add_recovery(outcome.capacity, report.analysis, windows);
+  for (auto& note : sim::capacity_notes(outcome.capacity)) report.run.notes.push_back(std::move(note));
+  int code = finish_run(report, run_dir, "wsfo simulate", [&](const std::string& dir) {
+    if (auto error = sim::write_history_file(outcome, dir); !error.empty()) return error;
+    std::ofstream out(dir + "/capacity.json");
+    sim::write_capacity_json(outcome.capacity, out);
+    return out ? std::string() : "cannot write '" + dir + "/capacity.json'";
+  });
+  sim::write_capacity_text(outcome.capacity, std::cout);
+  return code;
+}
+
+// ---------------------------------------------------------------- bench
+
+struct BenchFlags {
+  std::vector<std::string> scenarios;
+  std::string out_dir = "reports/out/bench-simulate";
+};
+
+struct ChildFigures {
+  int exit_code = -1;
+  double wall_s = 0;
+  double peak_rss_mib = 0;
+};
+
+std::string self_path() {
+  std::error_code error;
+  auto path = std::filesystem::read_symlink("/proc/self/exe", error);
+  return error ? std::string("wsfo") : path.string();
+}
+
+ChildFigures run_child(const std::vector<std::string>& args, const std::string& log_file) {
+  ChildFigures figures;
+  std::vector<char*> argv;
+  std::vector<std::string> owned = args;
+  for (auto& a : owned) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, log_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  auto start = std::chrono::steady_clock::now();
+  pid_t pid = 0;
+  int spawn_error = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (spawn_error != 0) return figures;
+  int status = 0;
+  struct rusage usage {};
+  wait4(pid, &status, 0, &usage);
+  figures.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  figures.peak_rss_mib = static_cast<double>(usage.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
+  figures.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return figures;
+}
+
+int bench(const BenchFlags& flags) {
+  std::filesystem::create_directories(flags.out_dir);
+  struct Target {
+    const char* file;
+    double wall_s;
+    double rss_mib;
+  };
+  std::vector<std::string> scenarios = flags.scenarios;
+  if (scenarios.empty())
+    scenarios = {std::string(WSFO_SOURCE_DIR) + "/scenarios/capacity/storm-100k-fixed.json",
+                 std::string(WSFO_SOURCE_DIR) + "/scenarios/capacity/cutover-kill-1m.json"};
+  bool all_met = true;
+  std::cout << "scenario                              clients  exit   wall s   target   peak RSS MiB  target\n";
+  for (const auto& path : scenarios) {
+    auto loaded = scenario::load_scenario_file(path);
+    if (!loaded.scenario) {
+      std::cerr << path << ": not a valid scenario\n";
+      return loaded.unreadable ? kIoError : kCheckFailed;
+    }
+    std::uint64_t clients = loaded.scenario->client_count();
+    // Issue 7's targets: 1,000,000 clients in 60 s and 4 GiB; 100,000 in 6 s.
+    double wall_target = clients > 100000 ? 60.0 : 6.0;
+    double rss_target = 4096.0;
+    std::string name = loaded.scenario->name;
+    std::string dir = std::filesystem::absolute(flags.out_dir + "/" + name).string();
+    ChildFigures f = run_child({self_path(), "simulate", path, "--report-dir", dir}, dir + ".log");
+    bool met = f.exit_code >= 0 && f.exit_code <= 1 && f.wall_s <= wall_target && f.peak_rss_mib <= rss_target;
+    all_met = all_met && met;
+    char line[256];
+    std::snprintf(line, sizeof line, "%-36s %8llu  %4d  %7.2f  %5.0f s   %10.0f  %6.0f  %s\n", name.c_str(),
+                  static_cast<unsigned long long>(clients), f.exit_code, f.wall_s, wall_target, f.peak_rss_mib,
+                  rss_target, met ? "ok" : "MISSED");
+    std::cout << line << std::flush;
+  }
+  std::cout << "logs and reports: " << flags.out_dir << "/\n";
+  return all_met ? kOk : kCheckFailed;
+}
+
+}  // namespace
+
+void add_simulate_commands(CLI::App& app, int& exit_code) {
+  auto* cmd =
+      app.add_subcommand("simulate",
+                         "Play a scenario in the SimGrid model, in virtual time (up to millions of clients)")
+          ->footer(
+              "Builds a SimGrid platform from the scenario (gateway nodes, backends, client regions; links from its "
+              "`simulation` block), plays the timeline, writes history.jsonl, report.json, junit.xml, report.html and "
+              "capacity.json to the run directory (docs/simulate.md).\nExit (as `wsfo run`): 0 every expectation "
+              "held, 1 an expectation failed, 2 usage, an invalid scenario or something the model does not play "
+              "yet (the message says which), 3 a file could not be read or written.");
+  static SimulateFlags flags;
+  cmd->add_option("SCENARIO", flags.scenario, "Scenario file (JSON)")->required();
+  cmd->add_option("--report-dir", flags.report_dir, "Run directory (default: reports/out/<scenario>-sim-<time>)");
+  cmd->add_option("--seed", flags.seed, "Seed of address picks and reconnect jitter")->capture_default_str();
+  cmd->add_option("--ramp", flags.ramp, "Spread of the first connections (default: 1 s per 20000 clients)");
+  cmd->add_option("--handshake-timeout", flags.handshake_timeout, "Clients' limit per hop")->capture_default_str();
+  cmd->add_option("--connection-memory", flags.connection_memory, "Gateway bytes per connection, for the figures")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--cfg", flags.simgrid_config, "SimGrid configuration item, e.g. contexts/factory:thread");
+  cmd->callback([&exit_code] { exit_code = simulate(flags); });
+
+  auto* bench_cmd = bench_command(app)->add_subcommand(
+      "simulate", "Wall time and peak RSS of `wsfo simulate` on the capacity scenarios, against issue 7's targets");
+  static BenchFlags bench_flags;
+  bench_cmd->add_option("SCENARIOS", bench_flags.scenarios,
+                        "Scenario files (default: scenarios/capacity's 100k and 1M)");
+  bench_cmd->add_option("--out", bench_flags.out_dir, "Where reports and logs go")->capture_default_str();
+  bench_cmd->callback([&exit_code] { exit_code = bench(bench_flags); });
+}
+
+}  // namespace wsfo::cli

@@ -1,0 +1,231 @@
+// The gateway node actor: takes batches of handshakes from its mailbox, spends
+// the handshake CPU cost on them as SimGrid executions on its host (so a
+// storm queues on the CPU, and a killed host loses its queue), and decides
+// each one with core/gateway's route decision, as the real gateway does.
+#include <algorithm>
+#include <charconv>
+
+#include "core/gateway/route_decision.hpp"
+#include "simulator/sim/sim_world.hpp"
+
+namespace wsfo::sim {
+
+namespace {
+
+constexpr std::int64_t kBucketNs = 1'000'000'000;
+
+const char* status_phrase(int status) {
+  switch (status) {
+    case 400:
+      return "Bad Request";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 408:
+      return "Request Timeout";
+    case 426:
+      return "Upgrade Required";
+    case 502:
+      return "Bad Gateway";
+    case 503:
+      return "Service Unavailable";
+    case 508:
+      return "Loop Detected";
+    default:
+      return "Error";
+  }
+}
+
+template <class T>
+void add_to_bucket(std::vector<T>& buckets, std::int64_t t_ns, T amount) {
+  auto index = static_cast<std::size_t>(std::max<std::int64_t>(0, t_ns / kBucketNs));
+  if (buckets.size() <= index) buckets.resize(index + 1, T{});
+  buckets[index] += amount;
+}
+
+// CPU time [from, to) spread over the one-second buckets it covers.
+void add_busy(std::vector<std::int64_t>& buckets, std::int64_t from, std::int64_t to) {
+  while (from < to) {
+    std::int64_t bucket_end = (from / kBucketNs + 1) * kBucketNs;
+    std::int64_t part = std::min(to, bucket_end) - from;
+    add_to_bucket(buckets, from, part);
+    from += part;
+  }
+}
+
+class GatewayLogic {
+ public:
+  GatewayLogic(World& world, std::size_t index) : w_(world), g_(index), gw_(world.gateways()[index]) {}
+
+  void handle(Batch& batch) {
+    std::int64_t now = World::now_ns();
+    add_to_bucket<std::uint64_t>(gw_.capacity.arrived, now, batch.requests.size());
+    const std::int64_t cost = handshake_cost();
+    const std::size_t chunk = static_cast<std::size_t>(
+        std::max<std::int64_t>(1, w_.options().max_execution.count() / std::max<std::int64_t>(cost, 1)));
+    std::vector<Request> live;
+    for (std::size_t first = 0; first < batch.requests.size(); first += chunk) {
+      live.clear();
+      now = World::now_ns();
+      for (std::size_t i = first; i < std::min(batch.requests.size(), first + chunk); ++i) {
+        const Request& r = batch.requests[i];
+        // A client that gave up has closed its socket; a request older than
+        // the gateway's handshake timeout is dropped unanswered (408 to a
+        // closed socket): neither costs a handshake.
+        if (w_.clients().token[r.client] != r.token) continue;
+        if (now - r.sent_ns > gw_.config.limits.handshake_timeout.count()) {
+          ++gw_.capacity.dropped_stale;
+          continue;
+        }
+        live.push_back(r);
+      }
+      if (live.empty()) continue;
+      std::int64_t start = World::now_ns();
+      if (cost > 0) sg4::this_actor::execute(static_cast<double>(cost) * static_cast<double>(live.size()));
+      add_busy(gw_.capacity.busy_ns, start, World::now_ns());
+      add_to_bucket<std::uint64_t>(gw_.capacity.handled, start, live.size());
+      Region& region = w_.regions()[batch.region];
+      for (std::size_t k = 0; k < live.size(); ++k)
+        answer(region, live[k], start + cost * static_cast<std::int64_t>(k + 1));
+    }
+  }
+
+ private:
+  std::int64_t handshake_cost() const {
+    const auto& sim = w_.scenario().simulation;
+    return sim ? sim->handshake_cpu.count() : std::chrono::nanoseconds(kDefaultHandshakeCpu).count();
+  }
+
+  void answer(Region& region, const Request& request, std::int64_t done_ns) {
+    auto& c = w_.clients();
+    if (c.token[request.client] != request.token) return;
+    const Route& back = w_.route(gw_.host, region.host);
+    SimEvent e;
+    e.type = EventType::result;
+    e.client = request.client;
+    e.token = request.token;
+    e.node = static_cast<std::uint16_t>(g_);
+    std::int64_t extra = 0;
+    if (!gw_.serving) {
+      e.outcome = Outcome::refused;
+    } else {
+      const HopTarget& target = w_.hop_target(c.url[request.client]);
+      gateway::Decision decision = decide(request.client, region, target);
+      switch (decision.kind) {
+        case gateway::Decision::Kind::proxy_local:
+          extra = accept(request.client, target, e);
+          break;
+        case gateway::Decision::Kind::redirect: {
+          e.outcome = Outcome::redirect;
+          std::string error;
+          auto location = clients::resolve_location(target.url, decision.location, error);
+          e.text = w_.urls().intern(location ? location->text() : decision.location);
+          break;
+        }
+        case gateway::Decision::Kind::reject:
+        case gateway::Decision::Kind::proxy_to_unit:  // refused up front by World::prepare
+          reject(e, decision.status, decision.reason,
+                 decision.retry_after ? std::chrono::nanoseconds(*decision.retry_after).count() : -1);
+          break;
+      }
+    }
+    if (!back.up()) return;  // the answer is lost; the client times out
+    // Each handshake of a chunk completes at its own instant; an answer is
+    // never scheduled in the past of the clock (chunks are short: 1 ms).
+    e.t_ns = std::max(done_ns + extra + back.latency_ns, World::now_ns());
+    w_.push(region, e);
+  }
+
+  void reject(SimEvent& e, int status, const std::string& reason, std::int64_t retry_after_ns) {
+    e.outcome = Outcome::reject;
+    e.status = static_cast<std::uint16_t>(status);
+    e.text = w_.texts().intern("HTTP " + std::to_string(status) + " " + status_phrase(status) + ": " + reason);
+    e.extra = retry_after_ns;
+  }
+
+  // Registers the connection on a live backend of the longest matching
+  // route (round robin); returns the gateway-backend round trip.
+  std::int64_t accept(std::uint32_t client, const HopTarget& target, SimEvent& e) {
+    std::string_view path = target.url.target.substr(0, target.url.target.find('?'));
+    int best = -1;
+    std::size_t best_length = 0;
+    for (std::size_t i = 0; i < gw_.config.routes.size(); ++i) {
+      const std::string& prefix = gw_.config.routes[i].prefix;
+      if (path.substr(0, prefix.size()) == prefix && (best < 0 || prefix.size() > best_length))
+        best = static_cast<int>(i), best_length = prefix.size();
+    }
+    if (best < 0) {
+      reject(e, 404, "no route for " + std::string(path), -1);
+      return 0;
+    }
+    const auto& candidates = gw_.route_backends[static_cast<std::size_t>(best)];
+    auto& next = gw_.round_robin[static_cast<std::size_t>(best)];
+    for (std::size_t tries = 0; tries < candidates.size(); ++tries) {
+      std::uint16_t b = candidates[next++ % candidates.size()];
+      BackendSim& backend = w_.backends()[b];
+      const Route& route = w_.route(gw_.host, backend.host);
+      if (!backend.host->is_on() || !route.up()) continue;
+      auto& c = w_.clients();
+      c.registered[client] = 1;
+      c.node[client] = static_cast<std::uint16_t>(g_);
+      c.backend[client] = b;
+      gw_.capacity.peak_connections = std::max(gw_.capacity.peak_connections, ++gw_.connections);
+      e.outcome = Outcome::upgraded;
+      e.backend = b;
+      return 2 * route.latency_ns;
+    }
+    reject(e, 502, "no backend answered", -1);
+    return 0;
+  }
+
+  gateway::Decision decide(std::uint32_t client, const Region& region, const HopTarget& target) {
+    const auto& group = w_.scenario().clients[region.group];
+    char digits[24];
+    auto end = std::to_chars(digits, digits + sizeof digits, w_.clients().router_id[client]).ptr;
+    std::string_view id(digits, static_cast<std::size_t>(end - digits));
+    host_ = target.url.host_header();
+    target_ = target.url.target;
+    gateway::RequestHead head;
+    head.method = "GET";
+    head.fields = {{"Host", host_},
+                   {"Upgrade", "websocket"},
+                   {"Connection", "Upgrade"},
+                   {"Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="},
+                   {"Sec-WebSocket-Version", "13"}};
+    switch (group.mode) {
+      case routing::RouterIdSource::header:
+        head.fields.emplace_back("routerId", id);
+        break;
+      case routing::RouterIdSource::cookie:
+        cookie_ = "routerId=" + std::string(id);
+        head.fields.emplace_back("Cookie", cookie_);
+        break;
+      case routing::RouterIdSource::query:
+        target_ += (target_.find('?') == std::string::npos ? "?routerId=" : "&routerId=") + std::string(id);
+        break;
+    }
+    head.target = target_;
+    return gateway::decide({head, gw_.config, *gw_.rules, gw_.connections});
+  }
+
+  World& w_;
+  std::size_t g_;
+  GatewaySim& gw_;
+  std::string host_, target_, cookie_;  // backing store of the request head's views
+};
+
+}  // namespace
+
+void gateway_actor(World& world, std::size_t index) {
+  GatewaySim& gw = world.gateways()[index];
+  const std::uint32_t epoch = gw.epoch;
+  GatewayLogic logic(world, index);
+  for (;;) {
+    std::unique_ptr<Batch> batch(gw.mailbox->get<Batch>());
+    if (batch->epoch != epoch) continue;  // sent to the node before it restarted
+    logic.handle(*batch);
+  }
+}
+
+}  // namespace wsfo::sim

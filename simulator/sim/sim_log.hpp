@@ -1,0 +1,73 @@
+#pragma once
+// The simulated run's event history in compact form: one 40-byte record per
+// event instead of a history::Event with a JSON object (about 700 bytes), so
+// a million clients fit in memory. It turns into the history format of
+// docs/history.md (the same lines `wsfo run` writes) when written out, and
+// into the slim events the checks and reports read.
+#include <cstdint>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/history/event.hpp"
+
+namespace wsfo::sim {
+
+enum class LogKind : std::uint8_t { attempt, redirect, connected, rejected, disconnected, action };
+
+// Why a connection ended, in the client's terms (docs/history.md).
+enum class CloseCause : std::uint8_t { server_close, connection_lost };
+
+struct LogRecord {
+  std::int64_t t_ns = 0;
+  std::uint32_t client = 0;  // index into the client table (or the timeline index for `action`)
+  LogKind kind = LogKind::attempt;
+  std::uint8_t sub = 0;     // disconnected: CloseCause
+  std::uint16_t node = 0;   // attempt, connected, disconnected: gateway node index
+  std::uint16_t a = 0;      // attempt, rejected, connected: url; redirect: from url; disconnected: backend
+  std::uint16_t b = 0;      // redirect: to url; connected: backend
+  std::uint32_t n = 0;      // attempt: number; connected: redirects; rejected: status; disconnected: close code
+  std::uint32_t text = 0;   // rejected: error code text; disconnected: reason text (string table)
+  std::uint32_t text2 = 0;  // rejected: reason text
+  std::int64_t d = 0;       // connected: handshake_ns; rejected: retry_after_ns (-1 none); disconnected: connected_ns
+};
+
+// Interned strings: urls, reasons, error codes.
+class StringTable {
+ public:
+  std::uint32_t intern(const std::string& text);
+  const std::string& at(std::uint32_t index) const { return strings_[index]; }
+
+ private:
+  std::vector<std::string> strings_;
+  std::unordered_map<std::string, std::uint32_t> index_;
+};
+
+// What the log needs to spell out a record.
+struct LogNames {
+  std::vector<std::uint64_t> router_ids;    // by client
+  std::vector<std::uint16_t> client_group;  // by client
+  std::vector<std::string> group_names;     // source of client events
+  std::vector<std::string> node_names;      // by node index
+  std::vector<std::string> node_units;      // by node index
+  std::vector<std::string> node_addresses;  // "ip:port" by node index
+  std::vector<std::string> backend_labels;  // by backend index: the unit label of its welcome text
+  std::vector<std::string> action_names;    // by timeline index
+  const StringTable* urls = nullptr;
+  const StringTable* texts = nullptr;
+};
+
+// The full event (every field of docs/history.md).
+history::Event to_event(const LogRecord& record, const LogNames& names);
+
+// Only what core/checks and reports read (unit, cause, code, error, ...):
+// `attempt` records give nothing (nullopt), others keep few fields. Used for
+// the in-memory RunRecord of large runs.
+std::optional<history::Event> to_slim_event(const LogRecord& record, const LogNames& names);
+
+// history.jsonl: every record as to_json_line(to_event(...)), in time order.
+void write_history(const std::vector<LogRecord>& records, const LogNames& names, std::ostream& out);
+
+}  // namespace wsfo::sim

@@ -1,0 +1,33 @@
+#pragma once
+// Knobs of `wsfo simulate` that are not part of the scenario file.
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace wsfo::sim {
+
+using Duration = std::chrono::nanoseconds;
+
+struct SimOptions {
+  std::uint64_t seed = 1;  // address picks and reconnect jitter
+  // Clients that connect at the start spread their first attempt evenly over
+  // this; absent: one second per 20,000 clients (a real fleet ramps up too).
+  std::optional<Duration> ramp;
+  Duration client_handshake_timeout = std::chrono::seconds(5);  // `wsfo clients --handshake-timeout`
+  Duration max_execution = std::chrono::milliseconds(1);        // largest single CPU execution of a gateway
+  std::uint64_t handshake_bytes = 600;                          // request size on the wire
+  std::vector<std::string> simgrid_config;                      // extra --cfg=... for SimGrid
+  std::int64_t connection_memory_bytes = 40000;                 // per connection: two 16 KiB relay buffers and the rest
+};
+
+// Defaults of the `simulation` block when a scenario has none (docs/simulate.md).
+inline constexpr std::chrono::microseconds kDefaultWithinUnitLatency{200};
+inline constexpr double kDefaultWithinUnitMbps = 10000;
+inline constexpr std::chrono::milliseconds kDefaultBetweenUnitsLatency{30};
+inline constexpr double kDefaultBetweenUnitsMbps = 1000;
+inline constexpr std::chrono::microseconds kDefaultHandshakeCpu{100};
+inline constexpr std::chrono::microseconds kDefaultMessageCpu{5};
+
+}  // namespace wsfo::sim

@@ -1,0 +1,251 @@
+// The client region actor: one per client group. Every client of the group is
+// a row of the ClientTable; its next step is an entry of the region's
+// priority queue (start an attempt, a gateway's answer, a handshake timeout,
+// a close). The actor sleeps until the earliest entry, or until a gateway or
+// the timeline pushes an earlier one, and sends each instant's handshakes to
+// each gateway as one SimGrid communication.
+#include <algorithm>
+
+#include "simulator/sim/sim_world.hpp"
+
+namespace wsfo::sim {
+
+namespace {
+
+constexpr std::int64_t kToleranceNs = 1000;  // double seconds ↔ integer nanoseconds rounding
+
+class RegionLogic {
+ public:
+  RegionLogic(World& world, Region& region) : w_(world), region_(region), c_(world.clients()) {}
+
+  void handle(const SimEvent& e) {
+    switch (e.type) {
+      case EventType::start:
+        if (c_.state[e.client] == ClientState::idle) begin_attempt(e.client, e.t_ns);
+        break;
+      case EventType::result:
+        if (c_.token[e.client] == e.token && c_.state[e.client] == ClientState::connecting) on_result(e);
+        break;
+      case EventType::timeout:
+        if (c_.token[e.client] == e.token && c_.state[e.client] == ClientState::connecting) on_timeout(e);
+        break;
+      case EventType::close:
+        if (c_.token[e.client] == e.token) on_close(e);
+        break;
+    }
+  }
+
+  void flush() {
+    auto& gateways = w_.gateways();
+    for (std::size_t g = 0; g < region_.outgoing.size(); ++g) {
+      auto& pending = region_.outgoing[g];
+      if (pending.empty()) continue;
+      auto* batch = new Batch{gateways[g].epoch, static_cast<std::uint16_t>(region_.group), std::move(pending)};
+      pending = {};
+      std::uint64_t bytes = w_.options().handshake_bytes * batch->requests.size();
+      gateways[g].mailbox->put_init(batch, bytes)->detach([](void* p) { delete static_cast<Batch*>(p); });
+    }
+  }
+
+ private:
+  void begin_attempt(std::uint32_t client, std::int64_t t) {
+    ++c_.attempts[client];
+    c_.hops[client] = 0;
+    send_hop(client, region_.url, t, true);
+  }
+
+  void send_hop(std::uint32_t client, std::uint16_t url, std::int64_t t, bool first) {
+    const HopTarget& target = w_.hop_target(url);
+    c_.url[client] = url;
+    if (target.nodes.empty()) {
+      reject(client, t, "unresolvable", "no address for " + target.url.host, 0, -1);
+      return;
+    }
+    auto g =
+        target.nodes[w_.draw(client, 0x100000000ULL * c_.attempts[client] + c_.hops[client]) % target.nodes.size()];
+    if (first) {
+      LogRecord r;
+      r.t_ns = t;
+      r.client = client;
+      r.kind = LogKind::attempt;
+      r.node = g;
+      r.a = region_.url;
+      r.n = c_.attempts[client];
+      w_.record(r);
+    }
+    ++c_.token[client];
+    c_.state[client] = ClientState::connecting;
+    c_.node[client] = g;
+    c_.since_ns[client] = t;
+    GatewaySim& gw = w_.gateways()[g];
+    const Route& route = w_.route(region_.host, gw.host);
+    SimEvent e;
+    e.client = client;
+    e.token = c_.token[client];
+    if (!gw.host->is_on() || !gw.serving) {  // no listener: the SYN is answered by a RST
+      e.type = EventType::result;
+      e.outcome = Outcome::refused;
+      e.t_ns = t + 2 * route.latency_ns;
+      w_.push(region_, e);
+      return;
+    }
+    if (route.up()) region_.outgoing[g].push_back({client, c_.token[client], t});
+    e.type = EventType::timeout;
+    e.t_ns = t + w_.options().client_handshake_timeout.count();
+    w_.push(region_, e);
+  }
+
+  void on_result(const SimEvent& e) {
+    std::uint32_t client = e.client;
+    switch (e.outcome) {
+      case Outcome::upgraded:
+        connected(client, e);
+        break;
+      case Outcome::redirect: {
+        LogRecord r;
+        r.t_ns = e.t_ns;
+        r.client = client;
+        r.kind = LogKind::redirect;
+        r.a = c_.url[client];
+        r.b = static_cast<std::uint16_t>(e.text);
+        w_.record(r);
+        const auto& group = w_.scenario().clients[region_.group];
+        if (++c_.hops[client] > group.max_redirects) {
+          reject(client, e.t_ns, "too_many_redirects",
+                 "more than " + std::to_string(group.max_redirects) + " redirects", 0, -1);
+          return;
+        }
+        send_hop(client, static_cast<std::uint16_t>(e.text), e.t_ns, false);
+        break;
+      }
+      case Outcome::reject:
+        reject(client, e.t_ns, "http_status", w_.texts().at(e.text), e.status, e.extra);
+        break;
+      case Outcome::refused:
+        reject(client, e.t_ns, "refused", "connection refused", 0, -1);
+        break;
+      case Outcome::reset:
+        reject(client, e.t_ns, "connect_failed", "connection reset by peer", 0, -1);
+        break;
+    }
+  }
+
+  void connected(std::uint32_t client, const SimEvent& e) {
+    LogRecord r;
+    r.t_ns = e.t_ns;
+    r.client = client;
+    r.kind = LogKind::connected;
+    r.node = e.node;
+    r.a = c_.url[client];
+    r.b = e.backend;
+    r.n = c_.hops[client];
+    r.d = e.t_ns - c_.since_ns[client];
+    w_.record(r);
+    c_.state[client] = ClientState::connected;
+    c_.since_ns[client] = e.t_ns;
+    c_.failures[client] = 0;
+  }
+
+  void on_timeout(const SimEvent& e) {
+    std::uint32_t client = e.client;
+    unregister(client);
+    ++c_.token[client];  // a late answer is ignored
+    reject(client, e.t_ns, "handshake_timeout",
+           "no answer within " + json::format_duration(w_.options().client_handshake_timeout), 0, -1);
+  }
+
+  void on_close(const SimEvent& e) {
+    std::uint32_t client = e.client;
+    if (c_.state[client] == ClientState::connecting) {
+      // Closed right after the gateway accepted it, before its 101 reached the
+      // client: the client sees the 101 and then the close.
+      SimEvent upgraded = e;
+      upgraded.node = c_.node[client];
+      upgraded.backend = c_.backend[client];
+      connected(client, upgraded);
+    }
+    if (c_.state[client] != ClientState::connected) return;
+    LogRecord r;
+    r.t_ns = e.t_ns;
+    r.client = client;
+    r.kind = LogKind::disconnected;
+    bool lost = e.outcome == Outcome::reset;
+    r.sub = static_cast<std::uint8_t>(lost ? CloseCause::connection_lost : CloseCause::server_close);
+    r.node = c_.node[client];
+    r.a = c_.backend[client];
+    r.n = e.status;
+    r.text = e.text;
+    r.d = e.t_ns - c_.since_ns[client];
+    w_.record(r);
+    ++c_.token[client];
+    schedule_retry(client, e.t_ns, -1);
+  }
+
+  void reject(std::uint32_t client, std::int64_t t, const std::string& error, const std::string& reason,
+              std::uint16_t status, std::int64_t retry_after_ns) {
+    LogRecord r;
+    r.t_ns = t;
+    r.client = client;
+    r.kind = LogKind::rejected;
+    r.node = c_.node[client];
+    r.a = c_.url[client];
+    r.n = status;
+    r.text = w_.texts().intern(error);
+    r.text2 = w_.texts().intern(reason);
+    r.d = retry_after_ns;
+    w_.record(r);
+    schedule_retry(client, t, retry_after_ns);
+  }
+
+  void schedule_retry(std::uint32_t client, std::int64_t t, std::int64_t retry_after_ns) {
+    std::optional<clients::Nanos> floor;
+    if (retry_after_ns >= 0) floor = clients::Nanos(retry_after_ns);
+    std::uint64_t draw = w_.draw(client, 0xD1CEULL << 32 | (c_.attempts[client] * 131u + c_.failures[client]));
+    clients::Nanos delay = clients::reconnect_delay(region_.reconnect, c_.failures[client], draw, floor);
+    if (c_.failures[client] < UINT32_MAX) ++c_.failures[client];
+    c_.state[client] = ClientState::idle;
+    SimEvent e;
+    e.type = EventType::start;
+    e.client = client;
+    e.t_ns = t + delay.count();
+    w_.push(region_, e);
+  }
+
+  void unregister(std::uint32_t client) {
+    if (!c_.registered[client]) return;
+    c_.registered[client] = 0;
+    auto& gw = w_.gateways()[c_.node[client]];
+    if (gw.connections) --gw.connections;
+  }
+
+  World& w_;
+  Region& region_;
+  ClientTable& c_;
+};
+
+}  // namespace
+
+void region_actor(World& world, std::size_t index) {
+  Region& region = world.regions()[index];
+  RegionLogic logic(world, region);
+  std::unique_lock lock(*region.mutex);
+  for (;;) {
+    std::int64_t now = World::now_ns();
+    if (world.finished() || now >= world.end_ns()) break;
+    if (region.queue.empty() || region.queue.top().t_ns > now + kToleranceNs) {
+      std::int64_t wake = region.queue.empty() ? world.end_ns() : std::min(region.queue.top().t_ns, world.end_ns());
+      region.planned_wake_ns = wake;
+      region.wake->wait_until(lock, static_cast<double>(wake) / 1e9);
+      region.planned_wake_ns = std::numeric_limits<std::int64_t>::max();
+      continue;
+    }
+    while (!region.queue.empty() && region.queue.top().t_ns <= now + kToleranceNs) {
+      SimEvent e = region.queue.top();
+      region.queue.pop();
+      logic.handle(e);
+    }
+    logic.flush();
+  }
+}
+
+}  // namespace wsfo::sim

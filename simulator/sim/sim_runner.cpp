@@ -1,0 +1,85 @@
+#include "simulator/sim/sim_runner.hpp"
+
+#include <algorithm>
+#include <fstream>
+
+#include "simulator/sim/sim_world.hpp"
+
+namespace wsfo::sim {
+
+namespace {
+
+Capacity node_capacity(World& world) {
+  Capacity capacity;
+  capacity.clients = world.clients().size();
+  capacity.connection_bytes = world.options().connection_memory_bytes;
+  for (const auto& gw : world.gateways()) {
+    NodeCapacity node;
+    node.node = gw.node;
+    node.unit = world.scenario().units[gw.unit].name;
+    node.arrived_per_s = gw.capacity.arrived;
+    node.handled_per_s = gw.capacity.handled;
+    for (auto busy : gw.capacity.busy_ns) node.cpu_per_s.push_back(static_cast<double>(busy) / 1e9);
+    for (auto n : node.arrived_per_s) node.peak_arrived_per_s = std::max(node.peak_arrived_per_s, n);
+    for (auto cpu : node.cpu_per_s) node.peak_cpu = std::max(node.peak_cpu, cpu);
+    node.peak_connections = gw.capacity.peak_connections;
+    node.dropped_stale = gw.capacity.dropped_stale;
+    capacity.nodes.push_back(std::move(node));
+  }
+  return capacity;
+}
+
+}  // namespace
+
+SimOutcome run_simulation(const scenario::Scenario& scenario, const SimOptions& options) {
+  SimOutcome outcome;
+  World world(scenario, options);
+  outcome.error = world.prepare();
+  if (!outcome.error.empty()) return outcome;
+  world.run();
+
+  reports::RunRecord record = std::move(world.record_base());
+  record.scenario = scenario.name;
+  record.engine = "simulate";
+  record.start_ns = 0;
+  record.end_ns = world.end_ns();
+  record.rules_before = scenario.rules;
+  record.rules_after = world.active_rules();
+  for (std::size_t i = 0; i < record.windows.size(); ++i)
+    record.windows[i].end_ns = i + 1 < record.windows.size() ? record.windows[i + 1].start_ns : record.end_ns;
+
+  outcome.log = world.log();
+  std::stable_sort(outcome.log.begin(), outcome.log.end(),
+                   [](const LogRecord& a, const LogRecord& b) { return a.t_ns < b.t_ns; });
+  outcome.urls = std::make_shared<StringTable>(world.urls());
+  outcome.texts = std::make_shared<StringTable>(world.texts());
+  outcome.names = std::make_shared<LogNames>(world.log_names());
+  outcome.names->urls = outcome.urls.get();
+  outcome.names->texts = outcome.texts.get();
+
+  const bool full = world.clients().size() <= kFullRecordClients;
+  record.history.reserve(outcome.log.size());
+  for (const auto& r : outcome.log) {
+    if (full) {
+      record.history.push_back(to_event(r, *outcome.names));
+    } else if (auto slim = to_slim_event(r, *outcome.names)) {
+      record.history.push_back(std::move(*slim));
+    }
+  }
+  if (!full)
+    record.notes.push_back("history in memory kept only the fields the checks read (" +
+                           std::to_string(world.clients().size()) + " clients); history.jsonl has every field");
+  outcome.capacity = node_capacity(world);
+  outcome.record = std::move(record);
+  return outcome;
+}
+
+std::string write_history_file(const SimOutcome& outcome, const std::string& dir) {
+  std::string path = dir + "/history.jsonl";
+  std::ofstream out(path, std::ios::trunc);
+  if (!out) return "cannot write '" + path + "'";
+  write_history(outcome.log, *outcome.names, out);
+  return out ? std::string() : "failed writing '" + path + "'";
+}
+
+}  // namespace wsfo::sim

@@ -1,0 +1,326 @@
+#include "simulator/sim/sim_world.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/scenario/client_population.hpp"
+#include "core/util/random.hpp"
+#include "simulator/live/live_plan.hpp"
+
+namespace wsfo::sim {
+
+namespace {
+
+clients::ReconnectSpec reconnect_spec(const scenario::ReconnectPolicy& policy) {
+  if (auto* fixed = std::get_if<scenario::FixedReconnect>(&policy)) return clients::FixedDelay{fixed->delay};
+  const auto& b = std::get<scenario::BackoffReconnect>(policy);
+  clients::ExponentialBackoff spec;
+  spec.base = b.base;
+  spec.cap = b.cap;
+  // The scenario's jitter fraction, where core's policy knows one (else full jitter, as `wsfo clients`).
+  if constexpr (requires { spec.jitter = b.jitter; }) spec.jitter = b.jitter;
+  return spec;
+}
+
+std::string endpoint(const std::string& address, std::uint16_t port) { return address + ":" + std::to_string(port); }
+
+double seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
+
+}  // namespace
+
+void ClientTable::resize(std::size_t n) {
+  router_id.resize(n);
+  slot.resize(n);
+  group.resize(n);
+  state.resize(n, ClientState::idle);
+  hops.resize(n);
+  registered.resize(n);
+  node.resize(n);
+  backend.resize(n);
+  url.resize(n);
+  token.resize(n);
+  attempts.resize(n);
+  failures.resize(n);
+  since_ns.resize(n);
+}
+
+bool Route::up() const {
+  return std::all_of(links.begin(), links.end(), [](const sg4::Link* l) { return l->is_on(); });
+}
+
+World::World(const scenario::Scenario& scenario, const SimOptions& options)
+    : scenario_(scenario), options_(options), active_rules_(scenario.rules) {}
+
+std::int64_t World::now_ns() { return std::llround(sg4::Engine::get_clock() * 1e9); }
+
+std::uint64_t World::draw(std::uint32_t client, std::uint64_t salt) const {
+  util::SplitMix64 rng(options_.seed * 0x9E3779B97F4A7C15ULL ^ (std::uint64_t{client} << 24) ^ salt);
+  rng.next();
+  return rng.next();
+}
+
+std::string World::prepare() {
+  for (std::size_t i = 0; i < scenario_.timeline.size(); ++i) {
+    const auto& action = scenario_.timeline[i].action;
+    if (std::holds_alternative<scenario::BackendAdd>(action) || std::holds_alternative<scenario::BackendRemove>(action))
+      return "/timeline/" + std::to_string(i) + ": action \"" + scenario::action_name(action) +
+             "\" is not modelled by the simulator yet";
+  }
+  for (const auto& unit : scenario_.units)
+    if (!unit.vips.empty())
+      return "unit \"" + unit.name + "\" has VIPs: VRRP failover is not modelled by the simulator yet";
+  if (scenario_.gateway.correction == scenario::Correction::proxy)
+    return "/gateway/correction: \"proxy\" is not modelled by the simulator yet (redirect is)";
+
+  std::vector<std::string> args = {"wsfo-simulate", "--log=root.thres:critical", "--cfg=network/model:CM02"};
+  for (const auto& cfg : options_.simgrid_config) args.push_back("--cfg=" + cfg);
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  int argc = static_cast<int>(argv.size());
+  engine_ = std::make_unique<sg4::Engine>(&argc, argv.data());
+
+  end_ns_ = scenario_.duration.count();
+  if (auto error = build_platform(); !error.empty()) return error;
+  if (auto error = build_gateways(); !error.empty()) return error;
+  build_clients();
+  return {};
+}
+
+std::string World::build_platform() {
+  const scenario::Simulation sim =
+      scenario_.simulation.value_or(scenario::Simulation{{kDefaultWithinUnitLatency, kDefaultWithinUnitMbps},
+                                                         {kDefaultBetweenUnitsLatency, kDefaultBetweenUnitsMbps},
+                                                         kDefaultHandshakeCpu,
+                                                         kDefaultMessageCpu});
+  auto* zone = sg4::create_full_zone("world");
+  // Every host hangs on its own uplink (half the within-unit latency), so two
+  // hosts of one unit see the within-unit latency; units are joined by a WAN
+  // link that adds the rest of the between-units latency.
+  auto add_host = [&](const std::string& name, std::size_t unit, double speed) {
+    sg4::Host* host = zone->create_host(name, speed)->seal();
+    sg4::Link* up = zone->create_link("up:" + name, sim.within_unit.bandwidth_mbps * 1e6 / 8)
+                        ->set_latency(seconds(sim.within_unit.latency) / 2)
+                        ->seal();
+    host_unit_[host] = unit;
+    host_uplink_[host] = up;
+    return host;
+  };
+  const std::size_t units = scenario_.units.size();
+  unit_wan_.assign(units, std::vector<sg4::Link*>(units, nullptr));
+  double wan_latency = std::max(0.0, seconds(sim.between_units.latency) - seconds(sim.within_unit.latency));
+  for (std::size_t a = 0; a < units; ++a)
+    for (std::size_t b = a + 1; b < units; ++b)
+      unit_wan_[a][b] = unit_wan_[b][a] =
+          zone->create_link("wan:" + scenario_.units[a].name + ":" + scenario_.units[b].name,
+                            sim.between_units.bandwidth_mbps * 1e6 / 8)
+              ->set_latency(wan_latency)
+              ->seal();
+
+  for (std::size_t u = 0; u < units; ++u) {
+    const auto& unit = scenario_.units[u];
+    for (const auto& node : unit.nodes) {
+      GatewaySim g;
+      g.node = node.name;
+      g.unit = u;
+      g.address = endpoint(node.address, node.port);
+      g.host = add_host("gw:" + node.name, u, 1e9);  // 1 Gflop/s: a CPU second is 1e9 flops
+      g.mailbox = sg4::Mailbox::by_name("gw:" + node.name);
+      gateways_.push_back(std::move(g));
+    }
+    for (const auto& backend : unit.backends)
+      backends_.push_back({backend.name, u, add_host("be:" + backend.name, u, 1e9)});
+  }
+  std::size_t cname_unit = 0;
+  for (std::size_t u = 0; u < units; ++u)
+    if (scenario_.units[u].name == scenario_.domain.cname) cname_unit = u;
+  orchestrator_ = add_host("orchestrator", cname_unit, 1e9);
+  for (std::size_t g = 0; g < scenario_.clients.size(); ++g) {
+    Region region;
+    region.group = g;
+    const auto& group = scenario_.clients[g];
+    region.unit = cname_unit;  // a group sits where its url's host leads (the domain: its CNAME unit)
+    for (std::size_t u = 0; u < units; ++u) {
+      if (group.url.host == scenario_.units[u].subdomain) region.unit = u;
+      for (const auto& node : scenario_.units[u].nodes)
+        if (group.url.host == node.address) region.unit = u;
+    }
+    region.host = add_host("clients:" + group.name, region.unit, 1e9);
+    region.reconnect = reconnect_spec(group.reconnect);
+    std::string error;
+    auto url = clients::parse_ws_url(group.url.text, error);
+    region.url_text = url ? url->text() : group.url.text;
+    region.url = static_cast<std::uint16_t>(urls_.intern(region.url_text));
+    regions_.push_back(std::move(region));
+  }
+
+  // Routes: every pair of hosts, through their uplinks (and the WAN between units).
+  std::vector<sg4::Host*> hosts;
+  for (auto& [host, unit] : host_unit_) hosts.push_back(const_cast<sg4::Host*>(host));
+  std::sort(hosts.begin(), hosts.end(), [](auto* a, auto* b) { return a->get_name() < b->get_name(); });
+  for (std::size_t i = 0; i < hosts.size(); ++i)
+    for (std::size_t j = i + 1; j < hosts.size(); ++j) {
+      sg4::Host* a = hosts[i];
+      sg4::Host* b = hosts[j];
+      std::vector<sg4::LinkInRoute> links{sg4::LinkInRoute(host_uplink_[a])};
+      std::size_t ua = host_unit_[a], ub = host_unit_[b];
+      if (ua != ub) links.emplace_back(unit_wan_[ua][ub]);
+      // Gateway pairs get their own link so a partition cuts exactly them.
+      if (a->get_name().rfind("gw:", 0) == 0 && b->get_name().rfind("gw:", 0) == 0) {
+        sg4::Link* pair =
+            zone->create_link("pair:" + a->get_name() + ":" + b->get_name(), 1e12)->set_latency(0)->seal();
+        pair_links_.push_back(pair);
+        links.emplace_back(pair);
+      }
+      links.emplace_back(host_uplink_[b]);
+      zone->add_route(a->get_netpoint(), b->get_netpoint(), nullptr, nullptr, links, true);
+    }
+  zone->seal();
+  return {};
+}
+
+std::string World::build_gateways() {
+  for (std::size_t g = 0; g < gateways_.size(); ++g) {
+    GatewaySim& gw = gateways_[g];
+    const auto& unit = scenario_.units[gw.unit];
+    const scenario::Node* node = scenario_.find_node(gw.node);
+    json::Json document = live::gateway_config(scenario_, unit, *node, "sim");
+    json::Problems problems;
+    auto config = gateway::read_gateway_config(document, problems);
+    if (!config) {
+      std::string text = "gateway " + gw.node + ": config not usable:";
+      for (const auto& p : problems.list()) text += " " + json::format(p);
+      return text;
+    }
+    gw.config = std::move(*config);
+    gw.config.limits.max_connections = std::numeric_limits<std::size_t>::max();  // capacity is what we measure
+    gw.rules.emplace(scenario_.rules);
+    gw.round_robin.assign(gw.config.routes.size(), 0);
+    for (const auto& route : gw.config.routes) {
+      std::vector<std::uint16_t> indices;
+      for (const auto& ep : route.backends)
+        for (std::size_t b = 0; b < backends_.size(); ++b) {
+          const scenario::Backend* backend = scenario_.find_backend(backends_[b].name);
+          if (backend && backend->address == ep.host && backend->port == ep.port)
+            indices.push_back(static_cast<std::uint16_t>(b));
+        }
+      gw.route_backends.push_back(std::move(indices));
+    }
+  }
+  return {};
+}
+
+void World::build_clients() {
+  auto population = scenario::expand_population(scenario_);
+  clients_.resize(population.size());
+  std::vector<std::size_t> per_group(scenario_.clients.size(), 0);
+  for (const auto& m : population) ++per_group[m.group];
+  Duration ramp = options_.ramp.value_or(
+      Duration(static_cast<std::int64_t>(static_cast<double>(population.size()) / 20000.0 * 1e9)));
+  std::vector<std::size_t> seen(scenario_.clients.size(), 0);
+  for (std::size_t i = 0; i < population.size(); ++i) {
+    const auto& m = population[i];
+    clients_.router_id[i] = m.router_id;
+    clients_.slot[i] = routing::slot_of(m.router_id, scenario_.rules.modulus());
+    clients_.group[i] = static_cast<std::uint16_t>(m.group);
+    record_.population.push_back(m.router_id);
+    if (!scenario_.clients[m.group].connect_at_start) continue;
+    std::int64_t at = per_group[m.group] > 1 ? ramp.count() / static_cast<std::int64_t>(per_group[m.group]) *
+                                                   static_cast<std::int64_t>(seen[m.group]++)
+                                             : 0;
+    SimEvent start;
+    start.t_ns = at;
+    start.client = static_cast<std::uint32_t>(i);
+    start.type = EventType::start;
+    push(regions_[m.group], start);
+  }
+}
+
+void World::run() {
+  for (std::size_t g = 0; g < gateways_.size(); ++g) start_gateway_actor(g);
+  for (std::size_t r = 0; r < regions_.size(); ++r) {
+    regions_[r].mutex = sg4::Mutex::create();
+    regions_[r].wake = sg4::ConditionVariable::create();
+    regions_[r].outgoing.assign(gateways_.size(), {});
+    sg4::Actor::create("region:" + scenario_.clients[r].name, regions_[r].host, [this, r] { region_actor(*this, r); });
+  }
+  sg4::Actor::create("timeline", orchestrator_, [this] { timeline_actor(*this); });
+  engine_->run();
+}
+
+void World::start_gateway_actor(std::size_t g) {
+  auto actor =
+      sg4::Actor::create("gateway:" + gateways_[g].node, gateways_[g].host, [this, g] { gateway_actor(*this, g); });
+  actor->daemonize();
+  gateways_[g].mailbox->set_receiver(actor);
+}
+
+void World::push(Region& region, SimEvent event) {
+  event.seq = region.next_seq++;
+  bool earlier = event.t_ns < region.planned_wake_ns;
+  region.queue.push(event);
+  if (earlier && region.wake) region.wake->notify_all();
+}
+
+void World::finish() {
+  finished_ = true;
+  for (auto& region : regions_)
+    if (region.wake) region.wake->notify_all();
+}
+
+const Route& World::route(const sg4::Host* a, const sg4::Host* b) {
+  auto key = std::make_pair(a, b);
+  auto it = routes_.find(key);
+  if (it != routes_.end()) return it->second;
+  Route r;
+  double latency = 0;
+  a->route_to(b, r.links, &latency);
+  r.latency_ns = std::llround(latency * 1e9);
+  return routes_.emplace(key, std::move(r)).first->second;
+}
+
+const HopTarget& World::hop_target(std::uint16_t url) {
+  auto it = hop_targets_.find(url);
+  if (it != hop_targets_.end()) return it->second;
+  HopTarget target;
+  std::string error;
+  if (auto parsed = clients::parse_ws_url(urls_.at(url), error)) target.url = *parsed;
+  const std::string& host = target.url.host;
+  for (std::size_t g = 0; g < gateways_.size(); ++g) {
+    const auto& unit = scenario_.units[gateways_[g].unit];
+    bool by_name = host == unit.subdomain || (host == scenario_.domain.name && unit.name == scenario_.domain.cname);
+    if (by_name || gateways_[g].address == endpoint(host, target.url.port))
+      target.nodes.push_back(static_cast<std::uint16_t>(g));
+  }
+  return hop_targets_.emplace(url, std::move(target)).first->second;
+}
+
+std::size_t World::gateway_index(const std::string& node) const {
+  for (std::size_t g = 0; g < gateways_.size(); ++g)
+    if (gateways_[g].node == node) return g;
+  return gateways_.size();
+}
+
+std::size_t World::backend_index(const std::string& name) const {
+  for (std::size_t b = 0; b < backends_.size(); ++b)
+    if (backends_[b].name == name) return b;
+  return backends_.size();
+}
+
+LogNames World::log_names() const {
+  LogNames names;
+  names.router_ids = clients_.router_id;
+  names.client_group = clients_.group;
+  for (const auto& group : scenario_.clients) names.group_names.push_back(group.name);
+  for (const auto& g : gateways_) {
+    names.node_names.push_back(g.node);
+    names.node_units.push_back(scenario_.units[g.unit].name);
+    names.node_addresses.push_back(g.address);
+  }
+  for (const auto& b : backends_) names.backend_labels.push_back(scenario_.units[b.unit].label);
+  for (const auto& event : scenario_.timeline) names.action_names.push_back(scenario::action_name(event.action));
+  names.urls = &urls_;
+  names.texts = &texts_;
+  return names;
+}
+
+}  // namespace wsfo::sim

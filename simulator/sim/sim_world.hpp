@@ -1,0 +1,224 @@
+#pragma once
+// The SimGrid model of a scenario (issue 7): SimGrid holds the hosts
+// (gateway nodes, backends, one host per client group "region", the
+// orchestrator), the links, the gateways' CPU and the faults; clients are
+// compact state in arrays, not actors. A few actors keep it fast: one per
+// gateway node (takes batches of handshakes from its mailbox, spends CPU on
+// them with executions, decides each with core/gateway's route decision),
+// one per client region (a priority queue of virtual times drives every
+// client of the group), one timeline actor (cutovers through the core
+// workflow, kills as Host::turn_off, partitions as Link::turn_off).
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <queue>
+#include <simgrid/s4u.hpp>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/clients/reconnect_policy.hpp"
+#include "core/clients/ws_url.hpp"
+#include "core/gateway/gateway_config.hpp"
+#include "core/gateway/rules_state.hpp"
+#include "core/scenario/scenario.hpp"
+#include "reports/report.hpp"
+#include "simulator/sim/sim_log.hpp"
+#include "simulator/sim/sim_options.hpp"
+
+namespace wsfo::sim {
+
+namespace sg4 = simgrid::s4u;
+
+enum class ClientState : std::uint8_t { idle, connecting, connected };
+
+// Every client as a few dozen bytes in parallel arrays (struct of arrays).
+struct ClientTable {
+  std::vector<std::uint64_t> router_id;
+  std::vector<std::uint32_t> slot;
+  std::vector<std::uint16_t> group;
+  std::vector<ClientState> state;
+  std::vector<std::uint8_t> hops;        // redirects followed in the current attempt
+  std::vector<std::uint8_t> registered;  // a gateway counts this client as one of its connections
+  std::vector<std::uint16_t> node;       // gateway of the connection or of the pending hop
+  std::vector<std::uint16_t> backend;
+  std::vector<std::uint16_t> url;    // the current hop's url (World::urls)
+  std::vector<std::uint32_t> token;  // changes at every hop and close: stale answers are ignored
+  std::vector<std::uint32_t> attempts;
+  std::vector<std::uint32_t> failures;  // consecutive, for the reconnect policy
+  std::vector<std::int64_t> since_ns;   // hop start while connecting, connect time while connected
+
+  std::size_t size() const { return router_id.size(); }
+  void resize(std::size_t n);
+};
+
+enum class EventType : std::uint8_t { start, result, timeout, close };
+enum class Outcome : std::uint8_t { upgraded, redirect, reject, refused, reset };
+
+// One entry of a region's priority queue.
+struct SimEvent {
+  std::int64_t t_ns = 0;
+  std::uint64_t seq = 0;  // ties in time keep their insertion order: determinism
+  std::uint32_t client = 0;
+  std::uint32_t token = 0;
+  EventType type = EventType::start;
+  Outcome outcome = Outcome::upgraded;  // result; close: connection_lost when `reset`
+  std::uint16_t node = 0;
+  std::uint16_t backend = 0;
+  std::uint16_t status = 0;  // reject: HTTP status; close: close code
+  std::uint32_t text = 0;    // reject: reason; close: reason; redirect: location url
+  std::int64_t extra = -1;   // reject: Retry-After ns
+};
+
+struct LaterFirst {
+  bool operator()(const SimEvent& a, const SimEvent& b) const {
+    return a.t_ns != b.t_ns ? a.t_ns > b.t_ns : a.seq > b.seq;
+  }
+};
+
+struct Request {
+  std::uint32_t client = 0;
+  std::uint32_t token = 0;
+  std::int64_t sent_ns = 0;
+};
+
+struct Batch {  // handshakes from one region to one gateway, one SimGrid comm
+  std::uint32_t epoch = 0;
+  std::uint16_t region = 0;
+  std::vector<Request> requests;
+};
+
+struct Region {  // one client group: its host and its clients' event queue
+  std::size_t group = 0;
+  std::size_t unit = 0;  // where its host sits
+  sg4::Host* host = nullptr;
+  sg4::MutexPtr mutex;
+  sg4::ConditionVariablePtr wake;
+  std::priority_queue<SimEvent, std::vector<SimEvent>, LaterFirst> queue;
+  std::uint64_t next_seq = 0;
+  std::int64_t planned_wake_ns = std::numeric_limits<std::int64_t>::max();
+  std::vector<std::vector<Request>> outgoing;  // by node, flushed as one batch per node
+  clients::ReconnectSpec reconnect;
+  std::string url_text;  // the group's url, canonical
+  std::uint16_t url = 0;
+};
+
+struct Route {
+  std::vector<sg4::Link*> links;
+  std::int64_t latency_ns = 0;
+  bool up() const;
+};
+
+struct CapacitySeries {                // per gateway, one bucket per second of virtual time
+  std::vector<std::uint64_t> arrived;  // handshakes reaching the gateway
+  std::vector<std::uint64_t> handled;  // handshakes it spent CPU on
+  std::vector<std::int64_t> busy_ns;   // CPU time spent
+  std::uint64_t peak_connections = 0;
+  std::uint64_t dropped_stale = 0;  // waited longer than the handshake timeout: dropped unanswered
+};
+
+struct GatewaySim {
+  std::string node;
+  std::size_t unit = 0;
+  std::string address;  // "ip:port" as clients dial it
+  sg4::Host* host = nullptr;
+  sg4::Mailbox* mailbox = nullptr;
+  gateway::GatewayConfig config;
+  std::optional<gateway::RulesState> rules;
+  bool serving = true;
+  std::uint32_t epoch = 0;  // bumps at every restart: batches sent before are dropped
+  std::uint64_t connections = 0;
+  std::vector<std::size_t> round_robin;                    // per route
+  std::vector<std::vector<std::uint16_t>> route_backends;  // per route, backend indices
+  CapacitySeries capacity;
+};
+
+struct BackendSim {
+  std::string name;
+  std::size_t unit = 0;
+  sg4::Host* host = nullptr;
+};
+
+struct HopTarget {  // where a url's host leads: the nodes a client may dial
+  std::vector<std::uint16_t> nodes;
+  clients::WsUrl url;
+};
+
+class World {
+ public:
+  World(const scenario::Scenario& scenario, const SimOptions& options);
+
+  // Builds the platform and the actors; returns an error for a scenario the
+  // model cannot play.
+  std::string prepare();
+  void run();
+  reports::RunRecord take_record();
+
+  // ---- shared by the actors (single-threaded: SimGrid runs one actor at a time)
+  static std::int64_t now_ns();
+  void push(Region& region, SimEvent event);
+  void push_close(std::uint32_t client, std::uint16_t code, const std::string& reason, bool lost);
+  std::size_t close_connections(std::size_t gateway, const std::vector<routing::MovedRange>& moved,
+                                std::uint64_t version, bool revert);
+  void kill_gateway(std::size_t gateway);
+  void start_gateway_actor(std::size_t gateway);
+  void record(LogRecord record) { log_.push_back(record); }
+
+  const scenario::Scenario& scenario() const { return scenario_; }
+  const SimOptions& options() const { return options_; }
+  ClientTable& clients() { return clients_; }
+  std::vector<GatewaySim>& gateways() { return gateways_; }
+  std::vector<BackendSim>& backends() { return backends_; }
+  std::vector<Region>& regions() { return regions_; }
+  const Route& route(const sg4::Host* a, const sg4::Host* b);
+  StringTable& urls() { return urls_; }
+  StringTable& texts() { return texts_; }
+  const HopTarget& hop_target(std::uint16_t url);
+  sg4::Host* orchestrator() const { return orchestrator_; }
+  std::int64_t end_ns() const { return end_ns_; }
+  bool finished() const { return finished_; }
+  void finish();
+  reports::RunRecord& record_base() { return record_; }
+  routing::RuleSet& active_rules() { return active_rules_; }
+  const std::vector<LogRecord>& log() const { return log_; }
+  LogNames log_names() const;
+  std::size_t gateway_index(const std::string& node) const;
+  std::size_t backend_index(const std::string& name) const;
+  std::uint64_t draw(std::uint32_t client, std::uint64_t salt) const;
+
+ private:
+  std::string build_platform();
+  std::string build_gateways();
+  void build_clients();
+
+  const scenario::Scenario& scenario_;
+  SimOptions options_;
+  std::unique_ptr<sg4::Engine> engine_;
+  ClientTable clients_;
+  std::vector<Region> regions_;
+  std::vector<GatewaySim> gateways_;
+  std::vector<BackendSim> backends_;
+  sg4::Host* orchestrator_ = nullptr;
+  std::vector<sg4::Link*> pair_links_;
+  std::map<std::pair<const sg4::Host*, const sg4::Host*>, Route> routes_;
+  std::vector<std::vector<sg4::Link*>> unit_wan_;  // [a][b]
+  std::vector<sg4::Link*> uplinks_;
+  std::unordered_map<const sg4::Host*, std::size_t> host_unit_;
+  std::unordered_map<const sg4::Host*, sg4::Link*> host_uplink_;
+  std::unordered_map<std::uint16_t, HopTarget> hop_targets_;
+  StringTable urls_;
+  StringTable texts_;
+  std::vector<LogRecord> log_;
+  reports::RunRecord record_;
+  routing::RuleSet active_rules_;
+  std::int64_t end_ns_ = 0;
+  bool finished_ = false;
+};
+
+// The actors.
+void region_actor(World& world, std::size_t region);
+void gateway_actor(World& world, std::size_t gateway);
+void timeline_actor(World& world);
+
+}  // namespace wsfo::sim
