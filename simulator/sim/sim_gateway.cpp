@@ -217,12 +217,15 @@ class GatewayLogic {
 
 }  // namespace
 
+void mark_batch_taken(World& world, std::size_t region, std::size_t node);  // sim_region.cpp
+
 void gateway_actor(World& world, std::size_t index) {
   GatewaySim& gw = world.gateways()[index];
   const std::uint32_t epoch = gw.epoch;
   GatewayLogic logic(world, index);
   for (;;) {
     std::unique_ptr<Batch> batch(gw.mailbox->get<Batch>());
+    mark_batch_taken(world, batch->region, index);
     if (batch->epoch != epoch) continue;  // sent to the node before it restarted
     logic.handle(*batch);
   }

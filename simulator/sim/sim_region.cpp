@@ -14,6 +14,13 @@ namespace {
 
 constexpr std::int64_t kToleranceNs = 1000;  // double seconds ↔ integer nanoseconds rounding
 
+// [region][node]: 1 + the gateway epoch of the batch this region has in
+// flight to that node, 0 for none. At most one batch per region and node
+// waits at a gateway's mailbox: SimGrid destroys each communication with a
+// scan of the mailbox queue, which made a storm's long queue quadratic.
+// TODO(sim): move into Region (sim_world.hpp) with the next header change.
+std::vector<std::vector<std::uint32_t>> in_flight;
+
 class RegionLogic {
  public:
   RegionLogic(World& world, Region& region) : w_(world), region_(region), c_(world.clients()) {}
@@ -40,6 +47,9 @@ class RegionLogic {
     for (std::size_t g = 0; g < region_.outgoing.size(); ++g) {
       auto& pending = region_.outgoing[g];
       if (pending.empty()) continue;
+      auto& flight = in_flight[region_.group][g];
+      if (flight == gateways[g].epoch + 1) continue;  // sent with the next batch the gateway takes
+      flight = gateways[g].epoch + 1;
       auto* batch = new Batch{gateways[g].epoch, static_cast<std::uint16_t>(region_.group), std::move(pending)};
       pending = {};
       std::uint64_t bytes = w_.options().handshake_bytes * batch->requests.size();
@@ -225,11 +235,21 @@ class RegionLogic {
 
 }  // namespace
 
+// Called by a gateway actor when it takes a region's batch from its mailbox.
+void mark_batch_taken(World& world, std::size_t region, std::size_t node) {
+  if (region < in_flight.size() && node < in_flight[region].size()) in_flight[region][node] = 0;
+  Region& r = world.regions()[region];
+  if (!r.outgoing[node].empty() && r.wake) r.wake->notify_all();
+}
+
 void region_actor(World& world, std::size_t index) {
   Region& region = world.regions()[index];
   RegionLogic logic(world, region);
+  if (in_flight.size() < world.regions().size()) in_flight.resize(world.regions().size());
+  in_flight[index].assign(world.gateways().size(), 0);
   std::unique_lock lock(*region.mutex);
   for (;;) {
+    logic.flush();  // batches held back while an earlier one waited at the gateway
     std::int64_t now = World::now_ns();
     if (world.finished() || now >= world.end_ns()) break;
     if (region.queue.empty() || region.queue.top().t_ns > now + kToleranceNs) {
