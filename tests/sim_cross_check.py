@@ -46,7 +46,8 @@ def per_event(events):
         stop = actions[n + 1][0] if n + 1 < len(actions) else end
         first_disconnect = {}
         for e in events:
-            if e["kind"] == "disconnected" and start <= e["t_ns"] < stop:
+            # The clients' own close when the harness stops them is not an effect of the event.
+            if e["kind"] == "disconnected" and start <= e["t_ns"] < stop and e.get("cause") != "shutdown":
                 first_disconnect.setdefault(e["routerId"], e["t_ns"])
         latencies = []
         for router_id, t in first_disconnect.items():
