@@ -107,8 +107,11 @@ TEST(GatewayCutover, AbortOfACommittedVersionRevertsItAndClosesOnlyWhatMovesBack
       EXPECT_EQ(clients[i]->reason().reason, "moved back from unbj to center by the revert of rules v2 to v1");
     }
   }
-  for (std::size_t i = 0; i < ids.size(); ++i)
-    if (!moves_back(ids[i])) EXPECT_TRUE(clients[i]->alive("beijing")) << ids[i];
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (!moves_back(ids[i])) {
+      EXPECT_TRUE(clients[i]->alive("beijing")) << ids[i];
+    }
+  }
   auto health = admin(gateway.admin_port, http::verb::get, "/health").json();
   EXPECT_EQ(health["rules_version"], 1);
   EXPECT_EQ(health["connections"], 4);
