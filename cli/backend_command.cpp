@@ -14,6 +14,7 @@ struct BackendFlags {
   std::string interval = "1s";
   long long message_size = 0;
   bool echo = true;
+  std::string announce = "all";
   std::string delay = "0ms";
   std::string crash_after;
 };
@@ -45,6 +46,7 @@ std::optional<backend::BackendOptions> to_options(const BackendFlags& flags) {
   }
   options.message_size = static_cast<std::size_t>(flags.message_size);
   options.echo = flags.echo;
+  options.announce = flags.announce == "self" ? backend::Announce::self : backend::Announce::all;
   auto delay = backend::parse_backend_duration(flags.delay, error);
   if (!delay) return fail("--delay");
   options.reply_delay = *delay;
@@ -63,7 +65,8 @@ void add_backend_commands(CLI::App& app, int& exit_code) {
       app.add_subcommand("backend", "Run a scripted backend unit: welcome text, echo, sequence broadcasts, GET /stats");
   cmd->footer(
       "Messages (text frames): on connect `Welcome to the server!<label>` to the client and `<label> new "
-      "connection: <path>` to every client; each received message is answered with `<message>:<label>`; every "
+      "connection: <path>` to every client (--announce self: to the new client only); each received message is "
+      "answered with `<message>:<label>`; every "
       "interval `<seq>:<label>` (seq = 1, 2, ...) goes to every client.\n"
       "GET /stats answers JSON: label, open/total connections, messages sent/received, last_broadcast_seq, and "
       "open/total connections per routerId header (\"none\" without one, \"malformed\" when invalid) and per "
@@ -82,6 +85,11 @@ void add_backend_commands(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   cmd->add_flag("--echo,!--no-echo", flags.echo,
                 "Answer each received message with `<message>:<label>` (default); --no-echo only counts them");
+  cmd->add_option("--announce", flags.announce,
+                  "Who hears `<label> new connection: <path>`: all (every client, as the seed's app) or self "
+                  "(only the new client; all costs O(clients^2) messages while a fleet connects)")
+      ->check(CLI::IsMember({"all", "self"}))
+      ->capture_default_str();
   cmd->add_option("--delay", flags.delay, "Wait this long before answering each message (a slow backend)")
       ->capture_default_str();
   cmd->add_option("--crash-after", flags.crash_after,

@@ -1,6 +1,7 @@
 #include "core/checks/history_checks.hpp"
 
 #include <algorithm>
+#include <map>
 #include <set>
 #include <unordered_map>
 
@@ -297,19 +298,32 @@ Verdict judge_vip(const scenario::VipExpectation& expectation, const EventWindow
       "",
       ""};
   std::int64_t deadline = window.start_ns + expectation.within.count();
-  std::string holder;
+  // In a split brain two nodes are MASTER, but only one can bind the address
+  // (the other reports vip-bind-failed): the holder is the master that binds.
+  struct Master {
+    std::int64_t since_ns = 0;
+    bool bound = true;
+  };
+  std::map<std::string, Master> masters;
   bool seen = false;
-  std::int64_t taken_at = 0;
   for (const auto& event : history) {
     if (event.t_ns > deadline) break;
-    if (event.kind != "vip" || field_string(event, "instance") != expectation.vip) continue;
-    seen = true;
+    if (field_string(event, "instance") != expectation.vip) continue;
     std::string node = field_string(event, "node");
+    auto master = masters.find(node);
+    if (event.kind == "vip-bind-failed" && master != masters.end()) master->second.bound = false;
+    if (event.kind == "vip-bound" && master != masters.end()) master->second.bound = true;
+    if (event.kind != "vip") continue;
+    seen = true;
     if (field_string(event, "to") == "MASTER")
-      holder = node, taken_at = event.t_ns;
-    else if (holder == node)
-      holder.clear();
+      masters[node] = Master{event.t_ns, true};
+    else
+      masters.erase(node);
   }
+  std::string holder;
+  std::int64_t taken_at = 0;
+  for (const auto& [node, master] : masters)
+    if (master.bound && (holder.empty() || master.since_ns < taken_at)) holder = node, taken_at = master.since_ns;
   if (!seen) {
     verdict.evidence = "no VRRP events for " + expectation.vip + " in the history";
     return verdict;
@@ -362,11 +376,12 @@ Verdict judge_detects(const std::vector<std::string>& anomalies, const WindowFac
   Verdict verdict{0, "detects", Status::fail, "", "", ""};
   for (const auto& a : anomalies) verdict.expected += (verdict.expected.empty() ? "" : " or ") + a;
   verdict.expected += " detected";
-  verdict.actual = std::to_string(facts.bounces.size()) + " bounces, " + std::to_string(facts.dual_service.size()) +
-                   " dual service";
+  verdict.actual =
+      std::to_string(facts.bounces.size()) + " bounces, " + std::to_string(facts.dual_service.size()) + " dual service";
   bool want_bounce = std::find(anomalies.begin(), anomalies.end(), "bounce") != anomalies.end();
   bool want_dual = std::find(anomalies.begin(), anomalies.end(), "dual_service") != anomalies.end();
-  if ((want_bounce && !facts.bounces.empty()) || (want_dual && !facts.dual_service.empty())) verdict.status = Status::pass;
+  if ((want_bounce && !facts.bounces.empty()) || (want_dual && !facts.dual_service.empty()))
+    verdict.status = Status::pass;
   std::vector<std::uint64_t> ids;
   for (const auto& b : facts.bounces) ids.push_back(b.router_id);
   std::sort(ids.begin(), ids.end());
@@ -377,7 +392,8 @@ Verdict judge_detects(const std::vector<std::string>& anomalies, const WindowFac
   for (const auto& d : facts.dual_service) ids.push_back(d.router_id);
   std::sort(ids.begin(), ids.end());
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-  if (!ids.empty()) verdict.evidence += std::string(verdict.evidence.empty() ? "" : "; ") + "served twice: " + format_ids(ids);
+  if (!ids.empty())
+    verdict.evidence += std::string(verdict.evidence.empty() ? "" : "; ") + "served twice: " + format_ids(ids);
   return verdict;
 }
 
@@ -416,7 +432,8 @@ void judge_window(const EventWindow& window, const WindowFacts& facts, std::span
   if (expect.same_version) add(judge_same_version(window));
   if (!expect.detects.empty()) add(judge_detects(expect.detects, facts));
   // A timeline action that failed makes the run fail even without an expectation on it.
-  if (!window.action_error.empty()) add({0, "action", Status::fail, window.name + " performed", window.action_error, ""});
+  if (!window.action_error.empty())
+    add({0, "action", Status::fail, window.name + " performed", window.action_error, ""});
 }
 
 }  // namespace

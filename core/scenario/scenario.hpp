@@ -55,6 +55,10 @@ struct Backend {  // a scripted backend app (DESIGN.md §1 "backends")
   std::string address;
   std::uint16_t port = 0;
   Duration broadcast_interval{};  // "<seq>:<label>" broadcast period
+  // "<label> new connection: <path>" goes to every client ("all", the seed's
+  // app) or only to the new one ("self": O(clients) instead of O(clients^2)
+  // messages while a large fleet connects).
+  bool announce_to_all = true;
 };
 
 enum class Balance { round_robin, router_id_hash };

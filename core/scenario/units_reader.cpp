@@ -198,6 +198,7 @@ Backend read_backend(const Json& value, const std::string& pointer, Problems& pr
   auto port = read_port(reader, "port");
   Duration interval = std::chrono::seconds(1);
   if (auto written = reader.duration("broadcast_interval", false)) interval = *written;
+  auto announce = reader.choice("announce", false, {"all", "self"});
   if (interval.count() == 0) {
     problems.add(reader.pointer_of("broadcast_interval"), "expected a positive duration, got \"0s\"");
     ok = false;
@@ -206,7 +207,7 @@ Backend read_backend(const Json& value, const std::string& pointer, Problems& pr
   if (!name || !address) return Backend{};
   ok = registries.backends.claim(*name, reader.pointer_of("name"), problems) && ok;
   if (port) ok = registries.endpoints.claim(*address, *port, pointer, reader.pointer_of("port"), problems) && ok;
-  return Backend{*name, *address, port.value_or(0), interval};
+  return Backend{*name, *address, port.value_or(0), interval, announce.value_or("all") == "all"};
 }
 
 std::vector<Unit> read_units(const Json& value, const std::string& pointer, Problems& problems,

@@ -14,6 +14,11 @@ struct ListenAddress {
   std::uint16_t port = 0;  // 0: the kernel picks one (printed on the "ready" line)
 };
 
+// Who hears `<label> new connection: <path>`: every client, as in the seed's
+// demo app, or only the new one. Announcing to all costs O(clients) messages
+// per connection, so O(clients^2) while a fleet connects.
+enum class Announce { all, self };
+
 struct BackendOptions {
   std::string label = "backend";
   ListenAddress listen{"127.0.0.1", 8080};
@@ -23,6 +28,7 @@ struct BackendOptions {
   // pad_to_size); zero means no padding.
   std::size_t message_size = 0;
   bool echo = true;
+  Announce announce = Announce::all;
   // Wait before answering each received message (a slow backend).
   std::chrono::nanoseconds reply_delay{0};
   // Exit abruptly (no close frames) this long after listening.

@@ -63,7 +63,11 @@ net::awaitable<void> Session::run(http::request<http::string_body> request) {
   hub_.add(self);
   hub_.stats.connection_opened(origin_);
   send(std::make_shared<const std::string>("Welcome to the server!" + label));
-  hub_.broadcast(std::make_shared<const std::string>(label + " new connection: " + path_));
+  auto announcement = std::make_shared<const std::string>(label + " new connection: " + path_);
+  if (hub_.options.announce == Announce::all)
+    hub_.broadcast(announcement);
+  else
+    send(announcement);
   net::co_spawn(ws_.get_executor(), write_loop(self), net::detached);
 
   co_await read_loop();

@@ -133,16 +133,17 @@ json::Json gateway_config(const scenario::Scenario& scenario, const scenario::Un
     for (const auto& n : u.nodes) gateways.push_back(endpoint(n.address, n.port));
     units[u.name] = {{"public_url", u.public_url}, {"gateways", gateways}};
   }
-  json::Json config = {{"node", node.name},
-          {"unit", unit.name},
-          {"listen", json::Json::array({endpoint(node.address, node.port)})},
-          {"admin", {{"listen", endpoint(node.address, node.admin_port)}}},
-          {"units", units},
-          {"correction", scenario.gateway.correction == scenario::Correction::redirect ? "redirect" : "proxy"},
-          {"router_id", router_id_section(scenario.gateway.router_id)},
-          {"rules", routing::to_json(scenario.rules)},
-          {"routes", routes_section(unit)},
-          {"state_file", run_dir + "/state/" + node.name + ".rules.json"}};
+  json::Json config = {
+      {"node", node.name},
+      {"unit", unit.name},
+      {"listen", json::Json::array({endpoint(node.address, node.port)})},
+      {"admin", {{"listen", endpoint(node.address, node.admin_port)}}},
+      {"units", units},
+      {"correction", scenario.gateway.correction == scenario::Correction::redirect ? "redirect" : "proxy"},
+      {"router_id", router_id_section(scenario.gateway.router_id)},
+      {"rules", routing::to_json(scenario.rules)},
+      {"routes", routes_section(unit)},
+      {"state_file", run_dir + "/state/" + node.name + ".rules.json"}};
   if (auto vrrp = vrrp_section(scenario, node, run_dir); !vrrp.is_null()) config["vrrp"] = vrrp;
   return config;
 }
@@ -154,6 +155,7 @@ BackendPlan backend_plan(const scenario::Scenario& scenario, const std::string& 
                                    endpoint(backend.address, backend.port)};
   if (backend.broadcast_interval.count() > 0)
     args.insert(args.end(), {"--interval", json::format_duration(backend.broadcast_interval)});
+  if (!backend.announce_to_all) args.insert(args.end(), {"--announce", "self"});
   return {backend.name, unit_name, {"backend " + backend.name, args}};
 }
 

@@ -5,9 +5,10 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <mutex>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <set>
 #include <thread>
 
 #include "core/scenario/client_population.hpp"
@@ -36,6 +37,7 @@ class Parts {
   // Starts a part; with `wait_ready`, waits for its "ready ..." line.
   std::string start(const ProcessPlan& plan, bool wait_ready) {
     plans_[plan.name] = plan;
+    killed_.erase(plan.name);
     std::vector<std::string> argv = {options_.wsfo_binary};
     argv.insert(argv.end(), plan.args.begin(), plan.args.end());
     std::string log_file = options_.run_dir + "/logs/" + file_name(plan.name) + ".log";
@@ -45,7 +47,8 @@ class Parts {
     } catch (const std::exception& e) {
       return plan.name + ": cannot start: " + e.what();
     }
-    if (plan.echo_stdout) echoes_[plan.name] = std::make_unique<VerboseEcho>(*running_[plan.name], std::cout, out_mutex_);
+    if (plan.echo_stdout)
+      echoes_[plan.name] = std::make_unique<VerboseEcho>(*running_[plan.name], std::cout, out_mutex_);
     if (!wait_ready) return {};
     auto line = running_[plan.name]->read_stdout_line(options_.ready_timeout);
     if (!line || line->rfind("ready", 0) != 0)
@@ -74,8 +77,12 @@ class Parts {
     if (auto it = running_.find(name); it != running_.end()) {
       it->second->send_signal(SIGKILL);
       it->second->wait_for_exit(std::chrono::milliseconds(2000));
+      killed_.insert(name);
     }
   }
+
+  // Killed by a timeline action and not restarted since.
+  bool killed(const std::string& name) const { return killed_.count(name) > 0; }
 
   // SIGTERM to every part whose name starts with `prefix`, then wait.
   void terminate(const std::string& prefix) {
@@ -106,6 +113,7 @@ class Parts {
   std::ostream& log_;
   std::map<std::string, ProcessPlan> plans_;
   std::map<std::string, std::unique_ptr<ChildProcess>> running_;
+  std::set<std::string> killed_;
   std::mutex out_mutex_;
   std::map<std::string, std::unique_ptr<VerboseEcho>> echoes_;  // declared after running_: destroyed first
 };
@@ -354,14 +362,18 @@ class Player {
       if (!gateway) continue;
       std::string path = options_.run_dir + "/" + gateway->config_file;
       std::ofstream(path) << gateway_config(current_, unit, node, options_.run_dir).dump(2);
+      if (parts_.killed("gateway " + node.name)) {  // a restore starts it with the rewritten config
+        log_ << "  " << node.name << " is down: its config is rewritten for the restore\n";
+        continue;
+      }
       auto reply = gateway::http_request(gateway->admin, "POST", "/reload", "", "", std::chrono::milliseconds(3000));
       if (reply.status == 200) {
         log_ << "  " << node.name << " reloaded\n";
       } else if (reply.status == 404 && parts_.signal("gateway " + node.name, SIGHUP)) {
         log_ << "  " << node.name << ": no POST /reload, sent SIGHUP\n";
       } else {
-        errors += (errors.empty() ? "" : "; ") + std::string("reload of ") + node.name + " failed: " +
-                  (reply.status ? std::to_string(reply.status) + " " + reply.body : reply.error);
+        errors += (errors.empty() ? "" : "; ") + std::string("reload of ") + node.name +
+                  " failed: " + (reply.status ? std::to_string(reply.status) + " " + reply.body : reply.error);
       }
     }
     return errors;

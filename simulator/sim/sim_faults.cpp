@@ -1,5 +1,6 @@
 // What gateways do to their live connections: close the moved ones at a
-// cutover (4001), lose all of them when their host is turned off.
+// cutover (4001), drop all of them when they stop serving, lose all of them
+// when their host is turned off.
 #include "simulator/sim/sim_world.hpp"
 
 namespace wsfo::sim {
@@ -41,6 +42,18 @@ std::size_t World::close_connections(std::size_t g, const std::vector<routing::M
     }
   }
   return closed;
+}
+
+// Like the live gateway's `{"serving": false}` fault: listeners close and
+// every relayed connection is closed without a close frame.
+void World::drop_gateway_connections(std::size_t g) {
+  GatewaySim& gw = gateways_[g];
+  gw.connections = 0;
+  for (std::uint32_t c = 0; c < clients_.size(); ++c) {
+    if (clients_.node[c] != g || !clients_.registered[c]) continue;
+    clients_.registered[c] = 0;
+    push_close(c, 0, "End of file", true);
+  }
 }
 
 void World::kill_gateway(std::size_t g) {

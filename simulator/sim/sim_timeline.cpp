@@ -200,7 +200,9 @@ class Nemesis {
   std::string set_serving(const std::string& node, bool serving) {
     std::size_t g = w_.gateway_index(node);
     if (g >= w_.gateways().size()) return "unknown node " + node;
-    w_.gateways()[g].serving = serving;
+    GatewaySim& gw = w_.gateways()[g];
+    if (gw.serving && !serving) w_.drop_gateway_connections(g);
+    gw.serving = serving;
     return {};
   }
 

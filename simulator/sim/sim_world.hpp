@@ -161,6 +161,7 @@ class World {
   void push_close(std::uint32_t client, std::uint16_t code, const std::string& reason, bool lost);
   std::size_t close_connections(std::size_t gateway, const std::vector<routing::MovedRange>& moved,
                                 std::uint64_t version, bool revert);
+  void drop_gateway_connections(std::size_t gateway);
   void kill_gateway(std::size_t gateway);
   void start_gateway_actor(std::size_t gateway);
   void record(LogRecord record) { log_.push_back(record); }

@@ -151,6 +151,20 @@ TEST(Backend, WelcomesAndAnnouncesNewConnectionsToEveryClient) {
   EXPECT_EQ(first.read_text(), "hangzhou new connection: /second?x=1");
 }
 
+TEST(Backend, AnnounceSelfTellsOnlyTheNewClient) {
+  Backend backend({"--label", "hangzhou", "--interval", "0s", "--announce", "self"});
+  Client first(backend.port, "/first");
+  EXPECT_EQ(first.read_text(), "Welcome to the server!hangzhou");
+  EXPECT_EQ(first.read_text(), "hangzhou new connection: /first");
+
+  Client second(backend.port, "/second");
+  EXPECT_EQ(second.read_text(), "Welcome to the server!hangzhou");
+  EXPECT_EQ(second.read_text(), "hangzhou new connection: /second");
+  // The echo is the first client's next message: the second's announcement never came.
+  first.write("after");
+  EXPECT_EQ(first.read_text(), "after:hangzhou");
+}
+
 TEST(Backend, EchoesWithLabelUnlessDisabled) {
   Backend backend({"--label", "beijing", "--interval", "0s"});
   Client client(backend.port, "/");
@@ -306,6 +320,7 @@ TEST(Backend, BadFlagsExitTwoWithAMessage) {
       {{"--crash-after", "soon"}, "--crash-after"},
       {{"--message-size", "-1"}, "--message-size"},
       {{"--label", "two words"}, "--label"},
+      {{"--announce", "everyone"}, "--announce"},
       {{"--no-such-flag"}, "no-such-flag"},
   };
   for (const auto& c : cases) {

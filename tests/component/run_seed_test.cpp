@@ -22,7 +22,7 @@ using nlohmann::json;
 using wsfo::test::ChildProcess;
 namespace fs = std::filesystem;
 
-const fs::path kSourceDir = fs::path(__FILE__).parent_path().parent_path().parent_path();
+const fs::path kSourceDir = WSFO_SOURCE_DIR;
 
 struct RunResult {
   int exit_code = -1;

@@ -13,26 +13,34 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr const char* kVip = "127.0.40.10";
-constexpr std::uint16_t kVipPort = 18040;
-constexpr std::uint16_t kAdvertPort = 19840;
+
+// Ports of one test's pair of nodes: ctest runs the tests of this file
+// concurrently, and every test has nodes on the same addresses.
+struct Ports {
+  std::uint16_t vip;
+  std::uint16_t advert;
+};
+constexpr Ports kTakeoverPorts{18040, 19840};
+constexpr Ports kPartitionPorts{18041, 19841};
+constexpr Ports kConfigPorts{18042, 19842};
 
 std::int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
 }
 double seconds_since(std::int64_t from_ns, std::int64_t to_ns) { return (to_ns - from_ns) / 1e9; }
 
-Json node_config(const std::string& name, const std::string& address, const std::string& peer, int priority,
-                 const std::string& backend, const std::string& events_file) {
+Json node_config(Ports ports, const std::string& name, const std::string& address, const std::string& peer,
+                 int priority, const std::string& backend, const std::string& events_file) {
   Json instance = {{"name", "vip-40"},
                    {"vrid", 40},
-                   {"vips", Json::array({{{"address", kVip}, {"port", kVipPort}}})},
+                   {"vips", Json::array({{{"address", kVip}, {"port", ports.vip}}})},
                    {"priority", priority},
                    {"advert_int", "1s"},
                    {"peers", Json::array({peer})},
                    {"track", {{"interval", "1s"}}}};
   Json vrrp = {{"node", name},
                {"address", address},
-               {"advert_port", kAdvertPort},
+               {"advert_port", ports.advert},
                {"instances", Json::array({instance})},
                {"events_file", events_file}};
   return gateway_config({backend}, {{"node", name}, {"vrrp", vrrp}});
@@ -108,11 +116,11 @@ class VipClient {
 };
 
 // Connects through the VIP, retrying while it moves (refused or 503).
-std::unique_ptr<VipClient> connect_via_vip(std::chrono::milliseconds timeout = 3000ms) {
+std::unique_ptr<VipClient> connect_via_vip(Ports ports, std::chrono::milliseconds timeout = 3000ms) {
   const auto until = Clock::now() + timeout;
   for (;;) {
     try {
-      return std::make_unique<VipClient>(kVip, kVipPort);
+      return std::make_unique<VipClient>(kVip, ports.vip);
     } catch (const std::exception&) {
       if (Clock::now() > until) throw;
       std::this_thread::sleep_for(50ms);
@@ -136,14 +144,16 @@ TEST(VrrpGateway, VipTakeoverPreemptAndGracefulStopThroughTheGateway) {
   const std::string dir = temp_dir();
   Events events1(dir + "/server1.vrrp.jsonl"), events2(dir + "/server2.vrrp.jsonl");
   const std::int64_t t0 = now_ns();
-  Gateway server2(node_config("server2", "127.0.40.2", "127.0.40.1", 50, backend.address(), events2.path()),
-                  make_dir(dir + "/2"));
+  Gateway server2(
+      node_config(kTakeoverPorts, "server2", "127.0.40.2", "127.0.40.1", 50, backend.address(), events2.path()),
+      make_dir(dir + "/2"));
   auto server1 = std::make_unique<Gateway>(
-      node_config("server1", "127.0.40.1", "127.0.40.2", 100, backend.address(), events1.path()), make_dir(dir + "/1"));
+      node_config(kTakeoverPorts, "server1", "127.0.40.1", "127.0.40.2", 100, backend.address(), events1.path()),
+      make_dir(dir + "/1"));
 
   // server1 (100) becomes MASTER: the VIP leads to its gateway and the backend.
   ASSERT_TRUE(events1.wait_for("vip", "MASTER", t0, 6s)) << server1->log();
-  auto client = connect_via_vip();
+  auto client = connect_via_vip(kTakeoverPorts);
   EXPECT_EQ(client->node(), "server1");
 
   // stop-gateway: the track check fails within 1 s → FAULT → priority 0 →
@@ -157,7 +167,7 @@ TEST(VrrpGateway, VipTakeoverPreemptAndGracefulStopThroughTheGateway) {
   EXPECT_GT(skew, 0.70) << "FAULT → takeover";
   EXPECT_LT(skew, 0.95) << "FAULT → takeover";
   EXPECT_NE(client->wait_end(2s), "open");  // its node stopped serving and dropped it
-  client = connect_via_vip();
+  client = connect_via_vip(kTakeoverPorts);
   EXPECT_EQ(client->node(), "server2");
   VipClient direct("127.0.0.1", server2.port);  // server2's own listener: never affected by the VIP
   EXPECT_EQ(direct.node(), "server2");
@@ -175,7 +185,7 @@ TEST(VrrpGateway, VipTakeoverPreemptAndGracefulStopThroughTheGateway) {
   EXPECT_LT(preempt, 3.97) << "BACKUP → preempt";
   EXPECT_EQ(client->wait_end(2s), "Connection reset by peer");
   EXPECT_EQ(direct.wait_end(300ms), "open");
-  client = connect_via_vip();
+  client = connect_via_vip(kTakeoverPorts);
   EXPECT_EQ(client->node(), "server1");
 
   // SIGTERM: server1 sends priority 0; server2 takes over after Skew_Time.
@@ -187,7 +197,7 @@ TEST(VrrpGateway, VipTakeoverPreemptAndGracefulStopThroughTheGateway) {
   EXPECT_GT(graceful_s, 0.72) << "SIGTERM → takeover (keepalived: 0.83 s)";
   EXPECT_LT(graceful_s, 0.92) << "SIGTERM → takeover (keepalived: 0.83 s)";
   EXPECT_TRUE(server1->process().wait_for_exit(5s));
-  client = connect_via_vip();
+  client = connect_via_vip(kTakeoverPorts);
   EXPECT_EQ(client->node(), "server2");
   std::cout << "[ measured ] stop-gateway: FAULT→MASTER " << skew << " s, total " << seconds_since(stopped_at, *taken)
             << " s; preempt " << preempt << " s after BACKUP; SIGTERM takeover " << graceful_s << " s\n";
@@ -199,10 +209,12 @@ TEST(VrrpGateway, PartitionMakesTwoMastersAndHealLeavesOne) {
   const std::string dir = temp_dir();
   Events events1(dir + "/server1.vrrp.jsonl"), events2(dir + "/server2.vrrp.jsonl");
   const std::int64_t t0 = now_ns();
-  Gateway server1(node_config("server1", "127.0.40.1", "127.0.40.2", 100, backend.address(), events1.path()),
-                  make_dir(dir + "/1"));
-  Gateway server2(node_config("server2", "127.0.40.2", "127.0.40.1", 50, backend.address(), events2.path()),
-                  make_dir(dir + "/2"));
+  Gateway server1(
+      node_config(kPartitionPorts, "server1", "127.0.40.1", "127.0.40.2", 100, backend.address(), events1.path()),
+      make_dir(dir + "/1"));
+  Gateway server2(
+      node_config(kPartitionPorts, "server2", "127.0.40.2", "127.0.40.1", 50, backend.address(), events2.path()),
+      make_dir(dir + "/2"));
   ASSERT_TRUE(events1.wait_for("vip", "MASTER", t0, 6s)) << server1.log();
 
   // Bad input is refused with the offending pointer.
@@ -218,7 +230,7 @@ TEST(VrrpGateway, PartitionMakesTwoMastersAndHealLeavesOne) {
   // loopback the VIP is bound by server1, so its bind fails (split brain).
   ASSERT_TRUE(events2.wait_for("vip", "MASTER", split_at, 6s)) << server2.log();
   EXPECT_TRUE(events2.wait_for("vip-bind-failed", "", split_at, 2s)) << server2.log();
-  EXPECT_EQ(connect_via_vip()->node(), "server1");
+  EXPECT_EQ(connect_via_vip(kPartitionPorts)->node(), "server1");
 
   std::int64_t heal_at = now_ns();
   post_faults(server1, {{"drop_adverts_from", Json::array()}});
@@ -226,13 +238,13 @@ TEST(VrrpGateway, PartitionMakesTwoMastersAndHealLeavesOne) {
   // The lower master hears the higher one and steps down; one master remains.
   EXPECT_TRUE(events2.wait_for("vip", "BACKUP", heal_at, 3s)) << server2.log();
   EXPECT_FALSE(events1.wait_for("vip", "BACKUP", heal_at, 1500ms));
-  EXPECT_EQ(connect_via_vip()->node(), "server1");
+  EXPECT_EQ(connect_via_vip(kPartitionPorts)->node(), "server1");
   std::filesystem::remove_all(dir);
 }
 
 TEST(VrrpGateway, ConfigProblemsNameTheirPointer) {
   Backend backend("lb");
-  Json config = node_config("server1", "127.0.40.1", "127.0.40.2", 300, backend.address(), "/tmp/x");
+  Json config = node_config(kConfigPorts, "server1", "127.0.40.1", "127.0.40.2", 300, backend.address(), "/tmp/x");
   const std::string dir = temp_dir();
   const std::string path = dir + "/gateway.json";
   std::ofstream(path) << config.dump();

@@ -149,6 +149,36 @@ TEST_F(HistoryChecks, VipHolderAfterTheEvent) {
   EXPECT_EQ(run().verdicts[0].status, Status::fail);
 }
 
+// Split brain on loopback: both nodes are MASTER, only server1 binds the VIP.
+TEST_F(HistoryChecks, VipHolderInASplitBrainIsTheMasterThatBinds) {
+  auto vip = [](std::int64_t t, const std::string& node, const std::string& to) {
+    return history::Event{
+        "vip", t, node, std::nullopt,
+        Json{{"instance", "VI_1"}, {"node", node}, {"vip", "127.0.40.10"}, {"from", "BACKUP"}, {"to", to}}};
+  };
+  auto bind = [](std::int64_t t, const std::string& kind) {
+    return history::Event{kind, t, "server2", std::nullopt,
+                          Json{{"instance", "VI_1"},
+                               {"node", "server2"},
+                               {"vip", "127.0.40.10"},
+                               {"port", 8020},
+                               {"reason", "Address already in use"}}};
+  };
+  history.push_back(vip(1100 * ms, "server1", "MASTER"));
+  history.push_back(vip(1300 * ms, "server2", "MASTER"));
+  history.push_back(bind(1400 * ms, "vip-bind-failed"));
+  cutover.expect.vips = {{"VI_1", "server1", std::chrono::seconds(1)}};
+  Analysis analysis = run();
+  EXPECT_EQ(analysis.verdicts[0].status, Status::pass) << analysis.verdicts[0].actual;
+  EXPECT_EQ(analysis.verdicts[0].actual, "server1 (since 100 ms after the event)");
+
+  // Once server1 steps down, server2's retried bind succeeds: it holds the VIP.
+  history.push_back(vip(1500 * ms, "server1", "BACKUP"));
+  history.push_back(bind(1600 * ms, "vip-bound"));
+  cutover.expect.vips = {{"VI_1", "server2", std::chrono::seconds(1)}};
+  EXPECT_EQ(run().verdicts[0].status, Status::pass);
+}
+
 TEST_F(HistoryChecks, DisconnectsOutsideTheWindowAreNotAttributed) {
   history.push_back(disconnected(500 * ms, 1111, "node-lost"));
   history.push_back(disconnected(10000 * ms, 8330, "node-lost"));

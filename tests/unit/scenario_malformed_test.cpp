@@ -109,6 +109,8 @@ const Case kCases[] = {
      "/units/1/nodes/1/address: duplicate address '127.0.10.1' (first at /units/0/nodes/0/address)"},
     {"backend on a node's port", "/units/0/backends/0", R"({"name": "capp", "address": "127.0.10.1", "port": 9020})",
      "/units/0/backends/0/port: address 127.0.10.1:9020 is already used by /units/0/nodes/0"},
+    {"unknown announce", "/units/0/backends/0/announce", "\"everyone\"",
+     "/units/0/backends/0/announce: expected one of \"all\", \"self\", got \"everyone\""},
     {"port out of range", "/units/0/backends/0/port", "70000",
      "/units/0/backends/0/port: expected an integer in [1, 65535], got 70000"},
     {"address off loopback", "/units/0/backends/0/address", "\"10.0.0.1\"",

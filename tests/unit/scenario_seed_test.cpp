@@ -6,6 +6,7 @@
 
 #include "core/scenario/client_population.hpp"
 #include "core/scenario/scenario_loader.hpp"
+#include "simulator/live/live_plan.hpp"
 
 namespace {
 
@@ -75,6 +76,32 @@ TEST(ScenarioSeed, MshaPopulationHoldsTheSeedClientsAndSpreadsOverAllSlots) {
   }
   for (int tenth = 0; tenth < 10; ++tenth) EXPECT_GE(per_tenth[tenth], 200) << "slots " << tenth * 1000 << "+";
   EXPECT_GE(moving, 50);
+}
+
+// Announced to every client, 3203 clients would cost O(clients^2) messages
+// while they connect; the seed's backends tell only the new client.
+TEST(ScenarioSeed, MshaBackendsAnnounceToTheNewClientOnly) {
+  Scenario s = load_seed("seed-msha-cutover.json");
+  ASSERT_EQ(s.units.size(), 2u);
+  for (const Unit& unit : s.units) {
+    ASSERT_FALSE(unit.backends.empty());
+    for (const Backend& backend : unit.backends) {
+      EXPECT_FALSE(backend.announce_to_all) << backend.name;
+      auto args = wsfo::live::backend_plan(s, unit.name, backend).process.args;
+      auto flag = std::find(args.begin(), args.end(), "--announce");
+      ASSERT_NE(flag, args.end()) << backend.name;
+      ASSERT_NE(flag + 1, args.end());
+      EXPECT_EQ(*(flag + 1), "self");
+    }
+  }
+  // Without the key a backend announces to all, as the seed's app does.
+  Scenario keepalived = load_seed("seed-keepalived-ha.json");
+  ASSERT_EQ(keepalived.units.size(), 1u);
+  for (const Backend& backend : keepalived.units[0].backends) {
+    EXPECT_TRUE(backend.announce_to_all) << backend.name;
+    auto args = wsfo::live::backend_plan(keepalived, keepalived.units[0].name, backend).process.args;
+    EXPECT_EQ(std::find(args.begin(), args.end(), "--announce"), args.end());
+  }
 }
 
 TEST(ScenarioSeed, KeepalivedDualMasterVips) {
