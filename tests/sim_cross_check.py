@@ -71,6 +71,8 @@ def ranges(ids):
 
 
 def main():
+    if len(sys.argv) != 4:
+        sys.exit("usage: sim_cross_check.py WSFO_BINARY SCENARIO.json WORK_DIR")
     wsfo, scenario, work = sys.argv[1], pathlib.Path(sys.argv[2]), pathlib.Path(sys.argv[3])
     sim, sim_code = play(wsfo, "simulate", scenario, work / "sim")  # first: it may refuse, and it is quick
     live, live_code = play(wsfo, "run", scenario, work / "live")

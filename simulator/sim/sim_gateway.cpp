@@ -144,28 +144,28 @@ class GatewayLogic {
     e.extra = retry_after_ns;
   }
 
-  // Registers the connection on a live backend of the longest matching
-  // route (round robin); returns the gateway-backend round trip.
+  // Registers the connection on the backend core's BackendPool chooses (as
+  // the live gateway: longest route prefix, round robin or routerId hash, a
+  // refusing backend marked down and skipped); returns the gateway-backend
+  // round trip.
   std::int64_t accept(std::uint32_t client, const HopTarget& target, SimEvent& e) {
-    std::string_view path = target.url.target.substr(0, target.url.target.find('?'));
-    int best = -1;
-    std::size_t best_length = 0;
-    for (std::size_t i = 0; i < gw_.config.routes.size(); ++i) {
-      const std::string& prefix = gw_.config.routes[i].prefix;
-      if (path.substr(0, prefix.size()) == prefix && (best < 0 || prefix.size() > best_length))
-        best = static_cast<int>(i), best_length = prefix.size();
-    }
-    if (best < 0) {
-      reject(e, 404, "no route for " + std::string(path), -1);
+    gateway::BackendGroup* group = gw_.pool->route_for(target.url.target);
+    if (!group) {
+      reject(e, 404, "no route for " + target.url.target.substr(0, target.url.target.find('?')), -1);
       return 0;
     }
-    const auto& candidates = gw_.route_backends[static_cast<std::size_t>(best)];
-    auto& next = gw_.round_robin[static_cast<std::size_t>(best)];
-    for (std::size_t tries = 0; tries < candidates.size(); ++tries) {
-      std::uint16_t b = candidates[next++ % candidates.size()];
+    std::size_t r = 0;
+    while (r + 1 < gw_.route_backends.size() && gw_.config.routes[r].prefix != gw_.pool->prefix_of(group)) ++r;
+    const auto now = std::chrono::nanoseconds(World::now_ns());
+    for (std::size_t index : group->candidates(w_.clients().router_id[client], now)) {
+      std::uint16_t b = gw_.route_backends[r][index];
       BackendSim& backend = w_.backends()[b];
       const Route& route = w_.route(gw_.host, backend.host);
-      if (!backend.host->is_on() || !route.up()) continue;
+      if (!backend.host->is_on() || !route.up()) {
+        group->mark_failed(index, now);
+        continue;
+      }
+      group->mark_ok(index);
       auto& c = w_.clients();
       c.registered[client] = 1;
       c.node[client] = static_cast<std::uint16_t>(g_);

@@ -148,6 +148,7 @@ class Nemesis {
     gw.host->turn_on();
     if (auto pending = gw.rules->pending()) gw.rules->abort(pending->rules.version());  // not persisted
     gw.serving = true;
+    gw.pool.emplace(gw.config.routes, gw.config.limits.fail_timeout);  // a new process: no marks, round robin anew
     w_.start_gateway_actor(g);
     return {};
   }

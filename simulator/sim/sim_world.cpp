@@ -194,7 +194,7 @@ std::string World::build_gateways() {
     gw.config = std::move(*config);
     gw.config.limits.max_connections = std::numeric_limits<std::size_t>::max();  // capacity is what we measure
     gw.rules.emplace(scenario_.rules);
-    gw.round_robin.assign(gw.config.routes.size(), 0);
+    gw.pool.emplace(gw.config.routes, gw.config.limits.fail_timeout);
     for (const auto& route : gw.config.routes) {
       std::vector<std::uint16_t> indices;
       for (const auto& ep : route.backends)

@@ -20,6 +20,7 @@
 
 #include "core/clients/reconnect_policy.hpp"
 #include "core/clients/ws_url.hpp"
+#include "core/gateway/backend_pool.hpp"
 #include "core/gateway/gateway_config.hpp"
 #include "core/gateway/rules_state.hpp"
 #include "core/scenario/scenario.hpp"
@@ -129,8 +130,10 @@ struct GatewaySim {
   bool serving = true;
   std::uint32_t epoch = 0;  // bumps at every restart: batches sent before are dropped
   std::uint64_t connections = 0;
-  std::vector<std::size_t> round_robin;                    // per route
-  std::vector<std::vector<std::uint16_t>> route_backends;  // per route, backend indices
+  // The live gateway's backend choice (routes, balance, down marks); a
+  // restart starts with a fresh one, as a new process does.
+  std::optional<gateway::BackendPool> pool;
+  std::vector<std::vector<std::uint16_t>> route_backends;  // per route, in its backends' order: backend indices
   CapacitySeries capacity;
 };
 
