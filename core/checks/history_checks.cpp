@@ -299,7 +299,8 @@ Verdict judge_vip(const scenario::VipExpectation& expectation, const EventWindow
       ""};
   std::int64_t deadline = window.start_ns + expectation.within.count();
   // In a split brain two nodes are MASTER, but only one can bind the address
-  // (the other reports vip-bind-failed): the holder is the master that binds.
+  // (the other reports vip-bind-failed): the holder is the newest master that
+  // binds. A killed node emits nothing, so its last MASTER lingers here.
   struct Master {
     std::int64_t since_ns = 0;
     bool bound = true;
@@ -323,7 +324,7 @@ Verdict judge_vip(const scenario::VipExpectation& expectation, const EventWindow
   std::string holder;
   std::int64_t taken_at = 0;
   for (const auto& [node, master] : masters)
-    if (master.bound && (holder.empty() || master.since_ns < taken_at)) holder = node, taken_at = master.since_ns;
+    if (master.bound && (holder.empty() || master.since_ns > taken_at)) holder = node, taken_at = master.since_ns;
   if (!seen) {
     verdict.evidence = "no VRRP events for " + expectation.vip + " in the history";
     return verdict;
