@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 namespace wsfo::sim {
 namespace {
 
@@ -92,6 +94,32 @@ TEST(SimLog, SlimEventsKeepWhatTheChecksRead) {
   ASSERT_TRUE(connected);
   EXPECT_EQ(connected->fields["unit"], "center");
   EXPECT_EQ(connected->router_id, 6249u);
+}
+
+// write_history spells lines itself; they must equal to_json_line(to_event())
+// for every kind and variant, and for texts that need escaping or are UTF-8.
+TEST(SimLog, WrittenHistoryEqualsTheEventsLines) {
+  Fixture f;
+  f.texts.intern("quote \" backslash \\ newline \n tab \t bell \x07");
+  f.texts.intern("caf\xc3\xa9 and a stray \xff byte");
+  f.names.group_names = {"fleet \"east\""};
+  f.names.action_names = {"cutover"};
+  const auto cause = [](CloseCause c) { return static_cast<std::uint8_t>(c); };
+  std::vector<LogRecord> records = {
+      {1000, 0, LogKind::attempt, 0, 0, 0, 0, 3, 0, 0, 0},
+      {2000, 0, LogKind::redirect, 0, 0, 0, 1, 0, 0, 0, 0},
+      {3000, 0, LogKind::connected, 0, 0, 1, 0, 1, 0, 0, 412000},
+      {4000, 0, LogKind::rejected, 0, 0, 1, 0, 503, 0, 1, 1000000000},
+      {4000, 0, LogKind::rejected, 0, 0, 1, 0, 0, 3, 4, -1},
+      {5000, 0, LogKind::disconnected, cause(CloseCause::server_close), 0, 0, 0, 4001, 2, 0, 4999000000},
+      {6000, 0, LogKind::disconnected, cause(CloseCause::connection_lost), 0, 0, 0, 0, 3, 0, 1},
+      {7000, 0, LogKind::action, 0, 0, 0, 0, 0, 0, 0, 0},
+  };
+  std::ostringstream written;
+  write_history(records, f.names, written);
+  std::string expected;
+  for (const auto& r : records) expected += history::to_json_line(to_event(r, f.names)) + "\n";
+  EXPECT_EQ(written.str(), expected);
 }
 
 TEST(SimLog, StringTableInternsOnce) {
