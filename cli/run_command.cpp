@@ -2,12 +2,12 @@
 // disconnected, why, whether that was expected, and how fast they came back.
 #include <unistd.h>
 
-#include <ctime>
 #include <filesystem>
 #include <iostream>
 
 #include "cli/commands.hpp"
 #include "cli/live_run.hpp"
+#include "cli/run_output.hpp"
 #include "core/scenario/scenario_loader.hpp"
 #include "reports/report.hpp"
 #include "simulator/live/live_runner.hpp"
@@ -20,13 +20,6 @@ std::string self_path() {
   std::error_code error;
   auto path = std::filesystem::read_symlink("/proc/self/exe", error);
   return error ? std::string("wsfo") : path.string();
-}
-
-std::string default_report_dir(const std::string& scenario) {
-  std::time_t now = std::time(nullptr);
-  char stamp[32];
-  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&now));
-  return "reports/out/" + scenario + "-" + stamp;
 }
 
 }  // namespace
@@ -46,7 +39,7 @@ int play_scenario_live(const LiveRunRequest& request) {
   live::LiveRunOptions options;
   options.wsfo_binary = self_path();
   options.run_dir = std::filesystem::absolute(request.report_dir.empty() ? default_report_dir(loaded.scenario->name)
-                                                                          : request.report_dir)
+                                                                         : request.report_dir)
                         .string();
   options.verbose_groups = request.verbose_groups;
   options.progress = ::isatty(STDOUT_FILENO) == 1;  // progress on a terminal, not in CI logs
@@ -56,14 +49,7 @@ int play_scenario_live(const LiveRunRequest& request) {
     std::cerr << "wsfo run: a part failed to start: " << outcome.error << "\n";
     return kUsage;
   }
-  reports::Report report = reports::build_report(std::move(outcome.record));
-  reports::write_text(report, std::cout);
-  if (auto error = reports::write_report_dir(report, options.run_dir); !error.empty()) {
-    std::cerr << "wsfo run: " << error << "\n";
-    return kIoError;
-  }
-  std::cout << "report: " << options.run_dir << "/report.html\n";
-  return report.passed() ? kOk : kCheckFailed;
+  return finish_run(reports::build_report(std::move(outcome.record)), options.run_dir, "wsfo run");
 }
 
 void add_run_commands(CLI::App& app, int& exit_code) {

@@ -15,9 +15,9 @@ std::string default_report_dir(const std::string& scenario) {
 }
 
 int finish_run(const reports::Report& report, const std::string& run_dir, const std::string& command,
-               const std::function<std::string(const std::string&)>& extra) {
+               const std::function<std::string(const std::string&)>& extra, reports::HistoryFile history) {
   reports::write_text(report, std::cout);
-  std::string error = reports::write_report_dir(report, run_dir);
+  std::string error = reports::write_report_dir(report, run_dir, history);
   if (error.empty() && extra) error = extra(run_dir);
   if (!error.empty()) {
     std::cerr << command << ": " << error << "\n";

@@ -72,12 +72,15 @@ int simulate(const SimulateFlags& flags) {
   reports::Report report = reports::build_report(std::move(outcome.record));
   sim::add_recovery(outcome.capacity, report.analysis, windows);
   for (auto& note : sim::capacity_notes(outcome.capacity)) report.run.notes.push_back(std::move(note));
-  int code = finish_run(report, run_dir, "wsfo simulate", [&](const std::string& dir) {
-    if (auto error = sim::write_history_file(outcome, dir); !error.empty()) return error;
-    std::ofstream out(dir + "/capacity.json");
-    sim::write_capacity_json(outcome.capacity, out);
-    return out ? std::string() : "cannot write '" + dir + "/capacity.json'";
-  });
+  int code = finish_run(
+      report, run_dir, "wsfo simulate",
+      [&](const std::string& dir) {
+        if (auto error = sim::write_history_file(outcome, dir); !error.empty()) return error;
+        std::ofstream out(dir + "/capacity.json");
+        sim::write_capacity_json(outcome.capacity, out);
+        return out ? std::string() : "cannot write '" + dir + "/capacity.json'";
+      },
+      reports::HistoryFile::by_caller);
   sim::write_capacity_text(outcome.capacity, std::cout);
   return code;
 }

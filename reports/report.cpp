@@ -16,7 +16,7 @@ Report build_report(RunRecord run) {
   return report;
 }
 
-std::string write_report_dir(const Report& report, const std::string& dir) {
+std::string write_report_dir(const Report& report, const std::string& dir, HistoryFile history) {
   std::error_code error;
   std::filesystem::create_directories(dir, error);
   if (error) return "cannot create report directory '" + dir + "': " + error.message();
@@ -31,13 +31,12 @@ std::string write_report_dir(const Report& report, const std::string& dir) {
            write("report.json", [&](std::ostream& o) { write_json(report, o); }),
            write("junit.xml", [&](std::ostream& o) { write_junit(report, o); }),
            write("report.html", [&](std::ostream& o) { write_html(report, o); }),
-           write("history.jsonl",
-                 [&](std::ostream& o) {
-                   for (const auto& event : report.run.history) o << history::to_json_line(event) << '\n';
-                 }),
        })
     if (!problem.empty()) return problem;
-  return {};
+  if (history == HistoryFile::by_caller) return {};
+  return write("history.jsonl", [&](std::ostream& o) {
+    for (const auto& event : report.run.history) o << history::to_json_line(event) << '\n';
+  });
 }
 
 }  // namespace wsfo::reports

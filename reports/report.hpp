@@ -50,8 +50,14 @@ void write_json(const Report& report, std::ostream& out);   // schema: docs/repo
 void write_junit(const Report& report, std::ostream& out);  // one testcase per expectation
 void write_html(const Report& report, std::ostream& out);   // self-contained, inline SVG
 
-// Writes report.json, junit.xml, report.html and history.jsonl into `dir`
-// (created if needed); returns an error message or empty.
-std::string write_report_dir(const Report& report, const std::string& dir);
+// Who writes history.jsonl: the report, from its run's history, or the caller
+// (the simulator keeps only a slim history in memory and writes every field
+// from its own log).
+enum class HistoryFile { from_report, by_caller };
+
+// Writes report.json, junit.xml, report.html and, unless the caller writes it,
+// history.jsonl into `dir` (created if needed); returns an error message or empty.
+std::string write_report_dir(const Report& report, const std::string& dir,
+                             HistoryFile history = HistoryFile::from_report);
 
 }  // namespace wsfo::reports

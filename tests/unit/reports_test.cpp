@@ -165,6 +165,12 @@ TEST(Reports, WritesEveryFileOfTheRunDirectory) {
   EXPECT_EQ(lines, report.run.history.size());
   std::filesystem::remove_all(dir);
   EXPECT_NE(write_report_dir(report, "/proc/no-such-dir/x"), "");
+
+  // The simulator writes history.jsonl itself: the report leaves it alone.
+  EXPECT_EQ(write_report_dir(report, dir.string(), HistoryFile::by_caller), "");
+  EXPECT_TRUE(std::filesystem::exists(dir / "report.json"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "history.jsonl"));
+  std::filesystem::remove_all(dir);
 }
 
 std::string text_of(const Report& report) {
