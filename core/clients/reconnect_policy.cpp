@@ -92,6 +92,12 @@ std::optional<ReconnectSpec> parse_reconnect_spec(const std::string& text, std::
   return std::nullopt;
 }
 
+ReconnectSpec reconnect_spec(const scenario::ReconnectPolicy& policy) {
+  if (auto* fixed = std::get_if<scenario::FixedReconnect>(&policy)) return FixedDelay{fixed->delay};
+  const auto& b = std::get<scenario::BackoffReconnect>(policy);
+  return ExponentialBackoff{b.base, b.cap, b.jitter};
+}
+
 std::string to_string(const ReconnectSpec& spec) {
   if (auto fixed = std::get_if<FixedDelay>(&spec)) return "fixed:" + json::format_duration(fixed->delay);
   const auto& b = std::get<ExponentialBackoff>(spec);

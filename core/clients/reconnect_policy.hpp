@@ -13,6 +13,8 @@
 #include <string>
 #include <variant>
 
+#include "core/scenario/scenario.hpp"
+
 namespace wsfo::clients {
 
 using Nanos = std::chrono::nanoseconds;
@@ -34,6 +36,10 @@ using ReconnectSpec = std::variant<FixedDelay, ExponentialBackoff>;
 // left out and keeps its default; without jitter, full jitter). nullopt with a one-line `error` when malformed.
 std::optional<ReconnectSpec> parse_reconnect_spec(const std::string& text, std::string& error);
 std::string to_string(const ReconnectSpec& spec);
+
+// A scenario group's policy, jitter fraction included: what `wsfo run` passes
+// to `wsfo clients` and what `wsfo simulate` plays.
+ReconnectSpec reconnect_spec(const scenario::ReconnectPolicy& policy);
 
 // The delay before the next attempt after `failures` consecutive failures
 // (0 for the first retry). `draw` is a uniform 64-bit random number (used by

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/clients/reconnect_policy.hpp"
 #include "core/json/json_reader.hpp"
 #include "core/routing/rules_json.hpp"
 #include "core/scenario/client_population.hpp"
@@ -52,13 +53,6 @@ json::Json routes_section(const scenario::Unit& unit) {
   return routes;
 }
 
-std::string reconnect_flag(const scenario::ReconnectPolicy& policy) {
-  if (auto* fixed = std::get_if<scenario::FixedReconnect>(&policy))
-    return "fixed:" + json::format_duration(fixed->delay);
-  const auto& backoff = std::get<scenario::BackoffReconnect>(policy);
-  return "backoff:base=" + json::format_duration(backoff.base) + ",cap=" + json::format_duration(backoff.cap);
-}
-
 std::vector<std::string> client_args(const scenario::ClientGroup& group, const std::vector<std::uint64_t>& ids,
                                      const std::vector<std::string>& resolve, const std::string& events_file,
                                      std::size_t process_index) {
@@ -68,7 +62,7 @@ std::vector<std::string> client_args(const scenario::ClientGroup& group, const s
                                    "--events",
                                    events_file,
                                    "--reconnect",
-                                   reconnect_flag(group.reconnect),
+                                   clients::to_string(clients::reconnect_spec(group.reconnect)),
                                    "--max-redirects",
                                    std::to_string(group.max_redirects),
                                    "--source-net",

@@ -143,7 +143,14 @@ class Player {
 
   std::string start() {
     namespace fs = std::filesystem;
-    for (auto sub : {"logs", "state", "events"}) fs::create_directories(options_.run_dir + "/" + sub);
+    // A run directory used before keeps nothing of that run: its rules state
+    // files would start the gateways on the old version, its events would mix in.
+    for (auto sub : {"logs", "state", "events"}) {
+      std::error_code error;
+      fs::remove_all(options_.run_dir + "/" + sub, error);
+      if (!error) fs::create_directories(options_.run_dir + "/" + sub, error);
+      if (error) return "cannot prepare " + options_.run_dir + "/" + sub + ": " + error.message();
+    }
     for (const auto& g : plan_.gateways) std::ofstream(options_.run_dir + "/" + g.config_file) << g.config.dump(2);
     log_ << "starting " << plan_.backends.size() << " backends, " << plan_.gateways.size() << " gateways, "
          << plan_.clients.size() << " client processes\n";

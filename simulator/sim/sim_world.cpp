@@ -11,17 +11,6 @@ namespace wsfo::sim {
 
 namespace {
 
-clients::ReconnectSpec reconnect_spec(const scenario::ReconnectPolicy& policy) {
-  if (auto* fixed = std::get_if<scenario::FixedReconnect>(&policy)) return clients::FixedDelay{fixed->delay};
-  const auto& b = std::get<scenario::BackoffReconnect>(policy);
-  clients::ExponentialBackoff spec;
-  spec.base = b.base;
-  spec.cap = b.cap;
-  // The scenario's jitter fraction, where core's policy knows one (else full jitter, as `wsfo clients`).
-  if constexpr (requires { spec.jitter = b.jitter; }) spec.jitter = b.jitter;
-  return spec;
-}
-
 std::string endpoint(const std::string& address, std::uint16_t port) { return address + ":" + std::to_string(port); }
 
 double seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
@@ -145,7 +134,7 @@ std::string World::build_platform() {
         if (group.url.host == node.address) region.unit = u;
     }
     region.host = add_host("clients:" + group.name, region.unit, 1e9);
-    region.reconnect = reconnect_spec(group.reconnect);
+    region.reconnect = clients::reconnect_spec(group.reconnect);
     std::string error;
     auto url = clients::parse_ws_url(group.url.text, error);
     region.url_text = url ? url->text() : group.url.text;

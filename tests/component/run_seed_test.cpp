@@ -114,6 +114,12 @@ json slots(std::uint32_t first, std::uint32_t last) { return {{"slots", json::ar
 
 TEST_F(RunSeed, CutoverDisconnectsExactlyTheMovedSlotsAndTheyReconnectToCenter) {
   fs::path scenario = shortened_seed("127.0.12", "127.0.22", slots(5998, 6380));
+  // Leftovers of an earlier run in the same directory must not leak in: a
+  // state file would start center on other rules, old events would mix in.
+  fs::create_directories(dir_ / "out/state");
+  fs::create_directories(dir_ / "out/events");
+  std::ofstream(dir_ / "out/state/center-gw1.rules.json") << "left over, not JSON";
+  std::ofstream(dir_ / "out/events/clients-fleet-0.jsonl") << "left over, not JSON\n";
   RunResult result = run(scenario);
   ASSERT_EQ(result.exit_code, 0) << result.stdout_text << "\nstderr in " << dir_ / "run.stderr";
   ASSERT_TRUE(result.report.is_object()) << "no report.json in " << dir_ / "out";

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "core/scenario/client_population.hpp"
@@ -102,6 +103,23 @@ TEST(ScenarioSeed, MshaBackendsAnnounceToTheNewClientOnly) {
     auto args = wsfo::live::backend_plan(keepalived, keepalived.units[0].name, backend).process.args;
     EXPECT_EQ(std::find(args.begin(), args.end(), "--announce"), args.end());
   }
+}
+
+// The live clients get the group's reconnect policy whole, jitter fraction
+// included (without it `wsfo clients` would use full jitter, unlike the sim).
+TEST(ScenarioSeed, MshaFleetClientsGetTheirBackoffWithItsJitter) {
+  Scenario s = load_seed("seed-msha-cutover.json");
+  auto plan = wsfo::live::make_live_plan(s, "/tmp/plan-test");
+  std::map<std::string, std::string> reconnect;
+  for (const auto& clients : plan.clients) {
+    const auto& args = clients.process.args;
+    auto flag = std::find(args.begin(), args.end(), "--reconnect");
+    ASSERT_NE(flag, args.end()) << clients.group;
+    ASSERT_NE(flag + 1, args.end());
+    reconnect[clients.group] = *(flag + 1);
+  }
+  EXPECT_EQ(reconnect["fleet"], "backoff:base=500ms,cap=8s,jitter=0.2");
+  EXPECT_EQ(reconnect["seed-clients"], "fixed:1500ms");
 }
 
 TEST(ScenarioSeed, KeepalivedDualMasterVips) {
