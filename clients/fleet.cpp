@@ -55,6 +55,16 @@ FleetSummary Fleet::run() {
   for (std::size_t i = 0; i < options.router_ids.size(); ++i)
     impl.workers[i % impl.workers.size()]->add_client(options.router_ids[i], i);
 
+  run_workers(impl, options);
+  FleetSummary total;
+  for (auto& worker : impl.workers) total.merge(worker->summary());
+  impl.workers.clear();
+  return total;
+}
+
+// The signal set and the duration timer live on worker 0's io_context, so they
+// must be gone before the workers are destroyed: they are this function's.
+void Fleet::run_workers(Impl& impl, const FleetOptions& options) {
   auto& main_io = impl.workers.front()->io();
   net::signal_set signals(main_io);
   net::steady_timer duration_timer(main_io);
@@ -94,10 +104,7 @@ FleetSummary Fleet::run() {
     impl.running = false;
   }
   impl.sink.flush();
-  FleetSummary total;
-  for (auto& worker : impl.workers) total.merge(worker->summary());
-  impl.workers.clear();
-  return total;
+  impl.workers.front()->on_all_done = nullptr;  // it refers to this function's signal set and timer
 }
 
 }  // namespace wsfo::clients

@@ -32,6 +32,7 @@ class Fleet {
 
  private:
   struct Impl;
+  static void run_workers(Impl& impl, const FleetOptions& options);
   std::unique_ptr<Impl> impl_;
 };
 
