@@ -6,7 +6,7 @@ namespace wsfo::sim {
 
 std::uint32_t StringTable::intern(const std::string& text) {
   auto [it, inserted] = index_.try_emplace(text, static_cast<std::uint32_t>(strings_.size()));
-  if (inserted) strings_.push_back(it->first);  // `text` may be one of strings_, which push_back can move
+  if (inserted) strings_.push_back(text);
   return it->second;
 }
 

@@ -5,6 +5,7 @@
 // docs/history.md (the same lines `wsfo run` writes) when written out, and
 // into the slim events the checks and reports read.
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -34,14 +35,15 @@ struct LogRecord {
   std::int64_t d = 0;       // connected: handshake_ns; rejected: retry_after_ns (-1 none); disconnected: connected_ns
 };
 
-// Interned strings: urls, reasons, error codes.
+// Interned strings: urls, reasons, error codes. A deque, so a reference from
+// at() stays valid while later strings are interned (callers pass one back in).
 class StringTable {
  public:
   std::uint32_t intern(const std::string& text);
   const std::string& at(std::uint32_t index) const { return strings_[index]; }
 
  private:
-  std::vector<std::string> strings_;
+  std::deque<std::string> strings_;
   std::unordered_map<std::string, std::uint32_t> index_;
 };
 

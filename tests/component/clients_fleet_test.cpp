@@ -6,6 +6,7 @@
 // gateway's healthy backend, and each test also checks that one bad peer
 // leaves the other clients of the process alone.
 #include <csignal>
+#include <optional>
 
 #include "tests/component/clients_test_support.hpp"
 #include "tests/component/gateway_harness.hpp"
@@ -146,9 +147,15 @@ TEST(ClientsFleet, ServerCloseIsReportedWithItsCode) {
   Backend backend("only", {"--interval", "50ms", "--crash-after", "60s"});
   auto events_path = temp_file("close");
   ChildProcess process({WSFO_BINARY, "clients", "--url", "ws://127.0.0.1:" + std::to_string(backend.port) + "/",
-                        "--router-ids", "9", "--events", events_path.string(), "--duration", "1500ms", "--reconnect",
+                        "--router-ids", "9", "--events", events_path.string(), "--duration", "3s", "--reconnect",
                         "fixed:100ms"});
-  std::this_thread::sleep_for(500ms);
+  // Close only once the client has been connected for a while (a fixed sleep
+  // from spawn is too short when the binary starts slowly, as under ASan).
+  std::optional<std::string> line;
+  while ((line = process.read_stdout_line(5s)) && line->rfind("msg: Welcome to the server!", 0) != 0) {
+  }
+  ASSERT_TRUE(line) << "the client never got the welcome";
+  std::this_thread::sleep_for(400ms);
   backend.process.send_signal(SIGTERM);
   auto status = process.wait_for_exit(5s);
   ASSERT_TRUE(status);

@@ -130,5 +130,15 @@ TEST(SimLog, StringTableInternsOnce) {
   EXPECT_EQ(table.at(1), "b");
 }
 
+// The simulator's reject path holds at() of one string while it interns
+// others (ASan caught a use-after-free when the table was a vector).
+TEST(SimLog, AReferenceFromAtSurvivesLaterInterning) {
+  StringTable table;
+  const std::string& held = table.at(table.intern("HTTP 503 Service Unavailable: slot 6249 is fenced"));
+  for (int i = 0; i < 1000; ++i) table.intern("reason " + std::to_string(i));
+  EXPECT_EQ(held, "HTTP 503 Service Unavailable: slot 6249 is fenced");
+  EXPECT_EQ(table.intern(held), 0u);
+}
+
 }  // namespace
 }  // namespace wsfo::sim
