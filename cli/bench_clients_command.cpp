@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "cli/commands.hpp"
+#include "cli/self_path.hpp"
 #include "clients/fleet.hpp"
 #include "clients/process_limits.hpp"
 #include "core/json/json_reader.hpp"
@@ -142,13 +143,6 @@ double cpu_seconds(pid_t pid) {
   return (user + system) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
-std::string self_exe() {
-  char path[4096];
-  auto n = readlink("/proc/self/exe", path, sizeof path - 1);
-  if (n <= 0) return {};
-  return std::string(path, static_cast<std::size_t>(n));
-}
-
 clients::FleetOptions base_options(const std::vector<std::string>& addresses) {
   clients::FleetOptions options;
   std::string error;
@@ -186,7 +180,7 @@ int run_bench(const BenchFlags& flags, const std::string& command_line) {
     if (!heartbeat || heartbeat->count() <= 0) return fail_usage("--heartbeat", "not a positive duration");
   }
   clients::raise_descriptor_limit();
-  std::string exe = self_exe();
+  std::string exe = self_path();
 
   std::cout << "command: " << command_line << "\n";
   std::vector<std::unique_ptr<BackendChild>> backends;

@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "cli/commands.hpp"
+#include "cli/self_path.hpp"
 #include "core/json/json_reader.hpp"
 #include "simulator/bench/gateway_bench.hpp"
 
@@ -30,12 +31,6 @@ struct Flags {
   std::string nginx = "/usr/sbin/nginx";
   bool check = false;
 };
-
-std::string self_exe() {
-  char path[4096];
-  auto n = readlink("/proc/self/exe", path, sizeof path - 1);
-  return n > 0 ? std::string(path, static_cast<std::size_t>(n)) : std::string();
-}
 
 std::string command_line() {
   std::ifstream cmdline("/proc/self/cmdline");
@@ -99,7 +94,7 @@ int run_bench_gateway(const Flags& flags) {
     std::cerr << "wsfo bench gateway: " << error << "\n";
     return kUsage;
   }
-  options.wsfo_exe = self_exe();
+  options.wsfo_exe = self_path();
   std::cout << "command: " << command_line() << "\n"
             << "peer: " << options.nginx_exe << " (master_process off: one process, one worker)"
             << "; wsfo gateway: one io thread\n"

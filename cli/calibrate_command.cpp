@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/self_path.hpp"
 #include "core/json/json_reader.hpp"
 #include "simulator/sim/calibration.hpp"
 
@@ -21,12 +22,6 @@ struct CalibrateFlags {
   std::size_t connections = 200;
   std::size_t idle = 2000;
 };
-
-std::string self_path() {
-  std::error_code error;
-  auto path = std::filesystem::read_symlink("/proc/self/exe", error);
-  return error ? std::string("wsfo") : path.string();
-}
 
 int calibrate(const CalibrateFlags& flags) {
   sim::CalibrationOptions options;

@@ -8,21 +8,12 @@
 #include "cli/commands.hpp"
 #include "cli/live_run.hpp"
 #include "cli/run_output.hpp"
+#include "cli/self_path.hpp"
 #include "core/scenario/scenario_loader.hpp"
 #include "reports/report.hpp"
 #include "simulator/live/live_runner.hpp"
 
 namespace wsfo::cli {
-
-namespace {
-
-std::string self_path() {
-  std::error_code error;
-  auto path = std::filesystem::read_symlink("/proc/self/exe", error);
-  return error ? std::string("wsfo") : path.string();
-}
-
-}  // namespace
 
 int play_scenario_live(const LiveRunRequest& request) {
   auto loaded = scenario::load_scenario_file(request.scenario);

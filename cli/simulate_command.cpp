@@ -14,6 +14,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/run_output.hpp"
+#include "cli/self_path.hpp"
 #include "core/json/json_reader.hpp"
 #include "core/scenario/scenario_loader.hpp"
 #include "simulator/sim/sim_runner.hpp"
@@ -97,12 +98,6 @@ struct ChildFigures {
   double wall_s = 0;
   double peak_rss_mib = 0;
 };
-
-std::string self_path() {
-  std::error_code error;
-  auto path = std::filesystem::read_symlink("/proc/self/exe", error);
-  return error ? std::string("wsfo") : path.string();
-}
 
 ChildFigures run_child(const std::vector<std::string>& args, const std::string& log_file) {
   ChildFigures figures;

@@ -35,6 +35,9 @@ namespace wsfo::clients {
 
 class Worker;
 
+// A duration in whole milliseconds, for the reasons a person reads.
+std::string ms_text(Nanos d);
+
 // Why an attempt failed, for the `rejected` event.
 struct Failure {
   Failure(std::string e, std::string r) : error(std::move(e)), reason(std::move(r)) {}

@@ -40,8 +40,6 @@ using net::use_awaitable;
 
 namespace {
 
-std::string ms_text(Nanos d) { return std::to_string(d.count() / 1'000'000); }
-
 std::string one_line(std::string_view text, std::size_t limit = 200) {
   std::string line(text.substr(0, text.find_first_of("\r\n")));
   if (line.size() > limit) line = line.substr(0, limit) + "...";

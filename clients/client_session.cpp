@@ -18,9 +18,9 @@ namespace wsfo::clients {
 namespace net = boost::asio;
 using net::awaitable;
 
-namespace {
-
 std::string ms_text(Nanos d) { return std::to_string(d.count() / 1'000'000); }
+
+namespace {
 
 // The decimal text of `number` in `buffer`.
 std::string_view decimal(std::array<char, 24>& buffer, std::int64_t number) {

@@ -3,10 +3,13 @@
 # and run the whole test suite through ctest. `--sanitize` builds and runs it
 # with -fsanitize=address,undefined in its own build directory.
 source "$(dirname "$0")/lib.sh"
-dir="$ROOT/build/test"; flags=()
+# Line tables (-g1) are enough for backtraces and sanitizer reports; full -g
+# costs a third of a Beast unit's compile time. Under the sanitizers -O1, as
+# ASan advises: with -O2 a Beast unit took 152 s to compile instead of 67 s.
+dir="$ROOT/build/test"; flags=(-DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG")
 case "${1:-}" in
   "") ;;
-  --sanitize) dir="$ROOT/build/asan"; flags+=(-DWSFO_SANITIZE=ON) ;;
+  --sanitize) dir="$ROOT/build/asan"; flags=(-DWSFO_SANITIZE=ON -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG") ;;
   *) echo "usage: scripts/test.sh [--sanitize]" >&2; exit 2 ;;
 esac
 install_missing

@@ -13,6 +13,7 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <cstring>
+#include <functional>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -149,8 +150,7 @@ double percentile_ms(std::vector<std::uint32_t>& micros, double fraction) {
 }
 
 // Polls `done` until it is true or `deadline` passes.
-template <typename Predicate>
-net::awaitable<bool> wait_until(Predicate done, Clock::time_point deadline) {
+net::awaitable<bool> wait_until(std::function<bool()> done, Clock::time_point deadline) {
   net::steady_timer timer(co_await net::this_coro::executor);
   while (!done()) {
     if (Clock::now() >= deadline) co_return false;

@@ -17,7 +17,7 @@ namespace {
 using testing::ip;
 using testing::s;
 
-double seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
+double in_seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
 
 struct VipEvent {
   TimePoint at;
@@ -182,7 +182,7 @@ TEST_P(VrrpScenario, HardLossTakesOverMasterDownIntervalAfterTheLastAdvert) {
     const auto taken = lan.first_take_after(kLow, kill_at);
     ASSERT_TRUE(taken) << offset;
     EXPECT_EQ(*taken - last_advert, s(3.8046875)) << offset;
-    const double after_kill = seconds(*taken - kill_at);
+    const double after_kill = in_seconds(*taken - kill_at);
     EXPECT_GE(after_kill, 2.80) << offset;
     EXPECT_LE(after_kill, 3.80) << offset;
     EXPECT_EQ(lan.state(kLow), State::master);
@@ -199,7 +199,7 @@ TEST_P(VrrpScenario, GracefulStopTakesOverAfterSkewTime) {
   const auto taken = lan.first_take_after(kLow, stop_at);
   ASSERT_TRUE(taken);
   EXPECT_EQ(*taken - stop_at, s(0.8046875));           // Skew_Time for priority 50
-  EXPECT_NEAR(seconds(*taken - stop_at), 0.83, 0.05);  // keepalived measured 0.83 s
+  EXPECT_NEAR(in_seconds(*taken - stop_at), 0.83, 0.05);  // keepalived measured 0.83 s
 }
 
 TEST_P(VrrpScenario, RecoveredHigherPriorityPreemptsBack) {
@@ -216,7 +216,7 @@ TEST_P(VrrpScenario, RecoveredHigherPriorityPreemptsBack) {
   // The restarted 100 discards the 50's adverts and preempts when its own
   // Master_Down_Interval runs out: 3.609375 s (keepalived measured 3.64 s).
   EXPECT_EQ(*taken - restart_at, s(3.609375));
-  EXPECT_NEAR(seconds(*taken - restart_at), 3.64, 0.1);
+  EXPECT_NEAR(in_seconds(*taken - restart_at), 3.64, 0.1);
   EXPECT_FALSE(lan.holds_vip(kLow));
   EXPECT_EQ(lan.state(kLow), State::backup);
   // The 50 released the VIP at the very moment the 100 took it: never two holders.

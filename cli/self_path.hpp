@@ -1,0 +1,11 @@
+#pragma once
+// The running wsfo binary, for commands that start more of themselves
+// (run, simulate, bench, calibrate).
+#include <string>
+
+namespace wsfo::cli {
+
+// /proc/self/exe; "wsfo" (found on PATH) when it cannot be read.
+std::string self_path();
+
+}  // namespace wsfo::cli
