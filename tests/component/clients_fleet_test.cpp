@@ -6,7 +6,8 @@
 // gateway's healthy backend, and each test also checks that one bad peer
 // leaves the other clients of the process alone.
 #include <csignal>
-#include <optional>
+#include <fstream>
+#include <iterator>
 
 #include "tests/component/clients_test_support.hpp"
 #include "tests/component/gateway_harness.hpp"
@@ -151,10 +152,15 @@ TEST(ClientsFleet, ServerCloseIsReportedWithItsCode) {
                         "fixed:100ms"});
   // Close only once the client has been connected for a while (a fixed sleep
   // from spawn is too short when the binary starts slowly, as under ASan).
-  std::optional<std::string> line;
-  while ((line = process.read_stdout_line(5s)) && line->rfind("msg: Welcome to the server!", 0) != 0) {
-  }
-  ASSERT_TRUE(line) << "the client never got the welcome";
+  // The fleet flushes its events every 200 ms.
+  auto connected_seen = [&] {
+    std::ifstream in(events_path);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    return text.find(R"("kind":"connected")") != std::string::npos;
+  };
+  auto give_up = std::chrono::steady_clock::now() + 10s;
+  while (!connected_seen() && std::chrono::steady_clock::now() < give_up) std::this_thread::sleep_for(20ms);
+  ASSERT_TRUE(connected_seen()) << "the client never connected";
   std::this_thread::sleep_for(400ms);
   backend.process.send_signal(SIGTERM);
   auto status = process.wait_for_exit(5s);
