@@ -10,6 +10,7 @@ namespace {
 
 struct BackendFlags {
   std::string label = "backend";
+  std::string name;
   std::string listen = "127.0.0.1:8080";
   std::string interval = "1s";
   long long message_size = 0;
@@ -29,6 +30,8 @@ std::optional<backend::BackendOptions> to_options(const BackendFlags& flags) {
   };
   if (!backend::valid_label(flags.label, error)) return fail("--label");
   options.label = flags.label;
+  if (!flags.name.empty() && !backend::valid_label(flags.name, error)) return fail("--name");
+  options.name = flags.name;
   auto listen = backend::parse_listen_address(flags.listen, error);
   if (!listen) return fail("--listen");
   options.listen = *listen;
@@ -75,6 +78,9 @@ void add_backend_commands(CLI::App& app, int& exit_code) {
       "(after at most 2 s).");
   static BackendFlags flags;
   cmd->add_option("--label", flags.label, "Label glued into every message, e.g. hangzhou")->capture_default_str();
+  cmd->add_option("--name", flags.name,
+                  "This backend's name in the X-Wsfo-Backend header of the 101 (default: the label), to tell "
+                  "apart the backends of one unit");
   cmd->add_option("--listen", flags.listen, "HOST:PORT to listen on (numeric IP; port 0 = any free port)")
       ->capture_default_str();
   cmd->add_option("--interval", flags.interval, "Period of the `<seq>:<label>` broadcast, e.g. 500ms; 0s = off")

@@ -131,6 +131,7 @@ class Client : private ws::FrameHandler {
   std::int64_t sent_number_ = 0;  // the first message (Date.now()), to recognise its echo
   std::uint8_t redirects_ = 0;
   std::string unit_, node_, backend_, url_text_, peer_close_reason_;
+  std::string backend_name_;  // X-Wsfo-Backend, kept only until `connected` is written
   std::string outbox_, in_flight_;  // frames to write, frames being written: empty when idle
   SequenceTracker sequence_;
   std::string partial_;  // a message larger than read_buffer_, while it arrives

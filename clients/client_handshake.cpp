@@ -244,6 +244,8 @@ void Client::on_open(const WsUrl& url, const Response& response, std::int64_t ho
   if (worker_.sink().wants_events()) {
     pending_connected_ = true;
     url_text_ = url.text();
+    auto it = response.find("X-Wsfo-Backend");
+    backend_name_ = it != response.end() ? std::string(it->value()) : std::string();
   }
 }
 

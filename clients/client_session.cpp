@@ -181,8 +181,10 @@ void Client::emit_connected_if_pending() {
               {"backend", backend_},
               {"handshake_ns", handshake_ns_},
               {"redirects", redirects_}};
+  if (!backend_name_.empty()) e.fields["backend_name"] = backend_name_;
   worker_.sink().write(e);
   std::string().swap(url_text_);
+  std::string().swap(backend_name_);
 }
 
 void Client::report_end(const error_code& ec) {

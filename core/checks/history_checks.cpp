@@ -173,6 +173,8 @@ void collect_window(std::span<const history::Event> history, const EventWindow& 
       if (is_redirect_loop(event)) ++facts.redirect_loops;
     } else if (event.kind == "gap") {
       facts.messages_lost += field_unsigned(event, "missing");
+    } else if (event.kind == "connected") {
+      if (auto name = field_string(event, "backend_name"); !name.empty()) ++facts.opened_by_backend[name];
     }
   }
   facts.bounces = bounces.take();
@@ -398,6 +400,20 @@ Verdict judge_detects(const std::vector<std::string>& anomalies, const WindowFac
   return verdict;
 }
 
+Verdict judge_reach_backends(const std::vector<std::string>& names, const WindowFacts& facts) {
+  Verdict verdict{0, "reach-backends", Status::pass, "", "", ""};
+  for (const auto& name : names) {
+    verdict.expected += (verdict.expected.empty() ? "new connections reach " : ", ") + name;
+    if (facts.opened_by_backend.count(name)) continue;
+    verdict.status = Status::fail;
+    verdict.evidence += (verdict.evidence.empty() ? "never reached: " : ", ") + name;
+  }
+  for (const auto& [backend, count] : facts.opened_by_backend)
+    verdict.actual += (verdict.actual.empty() ? "" : ", ") + backend + ": " + std::to_string(count);
+  if (verdict.actual.empty()) verdict.actual = "no connection named its backend";
+  return verdict;
+}
+
 void judge_window(const EventWindow& window, const WindowFacts& facts, std::span<const history::Event> history,
                   std::span<const std::uint64_t> population, std::uint32_t modulus, std::vector<Verdict>& out) {
   const scenario::Expectation& expect = window.expect;
@@ -432,6 +448,7 @@ void judge_window(const EventWindow& window, const WindowFacts& facts, std::span
   if (expect.cutover) add(judge_cutover(*expect.cutover, window));
   if (expect.same_version) add(judge_same_version(window));
   if (!expect.detects.empty()) add(judge_detects(expect.detects, facts));
+  if (!expect.reach_backends.empty()) add(judge_reach_backends(expect.reach_backends, facts));
   // A timeline action that failed makes the run fail even without an expectation on it.
   if (!window.action_error.empty())
     add({0, "action", Status::fail, window.name + " performed", window.action_error, ""});

@@ -76,6 +76,7 @@ struct WindowFacts {
   std::uint64_t messages_lost = 0;  // sum of sequence gaps
   std::vector<DualService> dual_service;
   std::vector<Bounce> bounces{};
+  std::map<std::string, std::uint64_t> opened_by_backend{};  // `connected` events by backend_name
 };
 
 struct Analysis {

@@ -13,7 +13,8 @@ constexpr FieldSpec kRedirect[] = {
     {"from", T::string, true}, {"to", T::string, true}, {"status", T::unsigned_integer, true}};
 constexpr FieldSpec kConnected[] = {{"url", T::string, true},           {"unit", T::string, true},
                                     {"node", T::string, true},          {"backend", T::string, true},
-                                    {"handshake_ns", T::integer, true}, {"redirects", T::unsigned_integer, true}};
+                                    {"handshake_ns", T::integer, true}, {"redirects", T::unsigned_integer, true},
+                                    {"backend_name", T::string, false}};
 constexpr FieldSpec kRejected[] = {{"url", T::string, true},
                                    {"error", T::string, true},
                                    {"reason", T::string, true},

@@ -176,6 +176,12 @@ Expectation read_expectation(const Json& value, const std::string& pointer, Prob
     else
       problems.add(item_pointer, "expected \"bounce\" or \"dual_service\", got " + item.dump());
   });
+  for_each_element(reader, "reach_backends", false, 1, [&](const Json& item, const std::string& item_pointer) {
+    if (item.is_string() && !item.get<std::string>().empty())
+      expect.reach_backends.push_back(item.get<std::string>());
+    else
+      problems.add(item_pointer, "expected a backend name, got " + item.dump());
+  });
   if (reader.valid() && value.empty()) problems.add(pointer, "expected at least one expectation");
   return expect;
 }

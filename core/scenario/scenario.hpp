@@ -200,10 +200,12 @@ struct Expectation {
   std::optional<std::string> cutover{};  // outcome of a cutover event: "committed", "aborted", "rolled-back"
   bool same_version = false;             // after the event every gateway answers, on one rules version
   std::vector<std::string> detects{};    // at least one of these anomalies is seen: "bounce", "dual_service"
+  std::vector<std::string> reach_backends{};  // each serves a connection opened in the event's window
 
   bool empty() const {
     return !disconnected && !reconnect_within && !land_in && !messages_lost_max && !no_dual_service &&
-           !no_redirect_loop && vips.empty() && !cutover && !same_version && detects.empty();
+           !no_redirect_loop && vips.empty() && !cutover && !same_version && detects.empty() &&
+           reach_backends.empty();
   }
 };
 

@@ -36,8 +36,10 @@ class TimelineReader {
     }
     std::optional<Action> action = read_action(reader, *action_name);
     Expectation expect;
-    if (const Json* e = reader.value("expect", false))
+    if (const Json* e = reader.value("expect", false)) {
       expect = read_expectation(*e, reader.pointer_of("expect"), problems_, scenario_);
+      check_reach_backends(expect, reader.pointer_of("expect"));
+    }
     if (!at_ok || !action) return std::nullopt;
     return TimelineEvent{*at, std::move(*action), std::move(expect)};
   }
@@ -81,6 +83,15 @@ class TimelineReader {
     if (name == "partition" || name == "heal") return read_partition(reader, name);
     if (name == "clients-add") return read_clients_add(reader);
     return Wait{};
+  }
+
+  // A backend named by reach_backends must be present once the event's
+  // action is done (a unit's own, or added earlier or by this event).
+  void check_reach_backends(const Expectation& expect, const std::string& pointer) {
+    for (const auto& name : expect.reach_backends)
+      if (!backend_unit_.count(name))
+        problems_.add(json::pointer_append(pointer, "reach_backends"),
+                      "unknown backend '" + name + "' (not present at this event)");
   }
 
   std::optional<Action> read_cutover(ObjectReader& reader) {

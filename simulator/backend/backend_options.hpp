@@ -21,6 +21,9 @@ enum class Announce { all, self };
 
 struct BackendOptions {
   std::string label = "backend";
+  // Sent in the X-Wsfo-Backend header of the 101, so a client can tell apart
+  // the backends of one unit (they share its label); empty: the label.
+  std::string name;
   ListenAddress listen{"127.0.0.1", 8080};
   // Period of the `<seq>:<label>` broadcast; zero turns it off.
   std::chrono::nanoseconds interval = std::chrono::seconds(1);

@@ -48,10 +48,11 @@ Session::Session(tcp::socket socket, Hub& hub, ConnectionOrigin origin, std::str
 net::awaitable<void> Session::run(http::request<http::string_body> request) {
   auto self = shared_from_this();
   const std::string& label = hub_.options.label;
+  const std::string& name = hub_.options.name.empty() ? label : hub_.options.name;
   ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
-  ws_.set_option(websocket::stream_base::decorator([label](websocket::response_type& response) {
+  ws_.set_option(websocket::stream_base::decorator([name](websocket::response_type& response) {
     response.set(http::field::server, "wsfo-backend");
-    response.set("X-Wsfo-Backend", label);  // lets clients tell which backend served them
+    response.set("X-Wsfo-Backend", name);  // lets clients tell which backend served them
   }));
   ws_.text(true);
   boost::system::error_code ec;

@@ -145,8 +145,8 @@ json::Json gateway_config(const scenario::Scenario& scenario, const scenario::Un
 BackendPlan backend_plan(const scenario::Scenario& scenario, const std::string& unit_name,
                          const scenario::Backend& backend) {
   const scenario::Unit* unit = scenario.find_unit(unit_name);
-  std::vector<std::string> args = {"backend", "--label", unit ? unit->label : unit_name, "--listen",
-                                   endpoint(backend.address, backend.port)};
+  std::vector<std::string> args = {"backend", "--label", unit ? unit->label : unit_name, "--name", backend.name,
+                                   "--listen", endpoint(backend.address, backend.port)};
   if (backend.broadcast_interval.count() > 0)
     args.insert(args.end(), {"--interval", json::format_duration(backend.broadcast_interval)});
   if (!backend.announce_to_all) args.insert(args.end(), {"--announce", "self"});

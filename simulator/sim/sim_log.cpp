@@ -64,6 +64,7 @@ history::Event to_event(const LogRecord& r, const LogNames& names) {
            {"unit", names.node_units[r.node]},
            {"node", names.node_names[r.node]},
            {"backend", names.backend_labels[r.b]},
+           {"backend_name", names.backend_names[r.b]},
            {"handshake_ns", r.d},
            {"redirects", r.n}};
       break;
@@ -97,7 +98,9 @@ std::optional<history::Event> to_slim_event(const LogRecord& r, const LogNames& 
       f = {{"from", names.urls->at(r.a)}, {"to", names.urls->at(r.b)}, {"status", 302}};
       break;
     case LogKind::connected:
-      f = {{"unit", names.node_units[r.node]}, {"node", names.node_names[r.node]}};
+      f = {{"unit", names.node_units[r.node]},
+           {"node", names.node_names[r.node]},
+           {"backend_name", names.backend_names[r.b]}};
       break;
     case LogKind::rejected:
       f = {{"error", names.texts->at(r.text)}};
@@ -189,6 +192,7 @@ void write_line(const LogRecord& r, const LogNames& names, std::string& out) {
       break;
     case LogKind::connected:
       w.field("backend", names.backend_labels[r.b]);
+      w.field("backend_name", names.backend_names[r.b]);
       w.field("handshake_ns", r.d);
       w.field("node", names.node_names[r.node]);
       w.field("redirects", r.n);

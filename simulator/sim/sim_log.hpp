@@ -56,6 +56,7 @@ struct LogNames {
   std::vector<std::string> node_units;      // by node index
   std::vector<std::string> node_addresses;  // "ip:port" by node index
   std::vector<std::string> backend_labels;  // by backend index: the unit label of its welcome text
+  std::vector<std::string> backend_names;   // by backend index: its scenario name (X-Wsfo-Backend)
   std::vector<std::string> action_names;    // by timeline index
   const StringTable* urls = nullptr;
   const StringTable* texts = nullptr;

@@ -305,7 +305,10 @@ LogNames World::log_names() const {
     names.node_units.push_back(scenario_.units[g.unit].name);
     names.node_addresses.push_back(g.address);
   }
-  for (const auto& b : backends_) names.backend_labels.push_back(scenario_.units[b.unit].label);
+  for (const auto& b : backends_) {
+    names.backend_labels.push_back(scenario_.units[b.unit].label);
+    names.backend_names.push_back(b.name);
+  }
   for (const auto& event : scenario_.timeline) names.action_names.push_back(scenario::action_name(event.action));
   names.urls = &urls_;
   names.texts = &texts_;

@@ -310,6 +310,14 @@ struct BadFlag {
   std::string message;
 };
 
+// Backends of one unit share its label; --name tells them apart in the 101.
+TEST(Backend, NameGoesInTheBackendHeaderAndTheLabelInTheTexts) {
+  Backend backend({"--label", "keepalived", "--name", "app18-8030", "--interval", "0s"});
+  Client client(backend.port, "/");
+  EXPECT_EQ(client.read_text(), "Welcome to the server!keepalived");
+  EXPECT_EQ(client.handshake_response()["X-Wsfo-Backend"], "app18-8030");
+}
+
 TEST(Backend, BadFlagsExitTwoWithAMessage) {
   const std::vector<BadFlag> cases = {
       {{"--listen", "localhost:80"}, "--listen"},
@@ -320,6 +328,7 @@ TEST(Backend, BadFlagsExitTwoWithAMessage) {
       {{"--crash-after", "soon"}, "--crash-after"},
       {{"--message-size", "-1"}, "--message-size"},
       {{"--label", "two words"}, "--label"},
+      {{"--name", "two words"}, "--name"},
       {{"--announce", "everyone"}, "--announce"},
       {{"--no-such-flag"}, "no-such-flag"},
   };

@@ -73,7 +73,7 @@ std::vector<std::string> gateway_flags(const gateway_test::Gateway& gateway, std
 // ---------------------------------------------------------------- tests
 
 TEST(ClientsFleet, RedirectIsFollowedToTheUnitAndReported) {
-  Backend backend("hangzhou");
+  Backend backend("hangzhou", {"--interval", "50ms", "--name", "hangzhou-app2"});
   TestServer router(redirect_router("ws://good.test:8020/unit?x=1", "ws://good.test:8020/"));
   auto run = run_clients(fleet_flags(router, backend));
   ASSERT_TRUE(run.status.exited && run.status.code == 0) << run.status.describe();
@@ -85,6 +85,7 @@ TEST(ClientsFleet, RedirectIsFollowedToTheUnitAndReported) {
   auto connected = of(run.events, "connected", 1);
   ASSERT_EQ(connected.size(), 1u);
   EXPECT_EQ(connected[0].fields["backend"], "hangzhou");
+  EXPECT_EQ(connected[0].fields["backend_name"], "hangzhou-app2");  // its X-Wsfo-Backend
   EXPECT_EQ(connected[0].fields["redirects"], 1);
   EXPECT_EQ(connected[0].fields["url"], "ws://good.test:8020/unit?x=1");
   EXPECT_GE(connected[0].t_ns, redirects[0].t_ns);

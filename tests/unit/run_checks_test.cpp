@@ -151,5 +151,28 @@ TEST_F(RunChecks, AFailedActionFailsTheRun) {
   EXPECT_FALSE(run().passed());
 }
 
+// Issue 6: new clients reach a backend added by a reload. Only connections
+// opened inside the event's window count, by the backend_name they name.
+TEST_F(RunChecks, ReachBackendsCountsConnectionsOpenedInTheWindowByBackendName) {
+  auto served_by = [](Event event, const std::string& name) {
+    event.fields["backend_name"] = name;
+    return event;
+  };
+  history.push_back(served_by(connected(500 * ms, 6100, "lb"), "app18-8030"));  // before the window
+  history.push_back(served_by(connected(1200 * ms, 8330, "lb"), "app16"));
+  window.expect.reach_backends = {"app16", "app18-8030"};
+  Verdict verdict = only_verdict();
+  EXPECT_EQ(verdict.check, "reach-backends");
+  EXPECT_EQ(verdict.status, Status::fail);
+  EXPECT_EQ(verdict.evidence, "never reached: app18-8030");
+  EXPECT_EQ(verdict.actual, "app16: 1");
+
+  history.push_back(served_by(connected(1300 * ms, 6100, "lb"), "app18-8030"));
+  history.push_back(connected(1400 * ms, 6101, "lb"));  // names no backend: not counted
+  verdict = only_verdict();
+  EXPECT_EQ(verdict.status, Status::pass) << verdict.evidence;
+  EXPECT_EQ(verdict.actual, "app16: 1, app18-8030: 1");
+}
+
 }  // namespace
 }  // namespace wsfo::checks

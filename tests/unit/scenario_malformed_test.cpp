@@ -155,6 +155,10 @@ const Case kCases[] = {
     {"VIP expectation naming a node without priority", "/timeline/1/expect",
      R"({"vips": [{"vip": "vip-a", "holder": "c1", "within": "4s"}]})",
      "/timeline/1/expect/vips/0/holder: node 'c1' has no priority for VIP 'vip-a'"},
+    {"reach_backends naming no present backend", "/timeline/1/expect", R"({"reach_backends": ["uapp", "app9"]})",
+     "/timeline/1/expect/reach_backends: unknown backend 'app9' (not present at this event)"},
+    {"reach_backends with a non-name", "/timeline/1/expect", R"({"reach_backends": ["uapp", 7]})",
+     "/timeline/1/expect/reach_backends/1: expected a backend name, got 7"},
 };
 
 class MalformedScenario : public testing::TestWithParam<Case> {};

@@ -148,7 +148,7 @@ TEST(ScenarioSeed, KeepalivedTimeline) {
   Scenario s = load_seed("seed-keepalived-ha.json");
   std::vector<std::string> actions;
   for (const auto& e : s.timeline) actions.push_back(action_name(e.action));
-  EXPECT_EQ(actions, (std::vector<std::string>{"stop-gateway", "start-gateway", "kill", "backend-add"}));
+  EXPECT_EQ(actions, (std::vector<std::string>{"stop-gateway", "start-gateway", "kill", "backend-add", "clients-add"}));
   EXPECT_EQ(std::get<StopGateway>(s.timeline[0].action).node, "server1");
   EXPECT_EQ(std::get<KillNode>(s.timeline[2].action).node, "server1");
   const auto& add = std::get<BackendAdd>(s.timeline[3].action);
@@ -157,6 +157,22 @@ TEST(ScenarioSeed, KeepalivedTimeline) {
   ASSERT_FALSE(s.timeline[0].expect.vips.empty());
   EXPECT_EQ(s.timeline[0].expect.vips[0].holder, "server2");
   EXPECT_TRUE(std::holds_alternative<DisconnectNone>(*s.timeline[3].expect.disconnected));
+  // Issue 6: clients that connect after the reload reach the added backend.
+  EXPECT_EQ(std::get<ClientsAdd>(s.timeline[4].action).group, "after-reload");
+  EXPECT_EQ(s.timeline[4].expect.reach_backends, std::vector<std::string>{"app18-8030"});
+}
+
+// Backends of one unit share its label; each live backend sends its own
+// scenario name in X-Wsfo-Backend so reach_backends can tell them apart.
+TEST(ScenarioSeed, LiveBackendsAreStartedWithTheirScenarioName) {
+  Scenario s = load_seed("seed-keepalived-ha.json");
+  for (const Backend& backend : s.units[0].backends) {
+    auto args = wsfo::live::backend_plan(s, s.units[0].name, backend).process.args;
+    auto flag = std::find(args.begin(), args.end(), "--name");
+    ASSERT_NE(flag, args.end()) << backend.name;
+    ASSERT_NE(flag + 1, args.end());
+    EXPECT_EQ(*(flag + 1), backend.name);
+  }
 }
 
 }  // namespace

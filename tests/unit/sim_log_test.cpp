@@ -20,6 +20,7 @@ struct Fixture {
     names.node_units = {"center"};
     names.node_addresses = {"127.0.10.1:8020"};
     names.backend_labels = {"hangzhou"};
+    names.backend_names = {"hangzhou-app1"};
     names.action_names = {"cutover"};
     urls.intern("ws://websocket.msha.tech:8020/ws");
     urls.intern("ws://center.websocket.msha.tech:8020/ws");
@@ -57,6 +58,7 @@ TEST(SimLog, EveryKindIsAValidHistoryLine) {
   e = round_trip(connected, f.names);
   EXPECT_EQ(e.fields["unit"], "center");
   EXPECT_EQ(e.fields["backend"], "hangzhou");
+  EXPECT_EQ(e.fields["backend_name"], "hangzhou-app1");
   EXPECT_EQ(e.fields["handshake_ns"], 412000);
   EXPECT_EQ(e.fields["redirects"], 1);
 
