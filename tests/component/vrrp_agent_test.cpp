@@ -95,8 +95,14 @@ class Agent {
     return std::nullopt;
   }
 
-  std::optional<Event> wait_for_state(const std::string& state, std::chrono::milliseconds timeout) {
-    return wait_for([&](const Event& e) { return e.kind == "vip" && e.fields.value("to", "") == state; }, timeout);
+  // A transition to `state` later than `after_ns`: a slow start (ASan) can
+  // let the backup become MASTER for a moment before the master's first
+  // advert, and that early transition must not pass for a takeover.
+  std::optional<Event> wait_for_state(const std::string& state, std::chrono::milliseconds timeout,
+                                      std::int64_t after_ns = 0) {
+    return wait_for(
+        [&](const Event& e) { return e.kind == "vip" && e.fields.value("to", "") == state && e.t_ns > after_ns; },
+        timeout);
   }
 
   // Every `vip` transition read so far, as "FROM>TO".
@@ -205,7 +211,7 @@ TEST(VrrpAgent, GracefulStopHandsTheVipOverAfterSkewTimeAndResetsItsConnections)
 
   const auto stop_ns = now_ns();
   a.process().send_signal(SIGTERM);
-  auto takeover = b.wait_for_state("MASTER", 3s);
+  auto takeover = b.wait_for_state("MASTER", 3s, stop_ns);
   ASSERT_TRUE(takeover);
   const double delay = seconds_between(stop_ns, takeover->t_ns);
   std::cout << "graceful stop -> takeover: " << delay << " s (keepalived 0.83 s)\n";
@@ -239,7 +245,7 @@ TEST(VrrpAgent, HardKillTakeoverThenRestartPreemptsBack) {
   std::this_thread::sleep_until(Clock::time_point(std::chrono::nanoseconds(master->t_ns) + 2450ms));
   const auto kill_ns = now_ns();
   a->process().send_signal(SIGKILL);
-  auto takeover = b->wait_for_state("MASTER", 5s);
+  auto takeover = b->wait_for_state("MASTER", 5s, kill_ns);
   ASSERT_TRUE(takeover);
   const double loss_delay = seconds_between(kill_ns, takeover->t_ns);
   std::cout << "hard kill -> takeover: " << loss_delay << " s (keepalived 3.35 s, window [2.80, 3.80])\n";
@@ -260,7 +266,7 @@ TEST(VrrpAgent, HardKillTakeoverThenRestartPreemptsBack) {
   std::cout << "restart -> preempted back: " << preempt_delay << " s (keepalived 3.64 s)\n";
   EXPECT_GE(preempt_delay, 3.64 * 0.9);
   EXPECT_LE(preempt_delay, 3.64 * 1.1);
-  auto released = b->wait_for_state("BACKUP", 2s);
+  auto released = b->wait_for_state("BACKUP", 2s, restart_ns);
   ASSERT_TRUE(released);
   EXPECT_NE(released->fields["reason"].get<std::string>().find("outranks ours 50"), std::string::npos);
   EXPECT_EQ(on_b.read_error(), ECONNRESET);
