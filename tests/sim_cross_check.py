@@ -4,7 +4,9 @@
 timeline event, and their median reconnect times must agree within the
 tolerance of docs/simulate.md (250 ms + 25% of the live median).
 
-usage: sim_cross_check.py WSFO SCENARIO WORKDIR
+usage: sim_cross_check.py [--sets-only] WSFO SCENARIO WORKDIR
+--sets-only (the sanitizer build): the medians are printed but not judged,
+because instrumentation slows the live run and not the model's virtual time.
 Exit 0 when both agree, 1 when they differ (the differences are printed),
 2 when a run could not be made, 77 when the model does not play the scenario
 yet (VRRP, backend-add/remove, proxy correction)."""
@@ -71,9 +73,13 @@ def ranges(ids):
 
 
 def main():
-    if len(sys.argv) != 4:
-        sys.exit("usage: sim_cross_check.py WSFO_BINARY SCENARIO.json WORK_DIR")
-    wsfo, scenario, work = sys.argv[1], pathlib.Path(sys.argv[2]), pathlib.Path(sys.argv[3])
+    args = sys.argv[1:]
+    sets_only = args[:1] == ["--sets-only"]
+    if sets_only:
+        args = args[1:]
+    if len(args) != 3:
+        sys.exit("usage: sim_cross_check.py [--sets-only] WSFO_BINARY SCENARIO.json WORK_DIR")
+    wsfo, scenario, work = args[0], pathlib.Path(args[1]), pathlib.Path(args[2])
     sim, sim_code = play(wsfo, "simulate", scenario, work / "sim")  # first: it may refuse, and it is quick
     live, live_code = play(wsfo, "run", scenario, work / "live")
     print(f"{scenario.name}: wsfo run exit {live_code}, wsfo simulate exit {sim_code}")
@@ -90,9 +96,10 @@ def main():
             live_median, sim_median = statistics.median(live_lat), statistics.median(sim_lat)
             bound = TOLERANCE_NS + TOLERANCE_FRACTION * live_median
             agree = abs(sim_median - live_median) <= bound
-            ok = ok and agree
+            ok = ok and (agree or sets_only)
+            verdict = "not judged (--sets-only)" if sets_only else "within" if agree else "OUTSIDE"
             line += (f"; median reconnect live {live_median / 1e6:.0f} ms, simulate {sim_median / 1e6:.0f} ms"
-                     f" ({'within' if agree else 'OUTSIDE'} {bound / 1e6:.0f} ms)")
+                     f" ({verdict}, bound {bound / 1e6:.0f} ms)")
         print(line)
     sys.exit(0 if ok else 1)
 
