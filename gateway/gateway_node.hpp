@@ -21,6 +21,7 @@
 #include "core/gateway/metrics.hpp"
 #include "core/gateway/rules_state.hpp"
 #include "gateway/connection_registry.hpp"
+#include "gateway/readiness_poller.hpp"
 
 namespace wsfo::gateway {
 
@@ -55,6 +56,7 @@ class GatewayNode {
   std::shared_ptr<BackendPool> backends;
   std::map<std::string, BackendGroup> unit_gateways;  // cross-unit `proxy` correction targets
   ConnectionRegistry registry;
+  ReadinessPoller readiness;  // the relayed sockets' read-readiness (relay.cpp)
   std::size_t upstream_setups = 0;  // proxied handshakes not yet relaying; they count toward the limit
   bool serving = true;
   bool shutting_down = false;

@@ -37,6 +37,7 @@ GatewayNode::GatewayNode(net::io_context& io_context, GatewayConfig configuratio
       rules(std::move(state)),
       backends(std::make_shared<BackendPool>(config.routes, config.limits.fail_timeout)),
       registry(rules.active().modulus()),
+      readiness(io_context),
       log(log_stream) {
   for (const auto& unit : config.units)
     if (unit.name != config.unit && !unit.gateways.empty())

@@ -12,14 +12,14 @@
 // and then writing its own close frame.
 //
 // Memory: an idle connection holds no data buffer. Each direction waits for
-// readability (async_wait), then reads into one buffer shared by every
+// readability (the node's ReadinessPoller, which spares the epoll_ctl call an
+// Asio async_wait makes each time), then reads into one buffer shared by every
 // connection of the thread and writes at once, non-blocking. Only when the
 // sink cannot take everything (back-pressure) do the unwritten bytes move to
 // a spill buffer of the connection's own, taken from a per-thread free list
-// and given back when drained. Asio's epoll reactor is edge-triggered, so a
-// pump waits only once it has read the source dry (a short read or
-// would_block), and reads before waiting after any pause in which an edge may
-// have gone unseen.
+// and given back when drained. Readiness is edge-triggered, so a pump waits
+// only once it has read the source dry (a short read or would_block), and
+// reads before waiting after any pause in which an edge may have gone unseen.
 //
 // No heap allocation per message: buffers are reused, and every asynchronous
 // operation of the steady-state loop gets its memory from a small fixed arena
@@ -32,84 +32,11 @@
 #include <random>
 
 #include "core/gateway/frame_tracker.hpp"
+#include "gateway/handler_memory.hpp"
 
 namespace wsfo::gateway {
 
 namespace {
-
-// Measured with Boost 1.74 on x86-64: a readiness or timer wait asks for 112-136 bytes.
-constexpr std::size_t kArenaBytes = 320;
-
-// A fixed arena for one asynchronous operation at a time; a second
-// concurrent request (rare: a timer re-armed before its cancelled wait ran)
-// or a larger one falls back to the heap. Sized for the relay's operations
-// (a readiness wait, a timer wait, the spill write), as small as they allow:
-// it is memory every idle connection holds.
-class HandlerMemory {
- public:
-  HandlerMemory() = default;
-  HandlerMemory(const HandlerMemory&) = delete;
-  HandlerMemory& operator=(const HandlerMemory&) = delete;
-
-  void* allocate(std::size_t size) {
-    if (!in_use_ && size <= sizeof(storage_)) {
-      in_use_ = true;
-      return storage_;
-    }
-    return ::operator new(size);
-  }
-  void deallocate(void* pointer) {
-    if (pointer == storage_)
-      in_use_ = false;
-    else
-      ::operator delete(pointer);
-  }
-
- private:
-  alignas(std::max_align_t) unsigned char storage_[kArenaBytes];
-  bool in_use_ = false;
-};
-
-template <class T>
-class HandlerAllocator {
- public:
-  using value_type = T;
-  explicit HandlerAllocator(HandlerMemory& memory) : memory_(&memory) {}
-  template <class U>
-  HandlerAllocator(const HandlerAllocator<U>& other) noexcept : memory_(other.memory_) {}
-  T* allocate(std::size_t n) const { return static_cast<T*>(memory_->allocate(sizeof(T) * n)); }
-  void deallocate(T* pointer, std::size_t) const { memory_->deallocate(pointer); }
-  template <class U>
-  bool operator==(const HandlerAllocator<U>& other) const noexcept {
-    return memory_ == other.memory_;
-  }
-
- private:
-  template <class U>
-  friend class HandlerAllocator;
-  HandlerMemory* memory_;
-};
-
-template <class Handler>
-class WithMemory {
- public:
-  using allocator_type = HandlerAllocator<Handler>;
-  WithMemory(HandlerMemory& memory, Handler handler) : memory_(&memory), handler_(std::move(handler)) {}
-  allocator_type get_allocator() const noexcept { return allocator_type(*memory_); }
-  template <class... Args>
-  void operator()(Args&&... args) {
-    handler_(std::forward<Args>(args)...);
-  }
-
- private:
-  HandlerMemory* memory_;
-  Handler handler_;
-};
-
-template <class Handler>
-WithMemory<Handler> with_memory(HandlerMemory& memory, Handler handler) {
-  return WithMemory<Handler>(memory, std::move(handler));
-}
 
 std::array<std::uint8_t, 4> random_mask() {
   thread_local std::minstd_rand generator{std::random_device{}()};
@@ -167,12 +94,13 @@ class Relay final : public RegisteredConnection, public std::enable_shared_from_
         unit_(std::move(start.unit)),
         slot_(start.slot),
         capacity_(node.config.limits.relay_buffer_bytes),
-        to_upstream_(Side::client, client_, upstream_, std::move(start.client_pending)),
-        to_client_(Side::upstream, upstream_, client_, std::move(start.upstream_pending)),
+        to_upstream_(*this, Side::client, client_, upstream_, std::move(start.client_pending)),
+        to_client_(*this, Side::upstream, upstream_, client_, std::move(start.upstream_pending)),
         timer_(client_.get_executor()) {}
 
   ~Relay() override {
     node_.registry.remove(*this);
+    unwatch();
     for (Pump* p : {&to_client_, &to_upstream_})
       if (p->spill) SpillPool::of_this_thread().give_back(std::move(p->spill), capacity_);
   }
@@ -183,6 +111,10 @@ class Relay final : public RegisteredConnection, public std::enable_shared_from_
     boost::system::error_code ignored;
     client_.non_blocking(true, ignored);  // writes are tried at once; would_block means back-pressure
     upstream_.non_blocking(true, ignored);
+    if (std::string error = watch(); !error.empty()) {
+      log_line(node_) << "relay: cannot wait for readiness: " << error << "\n";
+      return drop();
+    }
     last_activity_ = std::chrono::steady_clock::now();
     arm_idle_timer(last_activity_ + node_.config.limits.idle_timeout);
     pump(to_client_);
@@ -210,11 +142,13 @@ class Relay final : public RegisteredConnection, public std::enable_shared_from_
   }
 
  private:
-  struct Pump {
+  struct Pump final : ReadinessTarget {
     enum class State { relaying, inject_pending, injected };
-    Pump(Side from, tcp::socket& source, tcp::socket& sink, std::vector<std::uint8_t> pending)
-        : from(from), source(source), sink(sink), pending(std::move(pending)) {}
+    Pump(Relay& relay, Side from, tcp::socket& source, tcp::socket& sink, std::vector<std::uint8_t> pending)
+        : relay(relay), from(from), source(source), sink(sink), pending(std::move(pending)) {}
+    void on_readiness() override { relay.on_source_ready(*this); }
 
+    Relay& relay;
     Side from;  // the side it reads
     tcp::socket& source;
     tcp::socket& sink;
@@ -222,7 +156,9 @@ class Relay final : public RegisteredConnection, public std::enable_shared_from_
     std::unique_ptr<std::uint8_t[]> spill;  // only while the sink lags behind
     FrameTracker tracker;                   // follows what was read from the source
     State state = State::relaying;
-    bool waiting = false;      // an async_wait for readability is pending
+    bool waiting = false;      // parked until the poller reports readiness
+    std::shared_ptr<Relay> parked;  // keeps the relay alive while waiting
+    ReadinessPoller::Handle watched = 0;
     bool writing = false;      // an async write (spill or close frame) is pending
     bool drained = false;      // the source was read dry since the last pause
     bool source_done = false;  // the source ended or answered our close
@@ -230,7 +166,7 @@ class Relay final : public RegisteredConnection, public std::enable_shared_from_
     std::size_t chunk_size = 0;
     std::size_t chunk_used = 0;               // followed by the tracker and written (or being written)
     std::unique_ptr<CloseFrame> close_frame;  // only once closing
-    HandlerMemory loop_memory;                // the wait, spill write or yield of the relay loop
+    HandlerMemory loop_memory;                // the spill write or yield of the relay loop
   };
 
   Pump& pump_from(Side side) { return side == Side::client ? to_upstream_ : to_client_; }
@@ -335,14 +271,34 @@ class Relay final : public RegisteredConnection, public std::enable_shared_from_
 
   void wait_readable(Pump& p) {
     p.waiting = true;
-    p.source.async_wait(tcp::socket::wait_read, with_memory(p.loop_memory, [self = shared_from_this(),
-                                                                            &p](const boost::system::error_code& ec) {
-                          p.waiting = false;
-                          p.drained = false;
-                          if (self->finished_) return;
-                          if (ec) return self->source_ended(p);
-                          self->pump(p);  // while a close frame is being written, its completion pumps
-                        }));
+    p.parked = shared_from_this();
+  }
+
+  // From the poller: the source may be readable, or hung up, or failed (the
+  // next read tells which). Seen while not waiting, it makes the next read() read.
+  void on_source_ready(Pump& p) {
+    p.drained = false;
+    if (!p.waiting) return;
+    p.waiting = false;
+    auto self = std::move(p.parked);
+    if (finished_) return;
+    pump(p);  // while a close frame is being written, its completion pumps
+  }
+
+  // Both sources go to the poller once, for the connection's lifetime.
+  std::string watch() {
+    std::string error;
+    for (Pump* p : {&to_client_, &to_upstream_}) {
+      p->watched = node_.readiness.add(p->source.native_handle(), *p, error);
+      if (!error.empty()) return error;
+    }
+    return {};
+  }
+  void unwatch() {
+    for (Pump* p : {&to_client_, &to_upstream_}) {
+      node_.readiness.remove(p->watched, p->source.native_handle());
+      p->watched = 0;
+    }
   }
 
   void yield(Pump& p) {
@@ -462,8 +418,14 @@ class Relay final : public RegisteredConnection, public std::enable_shared_from_
   void finish() {
     if (finished_) return;
     finished_ = true;
+    auto self = shared_from_this();  // the parked references below may be the last ones
     boost::system::error_code ignored;
     timer_.cancel(ignored);
+    unwatch();
+    for (Pump* p : {&to_client_, &to_upstream_}) {
+      p->waiting = false;
+      p->parked.reset();
+    }
     for (tcp::socket* s : {&client_, &upstream_}) {
       s->shutdown(tcp::socket::shutdown_both, ignored);
       s->close(ignored);
