@@ -1,6 +1,7 @@
 #include "core/checks/history_checks.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -103,6 +104,14 @@ std::string disconnect_cause(const history::Event& event) {
 }
 
 namespace {
+
+// A measured duration, as the reports print them ("1822.7 ms"):
+// json::format_duration spells scenario durations and would give raw ns.
+std::string measured(std::chrono::nanoseconds d) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f ms", static_cast<double>(d.count()) / 1e6);
+  return text;
+}
 
 // The client gave up a redirect chain: it came back to a URL (redirect_loop)
 // or exceeded its hop bound, which the scenario counts as a loop too.
@@ -261,7 +270,7 @@ Verdict judge_reconnect(std::chrono::nanoseconds bound, const WindowFacts& facts
     else if (*r.connected_ns - r.disconnected_ns > bound.count())
       late.push_back(r.router_id);
   }
-  verdict.actual = "max " + json::format_duration(facts.reconnect_latency.max()) + " over " +
+  verdict.actual = "max " + measured(facts.reconnect_latency.max()) + " over " +
                    std::to_string(facts.reconnect_latency.count()) + " reconnects";
   if (!late.empty()) verdict.evidence = "late: " + format_ids(late);
   if (!never.empty())

@@ -101,6 +101,7 @@ TEST_F(HistoryChecks, LateAndMissingReconnectsFail) {
   Analysis analysis = run();
   EXPECT_EQ(analysis.verdicts[0].status, Status::fail);
   EXPECT_EQ(analysis.verdicts[0].evidence, "late: 16101; never reconnected: 7000");
+  EXPECT_EQ(analysis.verdicts[0].actual, "max 1598.0 ms over 2 reconnects");
   EXPECT_EQ(analysis.verdicts[1].status, Status::fail);
   EXPECT_EQ(analysis.verdicts[1].evidence, "(not reconnected): 7000");
 }
