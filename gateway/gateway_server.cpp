@@ -451,6 +451,7 @@ struct GatewayServer::Impl {
       error_code ignored;
       if (node->admin_acceptor) node->admin_acceptor->close(ignored);
       for (RegisteredConnection* c : node->registry.all()) c->drop();
+      node->readiness.close();
     }
     signals.reset();
     hangups.reset();

@@ -22,14 +22,25 @@ std::uint64_t make_handle(std::uint32_t index, std::uint32_t generation) {
 
 }  // namespace
 
-ReadinessPoller::ReadinessPoller(boost::asio::io_context& io) : epoll_fd_(create_epoll_set()), set_(io, epoll_fd_) {}
+ReadinessPoller::ReadinessPoller(boost::asio::io_context& io) : epoll_fd_(create_epoll_set()) {
+  set_.emplace(io, epoll_fd_);  // owns the descriptor from here on
+}
 
-ReadinessPoller::~ReadinessPoller() {
+ReadinessPoller::~ReadinessPoller() { close(); }
+
+void ReadinessPoller::close() {
+  if (!set_) return;
   boost::system::error_code ignored;
-  set_.close(ignored);  // the pending wait ends with operation_aborted and touches nothing
+  set_->close(ignored);  // the pending wait ends with operation_aborted and touches nothing
+  set_.reset();
+  epoll_fd_ = -1;
 }
 
 ReadinessPoller::Handle ReadinessPoller::add(int fd, ReadinessTarget& target, std::string& error) {
+  if (!set_) {
+    error = "the relay's epoll set is closed";
+    return 0;
+  }
   std::uint32_t index;
   if (!free_.empty()) {
     index = free_.back();
@@ -56,7 +67,7 @@ ReadinessPoller::Handle ReadinessPoller::add(int fd, ReadinessTarget& target, st
 }
 
 void ReadinessPoller::remove(Handle handle, int fd) {
-  if (handle == 0) return;
+  if (handle == 0 || !set_) return;
   auto index = static_cast<std::uint32_t>((handle & 0xffffffffu) - 1);
   Entry& entry = entries_[index];
   if (entry.target == nullptr || entry.generation != handle >> 32) return;
@@ -70,7 +81,7 @@ void ReadinessPoller::remove(Handle handle, int fd) {
 
 void ReadinessPoller::arm() {
   armed_ = true;
-  set_.async_wait(boost::asio::posix::stream_descriptor::wait_read, [this](const boost::system::error_code& ec) {
+  set_->async_wait(boost::asio::posix::stream_descriptor::wait_read, [this](const boost::system::error_code& ec) {
     if (ec == boost::asio::error::operation_aborted) return;  // the poller is going away
     armed_ = false;
     dispatch_ready();

@@ -14,6 +14,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,10 @@ class ReadinessPoller {
   ReadinessPoller& operator=(const ReadinessPoller&) = delete;
   ~ReadinessPoller();
 
+  // Closes the set; add() and remove() then do nothing. Before the
+  // io_context goes (its descriptor service must outlive the descriptor).
+  void close();
+
   // A handle for remove(); 0 means "not added".
   using Handle = std::uint64_t;
 
@@ -60,7 +65,7 @@ class ReadinessPoller {
   static constexpr std::size_t kBatch = 512;
 
   int epoll_fd_ = -1;
-  boost::asio::posix::stream_descriptor set_;
+  std::optional<boost::asio::posix::stream_descriptor> set_;  // empty once closed
   std::vector<Entry> entries_;
   std::vector<std::uint32_t> free_;
   std::size_t size_ = 0;
