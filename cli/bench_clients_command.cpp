@@ -315,12 +315,8 @@ void add_bench_clients_commands(CLI::App& app, int& exit_code) {
   cmd->add_option("--connect-timeout", flags->connect_timeout, "Limit for connecting every idle client")
       ->capture_default_str();
   cmd->callback([flags, &exit_code] {
-    std::string command_line;
-    std::ifstream cmdline("/proc/self/cmdline");
-    std::string arg;
-    while (std::getline(cmdline, arg, '\0')) command_line += (command_line.empty() ? "" : " ") + arg;
     try {
-      exit_code = run_bench(*flags, command_line);
+      exit_code = run_bench(*flags, own_command_line());
     } catch (const std::exception& e) {
       std::cerr << "wsfo bench clients: " << e.what() << "\n";
       exit_code = kIoError;

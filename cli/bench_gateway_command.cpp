@@ -4,7 +4,6 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include <fstream>
 #include <iostream>
 #include <memory>
 
@@ -31,13 +30,6 @@ struct Flags {
   std::string nginx = "/usr/sbin/nginx";
   bool check = false;
 };
-
-std::string command_line() {
-  std::ifstream cmdline("/proc/self/cmdline");
-  std::string text, arg;
-  while (std::getline(cmdline, arg, '\0')) text += (text.empty() ? "" : " ") + arg;
-  return text;
-}
 
 // The bench holds the idle connections, the proxy twice as many: all of
 // them need the hard limit, which children inherit.
@@ -95,7 +87,7 @@ int run_bench_gateway(const Flags& flags) {
     return kUsage;
   }
   options.wsfo_exe = self_path();
-  std::cout << "command: " << command_line() << "\n"
+  std::cout << "command: " << own_command_line() << "\n"
             << "peer: " << options.nginx_exe << " (master_process off: one process, one worker)"
             << "; wsfo gateway: one io thread\n"
             << std::flush;
