@@ -9,7 +9,7 @@ usage: sim_cross_check.py [--sets-only] WSFO SCENARIO WORKDIR
 because instrumentation slows the live run and not the model's virtual time.
 Exit 0 when both agree, 1 when they differ (the differences are printed),
 2 when a run could not be made, 77 when the model does not play the scenario
-yet (VRRP, backend-add/remove, proxy correction)."""
+yet (VRRP, proxy correction)."""
 import json
 import pathlib
 import shutil

@@ -191,6 +191,8 @@ class Nemesis {
     }
     return {};
   }
+  std::string perform(std::size_t, const scenario::BackendAdd& add) { return w_.add_backend(add); }
+  std::string perform(std::size_t, const scenario::BackendRemove& remove) { return w_.remove_backend(remove); }
   std::string perform(std::size_t, const scenario::Wait&) { return {}; }
   template <class Other>
   std::string perform(std::size_t, const Other&) {

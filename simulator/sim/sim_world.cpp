@@ -38,7 +38,7 @@ bool Route::up() const {
 }
 
 World::World(const scenario::Scenario& scenario, const SimOptions& options)
-    : scenario_(scenario), options_(options), active_rules_(scenario.rules) {}
+    : scenario_(scenario), current_(scenario), options_(options), active_rules_(scenario.rules) {}
 
 std::int64_t World::now_ns() { return std::llround(sg4::Engine::get_clock() * 1e9); }
 
@@ -49,12 +49,6 @@ std::uint64_t World::draw(std::uint32_t client, std::uint64_t salt) const {
 }
 
 std::string World::prepare() {
-  for (std::size_t i = 0; i < scenario_.timeline.size(); ++i) {
-    const auto& action = scenario_.timeline[i].action;
-    if (std::holds_alternative<scenario::BackendAdd>(action) || std::holds_alternative<scenario::BackendRemove>(action))
-      return "/timeline/" + std::to_string(i) + ": action \"" + scenario::action_name(action) +
-             "\" is not modelled by the simulator yet";
-  }
   for (const auto& unit : scenario_.units)
     if (!unit.vips.empty())
       return "unit \"" + unit.name + "\" has VIPs: VRRP failover is not modelled by the simulator yet";
@@ -123,7 +117,16 @@ std::string World::build_platform() {
       gateways_.push_back(std::move(g));
     }
     for (const auto& backend : unit.backends)
-      backends_.push_back({backend.name, u, add_host("be:" + backend.name, u, 1e9)});
+      backends_.push_back({backend.name, u, add_host("be:" + backend.name, u, 1e9), backend.address, backend.port});
+  }
+  // Backends the timeline adds exist from the start; no route lists them before their add.
+  for (const auto& event : scenario_.timeline) {
+    const auto* add = std::get_if<scenario::BackendAdd>(&event.action);
+    if (!add || backend_index(add->backend.name) < backends_.size()) continue;
+    for (std::size_t u = 0; u < units; ++u)
+      if (scenario_.units[u].name == add->unit)
+        backends_.push_back({add->backend.name, u, add_host("be:" + add->backend.name, u, 1e9),
+                             add->backend.address, add->backend.port});
   }
   std::size_t cname_unit = 0;
   for (std::size_t u = 0; u < units; ++u)
@@ -175,33 +178,72 @@ std::string World::build_platform() {
 
 std::string World::build_gateways() {
   for (std::size_t g = 0; g < gateways_.size(); ++g) {
-    GatewaySim& gw = gateways_[g];
-    const auto& unit = scenario_.units[gw.unit];
-    const scenario::Node* node = scenario_.find_node(gw.node);
-    json::Json document = live::gateway_config(scenario_, unit, *node, "sim");
-    json::Problems problems;
-    auto config = gateway::read_gateway_config(document, problems);
-    if (!config) {
-      std::string text = "gateway " + gw.node + ": config not usable:";
-      for (const auto& p : problems.list()) text += " " + json::format(p);
-      return text;
-    }
-    gw.config = std::move(*config);
-    gw.config.limits.max_connections = std::numeric_limits<std::size_t>::max();  // capacity is what we measure
-    gw.rules.emplace(scenario_.rules);
-    gw.pool.emplace(gw.config.routes, gw.config.limits.fail_timeout);
-    for (const auto& route : gw.config.routes) {
-      std::vector<std::uint16_t> indices;
-      for (const auto& ep : route.backends)
-        for (std::size_t b = 0; b < backends_.size(); ++b) {
-          const scenario::Backend* backend = scenario_.find_backend(backends_[b].name);
-          if (backend && backend->address == ep.host && backend->port == ep.port)
-            indices.push_back(static_cast<std::uint16_t>(b));
-        }
-      gw.route_backends.push_back(std::move(indices));
-    }
+    if (auto error = configure_gateway(g); !error.empty()) return error;
+    gateways_[g].rules.emplace(scenario_.rules);
   }
   return {};
+}
+
+// The config the live plan would write for this node now, and the backend
+// choice it implies: a fresh BackendPool, as a live reload swaps in.
+std::string World::configure_gateway(std::size_t g) {
+  GatewaySim& gw = gateways_[g];
+  const auto& unit = current_.units[gw.unit];
+  const scenario::Node* node = current_.find_node(gw.node);
+  json::Json document = live::gateway_config(current_, unit, *node, "sim");
+  json::Problems problems;
+  auto config = gateway::read_gateway_config(document, problems);
+  if (!config) {
+    std::string text = "gateway " + gw.node + ": config not usable:";
+    for (const auto& p : problems.list()) text += " " + json::format(p);
+    return text;
+  }
+  gw.config = std::move(*config);
+  gw.config.limits.max_connections = std::numeric_limits<std::size_t>::max();  // capacity is what we measure
+  gw.pool.emplace(gw.config.routes, gw.config.limits.fail_timeout);
+  gw.route_backends.clear();
+  for (const auto& route : gw.config.routes) {
+    std::vector<std::uint16_t> indices;
+    for (const auto& ep : route.backends)
+      for (std::size_t b = 0; b < backends_.size(); ++b)
+        if (backends_[b].address == ep.host && backends_[b].port == ep.port)
+          indices.push_back(static_cast<std::uint16_t>(b));
+    gw.route_backends.push_back(std::move(indices));
+  }
+  return {};
+}
+
+std::string World::reload_unit(const std::string& unit) {
+  std::string errors;
+  for (std::size_t g = 0; g < gateways_.size(); ++g)
+    if (current_.units[gateways_[g].unit].name == unit)
+      if (auto error = configure_gateway(g); !error.empty()) errors += (errors.empty() ? "" : "; ") + error;
+  return errors;
+}
+
+scenario::Unit* World::current_unit(const std::string& name) {
+  for (auto& unit : current_.units)
+    if (unit.name == name) return &unit;
+  return nullptr;
+}
+
+std::string World::add_backend(const scenario::BackendAdd& add) {
+  scenario::Unit* unit = current_unit(add.unit);
+  if (!unit) return "unknown unit " + add.unit;
+  unit->backends.push_back(add.backend);
+  for (auto& route : unit->routes)
+    if (!add.route || route.prefix == *add.route) route.backends.push_back(add.backend.name);
+  return reload_unit(add.unit);
+}
+
+// The backend leaves the routes; it keeps the connections it has, as a live
+// reload drops none.
+std::string World::remove_backend(const scenario::BackendRemove& remove) {
+  scenario::Unit* unit = current_unit(remove.unit);
+  if (!unit) return "unknown unit " + remove.unit;
+  for (auto& route : unit->routes)
+    if (!remove.route || route.prefix == *remove.route) std::erase(route.backends, remove.backend);
+  return reload_unit(remove.unit);
 }
 
 void World::build_clients() {

@@ -141,6 +141,8 @@ struct BackendSim {
   std::string name;
   std::size_t unit = 0;
   sg4::Host* host = nullptr;
+  std::string address;  // where gateway configs list it
+  std::uint16_t port = 0;
 };
 
 struct HopTarget {  // where a url's host leads: the nodes a client may dial
@@ -189,14 +191,23 @@ class World {
   LogNames log_names() const;
   std::size_t gateway_index(const std::string& node) const;
   std::size_t backend_index(const std::string& name) const;
+  // Timeline reloads (backend-add, backend-remove): the unit's routes change
+  // as the live runner changes them, then each gateway of the unit re-reads
+  // its config (new backend choice, connections and rules kept). "" or why not.
+  std::string add_backend(const scenario::BackendAdd& add);
+  std::string remove_backend(const scenario::BackendRemove& remove);
   std::uint64_t draw(std::uint32_t client, std::uint64_t salt) const;
 
  private:
   std::string build_platform();
   std::string build_gateways();
+  std::string configure_gateway(std::size_t gateway);
+  std::string reload_unit(const std::string& unit);
+  scenario::Unit* current_unit(const std::string& name);
   void build_clients();
 
   const scenario::Scenario& scenario_;
+  scenario::Scenario current_;  // scenario_ with the timeline's reloads applied so far
   SimOptions options_;
   std::unique_ptr<sg4::Engine> engine_;
   ClientTable clients_;

@@ -115,7 +115,7 @@ TEST(SimSimulate, ExitCodesFollowWsfoRun) {
   std::ofstream(dir / "bad.json") << R"({"name": "bad"})";
   EXPECT_EQ(simulate((dir / "bad.json").string(), dir / "bad.log"), 2);  // as `wsfo run`
   EXPECT_EQ(simulate(kSeed + " --ramp nonsense", dir / "usage.log"), 2);
-  // VRRP and backend-add are not modelled yet: refused as a usage error, like `wsfo run` refuses what it cannot play.
+  // VRRP is not modelled yet: refused as a usage error, like `wsfo run` refuses what it cannot play.
   EXPECT_EQ(simulate(std::string(WSFO_SOURCE_DIR) + "/scenarios/seed-keepalived-ha.json --report-dir " +
                          (dir / "vip").string(),
                      dir / "vip.log"),
@@ -132,6 +132,35 @@ TEST(SimSimulate, ExitCodesFollowWsfoRun) {
   EXPECT_EQ(simulate((dir / "wrong.json").string() + " --report-dir " + (dir / "wrong").string(), dir / "wrong.log"),
             1);
   EXPECT_NE(slurp(dir / "wrong" / "junit.xml").find("failure"), std::string::npos);
+}
+
+// A backend-add reloads the unit's gateways: once unbj-app1 is killed, its
+// clients come back through the added unbj-app2. Added to the other unit, the
+// same backend leaves unbj without one, and they do not come back.
+TEST(SimSimulate, BackendAddGivesTheUnitsGatewaysTheNewBackend) {
+  fs::path dir = scratch("backend-add");
+  fs::create_directories(dir);
+  std::string scenario = std::string(WSFO_SOURCE_DIR) + "/scenarios/regression/backend-add.json";
+  EXPECT_EQ(simulate(scenario + " --report-dir " + (dir / "run").string(), dir / "run.log"), 0) << slurp(dir / "run.log");
+  std::string report = slurp(dir / "run.log");
+  EXPECT_NE(report.find("[PASS] reach-backends: expected new connections reach unbj-app2; got unbj-app2: 453"),
+            std::string::npos)
+      << report;
+
+  std::string text = slurp(scenario);
+  const std::string add = R"("action": "backend-add",
+      "unit": "unbj",)";
+  auto at = text.find(add);
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, add.size(), R"("action": "backend-add",
+      "unit": "center",)");
+  std::ofstream(dir / "elsewhere.json") << text;
+  EXPECT_EQ(simulate((dir / "elsewhere.json").string() + " --report-dir " + (dir / "elsewhere").string(),
+                     dir / "elsewhere.log"),
+            1);
+  std::string failed = slurp(dir / "elsewhere.log");
+  EXPECT_NE(failed.find("[FAIL] reach-backends"), std::string::npos) << failed;
+  EXPECT_NE(failed.find("[FAIL] reconnect-within"), std::string::npos) << failed;
 }
 
 }  // namespace
