@@ -82,7 +82,7 @@ void ReadinessPoller::remove(Handle handle, int fd) {
 void ReadinessPoller::arm() {
   armed_ = true;
   set_->async_wait(boost::asio::posix::stream_descriptor::wait_read, [this](const boost::system::error_code& ec) {
-    if (ec == boost::asio::error::operation_aborted) return;  // the poller is going away
+    if (ec == boost::asio::error::operation_aborted || !set_) return;  // the poller is closing
     armed_ = false;
     dispatch_ready();
     if (size_ > 0 && !armed_) arm();  // a target may have added one (and armed) meanwhile

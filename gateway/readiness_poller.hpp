@@ -18,7 +18,6 @@
 #include <string>
 #include <vector>
 
-#include "gateway/handler_memory.hpp"
 
 namespace wsfo::gateway {
 
@@ -70,7 +69,6 @@ class ReadinessPoller {
   std::vector<std::uint32_t> free_;
   std::size_t size_ = 0;
   std::array<epoll_event, kBatch> ready_{};
-  HandlerMemory wait_memory_;
   bool armed_ = false;
 };
 
