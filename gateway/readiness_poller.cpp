@@ -16,9 +16,12 @@ int create_epoll_set() {
   return fd;
 }
 
+// A handle is the entry's generation and its index + 1 (so never 0).
 std::uint64_t make_handle(std::uint32_t index, std::uint32_t generation) {
-  return (std::uint64_t{generation} << 32) | (std::uint64_t{index} + 1);  // never 0
+  return (std::uint64_t{generation} << 32) | (std::uint64_t{index} + 1);
 }
+std::uint32_t index_of(std::uint64_t handle) { return static_cast<std::uint32_t>((handle & 0xffffffffu) - 1); }
+std::uint32_t generation_of(std::uint64_t handle) { return static_cast<std::uint32_t>(handle >> 32); }
 
 }  // namespace
 
@@ -68,9 +71,9 @@ ReadinessPoller::Handle ReadinessPoller::add(int fd, ReadinessTarget& target, st
 
 void ReadinessPoller::remove(Handle handle, int fd) {
   if (handle == 0 || !set_) return;
-  auto index = static_cast<std::uint32_t>((handle & 0xffffffffu) - 1);
+  auto index = index_of(handle);
   Entry& entry = entries_[index];
-  if (entry.target == nullptr || entry.generation != handle >> 32) return;
+  if (entry.target == nullptr || entry.generation != generation_of(handle)) return;
   epoll_event unused{};
   epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, &unused);  // fails only when fd is already closed: nothing to undo
   entry.target = nullptr;
@@ -100,10 +103,9 @@ void ReadinessPoller::dispatch_ready() {
     if (n <= 0) return;
     for (int i = 0; i < n; ++i) {
       Handle handle = ready_[static_cast<std::size_t>(i)].data.u64;
-      auto index = static_cast<std::uint32_t>((handle & 0xffffffffu) - 1);
-      const Entry& entry = entries_[index];
+      const Entry& entry = entries_[index_of(handle)];
       // A target served earlier in this batch may have removed (and so closed) another.
-      if (entry.target != nullptr && entry.generation == handle >> 32) entry.target->on_readiness();
+      if (entry.target != nullptr && entry.generation == generation_of(handle)) entry.target->on_readiness();
     }
     served += static_cast<std::size_t>(n);
   }

@@ -81,6 +81,33 @@ std::vector<std::string> Scenario::unit_names() const {
   return names;
 }
 
+namespace {
+
+Unit* unit_to_reload(Scenario& scenario, const std::string& name) {
+  for (Unit& unit : scenario.units)
+    if (unit.name == name) return &unit;
+  return nullptr;
+}
+
+}  // namespace
+
+std::string apply_reload(Scenario& scenario, const BackendAdd& add) {
+  Unit* unit = unit_to_reload(scenario, add.unit);
+  if (!unit) return "unknown unit " + add.unit;
+  unit->backends.push_back(add.backend);
+  for (auto& route : unit->routes)
+    if (!add.route || route.prefix == *add.route) route.backends.push_back(add.backend.name);
+  return {};
+}
+
+std::string apply_reload(Scenario& scenario, const BackendRemove& remove) {
+  Unit* unit = unit_to_reload(scenario, remove.unit);
+  if (!unit) return "unknown unit " + remove.unit;
+  for (auto& route : unit->routes)
+    if (!remove.route || route.prefix == *remove.route) std::erase(route.backends, remove.backend);
+  return {};
+}
+
 std::uint64_t Scenario::client_count() const {
   std::uint64_t total = 0;
   for (const ClientGroup& group : clients) total += count_of(group.router_ids);

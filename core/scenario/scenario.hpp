@@ -308,4 +308,11 @@ struct Scenario {
   std::uint64_t client_count() const;
 };
 
+// A graceful reload of the timeline applied to a scenario's units: the added
+// backend joins the unit and its routes (every route, or the one named), or
+// the removed one leaves the routes. The live runner and the model both play
+// reloads through these. "" or why not.
+std::string apply_reload(Scenario& scenario, const BackendAdd& add);
+std::string apply_reload(Scenario& scenario, const BackendRemove& remove);
+
 }  // namespace wsfo::scenario

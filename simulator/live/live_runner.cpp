@@ -305,23 +305,16 @@ class Player {
   // A graceful reload, as nginx -s reload in seed 002: the new backend starts,
   // then every gateway of the unit gets its rewritten config.
   std::string perform_one(std::size_t, const scenario::BackendAdd& a, reports::RunRecord&) {
-    scenario::Unit* unit = current_unit(a.unit);
-    if (!unit) return "unknown unit " + a.unit;
-    unit->backends.push_back(a.backend);
-    for (auto& route : unit->routes)
-      if (!a.route || route.prefix == *a.route) route.backends.push_back(a.backend.name);
+    if (auto error = scenario::apply_reload(current_, a); !error.empty()) return error;
     if (auto error = parts_.start(backend_plan(current_, a.unit, a.backend).process, true); !error.empty())
       return error;
-    return reload_unit(*unit);
+    return reload_unit(*current_.find_unit(a.unit));
   }
   // The backend leaves the routes; its process keeps serving the connections
   // it has (a reload drops none) until the run ends.
   std::string perform_one(std::size_t, const scenario::BackendRemove& r, reports::RunRecord&) {
-    scenario::Unit* unit = current_unit(r.unit);
-    if (!unit) return "unknown unit " + r.unit;
-    for (auto& route : unit->routes)
-      if (!r.route || route.prefix == *r.route) std::erase(route.backends, r.backend);
-    return reload_unit(*unit);
+    if (auto error = scenario::apply_reload(current_, r); !error.empty()) return error;
+    return reload_unit(*current_.find_unit(r.unit));
   }
   std::string perform_one(std::size_t, const scenario::ClientsAdd& c, reports::RunRecord&) {
     for (const auto& process : plan_.waves[c.group]) {
@@ -351,11 +344,6 @@ class Player {
   }
   std::string perform_one(std::size_t, const scenario::Heal& h, reports::RunRecord&) {
     return drop_adverts_both(h.a, h.b, false);
-  }
-  scenario::Unit* current_unit(const std::string& name) {
-    for (auto& unit : current_.units)
-      if (unit.name == name) return &unit;
-    return nullptr;
   }
 
   // Rewrites the config of every node of `unit` (with the rules in force) and

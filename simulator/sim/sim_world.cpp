@@ -94,6 +94,9 @@ std::string World::build_platform() {
     host_uplink_[host] = up;
     return host;
   };
+  auto add_backend_host = [&](const scenario::Backend& backend, std::size_t unit) {
+    backends_.push_back({backend.name, unit, add_host("be:" + backend.name, unit, 1e9), backend.address, backend.port});
+  };
   const std::size_t units = scenario_.units.size();
   unit_wan_.assign(units, std::vector<sg4::Link*>(units, nullptr));
   double wan_latency = std::max(0.0, seconds(sim.between_units.latency) - seconds(sim.within_unit.latency));
@@ -116,17 +119,14 @@ std::string World::build_platform() {
       g.mailbox = sg4::Mailbox::by_name("gw:" + node.name);
       gateways_.push_back(std::move(g));
     }
-    for (const auto& backend : unit.backends)
-      backends_.push_back({backend.name, u, add_host("be:" + backend.name, u, 1e9), backend.address, backend.port});
+    for (const auto& backend : unit.backends) add_backend_host(backend, u);
   }
   // Backends the timeline adds exist from the start; no route lists them before their add.
   for (const auto& event : scenario_.timeline) {
     const auto* add = std::get_if<scenario::BackendAdd>(&event.action);
     if (!add || backend_index(add->backend.name) < backends_.size()) continue;
     for (std::size_t u = 0; u < units; ++u)
-      if (scenario_.units[u].name == add->unit)
-        backends_.push_back({add->backend.name, u, add_host("be:" + add->backend.name, u, 1e9),
-                             add->backend.address, add->backend.port});
+      if (scenario_.units[u].name == add->unit) add_backend_host(add->backend, u);
   }
   std::size_t cname_unit = 0;
   for (std::size_t u = 0; u < units; ++u)
@@ -221,28 +221,15 @@ std::string World::reload_unit(const std::string& unit) {
   return errors;
 }
 
-scenario::Unit* World::current_unit(const std::string& name) {
-  for (auto& unit : current_.units)
-    if (unit.name == name) return &unit;
-  return nullptr;
-}
-
 std::string World::add_backend(const scenario::BackendAdd& add) {
-  scenario::Unit* unit = current_unit(add.unit);
-  if (!unit) return "unknown unit " + add.unit;
-  unit->backends.push_back(add.backend);
-  for (auto& route : unit->routes)
-    if (!add.route || route.prefix == *add.route) route.backends.push_back(add.backend.name);
+  if (auto error = scenario::apply_reload(current_, add); !error.empty()) return error;
   return reload_unit(add.unit);
 }
 
 // The backend leaves the routes; it keeps the connections it has, as a live
 // reload drops none.
 std::string World::remove_backend(const scenario::BackendRemove& remove) {
-  scenario::Unit* unit = current_unit(remove.unit);
-  if (!unit) return "unknown unit " + remove.unit;
-  for (auto& route : unit->routes)
-    if (!remove.route || route.prefix == *remove.route) std::erase(route.backends, remove.backend);
+  if (auto error = scenario::apply_reload(current_, remove); !error.empty()) return error;
   return reload_unit(remove.unit);
 }
 

@@ -203,7 +203,6 @@ class World {
   std::string build_gateways();
   std::string configure_gateway(std::size_t gateway);
   std::string reload_unit(const std::string& unit);
-  scenario::Unit* current_unit(const std::string& name);
   void build_clients();
 
   const scenario::Scenario& scenario_;

@@ -37,84 +37,81 @@ struct SocketPair {
   int fd[2] = {-1, -1};
 };
 
-// Runs what is ready now, then what becomes ready within 50 ms.
-void settle(boost::asio::io_context& io) {
-  io.restart();
-  io.run_for(std::chrono::milliseconds(50));
-}
+// One poller on its own io_context; settle() runs what is ready now, then
+// what becomes ready within 50 ms.
+class ReadinessPollerTest : public ::testing::Test {
+ protected:
+  void settle() {
+    io.restart();
+    io.run_for(std::chrono::milliseconds(50));
+  }
+  ReadinessPoller::Handle add(int fd, Counter& target) { return poller.add(fd, target, error); }
 
-TEST(ReadinessPoller, EachEdgeReachesItsTargetOnce) {
   boost::asio::io_context io;
-  ReadinessPoller poller(io);
+  ReadinessPoller poller{io};
+  std::string error;
+};
+
+TEST_F(ReadinessPollerTest, EachEdgeReachesItsTargetOnce) {
   SocketPair a, b;
   Counter on_a, on_b;
-  std::string error;
-  auto handle_a = poller.add(a.fd[0], on_a, error);
+  auto handle_a = add(a.fd[0], on_a);
   ASSERT_EQ(error, "");
-  poller.add(b.fd[0], on_b, error);
+  add(b.fd[0], on_b);
   ASSERT_EQ(error, "");
   EXPECT_NE(handle_a, 0u);
   EXPECT_EQ(poller.size(), 2u);
 
   a.send_byte();
-  settle(io);
+  settle();
   EXPECT_EQ(on_a.calls, 1);
   EXPECT_EQ(on_b.calls, 0);
 
-  settle(io);  // edge-triggered: unread data raises no second call
+  settle();  // edge-triggered: unread data raises no second call
   EXPECT_EQ(on_a.calls, 1);
 
   a.drain();
   a.send_byte();
   b.send_byte();
-  settle(io);
+  settle();
   EXPECT_EQ(on_a.calls, 2);
   EXPECT_EQ(on_b.calls, 1);
 }
 
-TEST(ReadinessPoller, ARemovedTargetHearsNothingAndItsHandleDoesNotReachTheNextOne) {
-  boost::asio::io_context io;
-  ReadinessPoller poller(io);
+TEST_F(ReadinessPollerTest, ARemovedTargetHearsNothingAndItsHandleDoesNotReachTheNextOne) {
   SocketPair first, second;
   Counter on_first, on_second;
-  std::string error;
-  auto old_handle = poller.add(first.fd[0], on_first, error);
+  auto old_handle = add(first.fd[0], on_first);
   ASSERT_EQ(error, "");
   poller.remove(old_handle, first.fd[0]);
   EXPECT_EQ(poller.size(), 0u);
   first.send_byte();
-  settle(io);
+  settle();
   EXPECT_EQ(on_first.calls, 0);
 
-  auto new_handle = poller.add(second.fd[0], on_second, error);  // reuses the freed entry
+  auto new_handle = add(second.fd[0], on_second);  // reuses the freed entry
   ASSERT_EQ(error, "");
   EXPECT_NE(new_handle, old_handle);
   poller.remove(old_handle, second.fd[0]);  // stale: must not remove the new registration
   EXPECT_EQ(poller.size(), 1u);
   second.send_byte();
-  settle(io);
+  settle();
   EXPECT_EQ(on_second.calls, 1);
 }
 
-TEST(ReadinessPoller, AHangUpIsReportedAsReadiness) {
-  boost::asio::io_context io;
-  ReadinessPoller poller(io);
+TEST_F(ReadinessPollerTest, AHangUpIsReportedAsReadiness) {
   SocketPair pair;
   Counter target;
-  std::string error;
-  poller.add(pair.fd[0], target, error);
+  add(pair.fd[0], target);
   ASSERT_EQ(error, "");
   shutdown(pair.fd[1], SHUT_WR);
-  settle(io);
+  settle();
   EXPECT_EQ(target.calls, 1);
 }
 
-TEST(ReadinessPoller, AnInvalidDescriptorIsRefusedWithTheReason) {
-  boost::asio::io_context io;
-  ReadinessPoller poller(io);
+TEST_F(ReadinessPollerTest, AnInvalidDescriptorIsRefusedWithTheReason) {
   Counter target;
-  std::string error;
-  EXPECT_EQ(poller.add(-1, target, error), 0u);
+  EXPECT_EQ(add(-1, target), 0u);
   EXPECT_NE(error.find("epoll_ctl(ADD)"), std::string::npos) << error;
   EXPECT_EQ(poller.size(), 0u);
 }
