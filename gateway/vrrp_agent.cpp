@@ -5,13 +5,13 @@
 
 #include "core/vrrp/advert_conversion.hpp"
 #include "core/vrrp/advert_packet.hpp"
+#include "core/vrrp/vrrp_events.hpp"
 #include "core/vrrp/ipv4_address.hpp"
 
 namespace wsfo::gateway {
 
 namespace net = boost::asio;
 using udp = net::ip::udp;
-using history::Json;
 
 namespace {
 
@@ -21,12 +21,6 @@ constexpr std::size_t kReceiveBufferSize = 2048;
 
 std::chrono::steady_clock::time_point to_steady(vrrp::TimePoint at) {
   return std::chrono::steady_clock::time_point(std::chrono::duration_cast<std::chrono::steady_clock::duration>(at));
-}
-
-std::string join_vips(const std::vector<vrrp::VipAddress>& vips) {
-  std::string text;
-  for (const auto& vip : vips) text += (text.empty() ? "" : ",") + vip.address;
-  return text;
 }
 
 // Stable counter names (docs/vrrp.md); to_string(DecodeError) is for people.
@@ -199,18 +193,9 @@ void VrrpAgent::apply(Instance& instance, const vrrp::Actions& actions) {
       release_vips(instance);
     } else if (const auto* timer = std::get_if<vrrp::SetTimer>(&action)) {
       arm_timer(instance, timer->at);
-    } else if (const auto* changed = std::get_if<vrrp::StateChanged>(&action)) {
-      emit("vip", {{"instance", instance.config.name},
-                   {"node", config_.node},
-                   {"vip", join_vips(instance.config.vips)},
-                   {"from", vrrp::to_string(changed->from)},
-                   {"to", vrrp::to_string(changed->to)},
-                   {"reason", changed->reason},
-                   {"priority", instance.machine.effective_priority()}});
-    } else if (const auto* priority = std::get_if<vrrp::PriorityChanged>(&action)) {
-      emit(
-          "vip-priority",
-          {{"instance", instance.config.name}, {"node", config_.node}, {"from", priority->from}, {"to", priority->to}});
+    } else if (auto event = vrrp::history_event(action, config_.node, instance.config,
+                                                instance.machine.effective_priority(), monotonic_now())) {
+      if (callbacks_.event) callbacks_.event(*event);
     }
   }
 }
@@ -241,28 +226,18 @@ void VrrpAgent::take_vips(Instance& instance, bool retry_only) {
     const auto& vip = instance.config.vips[i];
     const auto error = callbacks_.take_vip ? callbacks_.take_vip(instance.config.name, vip.address, vip.port)
                                            : std::optional<std::string>{};
-    const Json fields = {{"instance", instance.config.name},
-                         {"node", config_.node},
-                         {"vip", vip.address},
-                         {"port", vip.port},
-                         {"reason", error.value_or("bound after an earlier failure")}};
-    if (!error) {
-      if (hold == VipHold::bind_failed) emit("vip-bound", fields);
-      hold = VipHold::held;
-    } else if (hold == VipHold::released) {
-      hold = VipHold::bind_pending;
-      instance.first_bind_failure = now;
-    } else if (hold == VipHold::bind_pending && now - instance.first_bind_failure >= kBindGrace) {
-      emit("vip-bind-failed", fields);  // once, not at every retry
-      hold = VipHold::bind_failed;
-    }
+    const auto outcome = vrrp::after_bind_attempt(hold, !error, now, instance.first_bind_failure);
+    hold = outcome.hold;
+    if (!outcome.report.empty() && callbacks_.event)
+      callbacks_.event(vrrp::bind_event(std::string(outcome.report), config_.node, instance.config, vip,
+                                        error.value_or("bound after an earlier failure"), now));
   }
   if (std::find(instance.holds.begin(), instance.holds.end(), VipHold::bind_pending) != instance.holds.end())
     arm_bind_retry(instance);
 }
 
 void VrrpAgent::arm_bind_retry(Instance& instance) {
-  instance.bind_retry_timer.expires_after(kBindRetry);
+  instance.bind_retry_timer.expires_after(vrrp::kBindRetry);
   instance.bind_retry_timer.async_wait([this, &instance](const boost::system::error_code& ec) {
     if (ec || !running_ || instance.machine.state() != vrrp::State::master) return;
     take_vips(instance, true);
@@ -298,16 +273,6 @@ void VrrpAgent::poll_track(Instance& instance) {
     if (ec || !running_) return;
     poll_track(instance);
   });
-}
-
-void VrrpAgent::emit(const std::string& kind, Json fields) {
-  if (!callbacks_.event) return;
-  history::Event event;
-  event.kind = kind;
-  event.t_ns = monotonic_now().count();
-  event.source = config_.node;
-  event.fields = std::move(fields);
-  callbacks_.event(event);
 }
 
 }  // namespace wsfo::gateway

@@ -20,6 +20,7 @@
 
 #include "core/history/event.hpp"
 #include "core/vrrp/agent_config.hpp"
+#include "core/vrrp/vip_hold.hpp"
 #include "core/vrrp/vrrp_instance.hpp"
 
 namespace wsfo::gateway {
@@ -41,12 +42,7 @@ struct VrrpAgentCallbacks {
   std::function<bool()> healthy;
 };
 
-// bind_pending: the bind failed less than kBindGrace ago and is retried every
-// kBindRetry; a preempted master releases as soon as it hears our first
-// advert, so only a failure that outlasts the grace is reported.
-enum class VipHold { released, held, bind_pending, bind_failed };
-constexpr std::chrono::milliseconds kBindGrace{200};
-constexpr std::chrono::milliseconds kBindRetry{20};
+using vrrp::VipHold;
 
 struct VrrpInstanceStatus {
   std::string name;
@@ -94,7 +90,6 @@ class VrrpAgent {
   void release_vips(Instance& instance);
   void arm_timer(Instance& instance, std::optional<vrrp::TimePoint> at);
   void poll_track(Instance& instance);
-  void emit(const std::string& kind, history::Json fields);
   void count_drop(const std::string& reason) { ++dropped_[reason]; }
 
   boost::asio::io_context& io_;

@@ -1,6 +1,6 @@
 // What gateways do to their live connections: close the moved ones at a
 // cutover (4001), drop all of them when they stop serving, lose all of them
-// when their host is turned off.
+// when their host is turned off, reset those of a VIP they release.
 #include "simulator/sim/sim_world.hpp"
 
 namespace wsfo::sim {
@@ -56,17 +56,19 @@ void World::drop_gateway_connections(std::size_t g) {
   }
 }
 
-void World::kill_gateway(std::size_t g) {
+// The connections `gateway` has, or is accepting, through `through` get a
+// RST: open ones see it as lost, pending handshakes fail to connect.
+void World::reset_connections(std::size_t g, const std::function<bool(std::uint32_t client)>& through,
+                              const std::string& reason) {
   GatewaySim& gw = gateways_[g];
-  gw.host->turn_off();  // its actor dies with it, and with the actor its CPU queue
-  ++gw.epoch;
-  gw.connections = 0;
   for (std::uint32_t c = 0; c < clients_.size(); ++c) {
-    if (clients_.node[c] != g) continue;
-    if (clients_.registered[c]) {  // the kernel resets the dead process's sockets
+    if (clients_.node[c] != g || !through(c)) continue;
+    if (clients_.registered[c]) {
       clients_.registered[c] = 0;
-      push_close(c, 0, "connection reset by peer", true);
+      if (gw.connections) --gw.connections;
+      push_close(c, 0, reason, true);
     } else if (clients_.state[c] == ClientState::connecting) {
+      ++clients_.token[c];  // the gateway drops the request it may still hold
       Region& region = regions_[clients_.group[c]];
       SimEvent e;
       e.type = EventType::result;
@@ -77,6 +79,27 @@ void World::kill_gateway(std::size_t g) {
       push(region, e);
     }
   }
+}
+
+void World::kill_gateway(std::size_t g) {
+  GatewaySim& gw = gateways_[g];
+  gw.host->turn_off();  // its actors (gateway, VRRP agent) die with it, and with them its CPU queue
+  ++gw.epoch;
+  for (auto& vip : vips_)  // the kernel closes the dead process's listeners: the address is free
+    if (vip.holder == g) vip.holder.reset();
+  reset_connections(g, [](std::uint32_t) { return true; }, "connection reset by peer");  // the kernel resets its sockets
+  gw.connections = 0;
+}
+
+// As the live node's NodeVrrp::release_vip: the listener closes and every
+// connection accepted on the VIP is reset in place.
+void World::release_vip(std::size_t vip, std::size_t g) {
+  if (vips_[vip].holder != g) return;
+  vips_[vip].holder.reset();
+  reset_connections(
+      g,
+      [&](std::uint32_t c) { return clients_.vip[c] == vip + 1; },
+      "Connection reset by peer");
 }
 
 }  // namespace wsfo::sim

@@ -43,18 +43,25 @@ const char* kind_text(LogKind kind) {
       return "disconnected";
     case LogKind::action:
       return "action";
+    case LogKind::agent:
+      return "agent";
   }
   return "?";
+}
+
+const std::string& attempt_address(const LogRecord& r, const LogNames& names) {
+  return r.b ? names.vip_addresses[r.b - 1u] : names.node_addresses[r.node];
 }
 
 }  // namespace
 
 history::Event to_event(const LogRecord& r, const LogNames& names) {
+  if (r.kind == LogKind::agent) return (*names.agent_events)[r.client];
   history::Event e = base_event(r, names, kind_text(r.kind));
   auto& f = e.fields;
   switch (r.kind) {
     case LogKind::attempt:
-      f = {{"url", names.urls->at(r.a)}, {"address", names.node_addresses[r.node]}, {"attempt", r.n}};
+      f = {{"url", names.urls->at(r.a)}, {"address", attempt_address(r, names)}, {"attempt", r.n}};
       break;
     case LogKind::redirect:
       f = {{"from", names.urls->at(r.a)}, {"to", names.urls->at(r.b)}, {"status", 302}};
@@ -85,12 +92,15 @@ history::Event to_event(const LogRecord& r, const LogNames& names) {
     case LogKind::action:
       f = {{"index", r.client}, {"action", names.action_names[r.client]}};
       break;
+    case LogKind::agent:
+      break;
   }
   return e;
 }
 
 std::optional<history::Event> to_slim_event(const LogRecord& r, const LogNames& names) {
   if (r.kind == LogKind::attempt) return std::nullopt;
+  if (r.kind == LogKind::agent) return (*names.agent_events)[r.client];  // few: kept whole
   history::Event e = base_event(r, names, kind_text(r.kind));
   auto& f = e.fields;
   switch (r.kind) {
@@ -113,6 +123,7 @@ std::optional<history::Event> to_slim_event(const LogRecord& r, const LogNames& 
       f = {{"index", r.client}, {"action", names.action_names[r.client]}};
       break;
     case LogKind::attempt:
+    case LogKind::agent:
       break;
   }
   return e;
@@ -177,11 +188,16 @@ class LineWriter {
 };
 
 void write_line(const LogRecord& r, const LogNames& names, std::string& out) {
+  if (r.kind == LogKind::agent) {
+    out += history::to_json_line((*names.agent_events)[r.client]);
+    out += '\n';
+    return;
+  }
   LineWriter w(out);
   w.begin(r, names, kind_text(r.kind));
   switch (r.kind) {
     case LogKind::attempt:
-      w.field("address", names.node_addresses[r.node]);
+      w.field("address", attempt_address(r, names));
       w.field("attempt", r.n);
       w.field("url", names.urls->at(r.a));
       break;
@@ -220,6 +236,8 @@ void write_line(const LogRecord& r, const LogNames& names, std::string& out) {
     case LogKind::action:
       w.field("action", names.action_names[r.client]);
       w.field("index", r.client);
+      break;
+    case LogKind::agent:
       break;
   }
   w.end();

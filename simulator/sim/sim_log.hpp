@@ -16,19 +16,20 @@
 
 namespace wsfo::sim {
 
-enum class LogKind : std::uint8_t { attempt, redirect, connected, rejected, disconnected, action };
+// `agent`: an event written whole by a node's VRRP agent (LogNames::agent_events[client]).
+enum class LogKind : std::uint8_t { attempt, redirect, connected, rejected, disconnected, action, agent };
 
 // Why a connection ended, in the client's terms (docs/history.md).
 enum class CloseCause : std::uint8_t { server_close, connection_lost };
 
 struct LogRecord {
   std::int64_t t_ns = 0;
-  std::uint32_t client = 0;  // index into the client table (or the timeline index for `action`)
+  std::uint32_t client = 0;  // index into the client table (`action`: the timeline index; `agent`: the event)
   LogKind kind = LogKind::attempt;
   std::uint8_t sub = 0;     // disconnected: CloseCause
   std::uint16_t node = 0;   // attempt, connected, disconnected: gateway node index
   std::uint16_t a = 0;      // attempt, rejected, connected: url; redirect: from url; disconnected: backend
-  std::uint16_t b = 0;      // redirect: to url; connected: backend
+  std::uint16_t b = 0;      // redirect: to url; connected: backend; attempt: 1 + the VIP dialed (0: none)
   std::uint32_t n = 0;      // attempt: number; connected: redirects; rejected: status; disconnected: close code
   std::uint32_t text = 0;   // rejected: error code text; disconnected: reason text (string table)
   std::uint32_t text2 = 0;  // rejected: reason text
@@ -58,6 +59,8 @@ struct LogNames {
   std::vector<std::string> backend_labels;  // by backend index: the unit label of its welcome text
   std::vector<std::string> backend_names;   // by backend index: its scenario name (X-Wsfo-Backend)
   std::vector<std::string> action_names;    // by timeline index
+  std::vector<std::string> vip_addresses;   // "ip:port" by VIP index
+  const std::vector<history::Event>* agent_events = nullptr;
   const StringTable* urls = nullptr;
   const StringTable* texts = nullptr;
 };

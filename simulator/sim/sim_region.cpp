@@ -12,8 +12,6 @@ namespace wsfo::sim {
 
 namespace {
 
-constexpr std::int64_t kToleranceNs = 1000;  // double seconds ↔ integer nanoseconds rounding
-
 // [region][node]: 1 + the gateway epoch of the batch this region has in
 // flight to that node, 0 for none. At most one batch per region and node
 // waits at a gateway's mailbox: SimGrid destroys each communication with a
@@ -67,12 +65,23 @@ class RegionLogic {
   void send_hop(std::uint32_t client, std::uint16_t url, std::int64_t t, bool first) {
     const HopTarget& target = w_.hop_target(url);
     c_.url[client] = url;
-    if (target.nodes.empty()) {
+    c_.vip[client] = 0;
+    if (target.nodes.empty() && target.vips.empty()) {
       reject(client, t, "unresolvable", "no address for " + target.url.host, 0, -1);
       return;
     }
-    auto g =
-        target.nodes[w_.draw(client, 0x100000000ULL * c_.attempts[client] + c_.hops[client]) % target.nodes.size()];
+    const std::uint64_t draw = w_.draw(client, 0x100000000ULL * c_.attempts[client] + c_.hops[client]);
+    std::optional<std::uint16_t> node;
+    if (!target.vips.empty()) {
+      const std::uint16_t v = target.vips[draw % target.vips.size()];
+      c_.vip[client] = static_cast<std::uint16_t>(v + 1);
+      node = w_.vips()[v].holder;
+    } else {
+      node = target.nodes[draw % target.nodes.size()];
+    }
+    // Nobody holding the VIP, nothing listens on its address: the unit's
+    // first node stands in for where the RST comes from.
+    const std::uint16_t g = node ? *node : w_.first_node_of(w_.vips()[c_.vip[client] - 1u].unit);
     if (first) {
       LogRecord r;
       r.t_ns = t;
@@ -80,6 +89,7 @@ class RegionLogic {
       r.kind = LogKind::attempt;
       r.node = g;
       r.a = region_.url;
+      r.b = c_.vip[client];
       r.n = c_.attempts[client];
       w_.record(r);
     }
@@ -89,19 +99,26 @@ class RegionLogic {
     c_.since_ns[client] = t;
     GatewaySim& gw = w_.gateways()[g];
     const Route& route = w_.route(region_.host, gw.host);
-    SimEvent e;
-    e.client = client;
-    e.token = c_.token[client];
-    if (!gw.host->is_on() || !gw.serving) {  // no listener: the SYN is answered by a RST
-      e.type = EventType::result;
-      e.outcome = Outcome::refused;
-      e.t_ns = t + 2 * route.latency_ns;
-      w_.push(region_, e);
+    if (!node || !gw.host->is_on() || !gw.serving) {  // no listener: the SYN is answered by a RST
+      refuse(client, t, route.latency_ns);
       return;
     }
     if (route.up()) region_.outgoing[g].push_back({client, c_.token[client], t});
+    SimEvent e;
+    e.client = client;
+    e.token = c_.token[client];
     e.type = EventType::timeout;
     e.t_ns = t + w_.options().client_handshake_timeout.count();
+    w_.push(region_, e);
+  }
+
+  void refuse(std::uint32_t client, std::int64_t t, std::int64_t one_way_ns) {
+    SimEvent e;
+    e.client = client;
+    e.token = c_.token[client];
+    e.type = EventType::result;
+    e.outcome = Outcome::refused;
+    e.t_ns = t + 2 * one_way_ns;
     w_.push(region_, e);
   }
 
@@ -252,14 +269,14 @@ void region_actor(World& world, std::size_t index) {
     logic.flush();  // batches held back while an earlier one waited at the gateway
     std::int64_t now = World::now_ns();
     if (world.finished() || now >= world.end_ns()) break;
-    if (region.queue.empty() || region.queue.top().t_ns > now + kToleranceNs) {
+    if (region.queue.empty() || region.queue.top().t_ns > now + kClockToleranceNs) {
       std::int64_t wake = region.queue.empty() ? world.end_ns() : std::min(region.queue.top().t_ns, world.end_ns());
       region.planned_wake_ns = wake;
       region.wake->wait_until(lock, static_cast<double>(wake) / 1e9);
       region.planned_wake_ns = std::numeric_limits<std::int64_t>::max();
       continue;
     }
-    while (!region.queue.empty() && region.queue.top().t_ns <= now + kToleranceNs) {
+    while (!region.queue.empty() && region.queue.top().t_ns <= now + kClockToleranceNs) {
       SimEvent e = region.queue.top();
       region.queue.pop();
       logic.handle(e);

@@ -56,6 +56,8 @@ SimOutcome run_simulation(const scenario::Scenario& scenario, const SimOptions& 
   outcome.names = std::make_shared<LogNames>(world.log_names());
   outcome.names->urls = outcome.urls.get();
   outcome.names->texts = outcome.texts.get();
+  outcome.agent_events = std::make_shared<std::vector<history::Event>>(world.agent_events());
+  outcome.names->agent_events = outcome.agent_events.get();
 
   const bool full = world.clients().size() <= kFullRecordClients;
   record.history.reserve(outcome.log.size());

@@ -24,6 +24,7 @@ struct SimOutcome {
   std::vector<LogRecord> log;  // sorted by time
   std::shared_ptr<LogNames> names;
   std::shared_ptr<StringTable> urls, texts;  // what `names` points into
+  std::shared_ptr<std::vector<history::Event>> agent_events;
   Capacity capacity;
 };
 

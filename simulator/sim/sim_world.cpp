@@ -5,6 +5,7 @@
 
 #include "core/scenario/client_population.hpp"
 #include "core/util/random.hpp"
+#include "core/vrrp/agent_config.hpp"
 #include "simulator/live/live_plan.hpp"
 
 namespace wsfo::sim {
@@ -27,6 +28,7 @@ void ClientTable::resize(std::size_t n) {
   node.resize(n);
   backend.resize(n);
   url.resize(n);
+  vip.resize(n);
   token.resize(n);
   attempts.resize(n);
   failures.resize(n);
@@ -49,9 +51,6 @@ std::uint64_t World::draw(std::uint32_t client, std::uint64_t salt) const {
 }
 
 std::string World::prepare() {
-  for (const auto& unit : scenario_.units)
-    if (!unit.vips.empty())
-      return "unit \"" + unit.name + "\" has VIPs: VRRP failover is not modelled by the simulator yet";
   if (scenario_.gateway.correction == scenario::Correction::proxy)
     return "/gateway/correction: \"proxy\" is not modelled by the simulator yet (redirect is)";
 
@@ -71,6 +70,7 @@ std::string World::prepare() {
   end_ns_ = scenario_.duration.count();
   if (auto error = build_platform(); !error.empty()) return error;
   if (auto error = build_gateways(); !error.empty()) return error;
+  if (auto error = build_vrrp(); !error.empty()) return error;
   build_clients();
   return {};
 }
@@ -141,6 +141,8 @@ std::string World::build_platform() {
       if (group.url.host == scenario_.units[u].subdomain) region.unit = u;
       for (const auto& node : scenario_.units[u].nodes)
         if (group.url.host == node.address) region.unit = u;
+      for (const auto& vip : scenario_.units[u].vips)
+        if (group.url.host == vip.address) region.unit = u;
     }
     region.host = add_host("clients:" + group.name, region.unit, 1e9);
     region.reconnect = clients::reconnect_spec(group.reconnect);
@@ -213,6 +215,24 @@ std::string World::configure_gateway(std::size_t g) {
   return {};
 }
 
+// Every node a VIP lists runs the agent the live plan embeds in its gateway.
+std::string World::build_vrrp() {
+  for (std::size_t u = 0; u < scenario_.units.size(); ++u)
+    for (const auto& vip : scenario_.units[u].vips) vips_.push_back({vip.name, endpoint(vip.address, vip.port), u, {}});
+  vrrp_.resize(gateways_.size());
+  for (std::size_t g = 0; g < gateways_.size(); ++g) {
+    std::string error;
+    auto agent = vrrp::agent_config_for_node(scenario_, gateways_[g].node, error);
+    if (!agent) return error;
+    if (agent->instances.empty()) continue;
+    for (const auto& instance : agent->instances)
+      for (const auto& problem : vrrp::validate(vrrp::to_instance_config(*agent, instance)))
+        return "VIP " + instance.name + " on " + gateways_[g].node + ": " + problem;
+    vrrp_[g] = std::make_unique<NodeVrrpSim>(*this, g, std::move(*agent));
+  }
+  return {};
+}
+
 std::string World::reload_unit(const std::string& unit) {
   std::string errors;
   for (std::size_t g = 0; g < gateways_.size(); ++g)
@@ -260,7 +280,10 @@ void World::build_clients() {
 }
 
 void World::run() {
-  for (std::size_t g = 0; g < gateways_.size(); ++g) start_gateway_actor(g);
+  for (std::size_t g = 0; g < gateways_.size(); ++g) {
+    start_gateway_actor(g);
+    start_vrrp_actor(g);
+  }
   for (std::size_t r = 0; r < regions_.size(); ++r) {
     regions_[r].mutex = sg4::Mutex::create();
     regions_[r].wake = sg4::ConditionVariable::create();
@@ -276,6 +299,33 @@ void World::start_gateway_actor(std::size_t g) {
       sg4::Actor::create("gateway:" + gateways_[g].node, gateways_[g].host, [this, g] { gateway_actor(*this, g); });
   actor->daemonize();
   gateways_[g].mailbox->set_receiver(actor);
+}
+
+void World::start_vrrp_actor(std::size_t g) {
+  if (!vrrp_[g]) return;
+  sg4::Actor::create("vrrp:" + gateways_[g].node, gateways_[g].host, [this, g] { vrrp_[g]->run(); })->daemonize();
+}
+
+void World::record_agent_event(history::Event event) {
+  LogRecord r;
+  r.t_ns = event.t_ns;
+  r.client = static_cast<std::uint32_t>(agent_events_.size());
+  r.kind = LogKind::agent;
+  agent_events_.push_back(std::move(event));
+  log_.push_back(r);
+}
+
+std::size_t World::vip_index(const std::string& endpoint) const {
+  for (std::size_t v = 0; v < vips_.size(); ++v)
+    if (vips_[v].endpoint == endpoint) return v;
+  return vips_.size();
+}
+
+bool World::take_vip(std::size_t vip, std::size_t gateway) {
+  auto& holder = vips_[vip].holder;
+  if (holder && *holder != gateway) return false;  // "address in use"
+  holder = static_cast<std::uint16_t>(gateway);
+  return true;
 }
 
 void World::push(Region& region, SimEvent event) {
@@ -309,11 +359,18 @@ const HopTarget& World::hop_target(std::uint16_t url) {
   std::string error;
   if (auto parsed = clients::parse_ws_url(urls_.at(url), error)) target.url = *parsed;
   const std::string& host = target.url.host;
-  for (std::size_t g = 0; g < gateways_.size(); ++g) {
-    const auto& unit = scenario_.units[gateways_[g].unit];
-    bool by_name = host == unit.subdomain || (host == scenario_.domain.name && unit.name == scenario_.domain.cname);
-    if (by_name || gateways_[g].address == endpoint(host, target.url.port))
-      target.nodes.push_back(static_cast<std::uint16_t>(g));
+  // A unit's name leads to its VIPs when it has any, as the live plan's
+  // resolver maps it, otherwise to its nodes.
+  for (std::size_t u = 0; u < scenario_.units.size(); ++u) {
+    const auto& unit = scenario_.units[u];
+    const bool by_name =
+        host == unit.subdomain || (host == scenario_.domain.name && unit.name == scenario_.domain.cname);
+    for (std::size_t v = 0; v < vips_.size(); ++v)
+      if (vips_[v].unit == u && (by_name || vips_[v].endpoint == endpoint(host, target.url.port)))
+        target.vips.push_back(static_cast<std::uint16_t>(v));
+    for (std::size_t g = 0; g < gateways_.size(); ++g)
+      if (gateways_[g].unit == u && ((by_name && unit.vips.empty()) || gateways_[g].address == endpoint(host, target.url.port)))
+        target.nodes.push_back(static_cast<std::uint16_t>(g));
   }
   return hop_targets_.emplace(url, std::move(target)).first->second;
 }
@@ -322,6 +379,12 @@ std::size_t World::gateway_index(const std::string& node) const {
   for (std::size_t g = 0; g < gateways_.size(); ++g)
     if (gateways_[g].node == node) return g;
   return gateways_.size();
+}
+
+std::uint16_t World::first_node_of(std::size_t unit) const {
+  for (std::size_t g = 0; g < gateways_.size(); ++g)
+    if (gateways_[g].unit == unit) return static_cast<std::uint16_t>(g);
+  return 0;
 }
 
 std::size_t World::backend_index(const std::string& name) const {
@@ -345,6 +408,7 @@ LogNames World::log_names() const {
     names.backend_names.push_back(b.name);
   }
   for (const auto& event : scenario_.timeline) names.action_names.push_back(scenario::action_name(event.action));
+  for (const auto& vip : vips_) names.vip_addresses.push_back(vip.endpoint);
   names.urls = &urls_;
   names.texts = &texts_;
   return names;

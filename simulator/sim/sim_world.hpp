@@ -9,6 +9,7 @@
 // client of the group), one timeline actor (cutovers through the core
 // workflow, kills as Host::turn_off, partitions as Link::turn_off).
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -27,10 +28,14 @@
 #include "reports/report.hpp"
 #include "simulator/sim/sim_log.hpp"
 #include "simulator/sim/sim_options.hpp"
+#include "simulator/sim/sim_vrrp.hpp"
 
 namespace wsfo::sim {
 
 namespace sg4 = simgrid::s4u;
+
+// An event this close to the clock is due: double seconds ↔ integer nanoseconds rounding.
+constexpr std::int64_t kClockToleranceNs = 1000;
 
 enum class ClientState : std::uint8_t { idle, connecting, connected };
 
@@ -45,6 +50,7 @@ struct ClientTable {
   std::vector<std::uint16_t> node;       // gateway of the connection or of the pending hop
   std::vector<std::uint16_t> backend;
   std::vector<std::uint16_t> url;    // the current hop's url (World::urls)
+  std::vector<std::uint16_t> vip;    // 1 + the VIP the current hop dialed (World::vips); 0: a node directly
   std::vector<std::uint32_t> token;  // changes at every hop and close: stale answers are ignored
   std::vector<std::uint32_t> attempts;
   std::vector<std::uint32_t> failures;  // consecutive, for the reconnect policy
@@ -145,8 +151,9 @@ struct BackendSim {
   std::uint16_t port = 0;
 };
 
-struct HopTarget {  // where a url's host leads: the nodes a client may dial
+struct HopTarget {  // where a url's host leads: the nodes a client may dial, or the VIPs
   std::vector<std::uint16_t> nodes;
+  std::vector<std::uint16_t> vips;  // World::vips indices: the node holding the one dialed answers
   clients::WsUrl url;
 };
 
@@ -170,6 +177,17 @@ class World {
   void kill_gateway(std::size_t gateway);
   void start_gateway_actor(std::size_t gateway);
   void record(LogRecord record) { log_.push_back(record); }
+  void record_agent_event(history::Event event);
+
+  // ---- VRRP (sim_vrrp.hpp): a VIP's address has at most one holder
+  std::vector<VipSim>& vips() { return vips_; }
+  std::size_t vip_index(const std::string& endpoint) const;
+  NodeVrrpSim* vrrp_node(std::size_t gateway) { return vrrp_[gateway].get(); }
+  void start_vrrp_actor(std::size_t gateway);
+  // Binds the VIP for the gateway; false while another node holds it.
+  bool take_vip(std::size_t vip, std::size_t gateway);
+  // Unbinds it and resets (RST) the connections the gateway accepted on it.
+  void release_vip(std::size_t vip, std::size_t gateway);
 
   const scenario::Scenario& scenario() const { return scenario_; }
   const SimOptions& options() const { return options_; }
@@ -188,8 +206,10 @@ class World {
   reports::RunRecord& record_base() { return record_; }
   routing::RuleSet& active_rules() { return active_rules_; }
   const std::vector<LogRecord>& log() const { return log_; }
+  const std::vector<history::Event>& agent_events() const { return agent_events_; }
   LogNames log_names() const;
   std::size_t gateway_index(const std::string& node) const;
+  std::uint16_t first_node_of(std::size_t unit) const;
   std::size_t backend_index(const std::string& name) const;
   // Timeline reloads (backend-add, backend-remove): the unit's routes change
   // as the live runner changes them, then each gateway of the unit re-reads
@@ -201,6 +221,9 @@ class World {
  private:
   std::string build_platform();
   std::string build_gateways();
+  std::string build_vrrp();
+  void reset_connections(std::size_t gateway, const std::function<bool(std::uint32_t client)>& through,
+                         const std::string& reason);
   std::string configure_gateway(std::size_t gateway);
   std::string reload_unit(const std::string& unit);
   void build_clients();
@@ -224,6 +247,9 @@ class World {
   StringTable urls_;
   StringTable texts_;
   std::vector<LogRecord> log_;
+  std::vector<history::Event> agent_events_;
+  std::vector<VipSim> vips_;
+  std::vector<std::unique_ptr<NodeVrrpSim>> vrrp_;  // by gateway; null for a node no VIP lists
   reports::RunRecord record_;
   routing::RuleSet active_rules_;
   std::int64_t end_ns_ = 0;

@@ -115,12 +115,15 @@ TEST(SimSimulate, ExitCodesFollowWsfoRun) {
   std::ofstream(dir / "bad.json") << R"({"name": "bad"})";
   EXPECT_EQ(simulate((dir / "bad.json").string(), dir / "bad.log"), 2);  // as `wsfo run`
   EXPECT_EQ(simulate(kSeed + " --ramp nonsense", dir / "usage.log"), 2);
-  // VRRP is not modelled yet: refused as a usage error, like `wsfo run` refuses what it cannot play.
-  EXPECT_EQ(simulate(std::string(WSFO_SOURCE_DIR) + "/scenarios/seed-keepalived-ha.json --report-dir " +
-                         (dir / "vip").string(),
-                     dir / "vip.log"),
+  // The proxy correction is not modelled yet: refused as a usage error, like `wsfo run` refuses what it cannot play.
+  std::string proxy = slurp(kSeed);
+  const std::string redirect = R"("correction": "redirect")";
+  ASSERT_NE(proxy.find(redirect), std::string::npos);
+  proxy.replace(proxy.find(redirect), redirect.size(), R"("correction": "proxy")");
+  std::ofstream(dir / "proxy.json") << proxy;
+  EXPECT_EQ(simulate((dir / "proxy.json").string() + " --report-dir " + (dir / "proxy").string(), dir / "proxy.log"),
             2);
-  EXPECT_NE(slurp(dir / "vip.log").find("not modelled"), std::string::npos);
+  EXPECT_NE(slurp(dir / "proxy.log").find("not modelled"), std::string::npos);
 
   // A wrong expectation fails the run with 1: the cutover is said to disconnect nobody.
   std::string text = slurp(kSeed);
@@ -161,6 +164,107 @@ TEST(SimSimulate, BackendAddGivesTheUnitsGatewaysTheNewBackend) {
   std::string failed = slurp(dir / "elsewhere.log");
   EXPECT_NE(failed.find("[FAIL] reach-backends"), std::string::npos) << failed;
   EXPECT_NE(failed.find("[FAIL] reconnect-within"), std::string::npos) << failed;
+}
+
+// VRRP in the model: the regression keepalived-ha plays as it does live (its
+// crosscheck compares the two). Here: the transitions come from core's state
+// machine (preempt off keeps server2 the holder), a VIP release resets the
+// connections accepted on it, and a partition makes two masters of which only
+// the holder binds.
+class SimVrrp : public ::testing::Test {
+ protected:
+  const std::string scenario_ = std::string(WSFO_SOURCE_DIR) + "/scenarios/regression/keepalived-ha.json";
+
+  // Plays the scenario with `from` replaced by `to` (each must occur); the exit status.
+  int play_variant(const std::string& name, const std::vector<std::pair<std::string, std::string>>& edits) {
+    dir_ = scratch("vrrp-" + name);
+    fs::create_directories(dir_);
+    std::string text = slurp(scenario_);
+    for (const auto& [from, to] : edits) {
+      auto at = text.find(from);
+      EXPECT_NE(at, std::string::npos) << from;
+      if (at != std::string::npos) text.replace(at, from.size(), to);
+    }
+    std::ofstream(dir_ / "scenario.json") << text;
+    return simulate((dir_ / "scenario.json").string() + " --report-dir " + (dir_ / "run").string(), dir_ / "run.log");
+  }
+  std::vector<history::Event> history() { return read_history(dir_ / "run" / "history.jsonl"); }
+  std::string log() { return slurp(dir_ / "run.log"); }
+
+  fs::path dir_;
+};
+
+std::string field(const history::Event& e, const char* name) { return e.fields.value(name, std::string()); }
+
+TEST_F(SimVrrp, StoppedGatewayResignsAndThePreemptingNodeResetsTheConnectionsOfTheVip) {
+  ASSERT_EQ(play_variant("as-is", {}), 0) << log();
+  const auto events = history();
+  // server1 faults at its first track check after the stop (7 s), resigns,
+  // and server2 takes vip-112 after its Skew_Time, as keepalived does.
+  std::vector<std::string> vip112;
+  std::int64_t preempted_at = -1;
+  for (const auto& e : events) {
+    if (e.kind != "vip" || field(e, "instance") != "vip-112") continue;
+    vip112.push_back(field(e, "node") + " " + field(e, "from") + "->" + field(e, "to"));
+    if (field(e, "node") == "server2" && field(e, "to") == "BACKUP" && e.t_ns > 13'000'000'000) preempted_at = e.t_ns;
+  }
+  const std::vector<std::string> expected = {
+      "server1 INITIALIZE->BACKUP", "server2 INITIALIZE->BACKUP", "server1 BACKUP->MASTER", "server1 MASTER->FAULT",
+      "server2 BACKUP->MASTER",     "server1 FAULT->BACKUP",      "server1 BACKUP->MASTER", "server2 MASTER->BACKUP",
+      "server2 BACKUP->MASTER"};
+  EXPECT_EQ(vip112, expected);
+  ASSERT_GT(preempted_at, 0);
+  // Giving vip-112 back resets the 20 connections server2 accepted on it, and no others.
+  std::set<std::uint64_t> reset;
+  for (const auto& e : events)
+    if (e.kind == "disconnected" && e.t_ns >= preempted_at && e.t_ns < 20'000'000'000) {
+      EXPECT_EQ(field(e, "reason"), "Connection reset by peer");
+      EXPECT_EQ(e.source, "via-vip-112");
+      reset.insert(*e.router_id);
+    }
+  EXPECT_EQ(reset.size(), 20u);
+}
+
+TEST_F(SimVrrp, WithoutPreemptTheBackupKeepsTheVip) {
+  ASSERT_EQ(play_variant("no-preempt", {{R"("vrid": 52,
+          "advert_int": "1s",
+          "preempt": true)",
+                                          R"("vrid": 52,
+          "advert_int": "1s",
+          "preempt": false)"}}),
+            1)
+      << log();
+  EXPECT_NE(log().find("[FAIL] vip: expected vip-112 held by server1 within 5s; got server2"), std::string::npos)
+      << log();
+}
+
+TEST_F(SimVrrp, APartitionMakesTwoMastersAndOnlyTheHolderBinds) {
+  ASSERT_NE(play_variant("partition", {{R"("action": "stop-gateway",
+      "node": "server1",)",
+                                        R"("action": "partition",
+      "a": "server1",
+      "b": "server2",)"},
+                                       {R"("action": "start-gateway",
+      "node": "server1",)",
+                                        R"("action": "heal",
+      "a": "server1",
+      "b": "server2",)"}}),
+            2)
+      << log();
+  std::set<std::string> masters_of_112;
+  bool bind_failed = false;
+  for (const auto& e : history()) {
+    if (e.t_ns < 7'000'000'000 || e.t_ns > 13'000'000'000 || field(e, "instance") != "vip-112") continue;
+    if (e.kind == "vip" && field(e, "to") == "MASTER") masters_of_112.insert(field(e, "node"));
+    if (e.kind == "vip-bind-failed") {
+      bind_failed = true;
+      EXPECT_EQ(field(e, "node"), "server2");
+      EXPECT_EQ(field(e, "reason"), "address in use");
+    }
+  }
+  EXPECT_EQ(masters_of_112, std::set<std::string>{"server2"});  // server1 stays MASTER from before
+  EXPECT_TRUE(bind_failed);
+  EXPECT_NE(log().find("vip: expected vip-112 held by server2 within 3s; got server1"), std::string::npos) << log();
 }
 
 }  // namespace

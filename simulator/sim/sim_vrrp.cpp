@@ -1,0 +1,191 @@
+#include "simulator/sim/sim_vrrp.hpp"
+
+#include <algorithm>
+
+#include "core/vrrp/advert_conversion.hpp"
+#include "core/vrrp/ipv4_address.hpp"
+#include "core/vrrp/vrrp_events.hpp"
+#include "simulator/sim/sim_world.hpp"
+
+namespace wsfo::sim {
+
+namespace {
+
+std::string endpoint_of(const vrrp::VipAddress& vip) { return vip.address + ":" + std::to_string(vip.port); }
+
+// History times are never negative: what the agents do in their head start
+// is recorded at the run's time zero.
+vrrp::TimePoint recorded_at(std::int64_t now) { return vrrp::TimePoint(std::max<std::int64_t>(now, 0)); }
+
+}  // namespace
+
+NodeVrrpSim::NodeVrrpSim(World& world, std::size_t gateway, vrrp::AgentConfig config)
+    : w_(world), g_(gateway), config_(std::move(config)), address_(vrrp::parse_ipv4(config_.address).value_or(0)) {}
+
+void NodeVrrpSim::run() {
+  mutex_ = sg4::Mutex::create();  // fresh: the previous actor may have died holding the old one
+  wake_ = sg4::ConditionVariable::create();
+  queue_ = {};
+  planned_wake_ns_ = std::numeric_limits<std::int64_t>::max();
+  const std::int64_t now = World::now_ns();
+  start(now == 0 ? -kVrrpHeadStartNs : now);
+  std::unique_lock lock(*mutex_);
+  for (;;) {
+    const std::int64_t t = World::now_ns();
+    if (w_.finished() || t >= w_.end_ns()) break;
+    if (queue_.empty() || queue_.top().t_ns > t + kClockToleranceNs) {
+      planned_wake_ns_ = queue_.empty() ? w_.end_ns() : std::min(queue_.top().t_ns, w_.end_ns());
+      wake_->wait_until(lock, static_cast<double>(planned_wake_ns_) / 1e9);
+      planned_wake_ns_ = std::numeric_limits<std::int64_t>::max();
+      continue;
+    }
+    while (!queue_.empty() && queue_.top().t_ns <= t + kClockToleranceNs) {
+      VrrpEvent event = queue_.top();
+      queue_.pop();
+      handle(event);
+    }
+  }
+}
+
+void NodeVrrpSim::deliver(int vrid, const vrrp::Advert& advert, std::int64_t at_ns) {
+  if (!wake_ || !w_.gateways()[g_].host->is_on()) return;
+  auto instance = std::find_if(instances_.begin(), instances_.end(),
+                               [&](const Instance& i) { return i.config.vrid == vrid; });
+  if (instance == instances_.end()) return;  // the live agent counts it as unknown_vrid
+  VrrpEvent event;
+  event.type = VrrpEvent::Type::advert;
+  event.t_ns = std::max(at_ns, World::now_ns());
+  event.instance = static_cast<std::uint16_t>(instance - instances_.begin());
+  event.advert = advert;
+  push(event);
+}
+
+void NodeVrrpSim::start(std::int64_t now) {
+  instances_.clear();
+  for (const auto& config : config_.instances) {
+    Instance instance;
+    instance.config = config;
+    instance.machine.emplace(vrrp::to_instance_config(config_, config));
+    for (const auto& vip : config.vips) {
+      instance.vips.push_back(static_cast<std::uint16_t>(w_.vip_index(endpoint_of(vip))));
+      instance.holds.push_back(vrrp::VipHold::released);
+    }
+    for (const auto& peer : config.peers)
+      for (std::size_t g = 0; g < w_.gateways().size(); ++g)
+        if (w_.gateways()[g].address.rfind(peer + ":", 0) == 0) instance.peers.push_back(static_cast<std::uint16_t>(g));
+    instances_.push_back(std::move(instance));
+  }
+  const vrrp::TimePoint at(now);
+  for (std::size_t i = 0; i < instances_.size(); ++i) {
+    Instance& instance = instances_[i];
+    apply(instance, instance.machine->start(at), now);
+    if (!instance.config.track) continue;
+    VrrpEvent track;
+    track.type = VrrpEvent::Type::track;
+    track.t_ns = now;
+    track.instance = static_cast<std::uint16_t>(i);
+    handle(track);
+  }
+}
+
+void NodeVrrpSim::handle(const VrrpEvent& event) {
+  Instance& instance = instances_[event.instance];
+  vrrp::VrrpInstance& machine = *instance.machine;
+  const vrrp::TimePoint at(event.t_ns);
+  switch (event.type) {
+    case VrrpEvent::Type::timer:
+      if (event.generation == instance.timer_generation) apply(instance, machine.on_timer(at), event.t_ns);
+      break;
+    case VrrpEvent::Type::track: {
+      apply(instance, machine.on_track_result(at, w_.gateways()[g_].serving), event.t_ns);
+      VrrpEvent next = event;
+      next.t_ns += instance.config.track->interval.count();
+      push(next);
+      break;
+    }
+    case VrrpEvent::Type::advert:
+      apply(instance, machine.on_advert(at, event.advert), event.t_ns);
+      break;
+    case VrrpEvent::Type::bind_retry:
+      if (machine.state() == vrrp::State::master) take_vips(instance, true, event.t_ns);
+      break;
+  }
+}
+
+void NodeVrrpSim::apply(Instance& instance, const vrrp::Actions& actions, std::int64_t now) {
+  for (const auto& action : actions) {
+    if (const auto* advert = std::get_if<vrrp::SendAdvert>(&action)) {
+      send_advert(instance, *advert, now);
+    } else if (std::holds_alternative<vrrp::TakeVip>(action)) {
+      take_vips(instance, false, now);
+    } else if (std::holds_alternative<vrrp::ReleaseVip>(action)) {
+      release_vips(instance);
+    } else if (const auto* timer = std::get_if<vrrp::SetTimer>(&action)) {
+      ++instance.timer_generation;
+      if (!timer->at) continue;
+      VrrpEvent event;
+      event.type = VrrpEvent::Type::timer;
+      event.t_ns = timer->at->count();
+      event.instance = static_cast<std::uint16_t>(&instance - instances_.data());
+      event.generation = instance.timer_generation;
+      push(event);
+    } else if (auto event = vrrp::history_event(action, config_.node, instance.config,
+                                                instance.machine->effective_priority(), recorded_at(now))) {
+      w_.record_agent_event(std::move(*event));
+    }
+  }
+}
+
+// Through the wire format and back, as the live agent's datagrams go, so the
+// interval is rounded to centiseconds the same way.
+void NodeVrrpSim::send_advert(Instance& instance, const vrrp::SendAdvert& advert, std::int64_t now) {
+  const vrrp::Advert received = vrrp::to_advert(vrrp::to_packet(instance.config.vrid, advert, {}), address_);
+  const GatewaySim& self = w_.gateways()[g_];
+  for (std::uint16_t peer : instance.peers) {
+    const Route& route = w_.route(self.host, w_.gateways()[peer].host);
+    NodeVrrpSim* node = w_.vrrp_node(peer);
+    if (node && route.up()) node->deliver(instance.config.vrid, received, now + route.latency_ns);
+  }
+  // A Master whose bind failed (split brain) tries again each advert.
+  if (instance.machine->state() == vrrp::State::master) take_vips(instance, true, now);
+}
+
+void NodeVrrpSim::take_vips(Instance& instance, bool retry_only, std::int64_t now) {
+  bool pending = false;
+  for (std::size_t i = 0; i < instance.vips.size(); ++i) {
+    vrrp::VipHold& hold = instance.holds[i];
+    if (hold == vrrp::VipHold::held || (retry_only && hold == vrrp::VipHold::released)) continue;
+    const bool bound = w_.take_vip(instance.vips[i], g_);
+    const auto outcome = vrrp::after_bind_attempt(hold, bound, vrrp::TimePoint(now), instance.first_bind_failure);
+    hold = outcome.hold;
+    pending = pending || hold == vrrp::VipHold::bind_pending;
+    if (!outcome.report.empty())
+      w_.record_agent_event(vrrp::bind_event(std::string(outcome.report), config_.node, instance.config,
+                                             instance.config.vips[i],
+                                             bound ? "bound after an earlier failure" : "address in use",
+                                             recorded_at(now)));
+  }
+  if (!pending) return;
+  VrrpEvent retry;
+  retry.type = VrrpEvent::Type::bind_retry;
+  retry.t_ns = now + std::chrono::nanoseconds(vrrp::kBindRetry).count();
+  retry.instance = static_cast<std::uint16_t>(&instance - instances_.data());
+  push(retry);
+}
+
+void NodeVrrpSim::release_vips(Instance& instance) {
+  for (std::size_t i = 0; i < instance.vips.size(); ++i) {
+    const bool was_held = instance.holds[i] == vrrp::VipHold::held;
+    instance.holds[i] = vrrp::VipHold::released;
+    if (was_held) w_.release_vip(instance.vips[i], g_);
+  }
+}
+
+void NodeVrrpSim::push(VrrpEvent event) {
+  event.seq = next_seq_++;
+  const bool earlier = event.t_ns < planned_wake_ns_;
+  queue_.push(event);
+  if (earlier && wake_) wake_->notify_all();
+}
+
+}  // namespace wsfo::sim
