@@ -7,7 +7,7 @@ namespace wsfo::sim {
 
 void World::push_close(std::uint32_t client, std::uint16_t code, const std::string& reason, bool lost) {
   Region& region = regions_[clients_.group[client]];
-  const GatewaySim& gw = gateways_[clients_.node[client]];
+  const GatewaySim& gw = gateways_[entry_node(client)];
   SimEvent e;
   e.type = EventType::close;
   e.client = client;
@@ -19,10 +19,22 @@ void World::push_close(std::uint32_t client, std::uint16_t code, const std::stri
   push(region, e);
 }
 
+std::uint16_t World::entry_node(std::uint32_t c) const {
+  return clients_.via[c] ? static_cast<std::uint16_t>(clients_.via[c] - 1u) : clients_.node[c];
+}
+
+void World::unregister(std::uint32_t c) {
+  if (!clients_.registered[c]) return;
+  clients_.registered[c] = 0;
+  for (std::size_t g : {std::size_t{clients_.node[c]}, std::size_t{entry_node(c)}}) {
+    if (gateways_[g].connections) --gateways_[g].connections;
+    if (!clients_.via[c]) break;  // one node: counted once
+  }
+}
+
 std::size_t World::close_connections(std::size_t g, const std::vector<routing::MovedRange>& moved,
                                      std::uint64_t version, bool revert) {
   if (moved.empty()) return 0;
-  GatewaySim& gw = gateways_[g];
   std::vector<std::string> reasons;
   for (const auto& m : moved)
     reasons.push_back(revert
@@ -31,11 +43,11 @@ std::size_t World::close_connections(std::size_t g, const std::vector<routing::M
                           : "moved from " + m.from_unit + " to " + m.to_unit + " by rules v" + std::to_string(version));
   std::size_t closed = 0;
   for (std::uint32_t c = 0; c < clients_.size(); ++c) {
-    if (!clients_.registered[c] || clients_.node[c] != g) continue;
+    // A node proxying the connection across units has it in its registry too.
+    if (!clients_.registered[c] || (clients_.node[c] != g && entry_node(c) != g)) continue;
     for (std::size_t i = 0; i < moved.size(); ++i) {
       if (!moved[i].contains(clients_.slot[c])) continue;
-      clients_.registered[c] = 0;
-      --gw.connections;
+      unregister(c);
       push_close(c, 4001, reasons[i], false);
       ++closed;
       break;
@@ -45,28 +57,36 @@ std::size_t World::close_connections(std::size_t g, const std::vector<routing::M
 }
 
 // Like the live gateway's `{"serving": false}` fault: listeners close and
-// every relayed connection is closed without a close frame.
+// every relayed connection is closed without a close frame. A connection it
+// served for a proxying node ends there with 1011, as that node's relay
+// closes the client when its upstream is lost.
 void World::drop_gateway_connections(std::size_t g) {
-  GatewaySim& gw = gateways_[g];
-  gw.connections = 0;
   for (std::uint32_t c = 0; c < clients_.size(); ++c) {
-    if (clients_.node[c] != g || !clients_.registered[c]) continue;
-    clients_.registered[c] = 0;
-    push_close(c, 0, "End of file", true);
+    if (!clients_.registered[c] || (clients_.node[c] != g && entry_node(c) != g)) continue;
+    const bool entry = entry_node(c) == g;
+    unregister(c);
+    if (entry)
+      push_close(c, 0, "End of file", true);
+    else
+      push_close(c, 1011, "backend connection lost", false);
   }
 }
 
-// The connections `gateway` has, or is accepting, through `through` get a
-// RST: open ones see it as lost, pending handshakes fail to connect.
-void World::reset_connections(std::size_t g, const std::function<bool(std::uint32_t client)>& through,
+// The connections `gateway` has, or is accepting, through `through` end
+// without a close frame (`reason`: a RST, or end of file): open ones see it
+// as lost (or, served for a proxying node, get that node's 1011), pending
+// handshakes fail to connect.
+void World::cut_connections(std::size_t g, const std::function<bool(std::uint32_t client)>& through,
                               const std::string& reason) {
-  GatewaySim& gw = gateways_[g];
   for (std::uint32_t c = 0; c < clients_.size(); ++c) {
-    if (clients_.node[c] != g || !through(c)) continue;
+    const bool entry = entry_node(c) == g;
+    if ((!entry && clients_.node[c] != g) || !through(c)) continue;
     if (clients_.registered[c]) {
-      clients_.registered[c] = 0;
-      if (gw.connections) --gw.connections;
-      push_close(c, 0, reason, true);
+      unregister(c);
+      if (entry)
+        push_close(c, 0, reason, true);
+      else
+        push_close(c, 1011, "backend connection lost", false);
     } else if (clients_.state[c] == ClientState::connecting) {
       ++clients_.token[c];  // the gateway drops the request it may still hold
       Region& region = regions_[clients_.group[c]];
@@ -75,7 +95,7 @@ void World::reset_connections(std::size_t g, const std::function<bool(std::uint3
       e.outcome = Outcome::reset;
       e.client = c;
       e.token = clients_.token[c];
-      e.t_ns = now_ns() + route(gw.host, region.host).latency_ns;
+      e.t_ns = now_ns() + route(gateways_[entry_node(c)].host, region.host).latency_ns;
       push(region, e);
     }
   }
@@ -87,7 +107,8 @@ void World::kill_gateway(std::size_t g) {
   ++gw.epoch;
   for (auto& vip : vips_)  // the kernel closes the dead process's listeners: the address is free
     if (vip.holder == g) vip.holder.reset();
-  reset_connections(g, [](std::uint32_t) { return true; }, "connection reset by peer");  // the kernel resets its sockets
+  // The kernel closes the dead process's sockets: its clients read end of file, as in live runs.
+  cut_connections(g, [](std::uint32_t) { return true; }, "End of file");
   gw.connections = 0;
 }
 
@@ -96,7 +117,7 @@ void World::kill_gateway(std::size_t g) {
 void World::release_vip(std::size_t vip, std::size_t g) {
   if (vips_[vip].holder != g) return;
   vips_[vip].holder.reset();
-  reset_connections(
+  cut_connections(
       g,
       [&](std::uint32_t c) { return clients_.vip[c] == vip + 1; },
       "Connection reset by peer");

@@ -87,7 +87,8 @@ class GatewayLogic {
       add_to_bucket<std::uint64_t>(gw_.capacity.handled, start, live.size());
       Region& region = w_.regions()[batch.region];
       for (std::size_t k = 0; k < live.size(); ++k)
-        answer(region, live[k], start + cost * static_cast<std::int64_t>(k + 1));
+        answer(region, live[k], start + cost * static_cast<std::int64_t>(k + 1), batch.forwarded_by);
+      forward_pending(batch.region);
     }
   }
 
@@ -97,10 +98,9 @@ class GatewayLogic {
     return sim ? sim->handshake_cpu.count() : std::chrono::nanoseconds(kDefaultHandshakeCpu).count();
   }
 
-  void answer(Region& region, const Request& request, std::int64_t done_ns) {
+  void answer(Region& region, const Request& request, std::int64_t done_ns, std::uint16_t forwarded_by) {
     auto& c = w_.clients();
     if (c.token[request.client] != request.token) return;
-    const Route& back = w_.route(gw_.host, region.host);
     SimEvent e;
     e.type = EventType::result;
     e.client = request.client;
@@ -111,10 +111,13 @@ class GatewayLogic {
       e.outcome = Outcome::refused;
     } else {
       const HopTarget& target = w_.hop_target(c.url[request.client]);
-      gateway::Decision decision = decide(request.client, region, target);
+      gateway::Decision decision = decide(request.client, region, target, forwarded_by);
       switch (decision.kind) {
         case gateway::Decision::Kind::proxy_local:
-          extra = accept(request.client, target, e);
+          extra = accept(request.client, target, e, forwarded_by);
+          break;
+        case gateway::Decision::Kind::proxy_to_unit:
+          if (forward(request, decision.unit, e)) return;  // the other unit's gateway answers
           break;
         case gateway::Decision::Kind::redirect: {
           e.outcome = Outcome::redirect;
@@ -124,17 +127,72 @@ class GatewayLogic {
           break;
         }
         case gateway::Decision::Kind::reject:
-        case gateway::Decision::Kind::proxy_to_unit:  // refused up front by World::prepare
           reject(e, decision.status, decision.reason,
                  decision.retry_after ? std::chrono::nanoseconds(*decision.retry_after).count() : -1);
           break;
       }
     }
+    // A forwarded handshake's answer goes back through the node that proxies it.
+    std::int64_t back_ns = 0;
+    const sg4::Host* from = gw_.host;
+    if (forwarded_by) {
+      const GatewaySim& entry = w_.gateways()[forwarded_by - 1u];
+      const Route& hop = w_.route(gw_.host, entry.host);
+      if (!hop.up() || !entry.host->is_on()) return;  // lost; the client times out
+      back_ns += hop.latency_ns;
+      from = entry.host;
+    }
+    const Route& back = w_.route(from, region.host);
     if (!back.up()) return;  // the answer is lost; the client times out
     // Each handshake of a chunk completes at its own instant; an answer is
     // never scheduled in the past of the clock (chunks are short: 1 ms).
-    e.t_ns = std::max(done_ns + extra + back.latency_ns, World::now_ns());
+    e.t_ns = std::max(done_ns + extra + back_ns + back.latency_ns, World::now_ns());
     w_.push(region, e);
+  }
+
+  // The `proxy` correction (as the live node's proxy()): connect to the
+  // unit's gateways in round-robin order, skipping the ones that refuse, and
+  // hand the handshake on; false with a 502 in `e` when none answers.
+  bool forward(const Request& request, const std::string& unit, SimEvent& e) {
+    auto group = gw_.unit_gateways.find(unit);
+    if (group == gw_.unit_gateways.end()) {
+      reject(e, 404, "no route for path '" + w_.hop_target(w_.clients().url[request.client]).url.target + "'", -1);
+      return false;
+    }
+    const auto& entries = gw_.unit_entries.at(unit);
+    const auto now = std::chrono::nanoseconds(World::now_ns());
+    std::string tried;
+    for (std::size_t index : group->second.candidates(w_.clients().router_id[request.client], now)) {
+      const UnitEntry& entry = entries[index];
+      std::optional<std::uint16_t> node = entry.vip ? w_.vips()[*entry.vip].holder : entry.node;
+      const GatewaySim* target = node ? &w_.gateways()[*node] : nullptr;
+      if (!target || !target->host->is_on() || !target->serving || !w_.route(gw_.host, target->host).up()) {
+        group->second.mark_failed(index, now);
+        tried += (tried.empty() ? "" : ", ") + group->second.endpoint(index).text() + " (Connection refused)";
+        continue;
+      }
+      group->second.mark_ok(index);
+      auto& c = w_.clients();
+      c.node[request.client] = *node;
+      c.via[request.client] = static_cast<std::uint16_t>(g_ + 1);
+      if (forwards_.size() <= *node) forwards_.resize(*node + 1u);
+      forwards_[*node].push_back(request);
+      return true;
+    }
+    reject(e, 502, "no gateway of unit " + unit + " answered: " + tried, -1);
+    return false;
+  }
+
+  // One SimGrid communication per target gateway with this chunk's forwards.
+  void forward_pending(std::uint16_t region) {
+    for (std::size_t node = 0; node < forwards_.size(); ++node) {
+      if (forwards_[node].empty()) continue;
+      GatewaySim& target = w_.gateways()[node];
+      auto* batch = new Batch{target.epoch, region, std::move(forwards_[node]), static_cast<std::uint16_t>(g_ + 1)};
+      forwards_[node] = {};
+      const std::uint64_t bytes = w_.options().handshake_bytes * batch->requests.size();
+      target.mailbox->put_init(batch, bytes)->detach([](void* p) { delete static_cast<Batch*>(p); });
+    }
   }
 
   void reject(SimEvent& e, int status, const std::string& reason, std::int64_t retry_after_ns) {
@@ -148,7 +206,7 @@ class GatewayLogic {
   // the live gateway: longest route prefix, round robin or routerId hash, a
   // refusing backend marked down and skipped); returns the gateway-backend
   // round trip.
-  std::int64_t accept(std::uint32_t client, const HopTarget& target, SimEvent& e) {
+  std::int64_t accept(std::uint32_t client, const HopTarget& target, SimEvent& e, std::uint16_t forwarded_by) {
     gateway::BackendGroup* group = gw_.pool->route_for(target.url.target);
     if (!group) {
       reject(e, 404, "no route for " + target.url.target.substr(0, target.url.target.find('?')), -1);
@@ -171,6 +229,11 @@ class GatewayLogic {
       c.node[client] = static_cast<std::uint16_t>(g_);
       c.backend[client] = b;
       gw_.capacity.peak_connections = std::max(gw_.capacity.peak_connections, ++gw_.connections);
+      c.via[client] = forwarded_by;
+      if (forwarded_by) {  // the proxying node relays it too
+        GatewaySim& entry = w_.gateways()[forwarded_by - 1u];
+        entry.capacity.peak_connections = std::max(entry.capacity.peak_connections, ++entry.connections);
+      }
       e.outcome = Outcome::upgraded;
       e.backend = b;
       return 2 * route.latency_ns;
@@ -179,7 +242,8 @@ class GatewayLogic {
     return 0;
   }
 
-  gateway::Decision decide(std::uint32_t client, const Region& region, const HopTarget& target) {
+  gateway::Decision decide(std::uint32_t client, const Region& region, const HopTarget& target,
+                           std::uint16_t forwarded_by) {
     const auto& group = w_.scenario().clients[region.group];
     char digits[24];
     auto end = std::to_chars(digits, digits + sizeof digits, w_.clients().router_id[client]).ptr;
@@ -206,13 +270,19 @@ class GatewayLogic {
         break;
     }
     head.target = target_;
+    if (forwarded_by) {  // as the proxying node marks it, so a second hop is refused (508)
+      const GatewaySim& entry = w_.gateways()[forwarded_by - 1u];
+      forwarded_ = w_.scenario().units[entry.unit].name + "/" + entry.node;
+      head.fields.emplace_back(gateway::kForwardedByHeader, forwarded_);
+    }
     return gateway::decide({head, gw_.config, *gw_.rules, gw_.connections});
   }
 
   World& w_;
   std::size_t g_;
   GatewaySim& gw_;
-  std::string host_, target_, cookie_;  // backing store of the request head's views
+  std::string host_, target_, cookie_, forwarded_;  // backing store of the request head's views
+  std::vector<std::vector<Request>> forwards_;      // by target gateway: handshakes to hand on
 };
 
 }  // namespace
@@ -225,7 +295,7 @@ void gateway_actor(World& world, std::size_t index) {
   GatewayLogic logic(world, index);
   for (;;) {
     std::unique_ptr<Batch> batch(gw.mailbox->get<Batch>());
-    mark_batch_taken(world, batch->region, index);
+    if (!batch->forwarded_by) mark_batch_taken(world, batch->region, index);
     if (batch->epoch != epoch) continue;  // sent to the node before it restarted
     logic.handle(*batch);
   }

@@ -66,6 +66,7 @@ class RegionLogic {
     const HopTarget& target = w_.hop_target(url);
     c_.url[client] = url;
     c_.vip[client] = 0;
+    c_.via[client] = 0;
     if (target.nodes.empty() && target.vips.empty()) {
       reject(client, t, "unresolvable", "no address for " + target.url.host, 0, -1);
       return;
@@ -175,7 +176,7 @@ class RegionLogic {
 
   void on_timeout(const SimEvent& e) {
     std::uint32_t client = e.client;
-    unregister(client);
+    w_.unregister(client);
     ++c_.token[client];  // a late answer is ignored
     reject(client, e.t_ns, "handshake_timeout",
            "no answer within " + json::format_duration(w_.options().client_handshake_timeout), 0, -1);
@@ -236,13 +237,6 @@ class RegionLogic {
     e.client = client;
     e.t_ns = t + delay.count();
     w_.push(region_, e);
-  }
-
-  void unregister(std::uint32_t client) {
-    if (!c_.registered[client]) return;
-    c_.registered[client] = 0;
-    auto& gw = w_.gateways()[c_.node[client]];
-    if (gw.connections) --gw.connections;
   }
 
   World& w_;

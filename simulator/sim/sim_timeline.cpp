@@ -47,7 +47,7 @@ class SimGatewayAdmin : public cutover::GatewayAdmin {
     reply.closes_per_moved_range.assign(diff.moved().size(), 0);
     auto& c = w_.clients();
     for (std::uint32_t i = 0; i < c.size(); ++i) {
-      if (!c.registered[i] || c.node[i] != g) continue;
+      if (!c.registered[i] || (c.node[i] != g && w_.entry_node(i) != g)) continue;  // a proxying node has it too
       int index = diff.moved_index_of_slot(c.slot[i]);
       if (index >= 0) ++reply.closes_per_moved_range[static_cast<std::size_t>(index)];
     }
@@ -148,7 +148,7 @@ class Nemesis {
     gw.host->turn_on();
     if (auto pending = gw.rules->pending()) gw.rules->abort(pending->rules.version());  // not persisted
     gw.serving = true;
-    gw.pool.emplace(gw.config.routes, gw.config.limits.fail_timeout);  // a new process: no marks, round robin anew
+    w_.reset_choices(g);  // a new process: no marks, round robin anew
     w_.start_gateway_actor(g);
     return {};
   }
@@ -161,9 +161,7 @@ class Nemesis {
     auto& c = w_.clients();
     for (std::uint32_t i = 0; i < c.size(); ++i) {
       if (!c.registered[i] || c.backend[i] != index) continue;
-      c.registered[i] = 0;
-      auto& gw = w_.gateways()[c.node[i]];
-      if (gw.connections) --gw.connections;
+      w_.unregister(i);
       w_.push_close(i, 1011, "backend connection lost", false);
     }
     return {};

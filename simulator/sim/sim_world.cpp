@@ -26,6 +26,7 @@ void ClientTable::resize(std::size_t n) {
   hops.resize(n);
   registered.resize(n);
   node.resize(n);
+  via.resize(n);
   backend.resize(n);
   url.resize(n);
   vip.resize(n);
@@ -51,9 +52,6 @@ std::uint64_t World::draw(std::uint32_t client, std::uint64_t salt) const {
 }
 
 std::string World::prepare() {
-  if (scenario_.gateway.correction == scenario::Correction::proxy)
-    return "/gateway/correction: \"proxy\" is not modelled by the simulator yet (redirect is)";
-
   std::vector<std::string> args = {"wsfo-simulate", "--log=root.thres:critical", "--cfg=network/model:CM02"};
 #if defined(__SANITIZE_ADDRESS__)
   // SimGrid's default contexts switch stacks without telling ASan, which then
@@ -179,6 +177,8 @@ std::string World::build_platform() {
 }
 
 std::string World::build_gateways() {
+  for (std::size_t u = 0; u < scenario_.units.size(); ++u)
+    for (const auto& vip : scenario_.units[u].vips) vips_.push_back({vip.name, endpoint(vip.address, vip.port), u, {}});
   for (std::size_t g = 0; g < gateways_.size(); ++g) {
     if (auto error = configure_gateway(g); !error.empty()) return error;
     gateways_[g].rules.emplace(scenario_.rules);
@@ -202,7 +202,7 @@ std::string World::configure_gateway(std::size_t g) {
   }
   gw.config = std::move(*config);
   gw.config.limits.max_connections = std::numeric_limits<std::size_t>::max();  // capacity is what we measure
-  gw.pool.emplace(gw.config.routes, gw.config.limits.fail_timeout);
+  reset_choices(g);
   gw.route_backends.clear();
   for (const auto& route : gw.config.routes) {
     std::vector<std::uint16_t> indices;
@@ -217,8 +217,6 @@ std::string World::configure_gateway(std::size_t g) {
 
 // Every node a VIP lists runs the agent the live plan embeds in its gateway.
 std::string World::build_vrrp() {
-  for (std::size_t u = 0; u < scenario_.units.size(); ++u)
-    for (const auto& vip : scenario_.units[u].vips) vips_.push_back({vip.name, endpoint(vip.address, vip.port), u, {}});
   vrrp_.resize(gateways_.size());
   for (std::size_t g = 0; g < gateways_.size(); ++g) {
     std::string error;
@@ -231,6 +229,28 @@ std::string World::build_vrrp() {
     vrrp_[g] = std::make_unique<NodeVrrpSim>(*this, g, std::move(*agent));
   }
   return {};
+}
+
+void World::reset_choices(std::size_t g) {
+  GatewaySim& gw = gateways_[g];
+  gw.pool.emplace(gw.config.routes, gw.config.limits.fail_timeout);
+  gw.unit_gateways.clear();
+  gw.unit_entries.clear();
+  for (const auto& unit : gw.config.units) {
+    if (unit.name == gw.config.unit || unit.gateways.empty()) continue;
+    gw.unit_gateways.emplace(unit.name,
+                             gateway::BackendGroup(unit.gateways, gateway::Balance::round_robin,
+                                                   gw.config.limits.fail_timeout));
+    auto& entries = gw.unit_entries[unit.name];
+    for (const auto& ep : unit.gateways) {
+      const std::string text = endpoint(ep.host, ep.port);
+      UnitEntry entry;
+      if (std::size_t v = vip_index(text); v < vips_.size()) entry.vip = static_cast<std::uint16_t>(v);
+      for (std::size_t other = 0; other < gateways_.size(); ++other)
+        if (gateways_[other].address == text) entry.node = static_cast<std::uint16_t>(other);
+      entries.push_back(entry);
+    }
+  }
 }
 
 std::string World::reload_unit(const std::string& unit) {

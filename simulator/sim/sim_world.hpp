@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <map>
 #include <memory>
 #include <optional>
 #include <queue>
@@ -48,6 +49,7 @@ struct ClientTable {
   std::vector<std::uint8_t> hops;        // redirects followed in the current attempt
   std::vector<std::uint8_t> registered;  // a gateway counts this client as one of its connections
   std::vector<std::uint16_t> node;       // gateway of the connection or of the pending hop
+  std::vector<std::uint16_t> via;        // 1 + the gateway that proxies it across units (0: none)
   std::vector<std::uint16_t> backend;
   std::vector<std::uint16_t> url;    // the current hop's url (World::urls)
   std::vector<std::uint16_t> vip;    // 1 + the VIP the current hop dialed (World::vips); 0: a node directly
@@ -94,6 +96,7 @@ struct Batch {  // handshakes from one region to one gateway, one SimGrid comm
   std::uint32_t epoch = 0;
   std::uint16_t region = 0;
   std::vector<Request> requests;
+  std::uint16_t forwarded_by = 0;  // 1 + the gateway whose `proxy` correction sent them (0: the region did)
 };
 
 struct Region {  // one client group: its host and its clients' event queue
@@ -125,6 +128,13 @@ struct CapacitySeries {                // per gateway, one bucket per second of 
   std::uint64_t dropped_stale = 0;  // waited longer than the handshake timeout: dropped unanswered
 };
 
+// Where a `proxy` correction may connect for one unit: a node, or a VIP and
+// so whichever node holds it then.
+struct UnitEntry {
+  std::optional<std::uint16_t> node;
+  std::optional<std::uint16_t> vip;
+};
+
 struct GatewaySim {
   std::string node;
   std::size_t unit = 0;
@@ -140,6 +150,10 @@ struct GatewaySim {
   // restart starts with a fresh one, as a new process does.
   std::optional<gateway::BackendPool> pool;
   std::vector<std::vector<std::uint16_t>> route_backends;  // per route, in its backends' order: backend indices
+  // The `proxy` correction's choice among another unit's gateways, as the
+  // live node's unit_gateways; entries in the same order.
+  std::map<std::string, gateway::BackendGroup> unit_gateways;
+  std::map<std::string, std::vector<UnitEntry>> unit_entries;
   CapacitySeries capacity;
 };
 
@@ -171,6 +185,12 @@ class World {
   static std::int64_t now_ns();
   void push(Region& region, SimEvent event);
   void push_close(std::uint32_t client, std::uint16_t code, const std::string& reason, bool lost);
+  // The client's connection is gone: its gateways (and the one proxying it) count it no more.
+  void unregister(std::uint32_t client);
+  // The gateway the client's TCP connection ends at: the proxying one, if any.
+  std::uint16_t entry_node(std::uint32_t client) const;
+  // A gateway restarts as a new process: fresh backend and unit-gateway choice.
+  void reset_choices(std::size_t gateway);
   std::size_t close_connections(std::size_t gateway, const std::vector<routing::MovedRange>& moved,
                                 std::uint64_t version, bool revert);
   void drop_gateway_connections(std::size_t gateway);
@@ -222,7 +242,7 @@ class World {
   std::string build_platform();
   std::string build_gateways();
   std::string build_vrrp();
-  void reset_connections(std::size_t gateway, const std::function<bool(std::uint32_t client)>& through,
+  void cut_connections(std::size_t gateway, const std::function<bool(std::uint32_t client)>& through,
                          const std::string& reason);
   std::string configure_gateway(std::size_t gateway);
   std::string reload_unit(const std::string& unit);

@@ -115,16 +115,6 @@ TEST(SimSimulate, ExitCodesFollowWsfoRun) {
   std::ofstream(dir / "bad.json") << R"({"name": "bad"})";
   EXPECT_EQ(simulate((dir / "bad.json").string(), dir / "bad.log"), 2);  // as `wsfo run`
   EXPECT_EQ(simulate(kSeed + " --ramp nonsense", dir / "usage.log"), 2);
-  // The proxy correction is not modelled yet: refused as a usage error, like `wsfo run` refuses what it cannot play.
-  std::string proxy = slurp(kSeed);
-  const std::string redirect = R"("correction": "redirect")";
-  ASSERT_NE(proxy.find(redirect), std::string::npos);
-  proxy.replace(proxy.find(redirect), redirect.size(), R"("correction": "proxy")");
-  std::ofstream(dir / "proxy.json") << proxy;
-  EXPECT_EQ(simulate((dir / "proxy.json").string() + " --report-dir " + (dir / "proxy").string(), dir / "proxy.log"),
-            2);
-  EXPECT_NE(slurp(dir / "proxy.log").find("not modelled"), std::string::npos);
-
   // A wrong expectation fails the run with 1: the cutover is said to disconnect nobody.
   std::string text = slurp(kSeed);
   auto at = text.find(R"("disconnected": {"slots": [{"from": 5998, "to": 6380}]})");
@@ -265,6 +255,41 @@ TEST_F(SimVrrp, APartitionMakesTwoMastersAndOnlyTheHolderBinds) {
   EXPECT_EQ(masters_of_112, std::set<std::string>{"server2"});  // server1 stays MASTER from before
   EXPECT_TRUE(bind_failed);
   EXPECT_NE(log().find("vip: expected vip-112 held by server2 within 3s; got server1"), std::string::npos) << log();
+}
+
+// The `proxy` correction in the model: unbj-gw1, where every client enters,
+// hands center's slots to center-gw1, which serves them; killing center-gw1
+// closes exactly those with unbj-gw1's 1011, and they get its 502 until the
+// restore. Under `redirect` the same clients would be redirected instead.
+TEST(SimSimulate, ProxyCorrectionHandsWrongUnitClientsToTheOwningUnitsGateway) {
+  fs::path dir = scratch("proxy");
+  const std::string scenario = std::string(WSFO_SOURCE_DIR) + "/scenarios/regression/proxy-correction.json";
+  ASSERT_EQ(simulate(scenario + " --report-dir " + dir.string(), dir.string() + ".log"), 0) << slurp(dir.string() + ".log");
+  std::set<std::uint64_t> center_first, closed_at_kill;
+  bool got_502 = false, redirected = false;
+  for (const auto& e : read_history(dir / "history.jsonl")) {
+    redirected = redirected || e.kind == "redirect";
+    if (e.kind == "connected" && e.t_ns < 3'000'000'000 && e.fields.value("node", "") == "center-gw1")
+      center_first.insert(*e.router_id);
+    if (e.kind == "disconnected" && e.t_ns >= 3'000'000'000 && e.t_ns < 5'000'000'000) {
+      EXPECT_EQ(e.fields.value("code", 0), 1011);
+      EXPECT_EQ(e.fields.value("reason", ""), "backend connection lost");
+      closed_at_kill.insert(*e.router_id);
+    }
+    if (e.kind == "rejected" && e.fields.value("status", 0) == 502)
+      got_502 = got_502 || e.fields.value("reason", "").find("no gateway of unit center answered: 127.43.1.1:8020") !=
+                std::string::npos;
+  }
+  std::set<std::uint64_t> center_slots;
+  for (std::uint64_t id = 5950; id <= 5997; ++id) center_slots.insert(id);
+  EXPECT_EQ(center_first, center_slots);
+  EXPECT_EQ(closed_at_kill, center_slots);
+  EXPECT_TRUE(got_502);
+  EXPECT_FALSE(redirected);
+  // unbj-gw1 relays every connection, its own and the ones center-gw1 serves.
+  auto capacity = history::Json::parse(slurp(dir / "capacity.json"));
+  for (const auto& node : capacity["nodes"])
+    EXPECT_EQ(node["peak_connections"].get<int>(), node["node"] == "unbj-gw1" ? 500 : 48) << node.dump();
 }
 
 }  // namespace
