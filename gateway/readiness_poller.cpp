@@ -55,8 +55,10 @@ ReadinessPoller::Handle ReadinessPoller::add(int fd, ReadinessTarget& target, st
   Entry& entry = entries_[index];
   Handle handle = make_handle(index, entry.generation);
   epoll_event event{};
-  // Edge-triggered: the relay reads a socket dry before it waits again.
-  event.events = EPOLLIN | EPOLLRDHUP | EPOLLET;
+  // Edge-triggered: the relay reads a socket dry, or writes until it would
+  // block, before it waits again. Room to write raises an edge only after a
+  // write found the socket full, so EPOLLOUT costs no wakeup otherwise.
+  event.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
   event.data.u64 = handle;
   if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event) != 0) {
     error = std::string("epoll_ctl(ADD): ") + std::strerror(errno);
@@ -105,7 +107,8 @@ void ReadinessPoller::dispatch_ready() {
       Handle handle = ready_[static_cast<std::size_t>(i)].data.u64;
       const Entry& entry = entries_[index_of(handle)];
       // A target served earlier in this batch may have removed (and so closed) another.
-      if (entry.target != nullptr && entry.generation == generation_of(handle)) entry.target->on_readiness();
+      if (entry.target != nullptr && entry.generation == generation_of(handle))
+        entry.target->on_readiness(ready_[static_cast<std::size_t>(i)].events);
     }
     served += static_cast<std::size_t>(n);
   }

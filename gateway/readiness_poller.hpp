@@ -1,13 +1,16 @@
 #pragma once
-// Read-readiness of the relayed sockets, for the relay.
+// Readiness of the relayed sockets, for the relay, which owns them as plain
+// descriptors (released from Asio).
 //
-// Why not socket::async_wait: in Boost 1.74 every async_wait re-registers the
-// descriptor with epoll_ctl(EPOLL_CTL_MOD), a third system call per relayed
-// message and direction next to the read and the write (about 6% of the
-// gateway's CPU in `wsfo bench gateway`; nginx makes no such call). Here each
-// socket is added once, edge-triggered, to an epoll set of the poller's own;
-// Asio waits on that set's descriptor, and one wakeup hands out a whole batch
-// of ready sockets, as nginx's event loop does.
+// Why not Asio's reactor: in Boost 1.74 every socket::async_wait re-registers
+// the descriptor with epoll_ctl(EPOLL_CTL_MOD), a third system call per
+// relayed message and direction next to the read and the write (about 6% of
+// the gateway's CPU in `wsfo bench gateway`; nginx makes no such call), and a
+// socket Asio knows stays in Asio's own epoll set, which reports every arrival
+// a second time. Here each socket is added once, edge-triggered for reading
+// and writing, to an epoll set of the poller's own; Asio waits on that set's
+// descriptor, and one wakeup hands out a whole batch of ready sockets, as
+// nginx's event loop does.
 #include <sys/epoll.h>
 
 #include <array>
@@ -18,13 +21,14 @@
 #include <string>
 #include <vector>
 
-
 namespace wsfo::gateway {
 
-// Told when its socket may have become readable, or hung up, or failed.
+// Told when its socket may have become readable or writable, or hung up, or
+// failed: `events` is epoll's mask (EPOLLIN, EPOLLOUT, EPOLLRDHUP, EPOLLHUP,
+// EPOLLERR).
 class ReadinessTarget {
  public:
-  virtual void on_readiness() = 0;
+  virtual void on_readiness(std::uint32_t events) = 0;
 
  protected:
   ~ReadinessTarget() = default;
@@ -45,8 +49,9 @@ class ReadinessPoller {
   // A handle for remove(); 0 means "not added".
   using Handle = std::uint64_t;
 
-  // Starts telling `target` of readiness edges of `fd`. An edge that happened
-  // before is reported once. "" in `error` on success.
+  // Starts telling `target` of readiness edges of `fd`, for reading and for
+  // writing. A state that holds already (readable data, room to write) is
+  // reported once. "" in `error` on success.
   Handle add(int fd, ReadinessTarget& target, std::string& error);
   // Stops it; events of `handle` still queued are dropped. Before `fd` is closed.
   void remove(Handle handle, int fd);

@@ -11,24 +11,34 @@
 // cutover, 1001 on shutdown or idle timeout) by finishing the frame in flight
 // and then writing its own close frame.
 //
-// Memory: an idle connection holds no data buffer. Each direction waits for
-// readability (the node's ReadinessPoller, which spares the epoll_ctl call an
-// Asio async_wait makes each time), then reads into one buffer shared by every
-// connection of the thread and writes at once, non-blocking. Only when the
-// sink cannot take everything (back-pressure) do the unwritten bytes move to
-// a spill buffer of the connection's own, taken from a per-thread free list
-// and given back when drained. Readiness is edge-triggered, so a pump waits
-// only once it has read the source dry (a short read or would_block), and
-// reads before waiting after any pause in which an edge may have gone unseen.
+// I/O: the two sockets are released from Asio and relayed as plain
+// non-blocking descriptors with recv and send; the node's ReadinessPoller
+// reports their edges (it spares the epoll_ctl call an Asio async_wait makes
+// each time, and the second report of every arrival in Asio's own set).
 //
-// No heap allocation per message: buffers are reused, and every asynchronous
-// operation of the steady-state loop gets its memory from a small fixed arena
-// in the connection (HandlerMemory, Asio's associated-allocator hook).
+// Memory: an idle connection holds no data buffer. Each direction waits for
+// readability, then reads into one buffer shared by every connection of the
+// thread and writes at once. Only when the sink cannot take everything
+// (back-pressure) do the unwritten bytes move to a spill buffer of the
+// connection's own, taken from a per-thread free list and given back when
+// drained, and the pump waits for the sink's writable edge. Readiness is
+// edge-triggered, so a pump waits only once it has read the source dry (a
+// short read or would_block), or found the sink full.
+//
+// No heap allocation per message: buffers are reused, and the one deferred
+// step of the loop (a yield, a write completion) gets its memory from a small
+// fixed arena in the connection (HandlerMemory, Asio's associated-allocator
+// hook).
 #include "gateway/relay.hpp"
+
+#include <fcntl.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <boost/asio/post.hpp>
-#include <boost/asio/write.hpp>
+#include <cerrno>
 #include <random>
 
 #include "core/gateway/frame_tracker.hpp"
@@ -46,6 +56,34 @@ std::array<std::uint8_t, 4> random_mask() {
 }
 
 enum class Side { client, upstream };
+
+// A relayed socket, released from Asio so that only the relay's poller
+// watches it.
+class Descriptor {
+ public:
+  explicit Descriptor(tcp::socket socket) {
+    boost::system::error_code ec;
+    fd_ = socket.release(ec);
+    if (ec) fd_ = -1;  // the socket closes it; the relay's watch() then fails
+    if (fd_ >= 0) ::fcntl(fd_, F_SETFL, ::fcntl(fd_, F_GETFL) | O_NONBLOCK);
+  }
+  ~Descriptor() { close(); }
+  Descriptor(const Descriptor&) = delete;
+  Descriptor& operator=(const Descriptor&) = delete;
+
+  int fd() const { return fd_; }
+  void close() {
+    if (fd_ < 0) return;
+    ::shutdown(fd_, SHUT_RDWR);
+    ::close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+bool would_block(int error) { return error == EAGAIN || error == EWOULDBLOCK; }
 
 // The buffer every connection of this thread reads into; bytes stay in it
 // only while the handler that read them runs.
@@ -94,9 +132,11 @@ class Relay final : public RegisteredConnection, public std::enable_shared_from_
         unit_(std::move(start.unit)),
         slot_(start.slot),
         capacity_(node.config.limits.relay_buffer_bytes),
-        to_upstream_(*this, Side::client, client_, upstream_, std::move(start.client_pending)),
-        to_client_(*this, Side::upstream, upstream_, client_, std::move(start.upstream_pending)),
-        timer_(client_.get_executor()) {}
+        to_upstream_(Side::client, client_.fd(), upstream_.fd(), std::move(start.client_pending)),
+        to_client_(Side::upstream, upstream_.fd(), client_.fd(), std::move(start.upstream_pending)),
+        client_watch_(*this, client_.fd(), to_upstream_, to_client_),
+        upstream_watch_(*this, upstream_.fd(), to_client_, to_upstream_),
+        timer_(node.io) {}
 
   ~Relay() override {
     node_.registry.remove(*this);
@@ -108,9 +148,6 @@ class Relay final : public RegisteredConnection, public std::enable_shared_from_
   void run() {
     node_.registry.add(*this, slot_);
     node_.metrics.connection_opened(unit_);
-    boost::system::error_code ignored;
-    client_.non_blocking(true, ignored);  // writes are tried at once; would_block means back-pressure
-    upstream_.non_blocking(true, ignored);
     if (std::string error = watch(); !error.empty()) {
       log_line(node_) << "relay: cannot wait for readiness: " << error << "\n";
       return drop();
@@ -142,31 +179,56 @@ class Relay final : public RegisteredConnection, public std::enable_shared_from_
   }
 
  private:
-  struct Pump final : ReadinessTarget {
+  struct Pump {
     enum class State { relaying, inject_pending, injected };
-    Pump(Relay& relay, Side from, tcp::socket& source, tcp::socket& sink, std::vector<std::uint8_t> pending)
-        : relay(relay), from(from), source(source), sink(sink), pending(std::move(pending)) {}
-    void on_readiness() override { relay.on_source_ready(*this); }
+    Pump(Side from, int source, int sink, std::vector<std::uint8_t> pending)
+        : from(from), source(source), sink(sink), pending(std::move(pending)) {}
 
-    Relay& relay;
     Side from;  // the side it reads
-    tcp::socket& source;
-    tcp::socket& sink;
+    int source;
+    int sink;
     std::vector<std::uint8_t> pending;      // read with the handshake; released once relayed
     std::unique_ptr<std::uint8_t[]> spill;  // only while the sink lags behind
     FrameTracker tracker;                   // follows what was read from the source
     State state = State::relaying;
     bool waiting = false;      // parked until the poller reports readiness
-    std::shared_ptr<Relay> parked;  // keeps the relay alive while waiting
-    ReadinessPoller::Handle watched = 0;
-    bool writing = false;      // an async write (spill or close frame) is pending
+    std::shared_ptr<Relay> parked;  // keeps the relay alive while waiting to read
+    std::shared_ptr<Relay> parked_for_room;  // and while waiting to write
+    bool writing = false;      // a deferred write (spill or close frame) or a yield is pending
+    bool awaiting_room = false;  // that write found the sink full: parked until it is writable
+    const std::uint8_t* out = nullptr;  // the rest of that write
+    std::size_t out_left = 0;
+    bool out_is_close = false;  // a failed close frame is no loss: the source's reader sees the end
     bool drained = false;      // the source was read dry since the last pause
     bool source_done = false;  // the source ended or answered our close
     const std::uint8_t* chunk = nullptr;
     std::size_t chunk_size = 0;
     std::size_t chunk_used = 0;               // followed by the tracker and written (or being written)
     std::unique_ptr<CloseFrame> close_frame;  // only once closing
-    HandlerMemory loop_memory;                // the spill write or yield of the relay loop
+    HandlerMemory loop_memory;                // the deferred completion or yield of the relay loop
+  };
+
+  // One per socket: its readable edges go to the pump reading it, its
+  // writable ones to the pump writing it.
+  struct Watch final : ReadinessTarget {
+    Watch(Relay& relay, int fd, Pump& reader, Pump& writer) : relay(relay), fd(fd), reader(reader), writer(writer) {}
+    void on_readiness(std::uint32_t events) override {
+      const bool room = (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) && writer.awaiting_room;
+      const bool input = events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR);
+      if (!room) {
+        if (input) relay.on_source_ready(reader);
+        return;
+      }
+      auto self = relay.shared_from_this();  // serving the reader may end the relay
+      if (input) relay.on_source_ready(reader);
+      relay.on_sink_ready(writer);
+    }
+
+    Relay& relay;
+    int fd;
+    Pump& reader;
+    Pump& writer;
+    ReadinessPoller::Handle handle = 0;
   };
 
   Pump& pump_from(Side side) { return side == Side::client ? to_upstream_ : to_client_; }
@@ -248,18 +310,20 @@ class Relay final : public RegisteredConnection, public std::enable_shared_from_
       wait_readable(p);
       return false;
     }
-    boost::system::error_code ec;
     std::uint8_t* buffer = shared_read_buffer(capacity_);
-    std::size_t n = p.source.read_some(net::buffer(buffer, capacity_), ec);
-    if (ec == net::error::would_block || ec == net::error::try_again) {
+    ssize_t got;
+    do got = ::recv(p.source, buffer, capacity_, 0);
+    while (got < 0 && errno == EINTR);
+    if (got < 0 && would_block(errno)) {
       p.drained = true;
       wait_readable(p);
       return false;
     }
-    if (ec) {
+    if (got <= 0) {  // end of stream, or the connection failed
       source_ended(p);
       return false;
     }
+    const auto n = static_cast<std::size_t>(got);
     p.drained = n < capacity_;  // a short read emptied the socket; a later arrival raises a new edge
     last_activity_ = std::chrono::steady_clock::now();
     count_bytes(p, n);
@@ -285,26 +349,35 @@ class Relay final : public RegisteredConnection, public std::enable_shared_from_
     pump(p);  // while a close frame is being written, its completion pumps
   }
 
-  // Both sources go to the poller once, for the connection's lifetime.
+  // From the poller: the sink of a pump parked on a full socket has room, or failed.
+  void on_sink_ready(Pump& p) {
+    if (!p.awaiting_room) return;
+    p.awaiting_room = false;
+    auto self = std::move(p.parked_for_room);
+    if (finished_) return;
+    continue_write(p);
+  }
+
+  // Both sockets go to the poller once, for the connection's lifetime.
   std::string watch() {
     std::string error;
-    for (Pump* p : {&to_client_, &to_upstream_}) {
-      p->watched = node_.readiness.add(p->source.native_handle(), *p, error);
+    for (Watch* w : {&client_watch_, &upstream_watch_}) {
+      w->handle = node_.readiness.add(w->fd, *w, error);
       if (!error.empty()) return error;
     }
     return {};
   }
   void unwatch() {
-    for (Pump* p : {&to_client_, &to_upstream_}) {
-      node_.readiness.remove(p->watched, p->source.native_handle());
-      p->watched = 0;
+    for (Watch* w : {&client_watch_, &upstream_watch_}) {
+      node_.readiness.remove(w->handle, w->fd);
+      w->handle = 0;
     }
   }
 
   void yield(Pump& p) {
     keep_rest_of_chunk(p);
     p.writing = true;  // nothing else may start on this pump until the yield returns
-    net::post(client_.get_executor(), with_memory(p.loop_memory, [self = shared_from_this(), &p]() {
+    net::post(node_.io, with_memory(p.loop_memory, [self = shared_from_this(), &p]() {
                 p.writing = false;
                 self->pump(p);
               }));
@@ -323,14 +396,16 @@ class Relay final : public RegisteredConnection, public std::enable_shared_from_
   bool write(Pump& p, const std::uint8_t* data, std::size_t size) {
     std::size_t written = 0;
     while (written < size) {
-      boost::system::error_code ec;
-      written += p.sink.write_some(net::buffer(data + written, size - written), ec);
-      if (ec == net::error::would_block || ec == net::error::try_again) break;
-      if (ec) {
-        p.chunk_used = p.chunk_size;
-        peer_lost(other(p.from));
-        return !finished_;  // the pump now discards, waiting for its source's close reply
+      ssize_t sent = ::send(p.sink, data + written, size - written, MSG_NOSIGNAL);
+      if (sent >= 0) {
+        written += static_cast<std::size_t>(sent);
+        continue;
       }
+      if (errno == EINTR) continue;
+      if (would_block(errno)) break;
+      p.chunk_used = p.chunk_size;
+      peer_lost(other(p.from));
+      return !finished_;  // the pump now discards, waiting for its source's close reply
     }
     if (written == size) {
       p.chunk_used += size;
@@ -359,30 +434,58 @@ class Relay final : public RegisteredConnection, public std::enable_shared_from_
     keep_rest_of_chunk(p);
     from = p.chunk + p.chunk_used;
     p.chunk_used += to_write;
-    p.writing = true;
-    net::async_write(
-        p.sink, net::buffer(from, to_write),
-        with_memory(p.loop_memory, [self = shared_from_this(), &p](const boost::system::error_code& ec, std::size_t) {
-          p.writing = false;
-          p.drained = false;  // edges seen while no wait was pending were not reported
-          if (self->finished_) return;
-          if (ec) return self->peer_lost(self->other(p.from));
-          self->pump(p);
-        }));
+    write_later(p, from, to_write, false);
   }
 
   void write_close(Pump& p) {
     keep_rest_of_chunk(p);  // discarded later, but read for the source's close frame
     p.state = Pump::State::injected;
+    write_later(p, p.close_frame->bytes.data(), p.close_frame->size, true);
+  }
+
+  // Writes [data, data + size) to the pump's sink, waiting for room whenever
+  // it is full, then goes on pumping. It never completes within the call:
+  // callers (close_with from the registry, a pump's own loop) may touch the
+  // relay after it, so a write done at once completes through a post.
+  void write_later(Pump& p, const std::uint8_t* data, std::size_t size, bool close_frame) {
     p.writing = true;
-    net::async_write(p.sink, net::buffer(p.close_frame->bytes.data(), p.close_frame->size),
-                     [self = shared_from_this(), &p](const boost::system::error_code&, std::size_t) {
-                       p.writing = false;
-                       p.drained = false;
-                       if (self->finished_) return;
-                       // A failed write means the sink is gone; the pump reading it will see that.
-                       self->pump(p);
-                     });
+    p.out = data;
+    p.out_left = size;
+    p.out_is_close = close_frame;
+    if (send_some(p) != Sent::would_block)
+      net::post(node_.io, with_memory(p.loop_memory, [self = shared_from_this(), &p]() { self->continue_write(p); }));
+    else
+      park_for_room(p);
+  }
+
+  enum class Sent { all, would_block, failed };
+  Sent send_some(Pump& p) {
+    while (p.out_left > 0) {
+      ssize_t sent = ::send(p.sink, p.out, p.out_left, MSG_NOSIGNAL);
+      if (sent >= 0) {
+        p.out += sent;
+        p.out_left -= static_cast<std::size_t>(sent);
+      } else if (errno != EINTR) {
+        return would_block(errno) ? Sent::would_block : Sent::failed;
+      }
+    }
+    return Sent::all;
+  }
+
+  void park_for_room(Pump& p) {
+    p.awaiting_room = true;
+    p.parked_for_room = shared_from_this();
+  }
+
+  void continue_write(Pump& p) {
+    if (finished_) return;
+    Sent sent = send_some(p);
+    if (sent == Sent::would_block) return park_for_room(p);
+    p.writing = false;
+    p.drained = false;  // edges seen while the pump was busy were not acted on
+    // A failed close frame means the sink is gone; the pump reading it will see that.
+    if (sent == Sent::failed && !p.out_is_close) return peer_lost(other(p.from));
+    pump(p);
   }
 
   void source_ended(Pump& p) {
@@ -423,13 +526,12 @@ class Relay final : public RegisteredConnection, public std::enable_shared_from_
     timer_.cancel(ignored);
     unwatch();
     for (Pump* p : {&to_client_, &to_upstream_}) {
-      p->waiting = false;
+      p->waiting = p->awaiting_room = false;
       p->parked.reset();
+      p->parked_for_room.reset();
     }
-    for (tcp::socket* s : {&client_, &upstream_}) {
-      s->shutdown(tcp::socket::shutdown_both, ignored);
-      s->close(ignored);
-    }
+    client_.close();
+    upstream_.close();
     node_.registry.remove(*this);
     if (!close_code_) close_code_ = first_closer_ ? first_closer_->tracker.close_code().value_or(1005) : 1006;
     node_.metrics.connection_closed(unit_, *close_code_);
@@ -453,13 +555,15 @@ class Relay final : public RegisteredConnection, public std::enable_shared_from_
   }
 
   GatewayNode& node_;
-  tcp::socket client_;
-  tcp::socket upstream_;
+  Descriptor client_;
+  Descriptor upstream_;
   std::string unit_;
   std::optional<std::uint32_t> slot_;
   std::size_t capacity_;  // of the shared read buffer and of spill buffers
   Pump to_upstream_;
   Pump to_client_;
+  Watch client_watch_;
+  Watch upstream_watch_;
   net::steady_timer timer_;
   HandlerMemory timer_memory_;
   std::chrono::steady_clock::time_point last_activity_;

@@ -1,6 +1,8 @@
 // The relay's readiness poller on socket pairs: each edge reaches the target
-// that was added for it, a removed target hears nothing more, and a handle
-// reused for a new socket does not receive the old one's events.
+// that was added for it, a removed target hears nothing more, a handle
+// reused for a new socket does not receive the old one's events, and a full
+// socket reports room to write once drained.
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -17,9 +19,14 @@ namespace {
 
 using gateway::ReadinessPoller;
 
+// Counts the reports that say "readable" (or hung up); `writable`, those that say "room to write".
 struct Counter final : gateway::ReadinessTarget {
   int calls = 0;
-  void on_readiness() override { ++calls; }
+  int writable = 0;
+  void on_readiness(std::uint32_t events) override {
+    if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)) ++calls;
+    if (events & EPOLLOUT) ++writable;
+  }
 };
 
 struct SocketPair {
@@ -107,6 +114,29 @@ TEST_F(ReadinessPollerTest, AHangUpIsReportedAsReadiness) {
   shutdown(pair.fd[1], SHUT_WR);
   settle();
   EXPECT_EQ(target.calls, 1);
+}
+
+// The relay parks a pump on a full sink until the poller says it has room:
+// that edge must come once the peer drains it, and not before.
+TEST_F(ReadinessPollerTest, AFullSocketReportsRoomOnceThePeerDrainsIt) {
+  SocketPair pair;
+  Counter target;
+  add(pair.fd[1], target);  // the writing end
+  ASSERT_EQ(error, "");
+  settle();
+  EXPECT_EQ(target.writable, 1);  // room at the start is reported once
+  char block[4096] = {};
+  while (write(pair.fd[1], block, sizeof block) > 0) {
+  }
+  ASSERT_TRUE(errno == EAGAIN || errno == EWOULDBLOCK);
+  settle();
+  EXPECT_EQ(target.writable, 1);  // full: no report
+  char sink[65536];
+  while (read(pair.fd[0], sink, sizeof sink) > 0) {
+  }
+  settle();
+  EXPECT_EQ(target.writable, 2);
+  EXPECT_EQ(target.calls, 0);  // nothing to read on the writing end
 }
 
 TEST_F(ReadinessPollerTest, AnInvalidDescriptorIsRefusedWithTheReason) {
