@@ -150,6 +150,7 @@ class Nemesis {
     gw.serving = true;
     w_.reset_choices(g);  // a new process: no marks, round robin anew
     w_.start_gateway_actor(g);
+    w_.start_vrrp_actor(g);  // its embedded agent starts afresh: Initialize
     return {};
   }
   std::string perform(std::size_t, const scenario::StopGateway& s) { return set_serving(s.node, false); }

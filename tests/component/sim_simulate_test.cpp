@@ -257,6 +257,32 @@ TEST_F(SimVrrp, APartitionMakesTwoMastersAndOnlyTheHolderBinds) {
   EXPECT_NE(log().find("vip: expected vip-112 held by server2 within 3s; got server1"), std::string::npos) << log();
 }
 
+// A restored node is a new process: its agent starts in Initialize, then
+// (priority 100, preempt) takes vip-112 back once its Master_Down_Interval
+// has passed without a higher advert.
+TEST_F(SimVrrp, ARestoredNodeStartsItsAgentAfreshAndPreemptsAgain) {
+  dir_ = scratch("vrrp-restore");
+  fs::create_directories(dir_);
+  auto scenario = history::Json::parse(slurp(scenario_));
+  scenario["duration"] = "32s";
+  scenario["timeline"].push_back(
+      {{"at", "24s"},
+       {"action", "restore"},
+       {"node", "server1"},
+       {"expect", {{"vips", {{{"vip", "vip-112"}, {"holder", "server1"}, {"within", "5s"}}}}}}});
+  std::ofstream(dir_ / "scenario.json") << scenario.dump(2);
+  ASSERT_EQ(simulate((dir_ / "scenario.json").string() + " --report-dir " + (dir_ / "run").string(), dir_ / "run.log"),
+            0)
+      << log();
+  std::vector<std::string> after_restore;
+  for (const auto& e : history())
+    if (e.kind == "vip" && e.t_ns >= 24'000'000'000 && field(e, "instance") == "vip-112")
+      after_restore.push_back(field(e, "node") + " " + field(e, "from") + "->" + field(e, "to"));
+  const std::vector<std::string> expected = {"server1 INITIALIZE->BACKUP", "server1 BACKUP->MASTER",
+                                             "server2 MASTER->BACKUP"};
+  EXPECT_EQ(after_restore, expected);
+}
+
 // The `proxy` correction in the model: unbj-gw1, where every client enters,
 // hands center's slots to center-gw1, which serves them; killing center-gw1
 // closes exactly those with unbj-gw1's 1011, and they get its 502 until the
