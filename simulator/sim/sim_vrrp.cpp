@@ -1,6 +1,7 @@
 #include "simulator/sim/sim_vrrp.hpp"
 
 #include <algorithm>
+#include <simgrid/Exception.hpp>
 
 #include "core/vrrp/advert_conversion.hpp"
 #include "core/vrrp/ipv4_address.hpp"
@@ -30,6 +31,18 @@ void NodeVrrpSim::run() {
   const std::int64_t now = World::now_ns();
   start(now == 0 ? -kVrrpHeadStartNs : now);
   std::unique_lock lock(*mutex_);
+  try {
+    serve(lock);
+  } catch (simgrid::ForcefulKillException&) {
+    // Killed with its host (a `kill`). Unlocking is a simcall, which a dying
+    // actor must not make (under thread contexts it blocks for good); the
+    // mutex goes with this agent, and a restart makes a new one.
+    lock.release();
+    throw;
+  }
+}
+
+void NodeVrrpSim::serve(std::unique_lock<simgrid::s4u::Mutex>& lock) {
   for (;;) {
     const std::int64_t t = World::now_ns();
     if (w_.finished() || t >= w_.end_ns()) break;

@@ -8,6 +8,7 @@
 // dial of that VIP lands (World::vips).
 #include <cstdint>
 #include <limits>
+#include <mutex>
 #include <optional>
 #include <queue>
 #include <simgrid/s4u.hpp>
@@ -75,6 +76,7 @@ class NodeVrrpSim {
   };
 
   void start(std::int64_t now);
+  void serve(std::unique_lock<simgrid::s4u::Mutex>& lock);
   void handle(const VrrpEvent& event);
   void apply(Instance& instance, const vrrp::Actions& actions, std::int64_t now);
   void send_advert(Instance& instance, const vrrp::SendAdvert& advert, std::int64_t now);
