@@ -191,16 +191,16 @@ class Relay final : public RegisteredConnection, public std::enable_shared_from_
     std::unique_ptr<std::uint8_t[]> spill;  // only while the sink lags behind
     FrameTracker tracker;                   // follows what was read from the source
     State state = State::relaying;
-    bool waiting = false;      // parked until the poller reports readiness
-    std::shared_ptr<Relay> parked;  // keeps the relay alive while waiting to read
+    bool waiting = false;                    // parked until the poller reports readiness
+    std::shared_ptr<Relay> parked;           // keeps the relay alive while waiting to read
     std::shared_ptr<Relay> parked_for_room;  // and while waiting to write
-    bool writing = false;      // a deferred write (spill or close frame) or a yield is pending
-    bool awaiting_room = false;  // that write found the sink full: parked until it is writable
-    const std::uint8_t* out = nullptr;  // the rest of that write
+    bool writing = false;                    // a deferred write (spill or close frame) or a yield is pending
+    bool awaiting_room = false;              // that write found the sink full: parked until it is writable
+    const std::uint8_t* out = nullptr;       // the rest of that write
     std::size_t out_left = 0;
     bool out_is_close = false;  // a failed close frame is no loss: the source's reader sees the end
-    bool drained = false;      // the source was read dry since the last pause
-    bool source_done = false;  // the source ended or answered our close
+    bool drained = false;       // the source was read dry since the last pause
+    bool source_done = false;   // the source ended or answered our close
     const std::uint8_t* chunk = nullptr;
     std::size_t chunk_size = 0;
     std::size_t chunk_used = 0;               // followed by the tracker and written (or being written)

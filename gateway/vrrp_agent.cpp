@@ -5,8 +5,8 @@
 
 #include "core/vrrp/advert_conversion.hpp"
 #include "core/vrrp/advert_packet.hpp"
-#include "core/vrrp/vrrp_events.hpp"
 #include "core/vrrp/ipv4_address.hpp"
+#include "core/vrrp/vrrp_events.hpp"
 
 namespace wsfo::gateway {
 

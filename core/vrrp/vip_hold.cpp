@@ -9,7 +9,8 @@ BindOutcome after_bind_attempt(VipHold hold, bool bound, TimePoint now, TimePoin
       first_failure = now;
       return {VipHold::bind_pending, ""};
     case VipHold::bind_pending:
-      if (now - first_failure >= kBindGrace) return {VipHold::bind_failed, "vip-bind-failed"};  // once, not at every retry
+      if (now - first_failure >= kBindGrace)
+        return {VipHold::bind_failed, "vip-bind-failed"};  // once, not at every retry
       return {hold, ""};
     case VipHold::held:
     case VipHold::bind_failed:

@@ -40,12 +40,9 @@ std::optional<history::Event> history_event(const Action& action, const std::str
 
 history::Event bind_event(const std::string& kind, const std::string& node, const AgentInstance& instance,
                           const VipAddress& vip, const std::string& reason, TimePoint now) {
-  return make_event(kind, node, now,
-                    {{"instance", instance.name},
-                     {"node", node},
-                     {"vip", vip.address},
-                     {"port", vip.port},
-                     {"reason", reason}});
+  return make_event(
+      kind, node, now,
+      {{"instance", instance.name}, {"node", node}, {"vip", vip.address}, {"port", vip.port}, {"reason", reason}});
 }
 
 }  // namespace wsfo::vrrp

@@ -77,7 +77,7 @@ void World::drop_gateway_connections(std::size_t g) {
 // as lost (or, served for a proxying node, get that node's 1011), pending
 // handshakes fail to connect.
 void World::cut_connections(std::size_t g, const std::function<bool(std::uint32_t client)>& through,
-                              const std::string& reason) {
+                            const std::string& reason) {
   for (std::uint32_t c = 0; c < clients_.size(); ++c) {
     const bool entry = entry_node(c) == g;
     if ((!entry && clients_.node[c] != g) || !through(c)) continue;
@@ -108,7 +108,8 @@ void World::kill_gateway(std::size_t g) {
   for (auto& vip : vips_)  // the kernel closes the dead process's listeners: the address is free
     if (vip.holder == g) vip.holder.reset();
   // The kernel closes the dead process's sockets: its clients read end of file, as in live runs.
-  cut_connections(g, [](std::uint32_t) { return true; }, "End of file");
+  cut_connections(
+      g, [](std::uint32_t) { return true; }, "End of file");
   gw.connections = 0;
 }
 
@@ -118,9 +119,7 @@ void World::release_vip(std::size_t vip, std::size_t g) {
   if (vips_[vip].holder != g) return;
   vips_[vip].holder.reset();
   cut_connections(
-      g,
-      [&](std::uint32_t c) { return clients_.vip[c] == vip + 1; },
-      "Connection reset by peer");
+      g, [&](std::uint32_t c) { return clients_.vip[c] == vip + 1; }, "Connection reset by peer");
 }
 
 }  // namespace wsfo::sim

@@ -62,8 +62,8 @@ void NodeVrrpSim::serve(std::unique_lock<simgrid::s4u::Mutex>& lock) {
 
 void NodeVrrpSim::deliver(int vrid, const vrrp::Advert& advert, std::int64_t at_ns) {
   if (!wake_ || !w_.gateways()[g_].host->is_on()) return;
-  auto instance = std::find_if(instances_.begin(), instances_.end(),
-                               [&](const Instance& i) { return i.config.vrid == vrid; });
+  auto instance =
+      std::find_if(instances_.begin(), instances_.end(), [&](const Instance& i) { return i.config.vrid == vrid; });
   if (instance == instances_.end()) return;  // the live agent counts it as unknown_vrid
   VrrpEvent event;
   event.type = VrrpEvent::Type::advert;
@@ -173,10 +173,9 @@ void NodeVrrpSim::take_vips(Instance& instance, bool retry_only, std::int64_t no
     hold = outcome.hold;
     pending = pending || hold == vrrp::VipHold::bind_pending;
     if (!outcome.report.empty())
-      w_.record_agent_event(vrrp::bind_event(std::string(outcome.report), config_.node, instance.config,
-                                             instance.config.vips[i],
-                                             bound ? "bound after an earlier failure" : "address in use",
-                                             recorded_at(now)));
+      w_.record_agent_event(
+          vrrp::bind_event(std::string(outcome.report), config_.node, instance.config, instance.config.vips[i],
+                           bound ? "bound after an earlier failure" : "address in use", recorded_at(now)));
   }
   if (!pending) return;
   VrrpEvent retry;

@@ -238,9 +238,8 @@ void World::reset_choices(std::size_t g) {
   gw.unit_entries.clear();
   for (const auto& unit : gw.config.units) {
     if (unit.name == gw.config.unit || unit.gateways.empty()) continue;
-    gw.unit_gateways.emplace(unit.name,
-                             gateway::BackendGroup(unit.gateways, gateway::Balance::round_robin,
-                                                   gw.config.limits.fail_timeout));
+    gw.unit_gateways.emplace(
+        unit.name, gateway::BackendGroup(unit.gateways, gateway::Balance::round_robin, gw.config.limits.fail_timeout));
     auto& entries = gw.unit_entries[unit.name];
     for (const auto& ep : unit.gateways) {
       const std::string text = endpoint(ep.host, ep.port);
@@ -389,7 +388,8 @@ const HopTarget& World::hop_target(std::uint16_t url) {
       if (vips_[v].unit == u && (by_name || vips_[v].endpoint == endpoint(host, target.url.port)))
         target.vips.push_back(static_cast<std::uint16_t>(v));
     for (std::size_t g = 0; g < gateways_.size(); ++g)
-      if (gateways_[g].unit == u && ((by_name && unit.vips.empty()) || gateways_[g].address == endpoint(host, target.url.port)))
+      if (gateways_[g].unit == u &&
+          ((by_name && unit.vips.empty()) || gateways_[g].address == endpoint(host, target.url.port)))
         target.nodes.push_back(static_cast<std::uint16_t>(g));
   }
   return hop_targets_.emplace(url, std::move(target)).first->second;

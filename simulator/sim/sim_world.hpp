@@ -243,7 +243,7 @@ class World {
   std::string build_gateways();
   std::string build_vrrp();
   void cut_connections(std::size_t gateway, const std::function<bool(std::uint32_t client)>& through,
-                         const std::string& reason);
+                       const std::string& reason);
   std::string configure_gateway(std::size_t gateway);
   std::string reload_unit(const std::string& unit);
   void build_clients();

@@ -134,7 +134,8 @@ TEST(SimSimulate, BackendAddGivesTheUnitsGatewaysTheNewBackend) {
   fs::path dir = scratch("backend-add");
   fs::create_directories(dir);
   std::string scenario = std::string(WSFO_SOURCE_DIR) + "/scenarios/regression/backend-add.json";
-  EXPECT_EQ(simulate(scenario + " --report-dir " + (dir / "run").string(), dir / "run.log"), 0) << slurp(dir / "run.log");
+  EXPECT_EQ(simulate(scenario + " --report-dir " + (dir / "run").string(), dir / "run.log"), 0)
+      << slurp(dir / "run.log");
   std::string report = slurp(dir / "run.log");
   EXPECT_NE(report.find("[PASS] reach-backends: expected new connections reach unbj-app2; got unbj-app2: 453"),
             std::string::npos)
@@ -199,9 +200,9 @@ TEST_F(SimVrrp, StoppedGatewayResignsAndThePreemptingNodeResetsTheConnectionsOfT
     if (field(e, "node") == "server2" && field(e, "to") == "BACKUP" && e.t_ns > 13'000'000'000) preempted_at = e.t_ns;
   }
   const std::vector<std::string> expected = {
-      "server1 INITIALIZE->BACKUP", "server2 INITIALIZE->BACKUP", "server1 BACKUP->MASTER", "server1 MASTER->FAULT",
-      "server2 BACKUP->MASTER",     "server1 FAULT->BACKUP",      "server1 BACKUP->MASTER", "server2 MASTER->BACKUP",
-      "server2 BACKUP->MASTER"};
+      "server1 INITIALIZE->BACKUP", "server2 INITIALIZE->BACKUP", "server1 BACKUP->MASTER",
+      "server1 MASTER->FAULT",      "server2 BACKUP->MASTER",     "server1 FAULT->BACKUP",
+      "server1 BACKUP->MASTER",     "server2 MASTER->BACKUP",     "server2 BACKUP->MASTER"};
   EXPECT_EQ(vip112, expected);
   ASSERT_GT(preempted_at, 0);
   // Giving vip-112 back resets the 20 connections server2 accepted on it, and no others.
@@ -219,7 +220,7 @@ TEST_F(SimVrrp, WithoutPreemptTheBackupKeepsTheVip) {
   ASSERT_EQ(play_variant("no-preempt", {{R"("vrid": 52,
           "advert_int": "1s",
           "preempt": true)",
-                                          R"("vrid": 52,
+                                         R"("vrid": 52,
           "advert_int": "1s",
           "preempt": false)"}}),
             1)
@@ -290,7 +291,8 @@ TEST_F(SimVrrp, ARestoredNodeStartsItsAgentAfreshAndPreemptsAgain) {
 TEST(SimSimulate, ProxyCorrectionHandsWrongUnitClientsToTheOwningUnitsGateway) {
   fs::path dir = scratch("proxy");
   const std::string scenario = std::string(WSFO_SOURCE_DIR) + "/scenarios/regression/proxy-correction.json";
-  ASSERT_EQ(simulate(scenario + " --report-dir " + dir.string(), dir.string() + ".log"), 0) << slurp(dir.string() + ".log");
+  ASSERT_EQ(simulate(scenario + " --report-dir " + dir.string(), dir.string() + ".log"), 0)
+      << slurp(dir.string() + ".log");
   std::set<std::uint64_t> center_first, closed_at_kill;
   bool got_502 = false, redirected = false;
   for (const auto& e : read_history(dir / "history.jsonl")) {
@@ -304,7 +306,7 @@ TEST(SimSimulate, ProxyCorrectionHandsWrongUnitClientsToTheOwningUnitsGateway) {
     }
     if (e.kind == "rejected" && e.fields.value("status", 0) == 502)
       got_502 = got_502 || e.fields.value("reason", "").find("no gateway of unit center answered: 127.43.1.1:8020") !=
-                std::string::npos;
+                               std::string::npos;
   }
   std::set<std::uint64_t> center_slots;
   for (std::uint64_t id = 5950; id <= 5997; ++id) center_slots.insert(id);
