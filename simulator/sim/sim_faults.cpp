@@ -109,8 +109,7 @@ void World::kill_gateway(std::size_t g) {
     if (vip.holder == g) vip.holder.reset();
   // The kernel closes the dead process's sockets: its clients read end of file, as in live runs.
   cut_connections(
-      g, [](std::uint32_t) { return true; }, "End of file");
-  gw.connections = 0;
+      g, [](std::uint32_t) { return true; }, "End of file");  // unregisters them all: its count ends at 0
 }
 
 // As the live node's NodeVrrp::release_vip: the listener closes and every

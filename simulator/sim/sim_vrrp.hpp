@@ -61,9 +61,6 @@ class NodeVrrpSim {
   void run();
   // An advert from a peer arriving at `at_ns`; lost when this node is down.
   void deliver(int vrid, const vrrp::Advert& advert, std::int64_t at_ns);
-  // The other node's VIP release may let a pending bind of ours through.
-  const vrrp::AgentConfig& config() const { return config_; }
-
  private:
   struct Instance {
     vrrp::AgentInstance config;
