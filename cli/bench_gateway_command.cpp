@@ -24,7 +24,7 @@ struct Flags {
   long long session_concurrency = 64;
   long long message_size = 64;
   long long backends = 16;
-  long long rounds = 2;
+  long long rounds = 5;
   long long load_threads = 1;
   long long relay_buffer_bytes = 0;
   std::string nginx = "/usr/sbin/nginx";
@@ -49,7 +49,7 @@ std::string validate(const Flags& f, bench::GatewayBenchOptions& options) {
   if (!in_range(f.message_size, 1, 65535)) return "--message-size: must be from 1 to 65535 bytes";
   if (!in_range(f.session_concurrency, 1, 1000)) return "--session-concurrency: must be from 1 to 1000";
   if (!in_range(f.backends, 1, 64)) return "--backends: must be from 1 to 64";
-  if (!in_range(f.rounds, 1, 10)) return "--rounds: must be from 1 to 10";
+  if (!in_range(f.rounds, 1, 25)) return "--rounds: must be from 1 to 25";
   if (!in_range(f.load_threads, 1, 16)) return "--load-threads: must be from 1 to 16";
   if (f.relay_buffer_bytes != 0 && !in_range(f.relay_buffer_bytes, 256, 1 << 24))
     return "--relay-buffer-bytes: must be 0 (the gateway's default) or from 256 to 16777216";
@@ -114,7 +114,7 @@ void add_bench_gateway_commands(CLI::App& app, int& exit_code) {
   cmd->add_option("--session-concurrency", flags->session_concurrency, "Concurrent connect/upgrade/close loops")
       ->capture_default_str();
   cmd->add_option("--backends", flags->backends, "wsfo backend processes both proxies share")->capture_default_str();
-  cmd->add_option("--rounds", flags->rounds, "Rounds (order alternating); the best figure of each is kept")
+  cmd->add_option("--rounds", flags->rounds, "Rounds (order alternating); the table has medians over them")
       ->capture_default_str();
   cmd->add_option("--load-threads", flags->load_threads, "Threads of the echo load generator")->capture_default_str();
   cmd->add_option("--relay-buffer-bytes", flags->relay_buffer_bytes,

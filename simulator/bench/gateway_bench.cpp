@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "simulator/bench/bench_peers.hpp"
+#include "simulator/bench/paired_rounds.hpp"
 #include "simulator/bench/ws_load.hpp"
 
 namespace wsfo::bench {
@@ -42,14 +43,15 @@ double measure_memory(RunningProcess& proxy, std::size_t count, ProxyFigures& fi
 }
 
 // One round for one proxy: memory on the fresh process, then echo, then
-// session rate. Keeps the best figure of each kind in `figures`.
-void measure(Peer peer, const GatewayBenchOptions& options, const std::string& dir, const std::vector<Target>& backends,
-             ProxyFigures& figures, bool first_round, std::ostream& progress) {
+// session rate.
+RoundFigures measure(Peer peer, const GatewayBenchOptions& options, const std::string& dir,
+                     const std::vector<Target>& backends, ProxyFigures& figures, std::ostream& progress) {
   auto proxy = peer == Peer::wsfo ? start_wsfo_gateway(options.wsfo_exe, dir, backends, options.relay_buffer_bytes)
                                   : start_nginx(options.nginx_exe, dir, backends);
   progress << name_of(peer) << " (pid " << proxy.process->pid() << ", " << proxy.target.host << ":" << proxy.target.port
            << ")\n";
-  double kib = measure_memory(proxy, options.idle_connections, figures, progress);
+  RoundFigures round;
+  round.kib_per_idle_connection = measure_memory(proxy, options.idle_connections, figures, progress);
   std::this_thread::sleep_for(200ms);  // the idle connections' closes are relayed
 
   // The proxy's CPU over the whole echo run (connect, settle, measure)
@@ -72,30 +74,43 @@ void measure(Peer peer, const GatewayBenchOptions& options, const std::string& d
   if (auto ended = stop(proxy); !ended.empty())
     figures.problems.push_back("the proxy ended during the measurement: " + ended + "; the end of its log:\n" +
                                log_tail(dir + (peer == Peer::wsfo ? "/gateway.log" : "/nginx-error.log"), 2000));
+  round.round_trips_per_second = echo.per_second();
+  round.p50_ms = echo.p50_ms;
+  round.p99_ms = echo.p99_ms;
+  round.sessions_per_second = sessions.per_second();
+  return round;
+}
 
-  if (first_round || echo.per_second() > figures.round_trips_per_second) {
-    figures.round_trips_per_second = echo.per_second();
-    figures.p50_ms = echo.p50_ms;
-    figures.p99_ms = echo.p99_ms;
-  }
-  figures.sessions_per_second = std::max(figures.sessions_per_second, sessions.per_second());
-  figures.kib_per_idle_connection = first_round ? kib : std::min(figures.kib_per_idle_connection, kib);
+using Field = double RoundFigures::*;
+
+// The medians of `field` and of its per-round ratios; `lower_is_better`
+// picks the direction of the target. `target` "" is information only.
+TableRow row_of(const std::string& metric, const std::string& unit, Field field, const ProxyFigures& w,
+                const ProxyFigures& n, const std::string& target, bool lower_is_better, bool complete) {
+  std::vector<double> wsfo, nginx;
+  for (const auto& round : w.rounds) wsfo.push_back(round.*field);
+  for (const auto& round : n.rounds) nginx.push_back(round.*field);
+  auto pairs = summarize_pairs(wsfo, nginx);
+  TableRow row{metric,          pairs.median_a,   pairs.median_b, unit, pairs.ratio,
+               pairs.ratio_low, pairs.ratio_high, target,         true};
+  if (!target.empty())
+    row.pass = complete && pairs.ratios > 0 && (lower_is_better ? row.ratio <= 1.0 : row.ratio >= 1.0);
+  return row;
 }
 
 std::vector<TableRow> make_rows(const GatewayBenchOptions& o, const ProxyFigures& w, const ProxyFigures& n) {
   auto complete = w.problems.empty() && n.problems.empty();
   std::string echo = std::to_string(o.connections) + " conns, " + std::to_string(o.message_size) + " B";
-  std::vector<TableRow> rows;
-  rows.push_back({"echo round trips/s (" + echo + ")", w.round_trips_per_second, n.round_trips_per_second, "/s",
-                  ">= 1.00", complete && w.round_trips_per_second >= n.round_trips_per_second});
-  rows.push_back({"echo latency p50", w.p50_ms, n.p50_ms, "ms", "", true});
-  rows.push_back({"echo latency p99", w.p99_ms, n.p99_ms, "ms", "<= 1.00", complete && w.p99_ms <= n.p99_ms});
-  rows.push_back({"new sessions/s (" + std::to_string(o.session_concurrency) + " concurrent)", w.sessions_per_second,
-                  n.sessions_per_second, "/s", "", true});
-  rows.push_back({"RSS per idle connection (" + std::to_string(o.idle_connections) + ")", w.kib_per_idle_connection,
-                  n.kib_per_idle_connection, "KiB", "<= 1.00",
-                  complete && w.kib_per_idle_connection <= n.kib_per_idle_connection});
-  return rows;
+  return {
+      row_of("echo round trips/s (" + echo + ")", "/s", &RoundFigures::round_trips_per_second, w, n, ">= 1.00", false,
+             complete),
+      row_of("echo latency p50", "ms", &RoundFigures::p50_ms, w, n, "", true, complete),
+      row_of("echo latency p99", "ms", &RoundFigures::p99_ms, w, n, "<= 1.00", true, complete),
+      row_of("new sessions/s (" + std::to_string(o.session_concurrency) + " concurrent)", "/s",
+             &RoundFigures::sessions_per_second, w, n, "", false, complete),
+      row_of("RSS per idle connection (" + std::to_string(o.idle_connections) + ")", "KiB",
+             &RoundFigures::kib_per_idle_connection, w, n, "<= 1.00", true, complete),
+  };
 }
 
 }  // namespace
@@ -120,9 +135,15 @@ GatewayBenchResult run_gateway_bench(const GatewayBenchOptions& options, std::os
     progress << "round " << round + 1 << " of " << options.rounds << "\n";
     std::vector<Peer> order =
         round % 2 == 0 ? std::vector<Peer>{Peer::wsfo, Peer::nginx} : std::vector<Peer>{Peer::nginx, Peer::wsfo};
-    for (Peer peer : order)
-      measure(peer, options, dir.path(), backends, peer == Peer::wsfo ? result.wsfo : result.nginx, round == 0,
-              progress);
+    for (Peer peer : order) {
+      auto& figures = peer == Peer::wsfo ? result.wsfo : result.nginx;
+      figures.rounds.push_back(measure(peer, options, dir.path(), backends, figures, progress));
+    }
+    const auto& w = result.wsfo.rounds.back();
+    const auto& n = result.nginx.rounds.back();
+    progress << "  round " << round + 1 << " wsfo/nginx: throughput "
+             << fixed(n.round_trips_per_second > 0 ? w.round_trips_per_second / n.round_trips_per_second : 0, 2)
+             << ", p99 " << fixed(n.p99_ms > 0 ? w.p99_ms / n.p99_ms : 0, 2) << std::endl;
   }
   for (auto& backend : backend_processes) stop(backend);
   result.rows = make_rows(options, result.wsfo, result.nginx);
@@ -131,15 +152,18 @@ GatewayBenchResult run_gateway_bench(const GatewayBenchOptions& options, std::os
 
 void print_table(const GatewayBenchResult& result, std::ostream& out) {
   char line[256];
-  std::snprintf(line, sizeof line, "%-40s %12s %12s %6s %12s %8s  %s\n", "metric", "wsfo", "nginx", "unit",
-                "wsfo/nginx", "target", "result");
+  auto rounds = std::min(result.wsfo.rounds.size(), result.nginx.rounds.size());
+  out << "medians over " << rounds << " round" << (rounds == 1 ? "" : "s")
+      << "; wsfo/nginx is the median of the per-round ratios, range their lowest and highest\n";
+  std::snprintf(line, sizeof line, "%-40s %12s %12s %6s %12s %11s %8s  %s\n", "metric", "wsfo", "nginx", "unit",
+                "wsfo/nginx", "range", "target", "result");
   out << line;
   for (const auto& row : result.rows) {
-    double ratio = row.nginx > 0 ? row.wsfo / row.nginx : 0;
     int decimals = row.unit == "/s" ? 0 : (row.unit == "ms" ? 3 : 2);
-    std::snprintf(line, sizeof line, "%-40s %12s %12s %6s %12s %8s  %s\n", row.metric.c_str(),
+    std::string range = fixed(row.ratio_low, 2) + "-" + fixed(row.ratio_high, 2);
+    std::snprintf(line, sizeof line, "%-40s %12s %12s %6s %12s %11s %8s  %s\n", row.metric.c_str(),
                   fixed(row.wsfo, decimals).c_str(), fixed(row.nginx, decimals).c_str(), row.unit.c_str(),
-                  fixed(ratio, 2).c_str(), row.target.empty() ? "-" : row.target.c_str(),
+                  fixed(row.ratio, 2).c_str(), range.c_str(), row.target.empty() ? "-" : row.target.c_str(),
                   row.target.empty() ? "info" : (row.pass ? "PASS" : "FAIL"));
     out << line;
   }

@@ -19,26 +19,39 @@ struct GatewayBenchOptions {
   std::chrono::nanoseconds session_duration = std::chrono::seconds(3);
   std::size_t session_concurrency = 64;
   std::size_t message_size = 64;
-  std::size_t rounds = 2;
+  std::size_t rounds = 5;
   std::size_t load_threads = 1;        // threads of the echo load generator
   std::size_t relay_buffer_bytes = 0;  // the gateway's limits.relay_buffer_bytes; 0: its default
 };
 
-// What one proxy achieved (the best over the rounds).
-struct ProxyFigures {
+// What one proxy achieved in one round.
+struct RoundFigures {
   double round_trips_per_second = 0;
   double p50_ms = 0;
   double p99_ms = 0;
   double sessions_per_second = 0;
   double kib_per_idle_connection = 0;
+};
+
+// What one proxy achieved, round by round (round i of both proxies ran back
+// to back, so their ratio is a paired sample).
+struct ProxyFigures {
+  std::vector<RoundFigures> rounds;
   std::vector<std::string> problems;  // e.g. connections that failed to upgrade
 };
 
+// A metric's medians over the rounds, and the median, lowest and highest of
+// the per-round ratios wsfo/nginx. The verdict is on the median ratio: the
+// pairing cancels a drift of the shared machine's load between rounds, and
+// the median one odd round.
 struct TableRow {
   std::string metric;
   double wsfo = 0;
   double nginx = 0;
   std::string unit;
+  double ratio = 0;
+  double ratio_low = 0;
+  double ratio_high = 0;
   std::string target;  // "" for information only
   bool pass = true;
 };

@@ -39,13 +39,16 @@ Run run_bench(const std::vector<std::string>& flags) {
   return run;
 }
 
-// "<metric> <wsfo> <nginx> <unit> <ratio> ..." with positive figures.
+// "<metric> <wsfo> <nginx> <unit> <ratio> <low>-<high> ..." with positive
+// figures; with one round, the range is that round's ratio.
 void expect_row(const std::string& out, const std::string& metric) {
-  std::regex row(metric + R"([^\n]*?\s+([0-9.]+)\s+([0-9.]+)\s+(/s|ms|KiB)\s+([0-9.]+)\s)");
+  std::regex row(metric + R"([^\n]*?\s+([0-9.]+)\s+([0-9.]+)\s+(/s|ms|KiB)\s+([0-9.]+)\s+([0-9.]+)-([0-9.]+)\s)");
   std::smatch match;
   ASSERT_TRUE(std::regex_search(out, match, row)) << metric << " missing in:\n" << out;
   EXPECT_GT(std::stod(match[1]), 0.0) << metric << ": no wsfo figure";
   EXPECT_GT(std::stod(match[2]), 0.0) << metric << ": no nginx figure";
+  EXPECT_EQ(match[4], match[5]) << metric << ": one round, yet the range is not its ratio";
+  EXPECT_EQ(match[5], match[6]) << metric;
 }
 
 TEST(BenchGateway, TinyRunPrintsBothColumns) {
@@ -55,6 +58,8 @@ TEST(BenchGateway, TinyRunPrintsBothColumns) {
   EXPECT_EQ(run.status.code, 0) << run.out;
   EXPECT_NE(run.out.find("command: "), std::string::npos);
   EXPECT_NE(run.out.find("wsfo/nginx"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("round 1 wsfo/nginx: throughput "), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("medians over 1 round;"), std::string::npos) << run.out;
   expect_row(run.out, "echo round trips/s");
   expect_row(run.out, "echo latency p50");
   expect_row(run.out, "echo latency p99");
