@@ -24,7 +24,7 @@ struct Flags {
   long long session_concurrency = 64;
   long long message_size = 64;
   long long backends = 16;
-  long long rounds = 5;
+  long long rounds = 9;
   long long load_threads = 1;
   long long relay_buffer_bytes = 0;
   std::string nginx = "/usr/sbin/nginx";

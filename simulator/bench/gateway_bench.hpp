@@ -19,7 +19,7 @@ struct GatewayBenchOptions {
   std::chrono::nanoseconds session_duration = std::chrono::seconds(3);
   std::size_t session_concurrency = 64;
   std::size_t message_size = 64;
-  std::size_t rounds = 5;
+  std::size_t rounds = 9;
   std::size_t load_threads = 1;        // threads of the echo load generator
   std::size_t relay_buffer_bytes = 0;  // the gateway's limits.relay_buffer_bytes; 0: its default
 };
