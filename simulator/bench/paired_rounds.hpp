@@ -3,6 +3,7 @@
 // pair back to back: the medians, and the median and range of the per-round
 // ratios. Pairing cancels a drift of a shared machine's load between rounds;
 // the median ignores one odd round, where a best-of-rounds figure would keep it.
+#include <cstddef>
 #include <vector>
 
 namespace wsfo::bench {
