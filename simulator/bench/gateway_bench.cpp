@@ -83,18 +83,19 @@ RoundFigures measure(Peer peer, const GatewayBenchOptions& options, const std::s
 
 using Field = double RoundFigures::*;
 
-// The medians of `field` and of its per-round ratios; `lower_is_better`
-// picks the direction of the target. `target` "" is information only.
-TableRow row_of(const std::string& metric, const std::string& unit, Field field, const ProxyFigures& w,
-                const ProxyFigures& n, const std::string& target, bool lower_is_better, bool complete) {
+// What a row's median ratio wsfo/nginx must be, if anything.
+enum class Goal { info, at_least_one, at_most_one };
+
+TableRow row_of(const std::string& metric, const std::string& unit, Field field, Goal goal, const ProxyFigures& w,
+                const ProxyFigures& n, bool complete) {
   std::vector<double> wsfo, nginx;
   for (const auto& round : w.rounds) wsfo.push_back(round.*field);
   for (const auto& round : n.rounds) nginx.push_back(round.*field);
   auto pairs = summarize_pairs(wsfo, nginx);
-  TableRow row{metric,          pairs.median_a,   pairs.median_b, unit, pairs.ratio,
-               pairs.ratio_low, pairs.ratio_high, target,         true};
-  if (!target.empty())
-    row.pass = complete && pairs.ratios > 0 && (lower_is_better ? row.ratio <= 1.0 : row.ratio >= 1.0);
+  TableRow row{metric, pairs.median_a, pairs.median_b, unit, pairs.ratio, pairs.ratio_low, pairs.ratio_high, "", true};
+  if (goal == Goal::info) return row;
+  row.target = goal == Goal::at_least_one ? ">= 1.00" : "<= 1.00";
+  row.pass = complete && pairs.ratios > 0 && (goal == Goal::at_least_one ? row.ratio >= 1.0 : row.ratio <= 1.0);
   return row;
 }
 
@@ -102,14 +103,14 @@ std::vector<TableRow> make_rows(const GatewayBenchOptions& o, const ProxyFigures
   auto complete = w.problems.empty() && n.problems.empty();
   std::string echo = std::to_string(o.connections) + " conns, " + std::to_string(o.message_size) + " B";
   return {
-      row_of("echo round trips/s (" + echo + ")", "/s", &RoundFigures::round_trips_per_second, w, n, ">= 1.00", false,
+      row_of("echo round trips/s (" + echo + ")", "/s", &RoundFigures::round_trips_per_second, Goal::at_least_one, w, n,
              complete),
-      row_of("echo latency p50", "ms", &RoundFigures::p50_ms, w, n, "", true, complete),
-      row_of("echo latency p99", "ms", &RoundFigures::p99_ms, w, n, "<= 1.00", true, complete),
+      row_of("echo latency p50", "ms", &RoundFigures::p50_ms, Goal::info, w, n, complete),
+      row_of("echo latency p99", "ms", &RoundFigures::p99_ms, Goal::at_most_one, w, n, complete),
       row_of("new sessions/s (" + std::to_string(o.session_concurrency) + " concurrent)", "/s",
-             &RoundFigures::sessions_per_second, w, n, "", false, complete),
+             &RoundFigures::sessions_per_second, Goal::info, w, n, complete),
       row_of("RSS per idle connection (" + std::to_string(o.idle_connections) + ")", "KiB",
-             &RoundFigures::kib_per_idle_connection, w, n, "<= 1.00", true, complete),
+             &RoundFigures::kib_per_idle_connection, Goal::at_most_one, w, n, complete),
   };
 }
 
@@ -142,8 +143,8 @@ GatewayBenchResult run_gateway_bench(const GatewayBenchOptions& options, std::os
     const auto& w = result.wsfo.rounds.back();
     const auto& n = result.nginx.rounds.back();
     progress << "  round " << round + 1 << " wsfo/nginx: throughput "
-             << fixed(n.round_trips_per_second > 0 ? w.round_trips_per_second / n.round_trips_per_second : 0, 2)
-             << ", p99 " << fixed(n.p99_ms > 0 ? w.p99_ms / n.p99_ms : 0, 2) << std::endl;
+             << fixed(ratio_of(w.round_trips_per_second, n.round_trips_per_second), 2) << ", p99 "
+             << fixed(ratio_of(w.p99_ms, n.p99_ms), 2) << std::endl;
   }
   for (auto& backend : backend_processes) stop(backend);
   result.rows = make_rows(options, result.wsfo, result.nginx);

@@ -41,9 +41,8 @@ struct ProxyFigures {
 };
 
 // A metric's medians over the rounds, and the median, lowest and highest of
-// the per-round ratios wsfo/nginx. The verdict is on the median ratio: the
-// pairing cancels a drift of the shared machine's load between rounds, and
-// the median one odd round.
+// the per-round ratios wsfo/nginx (paired_rounds.hpp); the verdict is on the
+// median ratio.
 struct TableRow {
   std::string metric;
   double wsfo = 0;

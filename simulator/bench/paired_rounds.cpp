@@ -4,6 +4,8 @@
 
 namespace wsfo::bench {
 
+double ratio_of(double a, double b) { return b > 0 ? a / b : 0; }
+
 double median(std::vector<double> values) {
   if (values.empty()) return 0;
   std::sort(values.begin(), values.end());
@@ -15,7 +17,7 @@ PairedSummary summarize_pairs(const std::vector<double>& a, const std::vector<do
   auto rounds = std::min(a.size(), b.size());
   std::vector<double> ratios;
   for (std::size_t i = 0; i < rounds; ++i)
-    if (b[i] > 0) ratios.push_back(a[i] / b[i]);
+    if (b[i] > 0) ratios.push_back(ratio_of(a[i], b[i]));
   PairedSummary summary;
   summary.median_a = median({a.begin(), a.begin() + static_cast<std::ptrdiff_t>(rounds)});
   summary.median_b = median({b.begin(), b.begin() + static_cast<std::ptrdiff_t>(rounds)});

@@ -17,6 +17,9 @@ struct PairedSummary {
   std::size_t ratios = 0;  // rounds whose b was positive
 };
 
+// a / b; 0 when b is not positive (no figure to compare with).
+double ratio_of(double a, double b);
+
 // The median of `values`; the mean of the middle two for an even count; 0 for none.
 double median(std::vector<double> values);
 
