@@ -4,7 +4,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 # Debian 12 packages the build, the tests and the peers (nginx) need.
 PACKAGES=(g++ cmake ninja-build pkg-config libboost-dev libsimgrid-dev libcli11-dev
-          nlohmann-json3-dev libgtest-dev procps python3-jsonschema nginx-light chromium)
+          nlohmann-json3-dev libgtest-dev procps ccache python3-jsonschema nginx-light chromium)
 
 install_missing() {
   local missing=()
