@@ -7,7 +7,7 @@
 #include "cli/commands.hpp"
 #include "cli/self_path.hpp"
 #include "core/json/json_reader.hpp"
-#include "simulator/sim/calibration.hpp"
+#include "simulator/bench/calibration.hpp"
 
 namespace wsfo::cli {
 
@@ -24,7 +24,7 @@ struct CalibrateFlags {
 };
 
 int calibrate(const CalibrateFlags& flags) {
-  sim::CalibrationOptions options;
+  bench::CalibrationOptions options;
   options.wsfo_exe = self_path();
   options.backends = flags.backends;
   options.session_concurrency = flags.concurrency;
@@ -48,9 +48,9 @@ int calibrate(const CalibrateFlags& flags) {
     }
   }
 
-  sim::Calibration result;
+  bench::Calibration result;
   try {
-    result = sim::calibrate(options, std::cerr);
+    result = bench::calibrate(options, std::cerr);
   } catch (const std::exception& e) {
     std::cerr << "wsfo calibrate: " << e.what() << "\n";
     return kIoError;
@@ -63,7 +63,7 @@ int calibrate(const CalibrateFlags& flags) {
     std::cerr << "wsfo calibrate: no handshake or no message was measured\n";
     return kCheckFailed;
   }
-  std::string text = sim::simulation_block(result, links.is_null() ? nullptr : &links).dump(2) + "\n";
+  std::string text = bench::simulation_block(result, links.is_null() ? nullptr : &links).dump(2) + "\n";
   if (flags.out.empty()) {
     std::cout << text;
   } else {

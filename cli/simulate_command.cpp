@@ -17,7 +17,7 @@
 #include "cli/self_path.hpp"
 #include "core/json/json_reader.hpp"
 #include "core/scenario/scenario_loader.hpp"
-#include "simulator/sim/sim_runner.hpp"
+#include "simulator/model/sim_runner.hpp"
 
 extern char** environ;
 
@@ -36,7 +36,7 @@ struct SimulateFlags {
 };
 
 int simulate(const SimulateFlags& flags) {
-  sim::SimOptions options;
+  model::SimOptions options;
   options.seed = flags.seed;
   options.connection_memory_bytes = flags.connection_memory;
   options.simgrid_config = flags.simgrid_config;
@@ -60,7 +60,7 @@ int simulate(const SimulateFlags& flags) {
     return kUsage;
   }
 
-  sim::SimOutcome outcome = sim::run_simulation(*loaded.scenario, options);
+  model::SimOutcome outcome = model::run_simulation(*loaded.scenario, options);
   if (!outcome.error.empty()) {
     std::cerr << flags.scenario << ": " << outcome.error << "\n";
     return kUsage;
@@ -71,18 +71,18 @@ int simulate(const SimulateFlags& flags) {
           .string();
   std::vector<checks::EventWindow> windows = outcome.record.windows;
   reports::Report report = reports::build_report(std::move(outcome.record));
-  sim::add_recovery(outcome.capacity, report.analysis, windows);
-  for (auto& note : sim::capacity_notes(outcome.capacity)) report.run.notes.push_back(std::move(note));
+  model::add_recovery(outcome.capacity, report.analysis, windows);
+  for (auto& note : model::capacity_notes(outcome.capacity)) report.run.notes.push_back(std::move(note));
   int code = finish_run(
       report, run_dir, "wsfo simulate",
       [&](const std::string& dir) {
-        if (auto error = sim::write_history_file(outcome, dir); !error.empty()) return error;
+        if (auto error = model::write_history_file(outcome, dir); !error.empty()) return error;
         std::ofstream out(dir + "/capacity.json");
-        sim::write_capacity_json(outcome.capacity, out);
+        model::write_capacity_json(outcome.capacity, out);
         return out ? std::string() : "cannot write '" + dir + "/capacity.json'";
       },
       reports::HistoryFile::by_caller);
-  sim::write_capacity_text(outcome.capacity, std::cout);
+  model::write_capacity_text(outcome.capacity, std::cout);
   return code;
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 // The VRRP kinds of the event history (docs/history.md): how a node's agent
 // reports what its instances did. The live agent (gateway/vrrp_agent) and the
-// SimGrid model (simulator/sim/sim_vrrp) both write them through these, so a
+// SimGrid model (simulator/model/sim_vrrp) both write them through these, so a
 // `vip` line reads the same whichever engine played the run.
 #include <optional>
 #include <string>

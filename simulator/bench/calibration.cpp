@@ -1,4 +1,4 @@
-#include "simulator/sim/calibration.hpp"
+#include "simulator/bench/calibration.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -6,9 +6,9 @@
 
 #include "simulator/bench/bench_peers.hpp"
 #include "simulator/bench/ws_load.hpp"
-#include "simulator/sim/sim_options.hpp"
+#include "simulator/model/sim_options.hpp"
 
-namespace wsfo::sim {
+namespace wsfo::bench {
 
 namespace {
 
@@ -81,9 +81,9 @@ Calibration calibrate(const CalibrationOptions& options, std::ostream& progress)
 json::Json simulation_block(const Calibration& c, const json::Json* links_from) {
   json::Json block = {
       {"within_unit",
-       {{"latency", json::format_duration(kDefaultWithinUnitLatency)}, {"bandwidth_mbps", kDefaultWithinUnitMbps}}},
+       {{"latency", json::format_duration(model::kDefaultWithinUnitLatency)}, {"bandwidth_mbps", model::kDefaultWithinUnitMbps}}},
       {"between_units",
-       {{"latency", json::format_duration(kDefaultBetweenUnitsLatency)}, {"bandwidth_mbps", kDefaultBetweenUnitsMbps}}},
+       {{"latency", json::format_duration(model::kDefaultBetweenUnitsLatency)}, {"bandwidth_mbps", model::kDefaultBetweenUnitsMbps}}},
   };
   if (links_from && links_from->is_object()) {
     if (links_from->contains("within_unit")) block["within_unit"] = links_from->at("within_unit");
@@ -93,4 +93,4 @@ json::Json simulation_block(const Calibration& c, const json::Json* links_from) 
   return {{"simulation", block}};
 }
 
-}  // namespace wsfo::sim
+}  // namespace wsfo::bench

@@ -9,7 +9,7 @@
 
 #include "core/json/json_reader.hpp"
 
-namespace wsfo::sim {
+namespace wsfo::bench {
 
 struct CalibrationOptions {
   std::string wsfo_exe;  // this binary: `wsfo backend` and `wsfo gateway` children
@@ -37,4 +37,4 @@ Calibration calibrate(const CalibrationOptions& options, std::ostream& progress)
 // with the links of `links_from` (a `simulation` block) or the defaults.
 json::Json simulation_block(const Calibration& calibration, const json::Json* links_from);
 
-}  // namespace wsfo::sim
+}  // namespace wsfo::bench

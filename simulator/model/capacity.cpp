@@ -1,4 +1,4 @@
-#include "simulator/sim/capacity.hpp"
+#include "simulator/model/capacity.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -6,7 +6,7 @@
 
 #include "core/json/json_reader.hpp"
 
-namespace wsfo::sim {
+namespace wsfo::model {
 
 namespace {
 
@@ -113,4 +113,4 @@ std::vector<std::string> capacity_notes(const Capacity& c) {
   return notes;
 }
 
-}  // namespace wsfo::sim
+}  // namespace wsfo::model

@@ -12,7 +12,7 @@
 #include "core/checks/history_checks.hpp"
 #include "core/history/event.hpp"
 
-namespace wsfo::sim {
+namespace wsfo::model {
 
 struct NodeCapacity {
   std::string node;
@@ -50,4 +50,4 @@ void write_capacity_text(const Capacity& capacity, std::ostream& out);
 void write_capacity_json(const Capacity& capacity, std::ostream& out);
 std::vector<std::string> capacity_notes(const Capacity& capacity);
 
-}  // namespace wsfo::sim
+}  // namespace wsfo::model

@@ -1,9 +1,9 @@
 // What gateways do to their live connections: close the moved ones at a
 // cutover (4001), drop all of them when they stop serving, lose all of them
 // when their host is turned off, reset those of a VIP they release.
-#include "simulator/sim/sim_world.hpp"
+#include "simulator/model/sim_world.hpp"
 
-namespace wsfo::sim {
+namespace wsfo::model {
 
 void World::push_close(std::uint32_t client, std::uint16_t code, const std::string& reason, bool lost) {
   Region& region = regions_[clients_.group[client]];
@@ -121,4 +121,4 @@ void World::release_vip(std::size_t vip, std::size_t g) {
       g, [&](std::uint32_t c) { return clients_.vip[c] == vip + 1; }, "Connection reset by peer");
 }
 
-}  // namespace wsfo::sim
+}  // namespace wsfo::model

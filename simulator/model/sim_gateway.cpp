@@ -6,9 +6,9 @@
 #include <charconv>
 
 #include "core/gateway/route_decision.hpp"
-#include "simulator/sim/sim_world.hpp"
+#include "simulator/model/sim_world.hpp"
 
-namespace wsfo::sim {
+namespace wsfo::model {
 
 namespace {
 
@@ -301,4 +301,4 @@ void gateway_actor(World& world, std::size_t index) {
   }
 }
 
-}  // namespace wsfo::sim
+}  // namespace wsfo::model

@@ -1,8 +1,8 @@
-#include "simulator/sim/sim_log.hpp"
+#include "simulator/model/sim_log.hpp"
 
 #include <algorithm>
 
-namespace wsfo::sim {
+namespace wsfo::model {
 
 std::uint32_t StringTable::intern(const std::string& text) {
   auto [it, inserted] = index_.try_emplace(text, static_cast<std::uint32_t>(strings_.size()));
@@ -257,4 +257,4 @@ void write_history(const std::vector<LogRecord>& records, const LogNames& names,
   out << buffer;
 }
 
-}  // namespace wsfo::sim
+}  // namespace wsfo::model

@@ -14,7 +14,7 @@
 
 #include "core/history/event.hpp"
 
-namespace wsfo::sim {
+namespace wsfo::model {
 
 // `agent`: an event written whole by a node's VRRP agent (LogNames::agent_events[client]).
 enum class LogKind : std::uint8_t { attempt, redirect, connected, rejected, disconnected, action, agent };
@@ -76,4 +76,4 @@ std::optional<history::Event> to_slim_event(const LogRecord& record, const LogNa
 // history.jsonl: every record as to_json_line(to_event(...)), in time order.
 void write_history(const std::vector<LogRecord>& records, const LogNames& names, std::ostream& out);
 
-}  // namespace wsfo::sim
+}  // namespace wsfo::model

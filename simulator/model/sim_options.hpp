@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-namespace wsfo::sim {
+namespace wsfo::model {
 
 using Duration = std::chrono::nanoseconds;
 
@@ -30,4 +30,4 @@ inline constexpr double kDefaultBetweenUnitsMbps = 1000;
 inline constexpr std::chrono::microseconds kDefaultHandshakeCpu{100};
 inline constexpr std::chrono::microseconds kDefaultMessageCpu{5};
 
-}  // namespace wsfo::sim
+}  // namespace wsfo::model

@@ -6,9 +6,9 @@
 // each gateway as one SimGrid communication.
 #include <algorithm>
 
-#include "simulator/sim/sim_world.hpp"
+#include "simulator/model/sim_world.hpp"
 
-namespace wsfo::sim {
+namespace wsfo::model {
 
 namespace {
 
@@ -279,4 +279,4 @@ void region_actor(World& world, std::size_t index) {
   }
 }
 
-}  // namespace wsfo::sim
+}  // namespace wsfo::model

@@ -1,11 +1,11 @@
-#include "simulator/sim/sim_runner.hpp"
+#include "simulator/model/sim_runner.hpp"
 
 #include <algorithm>
 #include <fstream>
 
-#include "simulator/sim/sim_world.hpp"
+#include "simulator/model/sim_world.hpp"
 
-namespace wsfo::sim {
+namespace wsfo::model {
 
 namespace {
 
@@ -84,4 +84,4 @@ std::string write_history_file(const SimOutcome& outcome, const std::string& dir
   return out ? std::string() : "failed writing '" + path + "'";
 }
 
-}  // namespace wsfo::sim
+}  // namespace wsfo::model

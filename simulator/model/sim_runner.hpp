@@ -7,11 +7,11 @@
 
 #include "core/scenario/scenario.hpp"
 #include "reports/report.hpp"
-#include "simulator/sim/capacity.hpp"
-#include "simulator/sim/sim_log.hpp"
-#include "simulator/sim/sim_options.hpp"
+#include "simulator/model/capacity.hpp"
+#include "simulator/model/sim_log.hpp"
+#include "simulator/model/sim_options.hpp"
 
-namespace wsfo::sim {
+namespace wsfo::model {
 
 // Runs with at most this many clients keep every field of every event in the
 // RunRecord; larger ones keep what the checks and reports read (the history
@@ -34,4 +34,4 @@ SimOutcome run_simulation(const scenario::Scenario& scenario, const SimOptions& 
 // Writes history.jsonl into `dir` from the compact log; an error message or empty.
 std::string write_history_file(const SimOutcome& outcome, const std::string& dir);
 
-}  // namespace wsfo::sim
+}  // namespace wsfo::model

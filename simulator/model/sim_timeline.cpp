@@ -6,9 +6,9 @@
 #include <map>
 
 #include "core/cutover/cutover_workflow.hpp"
-#include "simulator/sim/sim_world.hpp"
+#include "simulator/model/sim_world.hpp"
 
-namespace wsfo::sim {
+namespace wsfo::model {
 
 namespace {
 
@@ -252,4 +252,4 @@ void timeline_actor(World& world) {
   world.finish();
 }
 
-}  // namespace wsfo::sim
+}  // namespace wsfo::model

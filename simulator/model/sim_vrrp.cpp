@@ -1,4 +1,4 @@
-#include "simulator/sim/sim_vrrp.hpp"
+#include "simulator/model/sim_vrrp.hpp"
 
 #include <algorithm>
 #include <simgrid/Exception.hpp>
@@ -6,9 +6,9 @@
 #include "core/vrrp/advert_conversion.hpp"
 #include "core/vrrp/ipv4_address.hpp"
 #include "core/vrrp/vrrp_events.hpp"
-#include "simulator/sim/sim_world.hpp"
+#include "simulator/model/sim_world.hpp"
 
-namespace wsfo::sim {
+namespace wsfo::model {
 
 namespace {
 
@@ -200,4 +200,4 @@ void NodeVrrpSim::push(VrrpEvent event) {
   if (earlier && wake_) wake_->notify_all();
 }
 
-}  // namespace wsfo::sim
+}  // namespace wsfo::model

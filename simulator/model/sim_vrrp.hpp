@@ -19,7 +19,7 @@
 #include "core/vrrp/vip_hold.hpp"
 #include "core/vrrp/vrrp_instance.hpp"
 
-namespace wsfo::sim {
+namespace wsfo::model {
 
 class World;
 
@@ -93,4 +93,4 @@ class NodeVrrpSim {
   simgrid::s4u::ConditionVariablePtr wake_;
 };
 
-}  // namespace wsfo::sim
+}  // namespace wsfo::model

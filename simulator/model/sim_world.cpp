@@ -1,4 +1,4 @@
-#include "simulator/sim/sim_world.hpp"
+#include "simulator/model/sim_world.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -8,7 +8,7 @@
 #include "core/vrrp/agent_config.hpp"
 #include "simulator/live/live_plan.hpp"
 
-namespace wsfo::sim {
+namespace wsfo::model {
 
 namespace {
 
@@ -434,4 +434,4 @@ LogNames World::log_names() const {
   return names;
 }
 
-}  // namespace wsfo::sim
+}  // namespace wsfo::model

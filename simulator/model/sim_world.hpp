@@ -27,11 +27,11 @@
 #include "core/gateway/rules_state.hpp"
 #include "core/scenario/scenario.hpp"
 #include "reports/report.hpp"
-#include "simulator/sim/sim_log.hpp"
-#include "simulator/sim/sim_options.hpp"
-#include "simulator/sim/sim_vrrp.hpp"
+#include "simulator/model/sim_log.hpp"
+#include "simulator/model/sim_options.hpp"
+#include "simulator/model/sim_vrrp.hpp"
 
-namespace wsfo::sim {
+namespace wsfo::model {
 
 namespace sg4 = simgrid::s4u;
 
@@ -281,4 +281,4 @@ void region_actor(World& world, std::size_t region);
 void gateway_actor(World& world, std::size_t gateway);
 void timeline_actor(World& world);
 
-}  // namespace wsfo::sim
+}  // namespace wsfo::model

@@ -1,12 +1,12 @@
 // The simulator's compact event log spells out the history format of
 // docs/history.md: every kind passes the reader's field checks.
-#include "simulator/sim/sim_log.hpp"
+#include "simulator/model/sim_log.hpp"
 
 #include <gtest/gtest.h>
 
 #include <sstream>
 
-namespace wsfo::sim {
+namespace wsfo::model {
 namespace {
 
 struct Fixture {
@@ -143,4 +143,4 @@ TEST(SimLog, AReferenceFromAtSurvivesLaterInterning) {
 }
 
 }  // namespace
-}  // namespace wsfo::sim
+}  // namespace wsfo::model
