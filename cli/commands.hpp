@@ -9,6 +9,7 @@ enum ExitCode : int {
   kOk = 0,
   kCheckFailed = 1,  // the input was read but is invalid / an expectation failed
   kUsage = 2,        // bad flags or arguments
+  kNotJudged = 2,    // a part of a run failed: the run could not be judged
   kIoError = 3,      // a file could not be read or written
 };
 

@@ -24,6 +24,11 @@ int finish_run(const reports::Report& report, const std::string& run_dir, const 
     return kIoError;
   }
   std::cout << "report: " << run_dir << "/report.html\n";
+  if (!report.judgeable()) {
+    for (const auto& failure : report.run.part_failures) std::cerr << command << ": part failed: " << failure << "\n";
+    std::cerr << command << ": the run could not be judged\n";
+    return kNotJudged;
+  }
   return report.passed() ? kOk : kCheckFailed;
 }
 

@@ -1,6 +1,7 @@
-// What each admin API request does (issue 3, item 5). The HTTP plumbing is in
+// What each admin API request does. The HTTP plumbing is in
 // admin_api.cpp; this file sees requests and replies as plain values.
 #include "core/routing/rules_json.hpp"
+#include "core/run/cutover_effects.hpp"
 #include "gateway/gateway_node.hpp"
 #include "gateway/state_file.hpp"
 #include "gateway/vrrp_node.hpp"
@@ -27,13 +28,20 @@ Json moved_json(const routing::MovedRange& m) {
   return Json{{"from", m.first}, {"to", m.last}, {"from_unit", m.from_unit}, {"to_unit", m.to_unit}};
 }
 
-std::string close_reason(const routing::MovedRange& m, std::uint64_t version) {
-  return "moved from " + m.from_unit + " to " + m.to_unit + " by rules v" + std::to_string(version);
-}
-
-std::string revert_reason(const routing::MovedRange& m, const routing::RuleDiff& revert) {
-  return "moved back from " + m.from_unit + " to " + m.to_unit + " by the revert of rules v" +
-         std::to_string(revert.from_version()) + " to v" + std::to_string(revert.to_version());
+// Closes every registered connection of each range with 4001 and its reason;
+// the moved ranges as the admin API answers them, and how many were closed.
+std::pair<Json, std::size_t> close_moved(ConnectionRegistry& registry, const std::vector<run::MovedClose>& closes) {
+  Json moved = Json::array();
+  std::size_t total = 0;
+  for (const auto& close : closes) {
+    auto connections = registry.connections_in(close.range.first, close.range.last);
+    for (RegisteredConnection* c : connections) c->close_with(run::kMovedCloseCode, close.reason);
+    total += connections.size();
+    Json entry = moved_json(close.range);
+    entry["closed"] = connections.size();
+    moved.push_back(entry);
+  }
+  return {moved, total};
 }
 
 struct Body {
@@ -125,17 +133,7 @@ class AdminRoutes {
       return error_reply(500, "cannot persist the rules state: " + error);
     node_.rules = std::move(after);
     node_.sync_rules_metrics();
-    Json moved = Json::array();
-    std::size_t total = 0;
-    for (const auto& m : node_.rules.pending()->diff.moved()) {
-      auto connections = node_.registry.connections_in(m.first, m.last);
-      std::string reason = close_reason(m, next->version());
-      for (RegisteredConnection* c : connections) c->close_with(4001, reason);
-      total += connections.size();
-      Json entry = moved_json(m);
-      entry["closed"] = connections.size();
-      moved.push_back(entry);
-    }
+    auto [moved, total] = close_moved(node_.registry, run::closes_after_prepare(node_.rules));
     log_line(node_) << "prepared v" << next->version() << (result.repeated ? " (repeat)" : "") << ": closed " << total
                     << " connection(s) with 4001\n";
     return reply(200, Json{{"prepared", next->version()},
@@ -166,7 +164,7 @@ class AdminRoutes {
                 {"active_version", node_.rules.active().version()},
                 {"message", result.message}};
     if (result.reverted) {
-      auto [moved, total] = close_reverted(*result.reverted);
+      auto [moved, total] = close_moved(node_.registry, run::closes_after_revert(*result.reverted));
       answer["reverted"] = true;
       answer["moved"] = moved;
       answer["closed_total"] = total;
@@ -175,23 +173,6 @@ class AdminRoutes {
       log_line(node_) << result.message << "\n";
     }
     return reply(200, answer);
-  }
-
-  // A committed version taken back: the connections of the slots that move
-  // back are in the wrong unit now, every other connection stays.
-  std::pair<Json, std::size_t> close_reverted(const routing::RuleDiff& revert) {
-    Json moved = Json::array();
-    std::size_t total = 0;
-    for (const auto& m : revert.moved()) {
-      auto connections = node_.registry.connections_in(m.first, m.last);
-      std::string reason = revert_reason(m, revert);
-      for (RegisteredConnection* c : connections) c->close_with(4001, reason);
-      total += connections.size();
-      Json entry = moved_json(m);
-      entry["closed"] = connections.size();
-      moved.push_back(entry);
-    }
-    return {moved, total};
   }
 
   AdminReply health() {

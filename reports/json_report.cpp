@@ -117,6 +117,8 @@ void write_json(const Report& report, std::ostream& out) {
                    {"scenario", run.scenario},
                    {"engine", run.engine},
                    {"passed", report.passed()},
+                   {"verdict", report.verdict()},
+                   {"part_failures", run.part_failures},
                    {"duration_ns", run.end_ns - run.start_ns},
                    {"clients", run.population.size()},
                    {"rules", {{"before", run.rules_before.version()}, {"after", run.rules_after.version()}}},

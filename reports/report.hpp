@@ -11,26 +11,12 @@
 
 #include "core/checks/connection_series.hpp"
 #include "core/checks/history_checks.hpp"
-#include "core/cutover/cutover_workflow.hpp"
-#include "core/history/event.hpp"
-#include "core/routing/rule_set.hpp"
+#include "core/run/run_record.hpp"
 #include "reports/vip_downtime.hpp"
 
 namespace wsfo::reports {
 
-struct RunRecord {
-  std::string scenario;
-  std::string engine;  // "live" or "simulate"
-  std::int64_t start_ns = 0;
-  std::int64_t end_ns = 0;
-  std::vector<history::Event> history;  // sorted by t_ns
-  std::vector<checks::EventWindow> windows;
-  std::vector<std::uint64_t> population;
-  routing::RuleSet rules_before;
-  routing::RuleSet rules_after;
-  std::map<std::size_t, cutover::CutoverResult> cutovers;  // by timeline index
-  std::vector<std::string> notes;                          // things the runner wants the reader to know
-};
+using run::RunRecord;
 
 struct Report {
   RunRecord run;
@@ -40,7 +26,11 @@ struct Report {
   std::vector<checks::Takeover> takeovers;
   std::vector<VipFault> vip_faults;  // one per takeover: takeover time and client downtime
 
-  bool passed() const { return analysis.passed(); }
+  // A run with a failed part (did not start, died on its own) is neither
+  // passed nor failed: what it recorded is not the scenario's behaviour.
+  bool judgeable() const { return run.judgeable(); }
+  bool passed() const { return judgeable() && analysis.passed(); }
+  const char* verdict() const { return !judgeable() ? "UNKNOWN" : passed() ? "PASS" : "FAIL"; }
 };
 
 Report build_report(RunRecord run);

@@ -108,6 +108,11 @@ void write_text(const Report& report, std::ostream& out) {
   out << "== wsfo " << run.engine << " report: " << run.scenario << " ==\n";
   out << "clients: " << run.population.size() << "   rules: v" << run.rules_before.version() << " -> v"
       << run.rules_after.version() << "   duration: " << seconds(run.end_ns - run.start_ns, 1) << "\n";
+  if (!run.judgeable()) {
+    out << "COULD NOT BE JUDGED: a part of the run failed, so the expectations below say nothing about the "
+           "scenario\n";
+    for (const auto& failure : run.part_failures) out << "  part failed: " << failure << "\n";
+  }
   for (const auto& note : run.notes) out << "note: " << note << "\n";
   for (std::size_t i = 0; i < run.windows.size(); ++i) write_window(report, i, out);
   if (!report.vip.empty()) {
@@ -119,15 +124,17 @@ void write_text(const Report& report, std::ostream& out) {
   // A MASTER whose VIP bind failed: another node holds it too (docs/vrrp.md, partition).
   for (const auto& e : run.history)
     if (e.kind == "vip-bind-failed")
-      out << "split brain: +" << seconds(e.t_ns - run.start_ns) << " " << e.fields.value("instance", "") << " MASTER on "
-          << e.fields.value("node", "") << " while another node holds " << e.fields.value("vip", "") << ":"
-          << e.fields.value("port", 0) << " (" << e.fields.value("reason", "") << ")\n";
+      out << "split brain: +" << seconds(e.t_ns - run.start_ns) << " " << e.fields.value("instance", "")
+          << " MASTER on " << e.fields.value("node", "") << " while another node holds " << e.fields.value("vip", "")
+          << ":" << e.fields.value("port", 0) << " (" << e.fields.value("reason", "") << ")\n";
   if (!report.analysis.dual_service.empty())
     out << "\ndual service: " << report.analysis.dual_service.size() << " occurrences\n";
   std::size_t held = 0;
   for (const auto& v : report.analysis.verdicts) held += v.status == checks::Status::pass;
-  out << "\nRESULT: " << (report.passed() ? "PASS" : "FAIL") << " (" << held << " of "
-      << report.analysis.verdicts.size() << " expectations held)\n";
+  out << "\nRESULT: " << report.verdict() << " (" << held << " of " << report.analysis.verdicts.size()
+      << " expectations held";
+  if (!report.judgeable()) out << "; " << run.part_failures.size() << " part(s) failed";
+  out << ")\n";
 }
 
 }  // namespace wsfo::reports

@@ -1,12 +1,13 @@
 #include "simulator/live/live_plan.hpp"
 
 #include <algorithm>
+#include <fstream>
 
 #include "core/clients/reconnect_policy.hpp"
+#include "core/gateway/gateway_config_json.hpp"
 #include "core/json/json_reader.hpp"
-#include "core/routing/rules_json.hpp"
+#include "core/run/part_plan.hpp"
 #include "core/scenario/client_population.hpp"
-#include "core/vrrp/agent_config.hpp"
 
 namespace wsfo::live {
 
@@ -14,46 +15,15 @@ namespace {
 
 std::string endpoint(const std::string& address, std::uint16_t port) { return address + ":" + std::to_string(port); }
 
-// Where clients reach a unit: its VIPs when it has any (VRRP holds them),
-// otherwise its nodes directly.
-std::vector<std::string> unit_entry_points(const scenario::Unit& unit) {
-  std::vector<std::string> out;
-  for (const auto& vip : unit.vips) out.push_back(endpoint(vip.address, vip.port));
-  if (out.empty())
-    for (const auto& node : unit.nodes) out.push_back(endpoint(node.address, node.port));
-  return out;
-}
-
 std::string join(const std::vector<std::string>& items, const char* separator) {
   std::string out;
   for (const auto& item : items) out += (out.empty() ? "" : separator) + item;
   return out;
 }
 
-json::Json router_id_section(const scenario::RouterIdPolicy& policy) {
-  json::Json sources = json::Json::array();
-  for (auto source : policy.sources) sources.push_back(std::string(routing::to_string(source)));
-  std::string missing = policy.missing.kind == scenario::MissingRouterIdPolicy::Kind::local    ? "local"
-                        : policy.missing.kind == scenario::MissingRouterIdPolicy::Kind::reject ? "reject"
-                                                                                               : policy.missing.unit;
-  return {{"sources", sources}, {"missing", missing}, {"modulus", policy.modulus}};
-}
-
-json::Json routes_section(const scenario::Unit& unit) {
-  json::Json routes = json::Json::array();
-  for (const auto& route : unit.routes) {
-    json::Json backends = json::Json::array();
-    for (const auto& name : route.backends)
-      for (const auto& b : unit.backends)
-        if (b.name == name) backends.push_back(endpoint(b.address, b.port));
-    routes.push_back({{"prefix", route.prefix},
-                      {"backends", backends},
-                      {"balance", route.balance == scenario::Balance::round_robin ? "round_robin" : "router_id_hash"}});
-  }
-  return routes;
-}
-
-std::vector<std::string> client_args(const scenario::ClientGroup& group, const std::vector<std::uint64_t>& ids,
+// The routerIds travel in a file: thousands of 63-bit ids on one argument
+// pass Linux's 128 KiB limit for a single argument.
+std::vector<std::string> client_args(const scenario::ClientGroup& group, const std::string& ids_file,
                                      const std::vector<std::string>& resolve, const std::string& events_file,
                                      std::size_t process_index) {
   std::vector<std::string> args = {"clients",
@@ -69,9 +39,7 @@ std::vector<std::string> client_args(const scenario::ClientGroup& group, const s
                                    "127." + std::to_string(100 + process_index % 100) + ".0.0/16",
                                    "--source",
                                    group.name};
-  std::string list;
-  for (auto id : ids) list += (list.empty() ? "" : ",") + std::to_string(id);
-  args.insert(args.end(), {"--router-ids", list});
+  args.insert(args.end(), {"--router-ids-file", ids_file});
   if (group.mode == routing::RouterIdSource::query) args.push_back("--query-mode");
   if (group.heartbeat) {
     args.insert(args.end(), {"--heartbeat", json::format_duration(group.heartbeat->interval), "--idle-timeout",
@@ -92,9 +60,11 @@ std::vector<ClientsPlan> client_processes(const scenario::ClientGroup& group, co
     plan.router_ids.assign(
         ids.begin() + static_cast<std::ptrdiff_t>(first),
         ids.begin() + static_cast<std::ptrdiff_t>(std::min(ids.size(), first + kMaxClientsPerProcess)));
-    plan.events_file = run_dir + "/events/clients-" + group.name + "-" + std::to_string(part) + ".jsonl";
+    const std::string stem = "clients-" + group.name + "-" + std::to_string(part);
+    plan.events_file = run_dir + "/events/" + stem + ".jsonl";
+    plan.router_ids_file = run_dir + "/inputs/" + stem + ".ids";
     plan.process = {"clients " + group.name + "#" + std::to_string(part),
-                    client_args(group, plan.router_ids, resolve, plan.events_file, process_counter++)};
+                    client_args(group, plan.router_ids_file, resolve, plan.events_file, process_counter++)};
     if (verbose) {
       plan.process.args.push_back("--verbose");
       plan.process.echo_stdout = true;
@@ -102,15 +72,6 @@ std::vector<ClientsPlan> client_processes(const scenario::ClientGroup& group, co
     plans.push_back(std::move(plan));
   }
   return plans;
-}
-
-// The node's VRRP instances (one per VIP listing it); null when it has none.
-json::Json vrrp_section(const scenario::Scenario& scenario, const scenario::Node& node, const std::string& run_dir) {
-  std::string error;
-  auto agent = vrrp::agent_config_for_node(scenario, node.name, error);
-  if (!agent || agent->instances.empty()) return nullptr;
-  agent->events_file = vrrp_events_file(run_dir, node.name);
-  return vrrp::to_json(*agent);
 }
 
 }  // namespace
@@ -121,32 +82,15 @@ std::string vrrp_events_file(const std::string& run_dir, const std::string& node
 
 json::Json gateway_config(const scenario::Scenario& scenario, const scenario::Unit& unit, const scenario::Node& node,
                           const std::string& run_dir) {
-  json::Json units = json::Json::object();
-  for (const auto& u : scenario.units) {
-    json::Json gateways = json::Json::array();
-    for (const auto& n : u.nodes) gateways.push_back(endpoint(n.address, n.port));
-    units[u.name] = {{"public_url", u.public_url}, {"gateways", gateways}};
-  }
-  json::Json config = {
-      {"node", node.name},
-      {"unit", unit.name},
-      {"listen", json::Json::array({endpoint(node.address, node.port)})},
-      {"admin", {{"listen", endpoint(node.address, node.admin_port)}}},
-      {"units", units},
-      {"correction", scenario.gateway.correction == scenario::Correction::redirect ? "redirect" : "proxy"},
-      {"router_id", router_id_section(scenario.gateway.router_id)},
-      {"rules", routing::to_json(scenario.rules)},
-      {"routes", routes_section(unit)},
-      {"state_file", run_dir + "/state/" + node.name + ".rules.json"}};
-  if (auto vrrp = vrrp_section(scenario, node, run_dir); !vrrp.is_null()) config["vrrp"] = vrrp;
-  return config;
+  run::NodeFiles files{run_dir + "/state/" + node.name + ".rules.json", vrrp_events_file(run_dir, node.name)};
+  return gateway::to_json(run::gateway_config_for(scenario, unit, node, files));
 }
 
 BackendPlan backend_plan(const scenario::Scenario& scenario, const std::string& unit_name,
                          const scenario::Backend& backend) {
   const scenario::Unit* unit = scenario.find_unit(unit_name);
-  std::vector<std::string> args = {"backend", "--label", unit ? unit->label : unit_name, "--name", backend.name,
-                                   "--listen", endpoint(backend.address, backend.port)};
+  std::vector<std::string> args = {"backend",    "--label",  unit ? unit->label : unit_name,         "--name",
+                                   backend.name, "--listen", endpoint(backend.address, backend.port)};
   if (backend.broadcast_interval.count() > 0)
     args.insert(args.end(), {"--interval", json::format_duration(backend.broadcast_interval)});
   if (!backend.announce_to_all) args.insert(args.end(), {"--announce", "self"});
@@ -157,7 +101,7 @@ LivePlan make_live_plan(const scenario::Scenario& scenario, const std::string& r
                         const std::set<std::string>& verbose_groups) {
   LivePlan plan;
   for (const auto& unit : scenario.units) {
-    std::string entry = join(unit_entry_points(unit), ",");
+    std::string entry = join(run::unit_entry_points(unit), ",");
     plan.resolve.push_back(unit.subdomain + "=" + entry);
     if (unit.name == scenario.domain.cname) plan.resolve.push_back(scenario.domain.name + "=" + entry);
   }
@@ -185,6 +129,33 @@ LivePlan make_live_plan(const scenario::Scenario& scenario, const std::string& r
       plan.waves[group.name] = std::move(processes);
   }
   return plan;
+}
+
+namespace {
+
+std::string write_file(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::trunc);
+  out << text;
+  out.close();
+  return out ? std::string() : "cannot write " + path;
+}
+
+}  // namespace
+
+std::string write_plan_files(const LivePlan& plan, const std::string& run_dir) {
+  for (const auto& g : plan.gateways)
+    if (auto error = write_file(run_dir + "/" + g.config_file, g.config.dump(2)); !error.empty()) return error;
+  auto write_ids = [](const ClientsPlan& c) {
+    std::string text;
+    for (auto id : c.router_ids) text += std::to_string(id) + "\n";
+    return write_file(c.router_ids_file, text);
+  };
+  for (const auto& c : plan.clients)
+    if (auto error = write_ids(c); !error.empty()) return error;
+  for (const auto& [group, wave] : plan.waves)
+    for (const auto& c : wave)
+      if (auto error = write_ids(c); !error.empty()) return error;
+  return {};
 }
 
 }  // namespace wsfo::live

@@ -24,9 +24,9 @@ struct ProcessPlan {
 struct GatewayPlan {
   std::string node;
   std::string unit;
-  std::string admin;        // "ip:port" of its admin API
-  json::Json config;        // written to <run dir>/<node>.gateway.json
-  std::string config_file;  // relative to the run directory
+  std::string admin;             // "ip:port" of its admin API
+  json::Json config;             // written to <run dir>/<node>.gateway.json
+  std::string config_file;       // relative to the run directory
   std::string vrrp_events_file;  // the embedded VRRP agent's events; empty when the node holds no VIP
   ProcessPlan process;
 };
@@ -40,7 +40,8 @@ struct BackendPlan {
 struct ClientsPlan {
   std::string group;
   std::vector<std::uint64_t> router_ids;
-  std::string events_file;  // in the run directory's events/
+  std::string router_ids_file;  // in the run directory's inputs/, one id per line
+  std::string events_file;      // in the run directory's events/
   ProcessPlan process;
 };
 
@@ -56,6 +57,10 @@ struct LivePlan {
 // named in `verbose_groups` print the seed client's lines on our stdout.
 LivePlan make_live_plan(const scenario::Scenario& scenario, const std::string& run_dir,
                         const std::set<std::string>& verbose_groups = {});
+
+// Writes what the parts read at start: gateway configs and routerId files.
+// "" or what could not be written.
+std::string write_plan_files(const LivePlan& plan, const std::string& run_dir);
 
 // The backend process of a backend added by the timeline (backend-add).
 BackendPlan backend_plan(const scenario::Scenario& scenario, const std::string& unit, const scenario::Backend& backend);

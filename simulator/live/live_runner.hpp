@@ -7,8 +7,8 @@
 #include <set>
 #include <string>
 
+#include "core/run/run_record.hpp"
 #include "core/scenario/scenario.hpp"
-#include "reports/report.hpp"
 
 namespace wsfo::live {
 
@@ -21,16 +21,9 @@ struct LiveRunOptions {
   bool progress = false;                 // a progress line every few seconds (on a terminal only)
 };
 
-struct LiveRunOutcome {
-  bool started = false;  // false: a part did not come up; `error` says which
-  std::string error;
-  reports::RunRecord record;
-};
-
-// Why a scenario cannot be played live yet (an action the live runner does
-// not support), or empty.
-std::string unsupported_live(const scenario::Scenario& scenario);
-
-LiveRunOutcome run_live(const scenario::Scenario& scenario, const LiveRunOptions& options, std::ostream& log);
+// Plays the scenario and returns what was recorded. A part that failed to
+// start, or died without the timeline killing it, is in the record's
+// part_failures (the run then cannot be judged); what was played is kept.
+run::RunRecord run_live(const scenario::Scenario& scenario, const LiveRunOptions& options, std::ostream& log);
 
 }  // namespace wsfo::live

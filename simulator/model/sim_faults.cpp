@@ -32,23 +32,16 @@ void World::unregister(std::uint32_t c) {
   }
 }
 
-std::size_t World::close_connections(std::size_t g, const std::vector<routing::MovedRange>& moved,
-                                     std::uint64_t version, bool revert) {
-  if (moved.empty()) return 0;
-  std::vector<std::string> reasons;
-  for (const auto& m : moved)
-    reasons.push_back(revert
-                          ? "moved back from " + m.from_unit + " to " + m.to_unit + " by the revert of rules v" +
-                                std::to_string(version)
-                          : "moved from " + m.from_unit + " to " + m.to_unit + " by rules v" + std::to_string(version));
+std::size_t World::close_connections(std::size_t g, const std::vector<run::MovedClose>& closes) {
+  if (closes.empty()) return 0;
   std::size_t closed = 0;
   for (std::uint32_t c = 0; c < clients_.size(); ++c) {
     // A node proxying the connection across units has it in its registry too.
     if (!clients_.registered[c] || (clients_.node[c] != g && entry_node(c) != g)) continue;
-    for (std::size_t i = 0; i < moved.size(); ++i) {
-      if (!moved[i].contains(clients_.slot[c])) continue;
+    for (const auto& close : closes) {
+      if (!close.range.contains(clients_.slot[c])) continue;
       unregister(c);
-      push_close(c, 4001, reasons[i], false);
+      push_close(c, run::kMovedCloseCode, close.reason, false);
       ++closed;
       break;
     }

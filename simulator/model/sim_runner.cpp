@@ -41,12 +41,7 @@ SimOutcome run_simulation(const scenario::Scenario& scenario, const SimOptions& 
   reports::RunRecord record = std::move(world.record_base());
   record.scenario = scenario.name;
   record.engine = "simulate";
-  record.start_ns = 0;
-  record.end_ns = world.end_ns();
-  record.rules_before = scenario.rules;
-  record.rules_after = world.active_rules();
-  for (std::size_t i = 0; i < record.windows.size(); ++i)
-    record.windows[i].end_ns = i + 1 < record.windows.size() ? record.windows[i + 1].start_ns : record.end_ns;
+  record.rules_before = scenario.rules;  // the timeline player set the rest: windows, times, rules after
 
   outcome.log = world.log();
   std::stable_sort(outcome.log.begin(), outcome.log.end(),

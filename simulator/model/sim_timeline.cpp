@@ -1,11 +1,11 @@
-// The timeline (nemesis) actor: plays the scenario's events at their virtual
-// times. A cutover runs core/cutover's workflow through SimGatewayAdmin, whose
-// admin calls cost a round trip on the platform and fail when the gateway's
-// host is off or its link is cut; a kill is Host::turn_off, a partition is
-// Link::turn_off.
+// The timeline actor: core's TimelinePlayer plays the scenario's events at
+// their virtual times through the model's Nemesis. A cutover runs through
+// SimGatewayAdmin, whose admin calls cost a round trip on the platform and
+// fail when the gateway's host is off or its link is cut.
 #include <map>
 
-#include "core/cutover/cutover_workflow.hpp"
+#include "core/run/cutover_effects.hpp"
+#include "core/run/timeline_player.hpp"
 #include "simulator/model/sim_world.hpp"
 
 namespace wsfo::model {
@@ -60,34 +60,22 @@ class SimGatewayAdmin : public cutover::GatewayAdmin {
     if (auto error = call(g); !error.empty()) return {false, 0, error};
     GatewaySim& gw = w_.gateways()[g];
     gateway::StepResult step = gw.rules->prepare(rules);
-    if (step.ok() && !step.repeated) w_.close_connections(g, gw.rules->pending()->diff.moved(), rules.version(), false);
+    if (step.ok() && !step.repeated) w_.close_connections(g, run::closes_after_prepare(*gw.rules));
     return {step.ok(), step.status, step.message};
   }
 
   cutover::AdminReply commit(const cutover::GatewayRef& ref, std::uint64_t version) override {
     std::size_t g = w_.gateway_index(ref.node);
     if (auto error = call(g); !error.empty()) return {false, 0, error};
-    GatewaySim& gw = w_.gateways()[g];
-    routing::RuleSet before = gw.rules->active();
-    gateway::StepResult step = gw.rules->commit(version);
-    if (step.ok() && !step.repeated) baselines_.insert_or_assign(g, std::move(before));
+    gateway::StepResult step = w_.gateways()[g].rules->commit(version);
     return {step.ok(), step.status, step.message};
   }
 
   cutover::AdminReply abort(const cutover::GatewayRef& ref, std::uint64_t version) override {
     std::size_t g = w_.gateway_index(ref.node);
     if (auto error = call(g); !error.empty()) return {false, 0, error};
-    GatewaySim& gw = w_.gateways()[g];
-    auto baseline = baselines_.find(g);
-    if (!gw.rules->pending() && gw.rules->active().version() == version && baseline != baselines_.end()) {
-      // A committed version taken back: the slots that move back are closed.
-      routing::RuleDiff revert(gw.rules->active(), baseline->second);
-      w_.close_connections(g, revert.moved(), version, true);
-      gw.rules.emplace(baseline->second);
-      baselines_.erase(baseline);
-      return {true, 200, "reverted v" + std::to_string(version)};
-    }
-    gateway::StepResult step = gw.rules->abort(version);
+    gateway::StepResult step = w_.gateways()[g].rules->abort(version);
+    if (step.ok() && step.reverted) w_.close_connections(g, run::closes_after_revert(*step.reverted));
     return {step.ok(), step.status, step.message};
   }
 
@@ -112,35 +100,28 @@ class SimGatewayAdmin : public cutover::GatewayAdmin {
   }
 
   World& w_;
-  std::map<std::size_t, routing::RuleSet> baselines_;
 };
 
-class Nemesis {
+// The timeline's faults in the model: a kill is Host::turn_off, a partition
+// is Link::turn_off, a reload re-reads the unit's gateway configs.
+class ModelNemesis : public run::Nemesis {
  public:
-  explicit Nemesis(World& world) : w_(world) {}
+  explicit ModelNemesis(World& world) : w_(world) {}
 
-  std::string perform(std::size_t index, const scenario::Cutover& c) {
-    std::vector<cutover::GatewayRef> refs;
-    for (const auto& gw : w_.gateways()) refs.push_back({gw.node, w_.scenario().units[gw.unit].name, gw.node});
-    cutover::Options options;
-    options.fence = c.fence;
-    options.catch_up = c.catch_up;
-    options.skew = c.skew;
-    SimGatewayAdmin admin(w_);
-    cutover::CutoverWorkflow workflow(refs, w_.active_rules(), c.rules, options, admin);
-    cutover::CutoverResult result = workflow.execute();
-    if (result.outcome == cutover::Outcome::committed) w_.active_rules() = c.rules;
-    w_.record_base().windows.back().cutover_outcome = std::string(cutover::to_string(result.outcome));
-    w_.record_base().cutovers[index] = std::move(result);
-    return {};
+  void action_started(std::size_t index, const std::string&, std::int64_t at_ns) override {
+    LogRecord r;
+    r.t_ns = at_ns;
+    r.client = static_cast<std::uint32_t>(index);
+    r.kind = LogKind::action;
+    w_.record(r);
   }
-  std::string perform(std::size_t, const scenario::KillNode& k) {
+  std::string kill_node(const scenario::KillNode& k) override {
     std::size_t g = w_.gateway_index(k.node);
     if (g >= w_.gateways().size()) return "unknown node " + k.node;
     if (w_.gateways()[g].host->is_on()) w_.kill_gateway(g);
     return {};
   }
-  std::string perform(std::size_t, const scenario::RestoreNode& r) {
+  std::string restore_node(const scenario::RestoreNode& r) override {
     std::size_t g = w_.gateway_index(r.node);
     if (g >= w_.gateways().size()) return "unknown node " + r.node;
     GatewaySim& gw = w_.gateways()[g];
@@ -153,9 +134,9 @@ class Nemesis {
     w_.start_vrrp_actor(g);  // its embedded agent starts afresh: Initialize
     return {};
   }
-  std::string perform(std::size_t, const scenario::StopGateway& s) { return set_serving(s.node, false); }
-  std::string perform(std::size_t, const scenario::StartGateway& s) { return set_serving(s.node, true); }
-  std::string perform(std::size_t, const scenario::BackendKill& b) {
+  std::string stop_gateway(const scenario::StopGateway& s) override { return set_serving(s.node, false); }
+  std::string start_gateway(const scenario::StartGateway& s) override { return set_serving(s.node, true); }
+  std::string kill_backend(const scenario::BackendKill& b) override {
     std::size_t index = w_.backend_index(b.backend);
     if (index >= w_.backends().size()) return "unknown backend " + b.backend;
     w_.backends()[index].host->turn_off();
@@ -167,15 +148,21 @@ class Nemesis {
     }
     return {};
   }
-  std::string perform(std::size_t, const scenario::BackendRestore& b) {
+  std::string restore_backend(const scenario::BackendRestore& b) override {
     std::size_t index = w_.backend_index(b.backend);
     if (index >= w_.backends().size()) return "unknown backend " + b.backend;
     w_.backends()[index].host->turn_on();
     return {};
   }
-  std::string perform(std::size_t, const scenario::Partition& p) { return set_pair(p.a, p.b, false); }
-  std::string perform(std::size_t, const scenario::Heal& h) { return set_pair(h.a, h.b, true); }
-  std::string perform(std::size_t, const scenario::ClientsAdd& add) {
+  std::string add_backend(const scenario::BackendAdd& add, const scenario::Scenario& reloaded) override {
+    return w_.reload_unit(reloaded, add.unit);
+  }
+  std::string remove_backend(const scenario::BackendRemove& remove, const scenario::Scenario& reloaded) override {
+    return w_.reload_unit(reloaded, remove.unit);
+  }
+  std::string partition(const scenario::Partition& p) override { return set_pair(p.a, p.b, false); }
+  std::string heal(const scenario::Heal& h) override { return set_pair(h.a, h.b, true); }
+  std::string add_clients(const scenario::ClientsAdd& add) override {
     for (std::size_t r = 0; r < w_.regions().size(); ++r) {
       if (w_.scenario().clients[r].name != add.group) continue;
       auto& c = w_.clients();
@@ -190,12 +177,11 @@ class Nemesis {
     }
     return {};
   }
-  std::string perform(std::size_t, const scenario::BackendAdd& add) { return w_.add_backend(add); }
-  std::string perform(std::size_t, const scenario::BackendRemove& remove) { return w_.remove_backend(remove); }
-  std::string perform(std::size_t, const scenario::Wait&) { return {}; }
-  template <class Other>
-  std::string perform(std::size_t, const Other&) {
-    return "not modelled by the simulator";  // refused up front by World::prepare
+  std::map<std::string, std::optional<std::uint64_t>> gateway_versions() override {
+    std::map<std::string, std::optional<std::uint64_t>> versions;
+    for (const auto& gw : w_.gateways())
+      versions[gw.node] = gw.host->is_on() ? std::optional(gw.rules->active().version()) : std::nullopt;
+    return versions;
   }
 
  private:
@@ -221,34 +207,22 @@ class Nemesis {
   World& w_;
 };
 
+class VirtualClock : public run::RunClock {
+ public:
+  std::int64_t now_ns() override { return World::now_ns(); }
+  void sleep_until_ns(std::int64_t t_ns) override { sg4::this_actor::sleep_until(static_cast<double>(t_ns) / 1e9); }
+};
+
 }  // namespace
 
 void timeline_actor(World& world) {
-  Nemesis nemesis(world);
-  const auto& timeline = world.scenario().timeline;
-  auto& record = world.record_base();
-  for (std::size_t i = 0; i < timeline.size(); ++i) {
-    const auto& event = timeline[i];
-    sg4::this_actor::sleep_until(std::chrono::duration<double>(event.at).count());
-    std::int64_t at = World::now_ns();
-    std::string name = scenario::action_name(event.action);
-    record.windows.push_back({i, name, at, 0, event.expect});
-    LogRecord r;
-    r.t_ns = at;
-    r.client = static_cast<std::uint32_t>(i);
-    r.kind = LogKind::action;
-    world.record(r);
-    std::string error = std::visit([&](const auto& action) { return nemesis.perform(i, action); }, event.action);
-    if (!error.empty()) {
-      record.notes.push_back("#" + std::to_string(i) + " " + name + ": " + error);
-      record.windows.back().action_error = error;
-    }
-    if (event.expect.same_version || std::holds_alternative<scenario::Cutover>(event.action))
-      for (const auto& gw : world.gateways())  // what each gateway's admin API would answer now
-        record.windows.back().versions_after[gw.node] =
-            gw.host->is_on() ? std::optional(gw.rules->active().version()) : std::nullopt;
-  }
-  sg4::this_actor::sleep_until(static_cast<double>(world.end_ns()) / 1e9);
+  ModelNemesis nemesis(world);
+  SimGatewayAdmin admin(world);
+  VirtualClock clock;
+  std::vector<cutover::GatewayRef> refs;
+  for (const auto& gw : world.gateways()) refs.push_back({gw.node, world.scenario().units[gw.unit].name, gw.node});
+  run::TimelinePlayer player(world.scenario(), {nemesis, admin, clock, std::move(refs), {}});
+  player.play(world.record_base());
   world.finish();
 }
 

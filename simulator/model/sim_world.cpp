@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/run/part_plan.hpp"
 #include "core/scenario/client_population.hpp"
 #include "core/util/random.hpp"
 #include "core/vrrp/agent_config.hpp"
-#include "simulator/live/live_plan.hpp"
 
 namespace wsfo::model {
 
@@ -41,7 +41,7 @@ bool Route::up() const {
 }
 
 World::World(const scenario::Scenario& scenario, const SimOptions& options)
-    : scenario_(scenario), current_(scenario), options_(options), active_rules_(scenario.rules) {}
+    : scenario_(scenario), current_(scenario), options_(options) {}
 
 std::int64_t World::now_ns() { return std::llround(sg4::Engine::get_clock() * 1e9); }
 
@@ -186,21 +186,14 @@ std::string World::build_gateways() {
   return {};
 }
 
-// The config the live plan would write for this node now, and the backend
-// choice it implies: a fresh BackendPool, as a live reload swaps in.
+// The config the live plan gives this node now, and the backend choice it
+// implies: a fresh BackendPool, as a live reload swaps in.
 std::string World::configure_gateway(std::size_t g) {
   GatewaySim& gw = gateways_[g];
   const auto& unit = current_.units[gw.unit];
   const scenario::Node* node = current_.find_node(gw.node);
-  json::Json document = live::gateway_config(current_, unit, *node, "sim");
-  json::Problems problems;
-  auto config = gateway::read_gateway_config(document, problems);
-  if (!config) {
-    std::string text = "gateway " + gw.node + ": config not usable:";
-    for (const auto& p : problems.list()) text += " " + json::format(p);
-    return text;
-  }
-  gw.config = std::move(*config);
+  if (!node) return "gateway " + gw.node + ": not a node of the scenario";
+  gw.config = run::gateway_config_for(current_, unit, *node, {});
   gw.config.limits.max_connections = std::numeric_limits<std::size_t>::max();  // capacity is what we measure
   reset_choices(g);
   gw.route_backends.clear();
@@ -252,24 +245,13 @@ void World::reset_choices(std::size_t g) {
   }
 }
 
-std::string World::reload_unit(const std::string& unit) {
+std::string World::reload_unit(const scenario::Scenario& reloaded, const std::string& unit) {
+  current_ = reloaded;
   std::string errors;
   for (std::size_t g = 0; g < gateways_.size(); ++g)
     if (current_.units[gateways_[g].unit].name == unit)
       if (auto error = configure_gateway(g); !error.empty()) errors += (errors.empty() ? "" : "; ") + error;
   return errors;
-}
-
-std::string World::add_backend(const scenario::BackendAdd& add) {
-  if (auto error = scenario::apply_reload(current_, add); !error.empty()) return error;
-  return reload_unit(add.unit);
-}
-
-// The backend leaves the routes; it keeps the connections it has, as a live
-// reload drops none.
-std::string World::remove_backend(const scenario::BackendRemove& remove) {
-  if (auto error = scenario::apply_reload(current_, remove); !error.empty()) return error;
-  return reload_unit(remove.unit);
 }
 
 void World::build_clients() {

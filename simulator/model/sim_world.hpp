@@ -25,6 +25,7 @@
 #include "core/gateway/backend_pool.hpp"
 #include "core/gateway/gateway_config.hpp"
 #include "core/gateway/rules_state.hpp"
+#include "core/run/cutover_effects.hpp"
 #include "core/scenario/scenario.hpp"
 #include "reports/report.hpp"
 #include "simulator/model/sim_log.hpp"
@@ -191,8 +192,8 @@ class World {
   std::uint16_t entry_node(std::uint32_t client) const;
   // A gateway restarts as a new process: fresh backend and unit-gateway choice.
   void reset_choices(std::size_t gateway);
-  std::size_t close_connections(std::size_t gateway, const std::vector<routing::MovedRange>& moved,
-                                std::uint64_t version, bool revert);
+  // Closes the gateway's connections in each range with 4001 and its reason.
+  std::size_t close_connections(std::size_t gateway, const std::vector<run::MovedClose>& closes);
   void drop_gateway_connections(std::size_t gateway);
   void kill_gateway(std::size_t gateway);
   void start_gateway_actor(std::size_t gateway);
@@ -224,18 +225,16 @@ class World {
   bool finished() const { return finished_; }
   void finish();
   reports::RunRecord& record_base() { return record_; }
-  routing::RuleSet& active_rules() { return active_rules_; }
   const std::vector<LogRecord>& log() const { return log_; }
   const std::vector<history::Event>& agent_events() const { return agent_events_; }
   LogNames log_names() const;
   std::size_t gateway_index(const std::string& node) const;
   std::uint16_t first_node_of(std::size_t unit) const;
   std::size_t backend_index(const std::string& name) const;
-  // Timeline reloads (backend-add, backend-remove): the unit's routes change
-  // as the live runner changes them, then each gateway of the unit re-reads
-  // its config (new backend choice, connections and rules kept). "" or why not.
-  std::string add_backend(const scenario::BackendAdd& add);
-  std::string remove_backend(const scenario::BackendRemove& remove);
+  // Timeline reloads (backend-add, backend-remove): with `reloaded` the
+  // scenario as the reloads changed it, each gateway of the unit re-reads its
+  // config (new backend choice, connections and rules kept). "" or why not.
+  std::string reload_unit(const scenario::Scenario& reloaded, const std::string& unit);
   std::uint64_t draw(std::uint32_t client, std::uint64_t salt) const;
 
  private:
@@ -245,7 +244,6 @@ class World {
   void cut_connections(std::size_t gateway, const std::function<bool(std::uint32_t client)>& through,
                        const std::string& reason);
   std::string configure_gateway(std::size_t gateway);
-  std::string reload_unit(const std::string& unit);
   void build_clients();
 
   const scenario::Scenario& scenario_;
@@ -271,7 +269,6 @@ class World {
   std::vector<VipSim> vips_;
   std::vector<std::unique_ptr<NodeVrrpSim>> vrrp_;  // by gateway; null for a node no VIP lists
   reports::RunRecord record_;
-  routing::RuleSet active_rules_;
   std::int64_t end_ns_ = 0;
   bool finished_ = false;
 };

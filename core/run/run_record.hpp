@@ -1,0 +1,36 @@
+#pragma once
+// What one played run leaves behind, whatever engine played it: the merged
+// history, one window per timeline event, the cutovers' results and the
+// notes. The report (reports/) and the checks (core/checks) read it.
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/checks/history_checks.hpp"
+#include "core/cutover/cutover_workflow.hpp"
+#include "core/history/event.hpp"
+#include "core/routing/rule_set.hpp"
+
+namespace wsfo::run {
+
+struct RunRecord {
+  std::string scenario;
+  std::string engine;  // "live" or "simulate"
+  std::int64_t start_ns = 0;
+  std::int64_t end_ns = 0;
+  std::vector<history::Event> history;  // sorted by t_ns
+  std::vector<checks::EventWindow> windows;
+  std::vector<std::uint64_t> population;
+  routing::RuleSet rules_before;
+  routing::RuleSet rules_after;
+  std::map<std::size_t, cutover::CutoverResult> cutovers;  // by timeline index
+  std::vector<std::string> notes;                          // things the runner wants the reader to know
+  // Parts of the run that failed (did not start, or died without the
+  // timeline killing them): the run cannot be judged.
+  std::vector<std::string> part_failures;
+
+  bool judgeable() const { return part_failures.empty(); }
+};
+
+}  // namespace wsfo::run

@@ -1,0 +1,101 @@
+#include "core/run/timeline_player.hpp"
+
+#include <chrono>
+#include <variant>
+
+namespace wsfo::run {
+
+namespace {
+
+// std::visit over a set of lambdas, with no catch-all: an action kind added to
+// scenario::Action and not handled here is a compile error.
+template <class... Handlers>
+struct Overloaded : Handlers... {
+  using Handlers::operator()...;
+};
+template <class... Handlers>
+Overloaded(Handlers...) -> Overloaded<Handlers...>;
+
+std::int64_t to_ns(scenario::Duration d) { return std::chrono::duration_cast<std::chrono::nanoseconds>(d).count(); }
+
+}  // namespace
+
+TimelinePlayer::TimelinePlayer(const scenario::Scenario& scenario, Engine engine)
+    : scenario_(scenario), engine_(std::move(engine)), reloaded_(scenario) {}
+
+void TimelinePlayer::say(const std::string& line) const {
+  if (engine_.say) engine_.say(line);
+}
+
+void TimelinePlayer::play(RunRecord& record) {
+  const std::int64_t start = engine_.clock.now_ns();
+  record.start_ns = start;
+  for (std::size_t i = 0; i < scenario_.timeline.size(); ++i) {
+    const scenario::TimelineEvent& event = scenario_.timeline[i];
+    engine_.clock.sleep_until_ns(start + to_ns(event.at));
+    const std::int64_t at = engine_.clock.now_ns();
+    const std::string name = scenario::action_name(event.action);
+    engine_.nemesis.action_started(i, name, at);
+    checks::EventWindow window;
+    window.index = i;
+    window.name = name;
+    window.start_ns = at;
+    window.expect = event.expect;
+    record.windows.push_back(std::move(window));
+    if (std::string error = perform(i, event.action, record); !error.empty()) {
+      say("  error: " + error);
+      record.notes.push_back("#" + std::to_string(i) + " " + name + ": " + error);
+      record.windows.back().action_error = error;
+    }
+    if (event.expect.same_version || std::holds_alternative<scenario::Cutover>(event.action))
+      record.windows.back().versions_after = engine_.nemesis.gateway_versions();
+  }
+  engine_.clock.sleep_until_ns(start + to_ns(scenario_.duration));
+  record.end_ns = engine_.clock.now_ns();
+  for (std::size_t i = 0; i < record.windows.size(); ++i)
+    record.windows[i].end_ns = i + 1 < record.windows.size() ? record.windows[i + 1].start_ns : record.end_ns;
+  record.rules_after = reloaded_.rules;
+}
+
+std::string TimelinePlayer::perform(std::size_t index, const scenario::Action& action, RunRecord& record) {
+  Nemesis& n = engine_.nemesis;
+  return std::visit(Overloaded{
+                        [&](const scenario::Cutover& c) { return cutover(index, c, record); },
+                        [&](const scenario::KillNode& k) { return n.kill_node(k); },
+                        [&](const scenario::StopGateway& s) { return n.stop_gateway(s); },
+                        [&](const scenario::StartGateway& s) { return n.start_gateway(s); },
+                        [&](const scenario::RestoreNode& r) { return n.restore_node(r); },
+                        [&](const scenario::BackendKill& b) { return n.kill_backend(b); },
+                        [&](const scenario::BackendRestore& b) { return n.restore_backend(b); },
+                        [&](const scenario::BackendAdd& a) {
+                          std::string error = scenario::apply_reload(reloaded_, a);
+                          return error.empty() ? n.add_backend(a, reloaded_) : error;
+                        },
+                        [&](const scenario::BackendRemove& r) {
+                          std::string error = scenario::apply_reload(reloaded_, r);
+                          return error.empty() ? n.remove_backend(r, reloaded_) : error;
+                        },
+                        [&](const scenario::Partition& p) { return n.partition(p); },
+                        [&](const scenario::Heal& h) { return n.heal(h); },
+                        [&](const scenario::ClientsAdd& c) { return n.add_clients(c); },
+                        [&](const scenario::Wait&) { return std::string(); },  // the window alone is the point
+                    },
+                    action);
+}
+
+std::string TimelinePlayer::cutover(std::size_t index, const scenario::Cutover& c, RunRecord& record) {
+  cutover::Options options;
+  options.fence = c.fence;
+  options.catch_up = c.catch_up;
+  options.skew = c.skew;
+  cutover::CutoverWorkflow workflow(engine_.gateways, reloaded_.rules, c.rules, options, engine_.admin);
+  cutover::CutoverResult result = workflow.execute();
+  say("  cutover v" + std::to_string(result.from_version) + " -> v" + std::to_string(result.to_version) + ": " +
+      std::string(cutover::to_string(result.outcome)) + (result.reason.empty() ? "" : " (" + result.reason + ")"));
+  if (result.outcome == cutover::Outcome::committed) reloaded_.rules = c.rules;
+  record.windows.back().cutover_outcome = std::string(cutover::to_string(result.outcome));
+  record.cutovers[index] = std::move(result);
+  return {};
+}
+
+}  // namespace wsfo::run

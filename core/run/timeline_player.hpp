@@ -1,0 +1,48 @@
+#pragma once
+// Plays a scenario's timeline, whatever the engine: waits for each action's
+// time on the run's clock, opens its window, hands the action to the
+// engine's Nemesis (or, for a cutover, runs core's cutover workflow through
+// the engine's GatewayAdmin), and keeps the bookkeeping both engines need in
+// the same form: windows and their end times, notes, action errors, cutover
+// results, the rules in force and the scenario as reloads changed it.
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/cutover/cutover_workflow.hpp"
+#include "core/run/nemesis.hpp"
+#include "core/run/run_record.hpp"
+#include "core/scenario/scenario.hpp"
+
+namespace wsfo::run {
+
+struct Engine {
+  Nemesis& nemesis;
+  cutover::GatewayAdmin& admin;
+  RunClock& clock;
+  std::vector<cutover::GatewayRef> gateways;  // every gateway node, as `admin` reaches it
+  // Lines for the user (what each cutover did, why an action failed); may be empty.
+  std::function<void(const std::string&)> say;
+};
+
+class TimelinePlayer {
+ public:
+  TimelinePlayer(const scenario::Scenario& scenario, Engine engine);
+
+  // Plays every action, then waits for the scenario's end. Fills the record's
+  // start and end times, windows, cutovers, notes and rules after.
+  void play(RunRecord& record);
+
+  const routing::RuleSet& active_rules() const { return reloaded_.rules; }
+
+ private:
+  std::string perform(std::size_t index, const scenario::Action& action, RunRecord& record);
+  std::string cutover(std::size_t index, const scenario::Cutover& cutover, RunRecord& record);
+  void say(const std::string& line) const;
+
+  const scenario::Scenario& scenario_;
+  Engine engine_;
+  scenario::Scenario reloaded_;  // units as reloads changed them, with the rules in force
+};
+
+}  // namespace wsfo::run

@@ -1,0 +1,113 @@
+#include "simulator/live/live_parts.hpp"
+
+#include <algorithm>
+#include <csignal>
+#include <fstream>
+#include <iostream>
+
+namespace wsfo::live {
+
+using Clock = std::chrono::steady_clock;
+
+std::string last_line_of(const std::string& path) {
+  std::ifstream in(path);
+  std::string line, last;
+  while (std::getline(in, line))
+    if (line.find_first_not_of(" \t\r") != std::string::npos) last = line;
+  return last;
+}
+
+std::string Parts::log_file(const std::string& name) const {
+  std::string file = name;
+  std::replace(file.begin(), file.end(), ' ', '-');
+  std::replace(file.begin(), file.end(), '#', '-');
+  return options_.log_dir + "/" + file + ".log";
+}
+
+// "exit code 1; last log line: ..." once the child has exited, else "".
+std::string Parts::exit_cause(const std::string& name, ChildProcess& child) {
+  auto status = child.wait_for_exit(std::chrono::milliseconds(0));
+  if (!status) return {};
+  std::string cause = status->describe();
+  std::string last = last_line_of(log_file(name));
+  return cause + (last.empty() ? "; its log is empty (" + log_file(name) + ")" : "; last log line: " + last);
+}
+
+std::string Parts::start(const ProcessPlan& plan, bool wait_ready) {
+  plans_[plan.name] = plan;
+  killed_.erase(plan.name);
+  std::vector<std::string> argv = {options_.wsfo_binary};
+  argv.insert(argv.end(), plan.args.begin(), plan.args.end());
+  try {
+    echoes_.erase(plan.name);
+    running_[plan.name] = std::make_unique<ChildProcess>(argv, log_file(plan.name));
+  } catch (const std::exception& e) {
+    running_.erase(plan.name);
+    return plan.name + ": cannot start: " + e.what();
+  }
+  ChildProcess& child = *running_[plan.name];
+  if (plan.echo_stdout) echoes_[plan.name] = std::make_unique<VerboseEcho>(child, std::cout, out_mutex_);
+  if (!wait_ready) return {};
+  auto line = child.read_stdout_line(options_.ready_timeout);
+  if (line && line->rfind("ready", 0) == 0) {
+    log_ << "  " << plan.name << ": " << *line << "\n";
+    return {};
+  }
+  // End of file on stdout usually means it exited: say how, not just "not ready".
+  child.wait_for_exit(std::chrono::milliseconds(line ? 0 : 500));
+  if (std::string cause = exit_cause(plan.name, child); !cause.empty())
+    return plan.name + ": exited before it was ready: " + cause;
+  return plan.name + ": not ready within " + std::to_string(options_.ready_timeout.count()) + " ms (see " +
+         log_file(plan.name) + ")";
+}
+
+std::string Parts::restart(const std::string& name, bool wait_ready) {
+  auto it = plans_.find(name);
+  if (it == plans_.end()) return "no part named " + name;
+  echoes_.erase(name);
+  running_.erase(name);
+  return start(ProcessPlan(it->second), wait_ready);
+}
+
+bool Parts::signal(const std::string& name, int signal) {
+  auto it = running_.find(name);
+  if (it == running_.end()) return false;
+  it->second->send_signal(signal);
+  return true;
+}
+
+void Parts::kill(const std::string& name) {
+  if (auto it = running_.find(name); it != running_.end()) {
+    killed_.insert(name);
+    it->second->send_signal(SIGKILL);
+    it->second->wait_for_exit(std::chrono::milliseconds(2000));
+  }
+}
+
+std::vector<std::string> Parts::unexpected_exits() {
+  std::vector<std::string> failures;
+  for (auto& [name, child] : running_) {
+    if (killed(name)) continue;
+    if (std::string cause = exit_cause(name, *child); !cause.empty()) failures.push_back(name + " died: " + cause);
+  }
+  return failures;
+}
+
+void Parts::terminate(const std::string& prefix) {
+  for (auto& [name, child] : running_)
+    if (name.rfind(prefix, 0) == 0) child->send_signal(SIGTERM);
+  auto deadline = Clock::now() + options_.stop_timeout;
+  for (auto& [name, child] : running_) {
+    if (name.rfind(prefix, 0) != 0) continue;
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    if (!child->wait_for_exit(std::max(left, std::chrono::milliseconds(1))))
+      log_ << "  " << name << " did not stop within " << options_.stop_timeout.count() << " ms; killed\n";
+  }
+}
+
+void Parts::stop_all() {  // ChildProcess kills and reaps on destruction
+  echoes_.clear();
+  running_.clear();
+}
+
+}  // namespace wsfo::live
