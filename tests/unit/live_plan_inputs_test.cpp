@@ -1,0 +1,59 @@
+// The live plan never puts bulk input on a command line: Linux refuses a
+// single argument of 128 KiB or more, and the exec of that part fails.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "simulator/live/live_plan.hpp"
+#include "tests/unit/test_scenarios.hpp"
+
+namespace live_plan_inputs_test {
+
+using namespace wsfo;
+
+// 20,000 clients with random 63-bit routerIds (the default range): the ids
+// of one process alone would make an argument of about 160 KB.
+scenario::Scenario twenty_thousand_random_clients() {
+  scenario::Scenario s = test::load_project_scenario("regression/backend-kill.json");
+  s.clients.resize(1);
+  scenario::RouterIdRandom random;
+  random.count = 20000;
+  random.from = 0;
+  random.to = (std::uint64_t{1} << 63) - 1;
+  random.seed = 7;
+  s.clients[0].router_ids = random;
+  return s;
+}
+
+TEST(LivePlanInputs, NoArgumentOfAnyPartIsLongAndEveryRouterIdIsInAFile) {
+  auto s = twenty_thousand_random_clients();
+  std::string dir = ::testing::TempDir() + "/wsfo-live-plan-inputs";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir + "/inputs");
+  live::LivePlan plan = live::make_live_plan(s, dir);
+  ASSERT_EQ(plan.clients.size(), 3u);  // at most kMaxClientsPerProcess each
+  std::size_t longest = 0;
+  for (const auto& c : plan.clients)
+    for (const auto& arg : c.process.args) longest = std::max(longest, arg.size());
+  for (const auto& g : plan.gateways)
+    for (const auto& arg : g.process.args) longest = std::max(longest, arg.size());
+  EXPECT_LT(longest, 4096u);
+
+  ASSERT_EQ(live::write_plan_files(plan, dir), "");
+  std::size_t ids = 0;
+  for (const auto& c : plan.clients) {
+    auto flag = std::find(c.process.args.begin(), c.process.args.end(), "--router-ids-file");
+    ASSERT_NE(flag, c.process.args.end());
+    ASSERT_EQ(*(flag + 1), c.router_ids_file);
+    std::ifstream in(c.router_ids_file);
+    std::vector<std::uint64_t> read;
+    for (std::uint64_t id; in >> id;) read.push_back(id);
+    EXPECT_EQ(read, c.router_ids);
+    ids += read.size();
+  }
+  EXPECT_EQ(ids, 20000u);
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace live_plan_inputs_test
