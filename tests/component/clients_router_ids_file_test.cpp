@@ -19,7 +19,7 @@ std::filesystem::path write_ids_file(const std::string& text) {
 std::set<std::uint64_t> attempted(const std::vector<Event>& events) {
   std::set<std::uint64_t> ids;
   for (const auto& e : events)
-    if (e.kind == "attempt") ids.insert(e.router_id);
+    if (e.kind == "attempt" && e.router_id) ids.insert(*e.router_id);
   return ids;
 }
 
