@@ -2,12 +2,8 @@
 // measured against `wsfo backend` children this command starts itself:
 //   - user-space resident memory per idle connected client (<= 4 KiB), and
 //   - new WebSocket sessions per second against one backend (>= 5000/s).
-#include <fcntl.h>
 #include <malloc.h>
-#include <poll.h>
 #include <signal.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -25,6 +21,7 @@
 #include "clients/fleet.hpp"
 #include "clients/process_limits.hpp"
 #include "core/json/json_reader.hpp"
+#include "process/child_process.hpp"
 
 namespace wsfo::cli {
 
@@ -42,73 +39,38 @@ struct BenchFlags {
   double connect_rate = 5000;
 };
 
-// One `wsfo backend` child: started with its stdout on a pipe to read the
-// `ready HOST:PORT` line, stopped with SIGTERM (SIGKILL if it lingers).
+// One `wsfo backend` child: its `ready HOST:PORT` line read from stdout,
+// stopped with SIGTERM (SIGKILL if it lingers). Its stderr is ours: the bench
+// has no run directory for logs, and a backend's rare errors explain a FAIL.
 class BackendChild {
  public:
-  BackendChild(const std::string& exe, const std::string& label) {
-    int out[2];
-    if (pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
-    pid_ = fork();
-    if (pid_ < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
-    if (pid_ == 0) {
-      prctl(PR_SET_PDEATHSIG, SIGKILL);
-      dup2(out[1], STDOUT_FILENO);
-      std::string label_arg = label;
-      const char* argv[] = {exe.c_str(),  "backend", "--label", label_arg.c_str(), "--listen", "127.0.0.1:0",
-                            "--interval", "0s",      nullptr};
-      execv(exe.c_str(), const_cast<char* const*>(argv));
-      _exit(127);
-    }
-    close(out[1]);
-    stdout_fd_ = out[0];
-  }
-  ~BackendChild() { stop(); }
-  BackendChild(const BackendChild&) = delete;
-  BackendChild& operator=(const BackendChild&) = delete;
+  BackendChild(const std::string& exe, const std::string& label)
+      : process_({exe, "backend", "--label", label, "--listen", "127.0.0.1:0", "--interval", "0s"}, options()) {}
 
   // "HOST:PORT" from the ready line; empty on timeout or exit.
   std::string wait_ready(std::chrono::milliseconds timeout) {
-    std::string text;
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (text.find('\n') == std::string::npos) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) return {};
-      pollfd p{stdout_fd_, POLLIN, 0};
-      if (poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
-      char buffer[256];
-      auto n = read(stdout_fd_, buffer, sizeof buffer);
-      if (n <= 0) return {};
-      text.append(buffer, static_cast<std::size_t>(n));
-    }
-    auto line = text.substr(0, text.find('\n'));
-    if (!line.starts_with("ready ")) return {};
-    return line.substr(6);
+    auto line = process_.read_stdout_line(timeout);
+    if (!line || !line->starts_with("ready ")) return {};
+    return line->substr(6);
   }
 
-  pid_t pid() const { return pid_; }
+  pid_t pid() const { return process_.pid(); }
 
   void stop() {
-    if (pid_ <= 0) return;
-    kill(pid_, SIGTERM);
-    for (int i = 0; i < 50; ++i) {
-      if (waitpid(pid_, nullptr, WNOHANG) == pid_) return close_pipe();
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
-    close_pipe();
+    process_.send_signal(SIGTERM);
+    if (process_.wait_for_exit(std::chrono::milliseconds(2500))) return;
+    process_.send_signal(SIGKILL);
+    process_.wait_for_exit(std::chrono::seconds(5));
   }
 
  private:
-  void close_pipe() {
-    pid_ = -1;
-    if (stdout_fd_ >= 0) close(stdout_fd_);
-    stdout_fd_ = -1;
+  static process::ChildOptions options() {
+    process::ChildOptions o;
+    o.inherit_stderr = true;
+    return o;
   }
 
-  pid_t pid_ = -1;
-  int stdout_fd_ = -1;
+  process::ChildProcess process_;
 };
 
 struct Memory {

@@ -2,7 +2,9 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <iostream>
+#include <iterator>
 
 #include "cli/commands.hpp"
 #include "clients/fleet.hpp"
@@ -18,6 +20,7 @@ struct ClientsFlags {
   std::string url;
   std::vector<std::string> resolve;
   std::string router_ids;
+  std::string router_ids_file;
   std::string router_id_range;
   long long random = -1;
   unsigned long long seed = 1;
@@ -58,12 +61,29 @@ std::optional<clients::Nanos> duration_flag(const std::string& text, bool allow_
   return d;
 }
 
+// A long list travels in a file: one command-line argument holds at most
+// 128 KiB on Linux, about 6500 random 63-bit routerIds.
+std::optional<std::vector<std::uint64_t>> read_router_ids_file(const std::string& path, std::string& error, int& code) {
+  std::ifstream in(path, std::ios::binary);
+  std::string text;
+  if (in) text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  if (!in.is_open() || in.bad()) {
+    error = "cannot read '" + path + "': " + std::strerror(errno);
+    code = kIoError;
+    return std::nullopt;
+  }
+  auto ids = clients::parse_router_id_lines(text, error);
+  if (!ids) error = path + " " + error;
+  return ids;
+}
+
 std::optional<std::vector<std::uint64_t>> router_ids_of(const ClientsFlags& flags, std::string& error,
-                                                        std::string& flag) {
-  int sources = !flags.router_ids.empty() + !flags.router_id_range.empty() + (flags.random >= 0);
+                                                        std::string& flag, int& code) {
+  int sources =
+      !flags.router_ids.empty() + !flags.router_ids_file.empty() + !flags.router_id_range.empty() + (flags.random >= 0);
   if (sources != 1) {
     flag = "--router-ids";
-    error = "give exactly one of --router-ids, --router-id-range, --random";
+    error = "give exactly one of --router-ids, --router-ids-file, --router-id-range, --random";
     return std::nullopt;
   }
   if (flags.count == 0 || flags.count < -1 || flags.count > kMaxClients) {
@@ -75,6 +95,11 @@ std::optional<std::vector<std::uint64_t>> router_ids_of(const ClientsFlags& flag
   if (!flags.router_ids.empty()) {
     flag = "--router-ids";
     auto list = clients::parse_router_id_list(flags.router_ids, error);
+    if (!list) return std::nullopt;
+    base = std::move(*list);
+  } else if (!flags.router_ids_file.empty()) {
+    flag = "--router-ids-file";
+    auto list = read_router_ids_file(flags.router_ids_file, error, code);
     if (!list) return std::nullopt;
     base = std::move(*list);
   } else if (!flags.router_id_range.empty()) {
@@ -115,8 +140,10 @@ std::optional<std::vector<std::uint64_t>> router_ids_of(const ClientsFlags& flag
   return ids;
 }
 
-// Every flag is checked here so a mistake gets one clear line and exit 2.
-std::optional<clients::FleetOptions> to_options(const ClientsFlags& flags) {
+// Every flag is checked here so a mistake gets one clear line and exit 2
+// (`code`; 3 when a file cannot be read).
+std::optional<clients::FleetOptions> to_options(const ClientsFlags& flags, int& code) {
+  code = kUsage;
   clients::FleetOptions options;
   std::string error, flag;
   auto fail = [&](const std::string& name) {
@@ -132,7 +159,7 @@ std::optional<clients::FleetOptions> to_options(const ClientsFlags& flags) {
   options.url = *url;
   for (const auto& entry : flags.resolve)
     if (!options.names.add(entry, error)) return fail("--resolve");
-  auto ids = router_ids_of(flags, error, flag);
+  auto ids = router_ids_of(flags, error, flag, code);
   if (!ids) return fail(flag);
   options.router_ids = std::move(*ids);
   options.query_mode = flags.query_mode;
@@ -225,6 +252,8 @@ void add_clients_commands(CLI::App& app, int& exit_code) {
   cmd->add_option("--url", flags->url, "Where every attempt starts, e.g. ws://websocket.msha.tech:8020/")->required();
   cmd->add_option("--resolve", flags->resolve, "host=ip:port[,ip:port...] standing in for DNS (repeatable)");
   cmd->add_option("--router-ids", flags->router_ids, "Comma-separated routerIds, one client each");
+  cmd->add_option("--router-ids-file", flags->router_ids_file,
+                  "File of routerIds, one per line or comma-separated (for lists too long for one argument)");
   cmd->add_option("--router-id-range", flags->router_id_range, "from-to: one client per routerId");
   cmd->add_option("--random", flags->random, "N clients with distinct random routerIds (see --seed, --random-range)");
   cmd->add_option("--seed", flags->seed, "Seed of --random and of jitter")->capture_default_str();
@@ -232,7 +261,8 @@ void add_clients_commands(CLI::App& app, int& exit_code) {
   cmd->add_option("--count", flags->count, "Number of clients; a shorter list is used cyclically");
   cmd->add_flag("--query-mode", flags->query_mode, "Send routerId as a query parameter (browser-like), no headers");
   cmd->add_option("--unit-type", flags->unit_type, "Value of the unitType header")->capture_default_str();
-  cmd->add_option("--reconnect", flags->reconnect, "fixed:<delay> or backoff:base=<d>,cap=<d>[,jitter=<0..1>] (default: full jitter)")
+  cmd->add_option("--reconnect", flags->reconnect,
+                  "fixed:<delay> or backoff:base=<d>,cap=<d>[,jitter=<0..1>] (default: full jitter)")
       ->capture_default_str();
   cmd->add_option("--heartbeat", flags->heartbeat, "Ping period, e.g. 5s (default: no pings)");
   cmd->add_option("--idle-timeout", flags->idle_timeout, "No pong / nothing heard for this long: drop the peer")
@@ -255,9 +285,10 @@ void add_clients_commands(CLI::App& app, int& exit_code) {
   cmd->add_flag("--verbose", flags->verbose, "Print like the seed's Node.js client (for one or a few clients)");
   cmd->add_option("--source", flags->source, "The `source` field of every event")->capture_default_str();
   cmd->callback([flags, &exit_code] {
-    auto options = to_options(*flags);
+    int failure = kUsage;
+    auto options = to_options(*flags, failure);
     if (!options) {
-      exit_code = kUsage;
+      exit_code = failure;
       return;
     }
     clients::raise_descriptor_limit();

@@ -2,11 +2,6 @@
 // virtual time (docs/simulate.md), judged and reported like `wsfo run`, plus
 // capacity figures. `wsfo bench simulate`: wall time and peak RSS of
 // simulated runs against the targets of issue 7.
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
-
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -17,9 +12,8 @@
 #include "cli/self_path.hpp"
 #include "core/json/json_reader.hpp"
 #include "core/scenario/scenario_loader.hpp"
+#include "process/child_process.hpp"
 #include "simulator/model/sim_runner.hpp"
-
-extern char** environ;
 
 namespace wsfo::cli {
 
@@ -101,25 +95,22 @@ struct ChildFigures {
 
 ChildFigures run_child(const std::vector<std::string>& args, const std::string& log_file) {
   ChildFigures figures;
-  std::vector<char*> argv;
-  std::vector<std::string> owned = args;
-  for (auto& a : owned) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, log_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  std::error_code ignored;
+  std::filesystem::remove(log_file, ignored);  // the log of this run only
+  process::ChildOptions options;
+  options.log_file = log_file;
+  options.stdout_to_log = true;
   auto start = std::chrono::steady_clock::now();
-  pid_t pid = 0;
-  int spawn_error = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (spawn_error != 0) return figures;
-  int status = 0;
-  struct rusage usage {};
-  wait4(pid, &status, 0, &usage);
-  figures.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  figures.peak_rss_mib = static_cast<double>(usage.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
-  figures.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  try {
+    process::ChildProcess child(args, options);
+    auto status = child.wait_for_exit(std::chrono::hours(24));
+    figures.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (!status) return figures;
+    figures.peak_rss_mib = static_cast<double>(status->max_rss_kib) / 1024.0;
+    figures.exit_code = status->exited ? status->code : 128 + status->signal;
+  } catch (const std::exception& e) {
+    std::cerr << "wsfo bench simulate: " << e.what() << "\n";
+  }
   return figures;
 }
 

@@ -1,5 +1,6 @@
 #include "core/clients/router_id_plan.hpp"
 
+#include <algorithm>
 #include <unordered_set>
 
 #include "core/routing/router_id.hpp"
@@ -21,6 +22,41 @@ std::optional<std::vector<std::uint64_t>> parse_router_id_list(const std::string
     ids.push_back(*parsed.value);
     if (comma == std::string::npos) break;
     start = comma + 1;
+  }
+  return ids;
+}
+
+std::optional<std::vector<std::uint64_t>> parse_router_id_lines(std::string_view text, std::string& error) {
+  auto trim = [](std::string_view s) {
+    auto begin = s.find_first_not_of(" \t\r");
+    if (begin == std::string_view::npos) return std::string_view();
+    return s.substr(begin, s.find_last_not_of(" \t\r") + 1 - begin);
+  };
+  std::vector<std::uint64_t> ids;
+  std::size_t line_number = 0;
+  for (std::size_t start = 0; start <= text.size(); ++line_number) {
+    auto end = std::min(text.find('\n', start), text.size());
+    std::string_view line = trim(text.substr(start, end - start));
+    start = end + 1;
+    if (line.empty()) continue;
+    std::size_t item = 1;
+    for (std::size_t from = 0;; ++item) {
+      auto comma = std::min(line.find(',', from), line.size());
+      std::string_view word = trim(line.substr(from, comma - from));
+      auto parsed = routing::parse_router_id(word);
+      if (!parsed.ok()) {
+        error = "line " + std::to_string(line_number + 1) + ", item " + std::to_string(item) + " ('" +
+                std::string(word) + "'): " + parsed.error;
+        return std::nullopt;
+      }
+      ids.push_back(*parsed.value);
+      if (comma == line.size()) break;
+      from = comma + 1;
+    }
+  }
+  if (ids.empty()) {
+    error = "holds no routerIds";
+    return std::nullopt;
   }
   return ids;
 }

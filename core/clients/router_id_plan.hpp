@@ -4,12 +4,18 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace wsfo::clients {
 
 // "1111,6249,8330": each a valid routerId (routing::parse_router_id).
 std::optional<std::vector<std::uint64_t>> parse_router_id_list(const std::string& text, std::string& error);
+
+// The text of a routerId file: one routerId per line, or comma-separated on
+// a line, blanks around items and empty lines ignored. Errors name the line,
+// e.g. "line 3, item 2 ('12x'): routerId contains 'x' ...".
+std::optional<std::vector<std::uint64_t>> parse_router_id_lines(std::string_view text, std::string& error);
 
 struct RouterIdSpan {
   std::uint64_t from = 0;

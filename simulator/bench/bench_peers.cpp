@@ -70,7 +70,7 @@ std::string read_log(const std::string& path) {
 }
 
 // "ready A:P ..." -> the second word.
-Target ready_target(live::ChildProcess& child, const std::string& what, const std::string& log) {
+Target ready_target(process::ChildProcess& child, const std::string& what, const std::string& log) {
   auto line = child.read_stdout_line(10s);
   if (!line || !line->starts_with("ready "))
     throw std::runtime_error(what + " did not print its ready line; its log " + log + ": " + read_log(log));
@@ -96,7 +96,7 @@ TempDir::~TempDir() {
 
 RunningProcess start_backend(const std::string& wsfo_exe, const std::string& label, const std::string& log) {
   RunningProcess running;
-  running.process = std::make_unique<live::ChildProcess>(
+  running.process = std::make_unique<process::ChildProcess>(
       std::vector<std::string>{wsfo_exe, "backend", "--label", label, "--listen", "127.0.0.1:0", "--interval", "0s"},
       log);
   running.target = ready_target(*running.process, "backend " + label, log);
@@ -133,7 +133,7 @@ RunningProcess start_wsfo_gateway(const std::string& wsfo_exe, const std::string
   write_file(config, gateway_config(backends, relay_buffer_bytes));
   RunningProcess running;
   running.process =
-      std::make_unique<live::ChildProcess>(std::vector<std::string>{wsfo_exe, "gateway", "--config", config}, log);
+      std::make_unique<process::ChildProcess>(std::vector<std::string>{wsfo_exe, "gateway", "--config", config}, log);
   running.target = ready_target(*running.process, "wsfo gateway", log);
   return running;
 }
@@ -164,7 +164,7 @@ RunningProcess start_nginx(const std::string& nginx_exe, const std::string& dir,
   std::string log = dir + "/nginx-error.log";
   write_file(config, nginx_config(dir, port, backends));
   RunningProcess running;
-  running.process = std::make_unique<live::ChildProcess>(
+  running.process = std::make_unique<process::ChildProcess>(
       std::vector<std::string>{nginx_exe, "-p", dir + "/", "-e", log, "-c", config}, log);
   running.target = Target{"127.0.0.1", port};
   for (auto deadline = std::chrono::steady_clock::now() + 10s; !accepts(running.target);) {

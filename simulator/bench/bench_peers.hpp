@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "simulator/bench/ws_load.hpp"
-#include "simulator/live/child_process.hpp"
+#include "process/child_process.hpp"
 
 namespace wsfo::bench {
 
@@ -28,7 +28,7 @@ class TempDir {
 };
 
 struct RunningProcess {
-  std::unique_ptr<live::ChildProcess> process;
+  std::unique_ptr<process::ChildProcess> process;
   Target target;  // where it accepts WebSocket clients
 };
 

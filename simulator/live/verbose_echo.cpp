@@ -24,7 +24,7 @@ bool BroadcastFold::keep(const std::string& line) {
   return true;
 }
 
-VerboseEcho::VerboseEcho(ChildProcess& child, std::ostream& out, std::mutex& out_mutex)
+VerboseEcho::VerboseEcho(process::ChildProcess& child, std::ostream& out, std::mutex& out_mutex)
     : child_(child), out_(out), out_mutex_(out_mutex) {
   thread_ = std::thread([this] {
     while (!stopping_) {

@@ -11,7 +11,7 @@
 #include <string>
 #include <thread>
 
-#include "simulator/live/child_process.hpp"
+#include "process/child_process.hpp"
 
 namespace wsfo::live {
 
@@ -30,7 +30,7 @@ class BroadcastFold {
 class VerboseEcho {
  public:
   // Reads `child`'s stdout on a thread until stop(); `child` must outlive it.
-  VerboseEcho(ChildProcess& child, std::ostream& out, std::mutex& out_mutex);
+  VerboseEcho(process::ChildProcess& child, std::ostream& out, std::mutex& out_mutex);
   ~VerboseEcho() { stop(); }
   VerboseEcho(const VerboseEcho&) = delete;
   VerboseEcho& operator=(const VerboseEcho&) = delete;
@@ -38,7 +38,7 @@ class VerboseEcho {
   void stop();
 
  private:
-  ChildProcess& child_;
+  process::ChildProcess& child_;
   std::ostream& out_;
   std::mutex& out_mutex_;
   BroadcastFold fold_;

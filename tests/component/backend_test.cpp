@@ -12,7 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
-#include "tests/support/child_process.hpp"
+#include "process/child_process.hpp"
 
 namespace {
 
@@ -22,7 +22,7 @@ namespace http = beast::http;
 namespace websocket = beast::websocket;
 using tcp = net::ip::tcp;
 using namespace std::chrono_literals;
-using wsfo::test::ChildProcess;
+using wsfo::process::ChildProcess;
 
 constexpr auto kStepTimeout = 5s;
 

@@ -7,7 +7,7 @@
 #include <regex>
 #include <string>
 
-#include "simulator/live/child_process.hpp"
+#include "process/child_process.hpp"
 
 namespace {
 
@@ -15,13 +15,13 @@ using namespace std::chrono_literals;
 
 struct Run {
   std::string out;
-  wsfo::live::ExitStatus status;
+  wsfo::process::ExitStatus status;
 };
 
 Run run_bench(const std::vector<std::string>& flags) {
   std::vector<std::string> argv{WSFO_BINARY, "bench", "gateway"};
   argv.insert(argv.end(), flags.begin(), flags.end());
-  wsfo::live::ChildProcess child(argv);
+  wsfo::process::ChildProcess child(argv);
   Run run;
   auto deadline = std::chrono::steady_clock::now() + 90s;
   while (std::chrono::steady_clock::now() < deadline) {

@@ -26,7 +26,7 @@
 #include <thread>
 
 #include "core/history/event.hpp"
-#include "tests/support/child_process.hpp"
+#include "process/child_process.hpp"
 
 namespace wsfo::clients_test {
 
@@ -36,7 +36,7 @@ namespace websocket = beast::websocket;
 using tcp = net::ip::tcp;
 using namespace std::chrono_literals;
 using history::Event;
-using test::ChildProcess;
+using process::ChildProcess;
 
 // A `wsfo backend` child on 127.0.0.1 with an ephemeral port.
 struct BackendProcess {
@@ -237,7 +237,7 @@ inline std::vector<Event> read_events(const std::filesystem::path& path) {
 }
 
 struct Run {
-  test::ExitStatus status;
+  process::ExitStatus status;
   std::vector<Event> events;
   std::string stdout_text;
 };

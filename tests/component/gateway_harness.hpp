@@ -17,7 +17,7 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
-#include "tests/support/child_process.hpp"
+#include "process/child_process.hpp"
 
 namespace wsfo::gateway_test {
 
@@ -28,7 +28,7 @@ namespace websocket = beast::websocket;
 using tcp = net::ip::tcp;
 using Json = nlohmann::json;
 using namespace std::chrono_literals;
-using test::ChildProcess;
+using process::ChildProcess;
 
 constexpr auto kStep = 3s;
 

@@ -13,13 +13,13 @@
 #include "core/routing/router_id.hpp"
 #include "core/scenario/client_population.hpp"
 #include "core/scenario/scenario_loader.hpp"
-#include "tests/support/child_process.hpp"
+#include "process/child_process.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
 using nlohmann::json;
-using wsfo::test::ChildProcess;
+using wsfo::process::ChildProcess;
 namespace fs = std::filesystem;
 
 const fs::path kSourceDir = WSFO_SOURCE_DIR;

@@ -18,13 +18,13 @@
 
 #include "core/history/event.hpp"
 #include "core/vrrp/advert_packet.hpp"
-#include "tests/support/child_process.hpp"
+#include "process/child_process.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
 using wsfo::history::Event;
-using wsfo::test::ChildProcess;
+using wsfo::process::ChildProcess;
 using Json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
 

@@ -27,6 +27,19 @@ TEST(RouterIdPlan, ListAndSpan) {
   EXPECT_EQ(error, "routerId range '5': expected from-to, e.g. 0-9999");
 }
 
+TEST(RouterIdPlan, LinesOfAFile) {
+  std::string error;
+  auto ids = parse_router_id_lines("1111\n 6249 , 8330\r\n\n\t42\n", error);
+  ASSERT_TRUE(ids) << error;
+  EXPECT_EQ(*ids, (std::vector<std::uint64_t>{1111, 6249, 8330, 42}));
+  EXPECT_FALSE(parse_router_id_lines("1\n\n2,,3\n", error));
+  EXPECT_EQ(error, "line 3, item 2 (''): routerId is empty");
+  EXPECT_FALSE(parse_router_id_lines("1\n-2", error));
+  EXPECT_EQ(error, "line 2, item 1 ('-2'): routerId has a sign '-'; expected decimal digits only");
+  EXPECT_FALSE(parse_router_id_lines(" \n\r\n", error));
+  EXPECT_EQ(error, "holds no routerIds");
+}
+
 TEST(RouterIdPlan, RandomDrawsAreDistinctAndReproducible) {
   std::string error;
   auto a = draw_distinct(1000, 7, {0, 9999}, error);

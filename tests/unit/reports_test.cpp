@@ -7,7 +7,7 @@
 
 #include "reports/report.hpp"
 #include "reports/seed_trace.hpp"
-#include "tests/support/child_process.hpp"
+#include "process/child_process.hpp"
 #include "tests/support/sample_run.hpp"
 
 namespace wsfo::reports {
@@ -253,7 +253,7 @@ TEST(Reports, JsonValidatesAgainstTheSchemaFile) {
     write_json(build_report(std::move(run)), out);
     argv.push_back(path.string());
   }
-  test::ChildProcess python(argv);
+  process::ChildProcess python(argv);
   std::string output;
   while (auto line = python.read_stdout_line(std::chrono::seconds(30))) output += *line + "\n";
   auto status = python.wait_for_exit(std::chrono::seconds(30));
