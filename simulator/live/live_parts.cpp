@@ -2,35 +2,17 @@
 
 #include <algorithm>
 #include <csignal>
-#include <fstream>
 #include <iostream>
 
 namespace wsfo::live {
 
 using Clock = std::chrono::steady_clock;
 
-std::string last_line_of(const std::string& path) {
-  std::ifstream in(path);
-  std::string line, last;
-  while (std::getline(in, line))
-    if (line.find_first_not_of(" \t\r") != std::string::npos) last = line;
-  return last;
-}
-
 std::string Parts::log_file(const std::string& name) const {
   std::string file = name;
   std::replace(file.begin(), file.end(), ' ', '-');
   std::replace(file.begin(), file.end(), '#', '-');
   return options_.log_dir + "/" + file + ".log";
-}
-
-// "exit code 1; last log line: ..." once the child has exited, else "".
-std::string Parts::exit_cause(const std::string& name, ChildProcess& child) {
-  auto status = child.wait_for_exit(std::chrono::milliseconds(0));
-  if (!status) return {};
-  std::string cause = status->describe();
-  std::string last = last_line_of(log_file(name));
-  return cause + (last.empty() ? "; its log is empty (" + log_file(name) + ")" : "; last log line: " + last);
 }
 
 std::string Parts::start(const ProcessPlan& plan, bool wait_ready) {
@@ -40,12 +22,12 @@ std::string Parts::start(const ProcessPlan& plan, bool wait_ready) {
   argv.insert(argv.end(), plan.args.begin(), plan.args.end());
   try {
     echoes_.erase(plan.name);
-    running_[plan.name] = std::make_unique<ChildProcess>(argv, log_file(plan.name));
+    running_[plan.name] = std::make_unique<process::ChildProcess>(argv, log_file(plan.name));
   } catch (const std::exception& e) {
     running_.erase(plan.name);
     return plan.name + ": cannot start: " + e.what();
   }
-  ChildProcess& child = *running_[plan.name];
+  process::ChildProcess& child = *running_[plan.name];
   if (plan.echo_stdout) echoes_[plan.name] = std::make_unique<VerboseEcho>(child, std::cout, out_mutex_);
   if (!wait_ready) return {};
   auto line = child.read_stdout_line(options_.ready_timeout);
@@ -54,9 +36,11 @@ std::string Parts::start(const ProcessPlan& plan, bool wait_ready) {
     return {};
   }
   // End of file on stdout usually means it exited: say how, not just "not ready".
-  child.wait_for_exit(std::chrono::milliseconds(line ? 0 : 500));
-  if (std::string cause = exit_cause(plan.name, child); !cause.empty())
-    return plan.name + ": exited before it was ready: " + cause;
+  if (auto status = child.wait_for_exit(std::chrono::milliseconds(line ? 0 : 500))) {
+    std::string last = process::last_log_line(log_file(plan.name));
+    return plan.name + ": exited before it was ready: " + status->describe() +
+           (last.empty() ? "; its log " + log_file(plan.name) + " is empty" : "; last log line: " + last);
+  }
   return plan.name + ": not ready within " + std::to_string(options_.ready_timeout.count()) + " ms (see " +
          log_file(plan.name) + ")";
 }
@@ -88,7 +72,7 @@ std::vector<std::string> Parts::unexpected_exits() {
   std::vector<std::string> failures;
   for (auto& [name, child] : running_) {
     if (killed(name)) continue;
-    if (std::string cause = exit_cause(name, *child); !cause.empty()) failures.push_back(name + " died: " + cause);
+    if (auto status = child->try_wait()) failures.push_back(process::describe_death(name, *status, log_file(name)));
   }
   return failures;
 }

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "simulator/live/child_process.hpp"
+#include "process/child_process.hpp"
 #include "simulator/live/live_plan.hpp"
 #include "simulator/live/verbose_echo.hpp"
 
@@ -48,18 +48,14 @@ class Parts {
 
  private:
   std::string log_file(const std::string& name) const;
-  std::string exit_cause(const std::string& name, ChildProcess& child);
 
   PartsOptions options_;
   std::ostream& log_;
   std::map<std::string, ProcessPlan> plans_;
-  std::map<std::string, std::unique_ptr<ChildProcess>> running_;
+  std::map<std::string, std::unique_ptr<process::ChildProcess>> running_;
   std::set<std::string> killed_;
   std::mutex out_mutex_;
   std::map<std::string, std::unique_ptr<VerboseEcho>> echoes_;  // declared after running_: destroyed first
 };
-
-// The last non-empty line of a text file, or "" (a part's last words).
-std::string last_line_of(const std::string& path);
 
 }  // namespace wsfo::live

@@ -14,13 +14,13 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "tests/support/child_process.hpp"
+#include "process/child_process.hpp"
 
 namespace run_part_failure_test {
 
 using namespace std::chrono_literals;
 using nlohmann::json;
-using wsfo::test::ChildProcess;
+using wsfo::process::ChildProcess;
 namespace fs = std::filesystem;
 
 // One unit, one node, one backend, a few clients; its own 127.71.x addresses.
