@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "simulator/bench/ws_load.hpp"
 #include "process/child_process.hpp"
+#include "simulator/bench/ws_load.hpp"
 
 namespace wsfo::bench {
 

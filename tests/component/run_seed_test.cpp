@@ -33,9 +33,8 @@ struct RunResult {
 class RunSeed : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("wsfo-run-seed-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::temp_directory_path() / ("wsfo-run-seed-" + std::to_string(::getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
   }
@@ -59,8 +58,8 @@ class RunSeed : public ::testing::Test {
       if (group["name"] == "browsers") group["router_ids"]["to"] = 20099;
     }
     std::string text = seed.dump(2);
-    for (auto [from, to] : {std::pair{std::string("127.0.10."), center_net + "."},
-                            std::pair{std::string("127.0.20."), unbj_net + "."}})
+    for (auto [from, to] :
+         {std::pair{std::string("127.0.10."), center_net + "."}, std::pair{std::string("127.0.20."), unbj_net + "."}})
       for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
         text.replace(at, from.size(), to);
     fs::path path = dir_ / "seed-short.json";
@@ -110,7 +109,9 @@ class RunSeed : public ::testing::Test {
   fs::path dir_;
 };
 
-json slots(std::uint32_t first, std::uint32_t last) { return {{"slots", json::array({{{"from", first}, {"to", last}}})}}; }
+json slots(std::uint32_t first, std::uint32_t last) {
+  return {{"slots", json::array({{{"from", first}, {"to", last}}})}};
+}
 
 TEST_F(RunSeed, CutoverDisconnectsExactlyTheMovedSlotsAndTheyReconnectToCenter) {
   fs::path scenario = shortened_seed("127.0.12", "127.0.22", slots(5998, 6380));

@@ -5,9 +5,9 @@
 #include <regex>
 #include <sstream>
 
+#include "process/child_process.hpp"
 #include "reports/report.hpp"
 #include "reports/seed_trace.hpp"
-#include "process/child_process.hpp"
 #include "tests/support/sample_run.hpp"
 
 namespace wsfo::reports {
