@@ -99,6 +99,8 @@ class GatewayLogic {
       switch (decision.kind) {
         case gateway::Decision::Kind::proxy_local:
         case gateway::Decision::Kind::proxy_to_unit: {
+          // target_: the request target as decide() built it, so a 404 names
+          // what a live gateway receives (the routerId included in query mode).
           gateway::BackendGroup* group = gateway::upstream_group(decision, target_, *gw_.pool, gw_.unit_gateways);
           if (!group)
             refuse(e, gateway::no_route(target_));
