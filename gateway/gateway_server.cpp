@@ -1,7 +1,7 @@
-// The gateway's handshake side: listeners, the request head read with size
-// and time limits, the routing decision (core/gateway/route_decision), the
-// answer or the upstream handshake, then the hand-over to the relay. Also
-// serving on/off (faults), the graceful SIGTERM sequence, and start-up.
+// A gateway node's life: start-up (persisted rules, listeners, admin API,
+// VRRP), the accept loops that hand each connection to the handshake
+// (handshake.cpp), serving on/off (faults), and the graceful SIGTERM
+// sequence.
 #include <utility>  // Boost 1.74's asio awaitable needs it first
 //
 #include <boost/asio/co_spawn.hpp>
@@ -10,22 +10,17 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http.hpp>
 #include <csignal>
 #include <fstream>
 #include <sstream>
 
-#include "core/gateway/route_decision.hpp"
 #include "gateway/gateway_node.hpp"
 #include "gateway/gateway_server.hpp"
-#include "gateway/relay.hpp"
+#include "gateway/handshake.hpp"
 #include "gateway/vrrp_node.hpp"
 
 namespace wsfo::gateway {
 
-namespace beast = boost::beast;
-namespace http = beast::http;
 using net::awaitable;
 using net::use_awaitable;
 using error_code = boost::system::error_code;
@@ -51,281 +46,6 @@ MonotonicTime GatewayNode::now() const {
 std::ostream& log_line(GatewayNode& node) { return node.log << "gateway " << node.config.node << ": "; }
 
 namespace {
-
-std::string_view sv(beast::string_view s) { return {s.data(), s.size()}; }
-beast::string_view bsv(std::string_view s) { return {s.data(), s.size()}; }
-
-std::string seconds_text(std::chrono::nanoseconds d) { return json::format_duration(d); }
-
-// Cancels a socket's pending operations when the time is up; the caller then
-// sees operation_aborted and asks expired().
-class Deadline {
- public:
-  Deadline(tcp::socket& socket, std::chrono::nanoseconds after)
-      : state_(std::make_shared<State>(State{&socket, false})), timer_(socket.get_executor()) {
-    timer_.expires_after(after);
-    timer_.async_wait([state = state_](const error_code& ec) {
-      if (ec || !state->socket) return;
-      state->expired = true;
-      error_code ignored;
-      state->socket->cancel(ignored);
-    });
-  }
-  ~Deadline() {
-    state_->socket = nullptr;
-    timer_.cancel();
-  }
-  Deadline(const Deadline&) = delete;
-  Deadline& operator=(const Deadline&) = delete;
-  bool expired() const { return state_->expired; }
-
- private:
-  struct State {
-    tcp::socket* socket;
-    bool expired;
-  };
-  std::shared_ptr<State> state_;
-  net::steady_timer timer_;
-};
-
-// Like nginx's lingering close: stop sending, then read what the client still
-// sends for a moment, so an answer is not destroyed by a reset because unread
-// request bytes were left in the socket.
-awaitable<void> lingering_close(tcp::socket& socket) {
-  error_code ec;
-  socket.shutdown(tcp::socket::shutdown_send, ec);
-  Deadline deadline(socket, std::chrono::milliseconds(500));
-  std::array<char, 4096> sink;
-  for (std::size_t total = 0; !ec && total < (1u << 20);) {
-    total += co_await socket.async_read_some(net::buffer(sink), net::redirect_error(use_awaitable, ec));
-  }
-  socket.close(ec);
-}
-
-struct Answer {
-  http::status status;
-  std::string body;
-  std::vector<std::pair<std::string, std::string>> headers;
-};
-
-awaitable<void> send_answer(GatewayNode& node, tcp::socket& socket, const Answer& answer) {
-  http::response<http::string_body> response{answer.status, 11};
-  response.set(http::field::server, "wsfo-gateway");
-  response.set(bsv(kUnitHeader), node.config.unit);
-  response.set(bsv(kNodeHeader), node.config.node);
-  response.set(http::field::content_type, "text/plain; charset=utf-8");
-  for (const auto& [name, value] : answer.headers) response.set(name, value);
-  response.keep_alive(false);
-  response.body() = answer.body + "\n";
-  response.prepare_payload();
-  error_code ec;
-  {
-    Deadline deadline(socket, node.config.limits.handshake_timeout);
-    co_await http::async_write(socket, response, net::redirect_error(use_awaitable, ec));
-  }
-  co_await lingering_close(socket);
-}
-
-Answer answer_for(const Decision& decision) {
-  Answer answer{static_cast<http::status>(decision.status), decision.reason, decision.headers};
-  if (decision.kind == Decision::Kind::redirect) answer.headers.emplace_back("Location", decision.location);
-  if (decision.retry_after) answer.headers.emplace_back("Retry-After", std::to_string(decision.retry_after->count()));
-  return answer;
-}
-
-// Counts the rejection; the caller sends the answer. (Answers are named
-// locals before any co_await: GCC 12 mishandles some temporaries that live
-// across a suspension.)
-Answer rejection(GatewayNode& node, http::status status, RejectReason reason, std::string text) {
-  node.metrics.handshake(Metrics::Outcome::rejected, label(reason));
-  return Answer{status, std::move(text), {}};
-}
-
-std::vector<std::uint8_t> bytes_of(const beast::flat_buffer& buffer) {
-  auto data = buffer.data();
-  const auto* begin = static_cast<const std::uint8_t*>(data.data());
-  return {begin, begin + data.size()};
-}
-
-// Keeps a proxied handshake counted toward the connection limit until it
-// relays or fails.
-struct SetupCount {
-  explicit SetupCount(GatewayNode& n) : node(n) { ++node.upstream_setups; }
-  ~SetupCount() { --node.upstream_setups; }
-  GatewayNode& node;
-};
-
-// Connects to the first candidate that answers; refused ones are marked down.
-awaitable<bool> connect_upstream(GatewayNode& node, BackendGroup& group, std::optional<std::uint64_t> router_id,
-                                 tcp::socket& upstream, std::string& tried) {
-  for (std::size_t index : group.candidates(router_id, node.now())) {
-    const Endpoint& endpoint = group.endpoint(index);
-    error_code ec;
-    tcp::endpoint target(net::ip::make_address(endpoint.host, ec), endpoint.port);
-    upstream = tcp::socket(node.io);
-    if (!ec) {
-      Deadline deadline(upstream, node.config.limits.connect_timeout);
-      co_await upstream.async_connect(target, net::redirect_error(use_awaitable, ec));
-      if (ec && deadline.expired()) ec = net::error::timed_out;
-    }
-    if (!ec) {
-      group.mark_ok(index);
-      upstream.set_option(tcp::no_delay(true), ec);
-      co_return true;
-    }
-    group.mark_failed(index, node.now());
-    tried += (tried.empty() ? "" : ", ") + endpoint.text() + " (" + ec.message() + ")";
-    log_line(node) << "upstream " << endpoint.text() << " failed: " << ec.message() << "; marked down for "
-                   << seconds_text(node.config.limits.fail_timeout) << "\n";
-  }
-  co_return false;
-}
-
-awaitable<void> proxy(GatewayNode& node, tcp::socket client, beast::flat_buffer client_buffer,
-                      http::request<http::empty_body> request, const Decision& decision) {
-  SetupCount counted(node);
-  bool local = decision.kind == Decision::Kind::proxy_local;
-  std::shared_ptr<BackendPool> pool = node.backends;  // a reload during the connect must not free the group
-  BackendGroup* group = nullptr;
-  if (local) {
-    group = pool->route_for(sv(request.target()));
-  } else if (auto it = node.unit_gateways.find(decision.unit); it != node.unit_gateways.end()) {
-    group = &it->second;
-  }
-  if (!group) {
-    Answer answer = rejection(node, http::status::not_found, RejectReason::no_route,
-                              "no route for path '" + std::string(sv(request.target())) + "'");
-    co_await send_answer(node, client, answer);
-    co_return;
-  }
-  tcp::socket upstream(node.io);
-  std::string tried;
-  bool connected = co_await connect_upstream(node, *group, decision.router_id, upstream, tried);
-  if (!connected) {
-    Answer answer =
-        rejection(node, http::status::bad_gateway, RejectReason::no_backend,
-                  (local ? "no backend answered: " : "no gateway of unit " + decision.unit + " answered: ") + tried);
-    co_await send_answer(node, client, answer);
-    co_return;
-  }
-  error_code ec;
-  std::string client_ip = client.remote_endpoint(ec).address().to_string();
-  auto forwarded_for = std::string(sv(request["X-Forwarded-For"]));
-  request.set("X-Forwarded-For", forwarded_for.empty() ? client_ip : forwarded_for + ", " + client_ip);
-  if (local) {
-    request.set(bsv(kUnitHeader), node.config.unit);
-    request.set(bsv(kNodeHeader), node.config.node);
-  } else {
-    request.erase(bsv(kUnitHeader));
-    request.erase(bsv(kNodeHeader));
-    request.set(bsv(kForwardedByHeader), node.config.unit + "/" + node.config.node);
-  }
-  beast::flat_buffer upstream_buffer;
-  http::response_parser<http::string_body> response_parser;
-  response_parser.header_limit(static_cast<std::uint32_t>(node.config.limits.max_header_bytes * 2));
-  response_parser.body_limit(1 << 20);
-  {
-    Deadline deadline(upstream, node.config.limits.handshake_timeout);
-    co_await http::async_write(upstream, request, net::redirect_error(use_awaitable, ec));
-    if (!ec)
-      co_await http::async_read(upstream, upstream_buffer, response_parser, net::redirect_error(use_awaitable, ec));
-    if (ec && deadline.expired()) ec = net::error::timed_out;
-  }
-  if (ec) {
-    Answer answer = rejection(
-        node, http::status::bad_gateway, RejectReason::no_backend,
-        "upstream " + std::string(local ? "backend" : "gateway") + " failed during the handshake: " + ec.message());
-    co_await send_answer(node, client, answer);
-    co_return;
-  }
-  auto response = response_parser.release();
-  if (local) {
-    response.set(bsv(kUnitHeader), node.config.unit);
-    response.set(bsv(kNodeHeader), node.config.node);
-  } else {
-    response.set("X-Wsfo-Via", node.config.unit + "/" + node.config.node);
-  }
-  bool upgraded = response.result() == http::status::switching_protocols;
-  if (!upgraded) response.keep_alive(false);
-  {
-    Deadline deadline(client, node.config.limits.handshake_timeout);
-    co_await http::async_write(client, response, net::redirect_error(use_awaitable, ec));
-  }
-  if (!upgraded) {
-    node.metrics.handshake(Metrics::Outcome::rejected, label(RejectReason::backend_refused_upgrade));
-    co_await lingering_close(client);
-    co_return;
-  }
-  if (ec) {
-    node.metrics.handshake(Metrics::Outcome::rejected, label(RejectReason::client_closed));
-    co_return;
-  }
-  node.metrics.handshake(Metrics::Outcome::proxied);
-  RelayStart start{std::move(client), std::move(upstream),     decision.unit,
-                   decision.slot,     bytes_of(client_buffer), bytes_of(upstream_buffer)};
-  start_relay(node, std::move(start));
-}
-
-awaitable<void> handle_connection(GatewayNode& node, tcp::socket client) {
-  error_code ec;
-  client.set_option(tcp::no_delay(true), ec);
-  beast::flat_buffer buffer;
-  http::request_parser<http::empty_body> parser;
-  parser.header_limit(static_cast<std::uint32_t>(node.config.limits.max_header_bytes));
-  bool expired = false;
-  {
-    Deadline deadline(client, node.config.limits.handshake_timeout);
-    co_await http::async_read(client, buffer, parser, net::redirect_error(use_awaitable, ec));
-    expired = deadline.expired();
-  }
-  std::optional<Answer> refusal;
-  if (expired) {
-    refusal = rejection(node, http::status::request_timeout, RejectReason::handshake_timeout,
-                        "no complete request head within " + seconds_text(node.config.limits.handshake_timeout));
-  } else if (ec == http::error::header_limit) {
-    refusal = rejection(node, http::status::request_header_fields_too_large, RejectReason::header_too_large,
-                        "request head exceeds " + std::to_string(node.config.limits.max_header_bytes) + " bytes");
-  } else if (ec == http::error::end_of_stream || ec == net::error::eof || ec == net::error::connection_reset ||
-             ec == http::error::partial_message) {
-    node.metrics.handshake(Metrics::Outcome::rejected, label(RejectReason::client_closed));
-    co_return;
-  } else if (ec == http::error::unexpected_body) {
-    refusal = rejection(node, http::status::bad_request, RejectReason::bad_request,
-                        "a WebSocket upgrade request has no body");
-  } else if (ec) {
-    refusal = rejection(node, http::status::bad_request, RejectReason::bad_request,
-                        "malformed HTTP request: " + ec.message());
-  } else if (!node.serving) {
-    refusal = rejection(node, http::status::service_unavailable, RejectReason::not_serving, "gateway is not serving");
-  }
-  if (refusal) {
-    co_await send_answer(node, client, *refusal);
-    co_return;
-  }
-
-  const auto& request = parser.get();
-  RequestHead head{sv(request.method_string()), request.version(), sv(request.target()), {}};
-  for (const auto& field : request) head.fields.emplace_back(sv(field.name_string()), sv(field.value()));
-  Decision decision = decide(DecisionInputs{head, node.config, node.rules, node.live_connections()});
-  switch (decision.kind) {
-    case Decision::Kind::reject:
-    case Decision::Kind::redirect: {
-      if (decision.kind == Decision::Kind::reject)
-        node.metrics.handshake(Metrics::Outcome::rejected, label(decision.reason_code));
-      else
-        node.metrics.handshake(Metrics::Outcome::redirected);
-      Answer answer = answer_for(decision);
-      co_await send_answer(node, client, answer);
-      co_return;
-    }
-    case Decision::Kind::proxy_local:
-    case Decision::Kind::proxy_to_unit: {
-      auto upgrade = parser.release();
-      co_await proxy(node, std::move(client), std::move(buffer), std::move(upgrade), decision);
-      co_return;
-    }
-  }
-}
 
 void spawn(GatewayNode& node, awaitable<void> task) {
   net::co_spawn(node.io, std::move(task), [&node](std::exception_ptr failure) {
@@ -364,7 +84,7 @@ awaitable<void> shutdown_sequence(GatewayNode& node) {
     }
   };
   log_line(node) << "shutting down: " << node.registry.size() << " connection(s), drain timeout "
-                 << seconds_text(node.config.limits.drain_timeout) << "\n";
+                 << json::format_duration(node.config.limits.drain_timeout) << "\n";
   co_await wait_until_empty(std::chrono::steady_clock::now() + node.config.limits.drain_timeout);
   auto remaining = node.registry.all();
   for (RegisteredConnection* c : remaining) c->close_with(1001, "gateway shutting down");
@@ -379,7 +99,7 @@ awaitable<void> shutdown_sequence(GatewayNode& node) {
 
 }  // namespace
 
-void GatewayNode::accept_connection(tcp::socket socket) { spawn(*this, handle_connection(*this, std::move(socket))); }
+void GatewayNode::accept_connection(tcp::socket socket) { spawn(*this, handle_handshake(*this, std::move(socket))); }
 
 std::string GatewayNode::open_listeners() {
   bool first_time = listen_endpoints.empty();

@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <charconv>
 
+#include "core/gateway/answers.hpp"
 #include "core/gateway/route_decision.hpp"
+#include "core/gateway/upstream_choice.hpp"
 #include "simulator/model/sim_world.hpp"
 
 namespace wsfo::model {
@@ -14,28 +16,10 @@ namespace {
 
 constexpr std::int64_t kBucketNs = 1'000'000'000;
 
-const char* status_phrase(int status) {
-  switch (status) {
-    case 400:
-      return "Bad Request";
-    case 404:
-      return "Not Found";
-    case 405:
-      return "Method Not Allowed";
-    case 408:
-      return "Request Timeout";
-    case 426:
-      return "Upgrade Required";
-    case 502:
-      return "Bad Gateway";
-    case 503:
-      return "Service Unavailable";
-    case 508:
-      return "Loop Detected";
-    default:
-      return "Error";
-  }
-}
+// What the live gateway's upstream connect reports for a refused
+// connection (strerror(ECONNREFUSED)); the model refuses whatever is off,
+// not serving or cut off, so its 502s name their candidates the same way.
+constexpr std::string_view kRefused = "Connection refused";
 
 template <class T>
 void add_to_bucket(std::vector<T>& buckets, std::int64_t t_ns, T amount) {
@@ -114,11 +98,18 @@ class GatewayLogic {
       gateway::Decision decision = decide(request.client, region, target, forwarded_by);
       switch (decision.kind) {
         case gateway::Decision::Kind::proxy_local:
-          extra = accept(request.client, target, e, forwarded_by);
+        case gateway::Decision::Kind::proxy_to_unit: {
+          // target_: the request target as decide() built it, so a 404 names
+          // what a live gateway receives (the routerId included in query mode).
+          gateway::BackendGroup* group = gateway::upstream_group(decision, target_, *gw_.pool, gw_.unit_gateways);
+          if (!group)
+            refuse(e, gateway::no_route(target_));
+          else if (decision.kind == gateway::Decision::Kind::proxy_local)
+            extra = accept(request.client, *group, decision, e, forwarded_by);
+          else if (forward(request, *group, decision, e))
+            return;  // the other unit's gateway answers
           break;
-        case gateway::Decision::Kind::proxy_to_unit:
-          if (forward(request, decision.unit, e)) return;  // the other unit's gateway answers
-          break;
+        }
         case gateway::Decision::Kind::redirect: {
           e.outcome = Outcome::redirect;
           std::string error;
@@ -127,8 +118,7 @@ class GatewayLogic {
           break;
         }
         case gateway::Decision::Kind::reject:
-          reject(e, decision.status, decision.reason,
-                 decision.retry_after ? std::chrono::nanoseconds(*decision.retry_after).count() : -1);
+          refuse(e, gateway::answer_to(decision));
           break;
       }
     }
@@ -153,25 +143,19 @@ class GatewayLogic {
   // The `proxy` correction (as the live node's proxy()): connect to the
   // unit's gateways in round-robin order, skipping the ones that refuse, and
   // hand the handshake on; false with a 502 in `e` when none answers.
-  bool forward(const Request& request, const std::string& unit, SimEvent& e) {
-    auto group = gw_.unit_gateways.find(unit);
-    if (group == gw_.unit_gateways.end()) {
-      reject(e, 404, "no route for path '" + w_.hop_target(w_.clients().url[request.client]).url.target + "'", -1);
-      return false;
-    }
-    const auto& entries = gw_.unit_entries.at(unit);
+  bool forward(const Request& request, gateway::BackendGroup& group, const gateway::Decision& decision, SimEvent& e) {
+    const auto& entries = gw_.unit_entries.at(decision.unit);
     const auto now = std::chrono::nanoseconds(World::now_ns());
-    std::string tried;
-    for (std::size_t index : group->second.candidates(w_.clients().router_id[request.client], now)) {
-      const UnitEntry& entry = entries[index];
+    gateway::UpstreamChoice choice(group, w_.clients().router_id[request.client], now);
+    while (std::optional<std::size_t> index = choice.next()) {
+      const UnitEntry& entry = entries[*index];
       std::optional<std::uint16_t> node = entry.vip ? w_.vips()[*entry.vip].holder : entry.node;
       const GatewaySim* target = node ? &w_.gateways()[*node] : nullptr;
       if (!target || !target->host->is_on() || !target->serving || !w_.route(gw_.host, target->host).up()) {
-        group->second.mark_failed(index, now);
-        tried += (tried.empty() ? "" : ", ") + group->second.endpoint(index).text() + " (Connection refused)";
+        choice.failed(*index, kRefused, now);
         continue;
       }
-      group->second.mark_ok(index);
+      choice.connected(*index);
       auto& c = w_.clients();
       c.node[request.client] = *node;
       c.via[request.client] = static_cast<std::uint16_t>(g_ + 1);
@@ -179,7 +163,7 @@ class GatewayLogic {
       forwards_[*node].push_back(request);
       return true;
     }
-    reject(e, 502, "no gateway of unit " + unit + " answered: " + tried, -1);
+    refuse(e, gateway::no_upstream_answered(decision, choice.tried()));
     return false;
   }
 
@@ -195,35 +179,34 @@ class GatewayLogic {
     }
   }
 
-  void reject(SimEvent& e, int status, const std::string& reason, std::int64_t retry_after_ns) {
+  // The answer as a client records it ("HTTP 503 Service Unavailable: ...").
+  void refuse(SimEvent& e, const gateway::Answer& answer) {
     e.outcome = Outcome::reject;
-    e.status = static_cast<std::uint16_t>(status);
-    e.text = w_.texts().intern("HTTP " + std::to_string(status) + " " + status_phrase(status) + ": " + reason);
-    e.extra = retry_after_ns;
+    e.status = static_cast<std::uint16_t>(answer.status);
+    e.text = w_.texts().intern("HTTP " + std::to_string(answer.status) + " " + std::string(answer.phrase()) + ": " +
+                               answer.body);
+    e.extra = answer.retry_after ? std::chrono::nanoseconds(*answer.retry_after).count() : -1;
   }
 
   // Registers the connection on the backend core's BackendPool chooses (as
   // the live gateway: longest route prefix, round robin or routerId hash, a
   // refusing backend marked down and skipped); returns the gateway-backend
   // round trip.
-  std::int64_t accept(std::uint32_t client, const HopTarget& target, SimEvent& e, std::uint16_t forwarded_by) {
-    gateway::BackendGroup* group = gw_.pool->route_for(target.url.target);
-    if (!group) {
-      reject(e, 404, "no route for " + target.url.target.substr(0, target.url.target.find('?')), -1);
-      return 0;
-    }
+  std::int64_t accept(std::uint32_t client, gateway::BackendGroup& group, const gateway::Decision& decision,
+                      SimEvent& e, std::uint16_t forwarded_by) {
     std::size_t r = 0;
-    while (r + 1 < gw_.route_backends.size() && gw_.config.routes[r].prefix != gw_.pool->prefix_of(group)) ++r;
+    while (r + 1 < gw_.route_backends.size() && gw_.config.routes[r].prefix != gw_.pool->prefix_of(&group)) ++r;
     const auto now = std::chrono::nanoseconds(World::now_ns());
-    for (std::size_t index : group->candidates(w_.clients().router_id[client], now)) {
-      std::uint16_t b = gw_.route_backends[r][index];
+    gateway::UpstreamChoice choice(group, w_.clients().router_id[client], now);
+    while (std::optional<std::size_t> index = choice.next()) {
+      std::uint16_t b = gw_.route_backends[r][*index];
       BackendSim& backend = w_.backends()[b];
       const Route& route = w_.route(gw_.host, backend.host);
       if (!backend.host->is_on() || !route.up()) {
-        group->mark_failed(index, now);
+        choice.failed(*index, kRefused, now);
         continue;
       }
-      group->mark_ok(index);
+      choice.connected(*index);
       auto& c = w_.clients();
       c.registered[client] = 1;
       c.node[client] = static_cast<std::uint16_t>(g_);
@@ -238,7 +221,7 @@ class GatewayLogic {
       e.backend = b;
       return 2 * route.latency_ns;
     }
-    reject(e, 502, "no backend answered", -1);
+    refuse(e, gateway::no_upstream_answered(decision, choice.tried()));
     return 0;
   }
 

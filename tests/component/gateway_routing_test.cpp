@@ -14,6 +14,7 @@ TEST(GatewayRouting, SeedCaseAndTheRoutingMatrix) {
   // The seed's case: routerId 1111 reaches the unbj gateway and is sent to center.
   auto seed = raw_exchange(gateway.port, upgrade_request("/ws?room=7", "routerId: 1111\r\n"));
   EXPECT_EQ(seed.status, 302) << seed.text;
+  EXPECT_EQ(seed.text.substr(0, seed.text.find("\r\n")), "HTTP/1.1 302 Found") << seed.text;
   EXPECT_EQ(seed.header("Location"), "ws://center.websocket.msha.tech:8080/ws?room=7");
   EXPECT_EQ(seed.header("X-Wsfo-Unit"), "unbj");
   // routerId in the query: the Location keeps it.
@@ -123,11 +124,24 @@ TEST(GatewayProxy, FailsOverToTheNextBackendAnd502WhenNoneAnswers) {
   EXPECT_EQ(status.live_backends, 1u);
   EXPECT_EQ(status.max_connections, 10000u);
 
-  Gateway nowhere(gateway_config({refused_address(), refused_address()}));
+  std::string first = refused_address(), second = refused_address();
+  Gateway nowhere(gateway_config({first, second}));
   auto r = raw_exchange(nowhere.port, upgrade_request("/ws", "routerId: 6000\r\n"));
   EXPECT_EQ(r.status, 502) << r.text;
-  EXPECT_NE(r.body().find("no backend answered"), std::string::npos) << r.text;
+  // The reason phrase and the body core/gateway/answers spells, naming each backend tried.
+  EXPECT_EQ(r.text.substr(0, r.text.find("\r\n")), "HTTP/1.1 502 Bad Gateway") << r.text;
+  EXPECT_EQ(r.body(), "no backend answered: " + first + " (Connection refused), " + second + " (Connection refused)\n")
+      << r.text;
   EXPECT_EQ(admin(nowhere.admin_port, http::verb::get, "/health").json()["live_backends"], 0);
+}
+
+TEST(GatewayProxy, APathNoRouteMatchesIs404NamingTheWholeTarget) {
+  Json routes = Json::array({{{"prefix", "/chat"}, {"backends", {refused_address()}}}});
+  Gateway gateway(gateway_config({refused_address()}, {{"routes", routes}}));
+  auto r = raw_exchange(gateway.port, upgrade_request("/ws?routerId=6000"));
+  EXPECT_EQ(r.status, 404) << r.text;
+  EXPECT_EQ(r.text.substr(0, r.text.find("\r\n")), "HTTP/1.1 404 Not Found") << r.text;
+  EXPECT_EQ(r.body(), "no route for path '/ws?routerId=6000'\n") << r.text;
 }
 
 TEST(GatewayProxy, IdleTimeoutClosesSilentConnectionsButNotHeartbeats) {

@@ -1,8 +1,11 @@
+// Backend choice (core/gateway/backend_pool) and the walk over the
+// candidates a proxied handshake makes (core/gateway/upstream_choice).
 #include <gtest/gtest.h>
 
 #include <set>
 
 #include "core/gateway/backend_pool.hpp"
+#include "core/gateway/upstream_choice.hpp"
 
 namespace wsfo::gateway {
 namespace {
@@ -94,6 +97,85 @@ TEST(BackendGroup, RouterIdHashIsStableAndSpreads) {
   EXPECT_EQ(firsts.size(), 4u);
   // Without a routerId, hashing falls back to round-robin.
   EXPECT_NE(group.candidates(std::nullopt, seconds(0)).front(), group.candidates(std::nullopt, seconds(0)).front());
+}
+
+// ---- Where a proxied handshake connects (core/gateway/upstream_choice), as the live gateway and the model walk it.
+// ----
+
+Decision upstream_decision(Decision::Kind kind, std::string unit) {
+  Decision decision;
+  decision.kind = kind;
+  decision.unit = std::move(unit);
+  return decision;
+}
+
+TEST(UpstreamChoice, TheGroupIsTheRouteForALocalHandshakeAndTheUnitsGatewaysForAProxiedOne) {
+  BackendPool routes({{"/", {ep(1)}, Balance::round_robin}, {"/chat", {ep(2)}, Balance::round_robin}}, seconds(10));
+  std::map<std::string, BackendGroup> units;
+  units.emplace("center", BackendGroup({ep(8080)}, Balance::round_robin, seconds(10)));
+  const Decision local = upstream_decision(Decision::Kind::proxy_local, "unbj");
+  const Decision to_center = upstream_decision(Decision::Kind::proxy_to_unit, "center");
+
+  EXPECT_EQ(upstream_group(local, "/chat/x?routerId=5", routes, units), routes.route_for("/chat"));
+  EXPECT_EQ(upstream_group(to_center, "/chat/x", routes, units), &units.at("center"));
+  EXPECT_EQ(upstream_group(upstream_decision(Decision::Kind::proxy_to_unit, "nowhere"), "/", routes, units), nullptr);
+  BackendPool narrow({{"/only", {ep(1)}, Balance::round_robin}}, seconds(10));
+  EXPECT_EQ(upstream_group(local, "/other", narrow, units), nullptr);
+}
+
+TEST(UpstreamChoice, TriesEachCandidateOnceAndNamesTheFailedOnes) {
+  BackendGroup group({ep(1), ep(2), ep(3)}, Balance::round_robin, seconds(10));
+  const MonotonicTime now = seconds(100);
+  UpstreamChoice choice(group, std::nullopt, now);
+  auto first = choice.next();
+  ASSERT_TRUE(first);
+  EXPECT_EQ(*first, 0u);
+  choice.failed(*first, "Connection refused", now);
+  auto second = choice.next();
+  ASSERT_TRUE(second);
+  EXPECT_EQ(*second, 1u);
+  EXPECT_EQ(choice.endpoint(*second).port, 2);
+  choice.failed(*second, "Connection timed out", now);
+  auto third = choice.next();
+  ASSERT_TRUE(third);
+  choice.failed(*third, "Connection refused", now);
+  EXPECT_FALSE(choice.next());
+  EXPECT_EQ(choice.tried(),
+            "127.0.0.1:1 (Connection refused), 127.0.0.1:2 (Connection timed out), 127.0.0.1:3 (Connection refused)");
+  // Each failure marked its backend down for the fail_timeout.
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_TRUE(group.is_down(i, now + seconds(9)));
+    EXPECT_FALSE(group.is_down(i, now + seconds(10)));
+  }
+}
+
+TEST(UpstreamChoice, AConnectClearsTheMarkAndTheNextHandshakeSkipsTheDownOnes) {
+  BackendGroup group({ep(1), ep(2), ep(3)}, Balance::round_robin, seconds(10));
+  const MonotonicTime now = seconds(100);
+  {
+    UpstreamChoice choice(group, std::nullopt, now);
+    choice.failed(*choice.next(), "Connection refused", now);
+    auto index = choice.next();
+    ASSERT_TRUE(index);
+    choice.connected(*index);
+    EXPECT_EQ(choice.tried(), "127.0.0.1:1 (Connection refused)");
+  }
+  EXPECT_TRUE(group.is_down(0, now));
+  EXPECT_FALSE(group.is_down(1, now));
+  // Round robin goes on with the live ones; the down one is only a last resort.
+  UpstreamChoice next(group, std::nullopt, now);
+  EXPECT_EQ(next.next(), std::optional<std::size_t>(1));
+  EXPECT_EQ(next.next(), std::optional<std::size_t>(2));
+  EXPECT_EQ(next.next(), std::optional<std::size_t>(0));
+  EXPECT_EQ(next.next(), std::nullopt);
+  EXPECT_TRUE(next.tried().empty());
+}
+
+TEST(UpstreamChoice, AnEmptyGroupHasNoCandidate) {
+  BackendGroup group({}, Balance::round_robin, seconds(10));
+  UpstreamChoice choice(group, std::nullopt, seconds(1));
+  EXPECT_FALSE(choice.next());
+  EXPECT_EQ(choice.tried(), "");
 }
 
 }  // namespace

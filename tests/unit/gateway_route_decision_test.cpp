@@ -1,5 +1,9 @@
+// The route table (core/gateway/route_decision) and the HTTP answers that
+// follow from it (core/gateway/answers), as the live gateway and the model
+// both give them.
 #include <gtest/gtest.h>
 
+#include "core/gateway/answers.hpp"
 #include "core/gateway/route_decision.hpp"
 #include "gateway_test_config.hpp"
 
@@ -7,6 +11,7 @@ namespace wsfo::gateway {
 namespace {
 
 using Fields = std::vector<std::pair<std::string_view, std::string_view>>;
+using Headers = std::vector<std::pair<std::string, std::string>>;
 using testing::config_from;
 using testing::seed_config;
 using testing::seed_config_json;
@@ -228,6 +233,147 @@ TEST(RouteDecision, TokenListsAreCaseInsensitive) {
   EXPECT_TRUE(has_token({"close", "UPGRADE"}, "upgrade"));
   EXPECT_FALSE(has_token({"upgrades"}, "upgrade"));
   EXPECT_FALSE(has_token({}, "upgrade"));
+}
+
+// ---- The answers (core/gateway/answers) the gateway and the model give: what a client is told. ----
+
+TEST(GatewayAnswers, ReasonPhraseOfEveryStatusTheGatewaySends) {
+  const std::vector<std::pair<int, std::string_view>> phrases = {
+      {302, "Found"},
+      {400, "Bad Request"},
+      {404, "Not Found"},
+      {405, "Method Not Allowed"},
+      {408, "Request Timeout"},
+      {426, "Upgrade Required"},
+      {431, "Request Header Fields Too Large"},
+      {502, "Bad Gateway"},
+      {503, "Service Unavailable"},
+      {508, "Loop Detected"},
+  };
+  for (const auto& [status, phrase] : phrases) {
+    SCOPED_TRACE(status);
+    EXPECT_EQ(reason_phrase(status), phrase);
+    Answer answer;
+    answer.status = status;
+    EXPECT_EQ(answer.phrase(), phrase);
+  }
+  // A status the gateway never sends itself has no phrase of its own.
+  EXPECT_EQ(reason_phrase(500), "Error");
+  EXPECT_EQ(reason_phrase(101), "Error");
+}
+
+struct Expected {
+  int status;
+  RejectReason refusal;
+  std::string body;
+  Headers headers = {};
+};
+
+void expect_refusal(const Answer& answer, const Expected& expected) {
+  EXPECT_EQ(answer.status, expected.status);
+  ASSERT_TRUE(answer.refusal.has_value());
+  EXPECT_EQ(*answer.refusal, expected.refusal);
+  EXPECT_EQ(answer.body, expected.body);
+  EXPECT_EQ(answer.header_fields(), expected.headers);
+}
+
+TEST(GatewayAnswers, RefusalsWhileReadingTheRequestHead) {
+  expect_refusal(handshake_timed_out(std::chrono::seconds(5)),
+                 {408, RejectReason::handshake_timeout, "no complete request head within 5s"});
+  expect_refusal(handshake_timed_out(std::chrono::milliseconds(1500)),
+                 {408, RejectReason::handshake_timeout, "no complete request head within 1500ms"});
+  expect_refusal(head_too_large(8192), {431, RejectReason::header_too_large, "request head exceeds 8192 bytes"});
+  expect_refusal(request_with_body(), {400, RejectReason::bad_request, "a WebSocket upgrade request has no body"});
+  expect_refusal(malformed_request("bad method"),
+                 {400, RejectReason::bad_request, "malformed HTTP request: bad method"});
+  // Not serving: no Retry-After, the node may stay stopped for long.
+  expect_refusal(not_serving(), {503, RejectReason::not_serving, "gateway is not serving"});
+}
+
+Decision proxying(Decision::Kind kind, std::string unit) {
+  Decision decision;
+  decision.kind = kind;
+  decision.unit = std::move(unit);
+  return decision;
+}
+
+TEST(GatewayAnswers, RefusalsOfAProxiedHandshakeNameTheUpstream) {
+  const Decision local = proxying(Decision::Kind::proxy_local, "unbj");
+  const Decision to_center = proxying(Decision::Kind::proxy_to_unit, "center");
+  // The whole target, query included, as the client sent it.
+  expect_refusal(no_route("/chat/x?routerId=6249"),
+                 {404, RejectReason::no_route, "no route for path '/chat/x?routerId=6249'"});
+  expect_refusal(no_upstream_answered(local, "127.0.0.1:9001 (Connection refused)"),
+                 {502, RejectReason::no_backend, "no backend answered: 127.0.0.1:9001 (Connection refused)"});
+  expect_refusal(
+      no_upstream_answered(to_center, "127.0.1.1:8080 (Connection refused), 127.0.1.2:8080 (Connection timed out)"),
+      {502, RejectReason::no_backend,
+       "no gateway of unit center answered: 127.0.1.1:8080 (Connection refused), 127.0.1.2:8080 (Connection timed "
+       "out)"});
+  expect_refusal(
+      upstream_handshake_failed(local, "Connection reset by peer"),
+      {502, RejectReason::no_backend, "upstream backend failed during the handshake: Connection reset by peer"});
+  expect_refusal(upstream_handshake_failed(to_center, "Operation timed out"),
+                 {502, RejectReason::no_backend, "upstream gateway failed during the handshake: Operation timed out"});
+  EXPECT_EQ(label(*no_route("/").refusal), "no_route");
+  EXPECT_EQ(label(*no_upstream_answered(local, "").refusal), "no_backend");
+}
+
+Decision decide_for(const GatewayConfig& config, const RulesState& state, Fields extra, std::size_t live = 0,
+                    std::string_view target = "/ws") {
+  RequestHead head{"GET", 11, target, upgrade_fields(extra)};
+  return decide(DecisionInputs{head, config, state, live});
+}
+
+TEST(GatewayAnswers, TheTablesRefusalsKeepTheirTextsAndHeaders) {
+  GatewayConfig config = seed_config();
+  RulesState state(seed_rules(1, 5997));
+  // 426: tells the client what to send.
+  RequestHead plain{"GET", 11, "/ws", {{"Host", "h"}}};
+  expect_refusal(answer_to(decide(DecisionInputs{plain, config, state, 0})),
+                 {426,
+                  RejectReason::not_upgrade,
+                  "this endpoint only accepts WebSocket upgrades (Connection: Upgrade, Upgrade: websocket)",
+                  {{"Upgrade", "websocket"}}});
+  // 400: a malformed routerId.
+  Answer malformed = answer_to(decide_for(config, state, {{"routerId", "12a4"}}));
+  EXPECT_EQ(malformed.status, 400);
+  EXPECT_EQ(malformed.refusal, RejectReason::malformed_router_id);
+  EXPECT_NE(malformed.body.find("'a' at position 2"), std::string::npos) << malformed.body;
+  EXPECT_TRUE(malformed.header_fields().empty());
+  // 503 at the connection limit: Retry-After in whole seconds, from limits.retry_after.
+  expect_refusal(answer_to(decide_for(config, state, {{"routerId", "8330"}}, 100)),
+                 {503, RejectReason::too_many_connections, "too many connections (limit 100)", {{"Retry-After", "2"}}});
+  // 508: a handshake another unit's gateway forwarded, which this one would forward again.
+  auto document = seed_config_json();
+  document["correction"] = "proxy";
+  GatewayConfig proxying_config = config_from(document);
+  RulesState proxying_state(seed_rules(1, 5997));
+  expect_refusal(
+      answer_to(
+          decide_for(proxying_config, proxying_state, {{"routerId", "1111"}, {kForwardedByHeader, "center/gw1"}})),
+      {508, RejectReason::forward_loop,
+       "forwarded by center/gw1 but this gateway's rules v1 give it to unit center; not forwarding it again"});
+}
+
+TEST(GatewayAnswers, ARedirectIsNoRefusalAndCarriesItsLocation) {
+  GatewayConfig config = seed_config();
+  RulesState state(seed_rules(1, 5997));
+  Answer answer = answer_to(decide_for(config, state, {{"routerId", "1111"}}, 0, "/ws?room=7"));
+  EXPECT_EQ(answer.status, 302);
+  EXPECT_EQ(answer.phrase(), "Found");
+  EXPECT_FALSE(answer.refusal.has_value());
+  EXPECT_EQ(answer.body, "routerId 1111 (slot 1111) belongs to unit center");
+  EXPECT_EQ(answer.header_fields(), (Headers{{"Location", "ws://center.websocket.msha.tech:8080/ws?room=7"}}));
+}
+
+TEST(GatewayAnswers, HeadersComeInTheOrderTheGatewayWritesThem) {
+  Answer answer;
+  answer.status = 503;
+  answer.headers = {{"X-One", "1"}};
+  answer.location = "ws://elsewhere/";
+  answer.retry_after = std::chrono::seconds(3);
+  EXPECT_EQ(answer.header_fields(), (Headers{{"X-One", "1"}, {"Location", "ws://elsewhere/"}, {"Retry-After", "3"}}));
 }
 
 }  // namespace

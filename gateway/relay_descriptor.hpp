@@ -1,0 +1,40 @@
+#pragma once
+// A relayed socket, released from Asio so that only the relay's poller
+// watches it (readiness_poller.hpp says why), and used as a plain
+// non-blocking descriptor with recv and send.
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <cerrno>
+
+namespace wsfo::gateway {
+
+class Descriptor {
+ public:
+  explicit Descriptor(boost::asio::ip::tcp::socket socket) {
+    boost::system::error_code ec;
+    fd_ = socket.release(ec);
+    if (ec) fd_ = -1;  // the socket closes it; the relay's watch() then fails
+    if (fd_ >= 0) ::fcntl(fd_, F_SETFL, ::fcntl(fd_, F_GETFL) | O_NONBLOCK);
+  }
+  ~Descriptor() { close(); }
+  Descriptor(const Descriptor&) = delete;
+  Descriptor& operator=(const Descriptor&) = delete;
+
+  int fd() const { return fd_; }
+  void close() {
+    if (fd_ < 0) return;
+    ::shutdown(fd_, SHUT_RDWR);
+    ::close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+inline bool would_block(int error) { return error == EAGAIN || error == EWOULDBLOCK; }
+
+}  // namespace wsfo::gateway
