@@ -6,7 +6,6 @@
 #include <mutex>
 #include <string>
 
-#include "core/history/event.hpp"
 #include "core/history/records.hpp"
 
 namespace wsfo::clients {
@@ -23,8 +22,8 @@ class EventSink {
   bool wants_events() const { return events_ != nullptr; }
   bool wants_verbose() const { return verbose_ != nullptr; }
 
-  void write(const history::Event& event);
-  // One record's line, written from its fields without a JSON object.
+  // One record's line (core/history/records.hpp), spelled from its fields
+  // without building a JSON object.
   template <class Record>
   void write(const history::Stamp& stamp, const Record& record) {
     if (!events_) return;
