@@ -25,6 +25,7 @@
 #include <optional>
 #include <string>
 
+#include "core/clients/attempt.hpp"
 #include "core/clients/reconnect_policy.hpp"
 #include "core/clients/sequence_tracker.hpp"
 #include "core/clients/ws_frame.hpp"
@@ -37,15 +38,6 @@ class Worker;
 
 // A duration in whole milliseconds, for the reasons a person reads.
 std::string ms_text(Nanos d);
-
-// Why an attempt failed, for the `rejected` event.
-struct Failure {
-  Failure(std::string e, std::string r) : error(std::move(e)), reason(std::move(r)) {}
-  std::string error;   // stable code (docs/history.md)
-  std::string reason;  // for people
-  int status = 0;      // HTTP status when there was one
-  std::optional<Nanos> retry_after;
-};
 
 // Why a connection ended, for the `disconnected` event.
 enum class EndCause : std::uint8_t { none, shutdown, close_after, idle_timeout, pong_timeout };
@@ -74,9 +66,10 @@ class Client : private ws::FrameHandler {
 
   // client_handshake.cpp
   boost::asio::awaitable<bool> attempt(std::optional<Nanos>& retry_after, boost::beast::flat_buffer& buffer);
-  boost::asio::awaitable<std::optional<Failure>> hop(const WsUrl& url, Response& response,
-                                                     boost::beast::flat_buffer& buffer);
-  void report_rejected(const WsUrl& url, const Failure& failure);
+  boost::asio::awaitable<Step> hop(const WsUrl& url, Attempt& machine, Response& response,
+                                   boost::beast::flat_buffer& buffer);
+  void report_attempt(const WsUrl& url, std::string_view address);
+  void report_rejected(const WsUrl& url, const AttemptFailure& failure, int redirects);
   void arm_connect_watchdog();
   void on_open(const WsUrl& url, const Response& response, std::int64_t hop_started, int redirects);
   std::string target_for(const WsUrl& url) const;
@@ -131,7 +124,7 @@ class Client : private ws::FrameHandler {
   std::int64_t sent_number_ = 0;  // the first message (Date.now()), to recognise its echo
   std::uint8_t redirects_ = 0;
   std::string unit_, node_, backend_, url_text_, peer_close_reason_;
-  std::string backend_name_;  // X-Wsfo-Backend, kept only until `connected` is written
+  std::string backend_name_;        // X-Wsfo-Backend, kept only until `connected` is written
   std::string outbox_, in_flight_;  // frames to write, frames being written: empty when idle
   SequenceTracker sequence_;
   std::string partial_;  // a message larger than read_buffer_, while it arrives

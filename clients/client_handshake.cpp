@@ -1,6 +1,8 @@
 // One attempt of a client: TCP connect, the HTTP upgrade and its answer, and
-// the 30x followed by hand (hop limit, loop detection), as the seed's Node.js
-// client does in its `unexpected-response` handler.
+// the 30x followed by hand, as the seed's Node.js client does in its
+// `unexpected-response` handler. What an answer means (open, follow, loop,
+// too many hops, refusal) is core's Attempt machine's call, which the
+// SimGrid model drives too.
 #include <utility>  // Boost 1.74's asio awaitable needs it first
 //
 #include <netinet/in.h>
@@ -11,12 +13,11 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/detail/hybi13.hpp>
-#include <charconv>
 
 #include "clients/client.hpp"
 #include "clients/fleet_worker.hpp"
 #include "clients/monotonic_clock.hpp"
-#include "core/clients/redirect_follower.hpp"
+#include "core/clients/attempt.hpp"
 
 // GCC 12 reports a false -Wmismatched-new-delete for Asio's awaitable frames
 // in this file's coroutines (asio's frame operator new/delete do match).
@@ -40,18 +41,7 @@ using net::use_awaitable;
 
 namespace {
 
-std::string one_line(std::string_view text, std::size_t limit = 200) {
-  std::string line(text.substr(0, text.find_first_of("\r\n")));
-  if (line.size() > limit) line = line.substr(0, limit) + "...";
-  return line;
-}
-
-std::optional<Nanos> parse_retry_after(std::string_view value) {
-  std::int64_t seconds = 0;
-  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
-  if (ec != std::errc() || end != value.data() + value.size() || seconds < 0 || seconds > 86400) return std::nullopt;
-  return std::chrono::seconds(seconds);
-}
+std::string_view view_of(beast::string_view text) { return std::string_view(text.data(), text.size()); }
 
 }  // namespace
 
@@ -59,84 +49,78 @@ awaitable<bool> Client::attempt(std::optional<Nanos>& retry_after, beast::flat_b
   const auto& options = worker_.options();
   auto& summary = worker_.summary();
   WsUrl url = options.url;
-  RedirectFollower follower(options.max_redirects);
-  follower.start(url);
+  Attempt machine(options.max_redirects);
+  machine.start();
   ++attempts_;
   ++summary.attempts;
-  if (worker_.sink().wants_events()) {
-    auto e = worker_.event("attempt", router_id_);
-    e.fields = {{"url", url.text()}, {"attempt", attempts_}};
-    worker_.sink().write(e);
-  }
   for (;;) {
     Response response;
     buffer.clear();
     std::int64_t hop_started = monotonic_ns();
-    auto failure = co_await hop(url, response, buffer);
+    Step step = co_await hop(url, machine, response, buffer);
     if (stopping_) co_return false;
-    if (!failure) {
-      on_open(url, response, hop_started, follower.hops());
-      co_return true;
-    }
-    int status = failure->status;
-    if (status / 100 == 3 && status != 304) {
-      auto location = response[http::field::location];
-      auto decision = follower.on_redirect(url, std::string_view(location.data(), location.size()));
-      using Verdict = RedirectFollower::Decision::Verdict;
-      if (decision.verdict == Verdict::follow) {
+    switch (step.kind) {
+      case Step::Kind::open:
+        on_open(url, response, hop_started, machine.redirects());
+        co_return true;
+      case Step::Kind::follow:
         ++summary.redirects;
-        worker_.verbose().redirecting(router_id_, url.text(), decision.next.text());
+        worker_.verbose().redirecting(router_id_, url.text(), step.next.text());
         if (worker_.sink().wants_events()) {
-          auto e = worker_.event("redirect", router_id_);
-          e.fields = {{"from", url.text()}, {"to", decision.next.text()}, {"status", status}};
-          worker_.sink().write(e);
+          auto from = url.text(), to = step.next.text();
+          worker_.sink().write(worker_.stamp(router_id_),
+                               history::RedirectRecord{from, to, static_cast<std::uint64_t>(step.status)});
         }
-        url = std::move(decision.next);
+        url = std::move(step.next);
         continue;
-      }
-      failure->error = decision.verdict == Verdict::loop            ? "redirect_loop"
-                       : decision.verdict == Verdict::too_many_hops ? "too_many_redirects"
-                                                                    : "bad_location";
-      failure->reason = decision.reason;
+      case Step::Kind::fail:
+        retry_after = step.failure.retry_after;
+        report_rejected(url, step.failure, machine.redirects());
+        co_return false;
     }
-    retry_after = failure->retry_after;
-    report_rejected(url, *failure);
-    co_return false;
   }
 }
 
-void Client::report_rejected(const WsUrl& url, const Failure& failure) {
-  ++worker_.summary().rejected[failure.error];
+void Client::report_rejected(const WsUrl& url, const AttemptFailure& failure, int redirects) {
+  auto error = to_string(failure.error);
+  ++worker_.summary().rejected[std::string(error)];
   worker_.verbose().failed(router_id_, failure.reason);
   if (!worker_.sink().wants_events()) return;
-  auto e = worker_.event("rejected", router_id_);
-  e.fields = {{"url", url.text()}, {"error", failure.error}, {"reason", failure.reason}};
-  if (failure.status) e.fields["status"] = failure.status;
-  if (failure.retry_after) e.fields["retry_after_ns"] = failure.retry_after->count();
-  worker_.sink().write(e);
+  auto url_text = url.text();
+  history::RejectedRecord record;
+  record.url = url_text;
+  record.error = error;
+  record.reason = failure.reason;
+  record.status = static_cast<std::uint64_t>(failure.status);
+  if (failure.retry_after) record.retry_after_ns = failure.retry_after->count();
+  record.redirects = static_cast<std::uint64_t>(redirects);
+  worker_.sink().write(worker_.stamp(router_id_), record);
 }
 
 // One hop: TCP connect, the HTTP upgrade written and its answer read, all
-// within handshake_timeout. nullopt when the WebSocket is open.
-awaitable<std::optional<Failure>> Client::hop(const WsUrl& url, Response& response, beast::flat_buffer& buffer) {
+// within handshake_timeout, and what the attempt machine makes of it.
+awaitable<Step> Client::hop(const WsUrl& url, Attempt& machine, Response& response, beast::flat_buffer& buffer) {
   const auto& options = worker_.options();
-  if (url.scheme == "wss")
-    co_return Failure{"unsupported", "wss:// is not supported (this harness has no TLS): " + url.text()};
+  const bool first = machine.redirects() == 0;
+  using E = AttemptError;
+  if (url.scheme == "wss") {
+    if (first) report_attempt(url, "");
+    co_return Attempt::on_failure(E::unsupported, unsupported_reason(url));
+  }
   auto address = options.names.pick(url.host, url.port, rng_.next());
-  if (!address)
-    co_return Failure{"unresolvable",
-                      "cannot resolve '" + url.host + "': not in the --resolve map and not a numeric address"};
+  auto peer = address ? to_string(*address) : std::string();
+  if (first) report_attempt(url, peer);
+  if (!address) co_return Attempt::on_failure(E::unresolvable, unresolvable_reason(url.host));
   error_code ec;
   auto ip = net::ip::make_address(address->ip, ec);
-  if (ec) co_return Failure{"unresolvable", "'" + address->ip + "' is not an IP address"};
+  if (ec) co_return Attempt::on_failure(E::unresolvable, "'" + address->ip + "' is not an IP address");
   tcp::endpoint endpoint(ip, address->port);
-  auto peer = to_string(*address);
 
   phase_ = Phase::connecting;
   error_code ignored;
   socket_.close(ignored);
   socket_.open(endpoint.protocol(), ec);
-  if (ec) co_return Failure{"connect_failed", "socket: " + ec.message()};
+  if (ec) co_return Attempt::on_failure(E::connect_failed, "socket: " + ec.message());
   socket_.set_option(tcp::no_delay(true), ignored);
   // A source address of the pool, so that thousands of clients do not run out of ephemeral ports.
   if (options.sources && ip.is_v4() && ip.to_v4().is_loopback()) {
@@ -144,18 +128,18 @@ awaitable<std::optional<Failure>> Client::hop(const WsUrl& url, Response& respon
     ::setsockopt(socket_.native_handle(), IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
     auto source = net::ip::address_v4(options.sources->address(index_ + attempts_ * 7919u));
     socket_.bind(tcp::endpoint(source, 0), ec);
-    if (ec) co_return Failure{"bind_failed", "bind to " + source.to_string() + ": " + ec.message()};
+    if (ec) co_return Attempt::on_failure(E::bind_failed, "bind to " + source.to_string() + ": " + ec.message());
   }
   connect_timed_out_ = false;
   arm_connect_watchdog();
-  auto timeout_text = ms_text(options.handshake_timeout);
   co_await socket_.async_connect(endpoint, net::redirect_error(use_awaitable, ec));
-  if (stopping_) co_return Failure{"shutdown", "stopped"};
+  if (stopping_) co_return Attempt::on_failure(E::shutdown, "stopped");
   if (ec) {
     if (connect_timed_out_)
-      co_return Failure{"connect_timeout", "connect to " + peer + ": no answer within " + timeout_text + " ms"};
-    bool refused = ec == net::error::connection_refused;
-    co_return Failure{refused ? "refused" : "connect_failed", "connect to " + peer + ": " + ec.message()};
+      co_return Attempt::on_failure(E::connect_timeout,
+                                    timeout_reason(E::connect_timeout, peer, options.handshake_timeout));
+    if (ec == net::error::connection_refused) co_return Attempt::on_failure(E::refused, refused_reason(peer));
+    co_return Attempt::on_failure(E::connect_failed, connect_failed_reason(peer, ec.message()));
   }
   bool header_read = false;
   websocket::detail::sec_ws_key_type key;
@@ -187,32 +171,39 @@ awaitable<std::optional<Failure>> Client::hop(const WsUrl& url, Response& respon
   }
   ++timer_generation_;
   timer_.cancel();
-  if (stopping_) co_return Failure{"shutdown", "stopped"};
+  if (stopping_) co_return Attempt::on_failure(E::shutdown, "stopped");
   if (connect_timed_out_)
-    co_return Failure{"handshake_timeout", "handshake with " + peer + ": no answer within " + timeout_text + " ms"};
+    co_return Attempt::on_failure(E::handshake_timeout,
+                                  timeout_reason(E::handshake_timeout, peer, options.handshake_timeout));
   if (ec && !header_read) {
     if (ec.category() == error_code(http::error::bad_version).category())
-      co_return Failure{"bad_http", "garbage HTTP answer from " + peer + ": " + ec.message()};
-    co_return Failure{"bad_http",
-                      "handshake with " + peer + ": the connection ended before an answer (" + ec.message() + ")"};
+      co_return Attempt::on_failure(E::bad_http, "garbage HTTP answer from " + peer + ": " + ec.message());
+    co_return Attempt::on_failure(
+        E::bad_http, "handshake with " + peer + ": the connection ended before an answer (" + ec.message() + ")");
   }
-  int status = response.result_int();
-  if (status != 101) {
-    Failure failure{"http_status", "HTTP " + std::to_string(status) + " " + std::string(response.reason())};
-    failure.status = status;
-    if (!response.body().empty()) failure.reason += ": " + one_line(response.body());
-    if (auto it = response.find(http::field::retry_after); it != response.end())
-      failure.retry_after = parse_retry_after(std::string_view(it->value().data(), it->value().size()));
-    co_return failure;
+  Answer answer;
+  answer.status = response.result_int();
+  if (answer.status == 101) {
+    websocket::detail::sec_ws_accept_type accept;
+    websocket::detail::make_sec_ws_accept(accept, key);
+    auto upgrade = response[http::field::upgrade];
+    if (!beast::iequals(upgrade, "websocket"))
+      co_return Attempt::on_failure(E::bad_handshake, "handshake with " + peer + ": 101 without Upgrade: websocket");
+    if (response[http::field::sec_websocket_accept] != beast::string_view(accept.data(), accept.size()))
+      co_return Attempt::on_failure(E::bad_handshake, "handshake with " + peer + ": wrong Sec-WebSocket-Accept");
   }
-  websocket::detail::sec_ws_accept_type accept;
-  websocket::detail::make_sec_ws_accept(accept, key);
-  auto upgrade = response[http::field::upgrade];
-  if (!beast::iequals(upgrade, "websocket"))
-    co_return Failure{"bad_handshake", "handshake with " + peer + ": 101 without Upgrade: websocket"};
-  if (response[http::field::sec_websocket_accept] != beast::string_view(accept.data(), accept.size()))
-    co_return Failure{"bad_handshake", "handshake with " + peer + ": wrong Sec-WebSocket-Accept"};
-  co_return std::nullopt;
+  answer.reason_phrase = view_of(response.reason());
+  answer.body = response.body();
+  answer.location = view_of(response[http::field::location]);
+  if (auto it = response.find(http::field::retry_after); it != response.end())
+    answer.retry_after = parse_retry_after(view_of(it->value()));
+  co_return machine.on_answer(url, answer);
+}
+
+void Client::report_attempt(const WsUrl& url, std::string_view address) {
+  if (!worker_.sink().wants_events()) return;
+  auto url_text = url.text();
+  worker_.sink().write(worker_.stamp(router_id_), history::AttemptRecord{url_text, address, attempts_});
 }
 
 void Client::arm_connect_watchdog() {

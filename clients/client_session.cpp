@@ -161,11 +161,8 @@ void Client::count_gap(std::string_view text) {
   ++summary.gaps;
   summary.missing_messages += observed.missing;
   if (!worker_.sink().wants_events()) return;
-  auto e = worker_.event("gap", router_id_);
-  e.fields = {{"backend", std::string(broadcast->label)},
-              {"missing", observed.missing},
-              {"after_seq", broadcast->seq - observed.missing - 1}};
-  worker_.sink().write(e);
+  worker_.sink().write(worker_.stamp(router_id_),
+                       history::GapRecord{broadcast->label, observed.missing, broadcast->seq - observed.missing - 1});
 }
 
 // `connected` waits for the welcome text so that it names the backend; a
@@ -173,16 +170,8 @@ void Client::count_gap(std::string_view text) {
 void Client::emit_connected_if_pending() {
   if (!pending_connected_) return;
   pending_connected_ = false;
-  auto e = worker_.event("connected", router_id_);
-  e.t_ns = opened_ns_;
-  e.fields = {{"url", url_text_},
-              {"unit", unit_},
-              {"node", node_},
-              {"backend", backend_},
-              {"handshake_ns", handshake_ns_},
-              {"redirects", redirects_}};
-  if (!backend_name_.empty()) e.fields["backend_name"] = backend_name_;
-  worker_.sink().write(e);
+  history::ConnectedRecord record{url_text_, unit_, node_, backend_, backend_name_, handshake_ns_, redirects_};
+  worker_.sink().write(worker_.stamp(router_id_, opened_ns_), record);
   std::string().swap(url_text_);
   std::string().swap(backend_name_);
 }
@@ -191,7 +180,7 @@ void Client::report_end(const error_code& ec) {
   emit_connected_if_pending();
   auto now = monotonic_ns();
   std::string cause, reason, closed_by = "client";
-  std::optional<unsigned> code;
+  std::optional<std::uint64_t> code;
   const auto& options = worker_.options();
   bool we_closed = end_cause_ == EndCause::shutdown || end_cause_ == EndCause::close_after;
   if (end_cause_ == EndCause::idle_timeout) {
@@ -218,11 +207,15 @@ void Client::report_end(const error_code& ec) {
   worker_.connection_closed();
   worker_.verbose().disconnected(router_id_);
   if (!worker_.sink().wants_events()) return;
-  auto e = worker_.event("disconnected", router_id_);
-  e.fields = {{"cause", cause}, {"reason", reason},   {"closed_by", closed_by}, {"connected_ns", now - opened_ns_},
-              {"unit", unit_},  {"backend", backend_}};
-  if (code) e.fields["code"] = *code;
-  worker_.sink().write(e);
+  history::DisconnectedRecord record;
+  record.cause = cause;
+  record.reason = reason;
+  record.closed_by = closed_by;
+  record.unit = unit_;
+  record.backend = backend_;
+  record.code = code;
+  record.connected_ns = now - opened_ns_;
+  worker_.sink().write(worker_.stamp(router_id_), record);
 }
 
 void Client::arm_heartbeat() {

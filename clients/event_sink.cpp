@@ -6,12 +6,9 @@ namespace {
 constexpr std::size_t kFlushBytes = 64 * 1024;
 }
 
-void EventSink::write(const history::Event& event) {
-  if (!events_) return;
-  std::string line = history::to_json_line(event);
+void EventSink::append(const std::string& line) {
   std::lock_guard lock(mutex_);
   buffer_ += line;
-  buffer_ += '\n';
   if (buffer_.size() >= kFlushBytes) write_out_locked();
 }
 

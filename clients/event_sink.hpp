@@ -6,7 +6,7 @@
 #include <mutex>
 #include <string>
 
-#include "core/history/event.hpp"
+#include "core/history/records.hpp"
 
 namespace wsfo::clients {
 
@@ -22,13 +22,22 @@ class EventSink {
   bool wants_events() const { return events_ != nullptr; }
   bool wants_verbose() const { return verbose_ != nullptr; }
 
-  void write(const history::Event& event);
+  // One record's line (core/history/records.hpp), spelled from its fields
+  // without building a JSON object.
+  template <class Record>
+  void write(const history::Stamp& stamp, const Record& record) {
+    if (!events_) return;
+    std::string line;
+    history::append_line(line, stamp, record);
+    append(line);
+  }
   void say(const std::string& line);  // one verbose line, written at once
   void flush();
   // False once a write to the events file failed (disk full, closed pipe).
   bool healthy() const;
 
  private:
+  void append(const std::string& line);  // with its newline
   void write_out_locked();
 
   std::FILE* events_;

@@ -59,13 +59,8 @@ void Worker::begin_shutdown() {
   });
 }
 
-history::Event Worker::event(const char* kind, std::uint64_t router_id) const {
-  history::Event e;
-  e.kind = kind;
-  e.t_ns = monotonic_ns();
-  e.source = options_.source_name;
-  e.router_id = router_id;
-  return e;
+history::Stamp Worker::stamp(std::uint64_t router_id, std::optional<std::int64_t> t_ns) const {
+  return {t_ns ? *t_ns : monotonic_ns(), options_.source_name, router_id};
 }
 
 void Worker::client_finished() {

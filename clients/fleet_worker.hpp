@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "clients/client.hpp"
@@ -18,7 +19,7 @@
 #include "clients/fleet_options.hpp"
 #include "clients/fleet_summary.hpp"
 #include "clients/verbose_printer.hpp"
-#include "core/history/event.hpp"
+#include "core/history/records.hpp"
 
 namespace wsfo::clients {
 
@@ -48,8 +49,9 @@ class Worker {
   }
   void connection_closed() { connected_now_.fetch_sub(1, std::memory_order_relaxed); }
 
-  // An event of `kind` about `router_id`, stamped now, with this fleet's source.
-  history::Event event(const char* kind, std::uint64_t router_id) const;
+  // The common fields of an event about `router_id`: this fleet's source, and
+  // now unless `t_ns` is given.
+  history::Stamp stamp(std::uint64_t router_id, std::optional<std::int64_t> t_ns = std::nullopt) const;
 
  private:
   void client_finished();

@@ -4,10 +4,9 @@
 
 namespace wsfo::clients {
 
-void RedirectFollower::start(const WsUrl& url) {
+void RedirectFollower::start() {
   hops_ = 0;
   visited_.clear();
-  visited_.push_back(url.text());
 }
 
 RedirectFollower::Decision RedirectFollower::on_redirect(const WsUrl& current, std::string_view location) {
@@ -20,6 +19,7 @@ RedirectFollower::Decision RedirectFollower::on_redirect(const WsUrl& current, s
     decision.reason = error + " (from " + current.text() + ")";
     return decision;
   }
+  if (visited_.empty()) visited_.push_back(current.text());
   std::string text = next->text();
   if (std::find(visited_.begin(), visited_.end(), text) != visited_.end()) {
     decision.verdict = Verdict::loop;

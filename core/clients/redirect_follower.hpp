@@ -23,8 +23,10 @@ class RedirectFollower {
 
   explicit RedirectFollower(int max_hops) : max_hops_(max_hops) {}
 
-  // Starts a chain at `url` (each connection attempt is one chain).
-  void start(const WsUrl& url);
+  // Starts a chain (each connection attempt is one). The chain's first url
+  // is the `current` of its first on_redirect: nothing is copied for the
+  // many chains that are never redirected.
+  void start();
   // `current` answered a redirect to `location`.
   Decision on_redirect(const WsUrl& current, std::string_view location);
   int hops() const { return hops_; }

@@ -19,7 +19,8 @@ constexpr FieldSpec kRejected[] = {{"url", T::string, true},
                                    {"error", T::string, true},
                                    {"reason", T::string, true},
                                    {"status", T::unsigned_integer, false},
-                                   {"retry_after_ns", T::integer, false}};
+                                   {"retry_after_ns", T::integer, false},
+                                   {"redirects", T::unsigned_integer, false}};
 constexpr FieldSpec kDisconnected[] = {{"cause", T::string, true},         {"code", T::unsigned_integer, false},
                                        {"reason", T::string, true},        {"closed_by", T::string, true},
                                        {"connected_ns", T::integer, true}, {"unit", T::string, false},

@@ -26,11 +26,11 @@ struct LogRecord {
   std::int64_t t_ns = 0;
   std::uint32_t client = 0;  // index into the client table (`action`: the timeline index; `agent`: the event)
   LogKind kind = LogKind::attempt;
-  std::uint8_t sub = 0;     // disconnected: CloseCause
+  std::uint8_t sub = 0;     // disconnected: CloseCause; rejected: redirects followed before it
   std::uint16_t node = 0;   // attempt, connected, disconnected: gateway node index
   std::uint16_t a = 0;      // attempt, rejected, connected: url; redirect: from url; disconnected: backend
   std::uint16_t b = 0;      // redirect: to url; connected: backend; attempt: 1 + the VIP dialed (0: none)
-  std::uint32_t n = 0;      // attempt: number; connected: redirects; rejected: status; disconnected: close code
+  std::uint32_t n = 0;      // attempt: number; redirect, rejected: status; connected: redirects; disconnected: code
   std::uint32_t text = 0;   // rejected: error code text; disconnected: reason text (string table)
   std::uint32_t text2 = 0;  // rejected: reason text
   std::int64_t d = 0;       // connected: handshake_ns; rejected: retry_after_ns (-1 none); disconnected: connected_ns

@@ -5,7 +5,9 @@
 // the timeline pushes an earlier one, and sends each instant's handshakes to
 // each gateway as one SimGrid communication.
 #include <algorithm>
+#include <unordered_map>
 
+#include "core/clients/attempt.hpp"
 #include "simulator/model/sim_world.hpp"
 
 namespace wsfo::model {
@@ -19,9 +21,16 @@ namespace {
 // TODO(sim): move into Region (sim_world.hpp) with the next header change.
 std::vector<std::vector<std::uint32_t>> in_flight;
 
+using clients::AttemptError;
+
 class RegionLogic {
  public:
-  RegionLogic(World& world, Region& region) : w_(world), region_(region), c_(world.clients()) {}
+  RegionLogic(World& world, Region& region)
+      : w_(world),
+        region_(region),
+        c_(world.clients()),
+        max_redirects_(world.scenario().clients[region.group].max_redirects),
+        fresh_(max_redirects_) {}
 
   void handle(const SimEvent& e) {
     switch (e.type) {
@@ -58,7 +67,7 @@ class RegionLogic {
  private:
   void begin_attempt(std::uint32_t client, std::int64_t t) {
     ++c_.attempts[client];
-    c_.hops[client] = 0;
+    end_chain(client);
     send_hop(client, region_.url, t, true);
   }
 
@@ -68,7 +77,8 @@ class RegionLogic {
     c_.vip[client] = 0;
     c_.via[client] = 0;
     if (target.nodes.empty() && target.vips.empty()) {
-      reject(client, t, "unresolvable", "no address for " + target.url.host, 0, -1);
+      fail(client, t,
+           clients::Attempt::on_failure(AttemptError::unresolvable, clients::unresolvable_reason(target.url.host)));
       return;
     }
     const std::uint64_t draw = w_.draw(client, 0x100000000ULL * c_.attempts[client] + c_.hops[client]);
@@ -123,39 +133,91 @@ class RegionLogic {
     w_.push(region_, e);
   }
 
+  // The gateway's answer (or the RST) goes through the client's attempt
+  // machine, as the live client's does.
   void on_result(const SimEvent& e) {
-    std::uint32_t client = e.client;
-    switch (e.outcome) {
-      case Outcome::upgraded:
+    const std::uint32_t client = e.client;
+    if (e.outcome == Outcome::refused)
+      return fail(client, e.t_ns,
+                  clients::Attempt::on_failure(AttemptError::refused, clients::refused_reason(peer(client))));
+    if (e.outcome == Outcome::reset)
+      return fail(
+          client, e.t_ns,
+          clients::Attempt::on_failure(AttemptError::connect_failed,
+                                       clients::connect_failed_reason(peer(client), "Connection reset by peer")));
+    clients::Answer answer;
+    if (e.outcome == Outcome::upgraded) {
+      answer.status = 101;
+    } else if (e.outcome == Outcome::redirect) {
+      answer.status = e.status ? e.status : 302;  // the route decision's redirect is a 302
+      answer.location = w_.urls().at(e.text);
+    } else {
+      answer = refusal(e);
+    }
+    clients::Attempt& machine = chain(client);
+    clients::Step step = machine.on_answer(w_.hop_target(c_.url[client]).url, answer);
+    switch (step.kind) {
+      case clients::Step::Kind::open:
         connected(client, e);
         break;
-      case Outcome::redirect: {
+      case clients::Step::Kind::follow: {
+        const auto next = static_cast<std::uint16_t>(w_.urls().intern(step.next.text()));
         LogRecord r;
         r.t_ns = e.t_ns;
         r.client = client;
         r.kind = LogKind::redirect;
         r.a = c_.url[client];
-        r.b = static_cast<std::uint16_t>(e.text);
+        r.b = next;
+        r.n = static_cast<std::uint32_t>(step.status);
         w_.record(r);
-        const auto& group = w_.scenario().clients[region_.group];
-        if (++c_.hops[client] > group.max_redirects) {
-          reject(client, e.t_ns, "too_many_redirects",
-                 "more than " + std::to_string(group.max_redirects) + " redirects", 0, -1);
-          return;
-        }
-        send_hop(client, static_cast<std::uint16_t>(e.text), e.t_ns, false);
+        const auto redirects = static_cast<std::uint8_t>(machine.redirects());
+        if (c_.hops[client] == 0) chains_.insert_or_assign(client, std::move(fresh_));
+        c_.hops[client] = redirects;
+        send_hop(client, next, e.t_ns, false);
         break;
       }
-      case Outcome::reject:
-        reject(client, e.t_ns, "http_status", w_.texts().at(e.text), e.status, e.extra);
-        break;
-      case Outcome::refused:
-        reject(client, e.t_ns, "refused", "connection refused", 0, -1);
-        break;
-      case Outcome::reset:
-        reject(client, e.t_ns, "connect_failed", "connection reset by peer", 0, -1);
+      case clients::Step::Kind::fail:
+        fail(client, e.t_ns, std::move(step));
         break;
     }
+  }
+
+  // The gateway hands its refusal over as the line the client reports,
+  // "HTTP <status> <phrase>: <body>"; the machine is given its parts.
+  clients::Answer refusal(const SimEvent& e) {
+    clients::Answer answer;
+    answer.status = e.status;
+    std::string_view text = w_.texts().at(e.text);
+    std::string_view rest = text.substr(std::min(text.size(), text.find(' ', text.find(' ') + 1) + 1));
+    if (auto colon = rest.find(": "); colon != std::string_view::npos) {
+      answer.reason_phrase = rest.substr(0, colon);
+      answer.body = rest.substr(colon + 2);
+    } else {
+      answer.reason_phrase = rest;
+    }
+    if (e.extra >= 0) answer.retry_after = clients::Nanos(e.extra);
+    return answer;
+  }
+
+  // The machine of the client's chain: kept per client only once a redirect
+  // was followed; a chain's first answer uses a fresh one.
+  clients::Attempt& chain(std::uint32_t client) {
+    if (c_.hops[client] != 0) {
+      auto it = chains_.find(client);
+      if (it != chains_.end()) return it->second;
+    }
+    fresh_.start();
+    return fresh_;
+  }
+
+  void end_chain(std::uint32_t client) {
+    if (c_.hops[client] != 0) chains_.erase(client);
+    c_.hops[client] = 0;
+  }
+
+  // The address the client dialed for the current hop, as the live client names its peer.
+  const std::string& peer(std::uint32_t client) {
+    return c_.vip[client] ? w_.vips()[c_.vip[client] - 1u].endpoint : w_.gateways()[c_.node[client]].address;
   }
 
   void connected(std::uint32_t client, const SimEvent& e) {
@@ -169,6 +231,7 @@ class RegionLogic {
     r.n = c_.hops[client];
     r.d = e.t_ns - c_.since_ns[client];
     w_.record(r);
+    end_chain(client);
     c_.state[client] = ClientState::connected;
     c_.since_ns[client] = e.t_ns;
     c_.failures[client] = 0;
@@ -178,8 +241,10 @@ class RegionLogic {
     std::uint32_t client = e.client;
     w_.unregister(client);
     ++c_.token[client];  // a late answer is ignored
-    reject(client, e.t_ns, "handshake_timeout",
-           "no answer within " + json::format_duration(w_.options().client_handshake_timeout), 0, -1);
+    fail(client, e.t_ns,
+         clients::Attempt::on_failure(AttemptError::handshake_timeout,
+                                      clients::timeout_reason(AttemptError::handshake_timeout, peer(client),
+                                                              w_.options().client_handshake_timeout)));
   }
 
   void on_close(const SimEvent& e) {
@@ -209,19 +274,22 @@ class RegionLogic {
     schedule_retry(client, e.t_ns, -1);
   }
 
-  void reject(std::uint32_t client, std::int64_t t, const std::string& error, const std::string& reason,
-              std::uint16_t status, std::int64_t retry_after_ns) {
+  void fail(std::uint32_t client, std::int64_t t, clients::Step step) {
+    const clients::AttemptFailure& failure = step.failure;
+    const std::int64_t retry_after_ns = failure.retry_after ? failure.retry_after->count() : -1;
     LogRecord r;
     r.t_ns = t;
     r.client = client;
     r.kind = LogKind::rejected;
+    r.sub = c_.hops[client];
     r.node = c_.node[client];
     r.a = c_.url[client];
-    r.n = status;
-    r.text = w_.texts().intern(error);
-    r.text2 = w_.texts().intern(reason);
+    r.n = static_cast<std::uint32_t>(failure.status);
+    r.text = w_.texts().intern(std::string(clients::to_string(failure.error)));
+    r.text2 = w_.texts().intern(failure.reason);
     r.d = retry_after_ns;
     w_.record(r);
+    end_chain(client);
     schedule_retry(client, t, retry_after_ns);
   }
 
@@ -242,6 +310,9 @@ class RegionLogic {
   World& w_;
   Region& region_;
   ClientTable& c_;
+  int max_redirects_;
+  clients::Attempt fresh_;
+  std::unordered_map<std::uint32_t, clients::Attempt> chains_;  // clients that followed a redirect, until it ends
 };
 
 }  // namespace

@@ -8,13 +8,14 @@
 #include <cstdint>
 #include <string>
 
+#include "core/history/records.hpp"
 #include "reports/report.hpp"
 
 namespace wsfo::test {
 
 inline reports::RunRecord sample_run(bool wrong_cutover_expectation = false) {
   using history::Event;
-  using history::Json;
+  using history::make_event;
   constexpr std::int64_t ms = 1'000'000;
   const std::string domain = "ws://websocket.msha.tech:8020/";
   auto unit_url = [](const std::string& unit) { return "ws://" + unit + ".websocket.msha.tech:8020/"; };
@@ -31,17 +32,14 @@ inline reports::RunRecord sample_run(bool wrong_cutover_expectation = false) {
   auto connect = [&](std::int64_t t, std::uint64_t id, const std::string& unit, const std::string& node,
                      std::int64_t since_failure) {
     const bool redirected = unit != "unbj";  // the domain's CNAME points at unbj
-    run.history.push_back({"attempt", t, "clients", id, Json{{"url", domain}, {"attempt", 1}}});
+    const std::string url = unit_url(unit);
+    run.history.push_back(make_event({t, "clients", id}, history::AttemptRecord{domain, "", 1}));
     if (redirected)
-      run.history.push_back(
-          {"redirect", t + 2 * ms, "clients", id, Json{{"from", domain}, {"to", unit_url(unit)}, {"status", 302}}});
-    run.history.push_back({"connected", t + 5 * ms + since_failure, "clients", id,
-                           Json{{"url", unit_url(unit)},
-                                {"unit", unit},
-                                {"node", node},
-                                {"backend", unit == "center" ? "hangzhou" : "beijing"},
-                                {"handshake_ns", 400000},
-                                {"redirects", redirected ? 1 : 0}}});
+      run.history.push_back(make_event({t + 2 * ms, "clients", id}, history::RedirectRecord{domain, url, 302}));
+    run.history.push_back(
+        make_event({t + 5 * ms + since_failure, "clients", id},
+                   history::ConnectedRecord{url, unit, node, unit == "center" ? "hangzhou" : "beijing", "", 400000,
+                                            redirected ? 1u : 0u}));
   };
   auto node_of = [](std::uint64_t id, const std::string& unit) {
     return unit == "center" ? std::string("center-1") : (id % 20 == 3 ? "unbj-1" : "unbj-2");
@@ -56,41 +54,39 @@ inline reports::RunRecord sample_run(bool wrong_cutover_expectation = false) {
     auto slot = routing::slot_of(id);
     if (slot < 5998 || slot > 6380) continue;
     const std::int64_t t = cutover_at + 20 * ms + static_cast<std::int64_t>(slot % 7) * ms;
-    run.history.push_back({"disconnected", t, "clients", id,
-                           Json{{"cause", "server_close"},
-                                {"code", 4001},
-                                {"reason", "moved: unbj -> center (rules v2)"},
-                                {"closed_by", "server"},
-                                {"connected_ns", 4000 * ms},
-                                {"unit", "unbj"}}});
+    history::DisconnectedRecord moved;
+    moved.cause = "server_close";
+    moved.code = 4001;
+    moved.reason = "moved: unbj -> center (rules v2)";
+    moved.closed_by = "server";
+    moved.connected_ns = 4000 * ms;
+    moved.unit = "unbj";
+    run.history.push_back(make_event({t, "clients", id}, moved));
     connect(t + 1500 * ms, id, "center", "center-1", static_cast<std::int64_t>(slot % 40) * ms);
   }
-  run.history.push_back({"vip", run.start_ns + 50 * ms, "unbj-1", std::nullopt,
-                         Json{{"instance", "vip-unbj"},
-                              {"node", "unbj-1"},
-                              {"vip", "127.0.2.10"},
-                              {"from", "BACKUP"},
-                              {"to", "MASTER"},
-                              {"reason", "no advert for Master_Down_Interval"}}});
-  run.history.push_back({"vip", takeover_at, "unbj-2", std::nullopt,
-                         Json{{"instance", "vip-unbj"},
-                              {"node", "unbj-2"},
-                              {"vip", "127.0.2.10"},
-                              {"from", "BACKUP"},
-                              {"to", "MASTER"},
-                              {"reason", "no advert from 127.0.2.11 for Master_Down_Interval 3.8 s"}}});
+  run.history.push_back(make_event({run.start_ns + 50 * ms, "unbj-1", std::nullopt},
+                                   history::VipRecord{"vip-unbj", "unbj-1", "127.0.2.10", "BACKUP", "MASTER",
+                                                      "no advert for Master_Down_Interval", 100}));
+  run.history.push_back(
+      make_event({takeover_at, "unbj-2", std::nullopt},
+                 history::VipRecord{"vip-unbj", "unbj-2", "127.0.2.10", "BACKUP", "MASTER",
+                                    "no advert from 127.0.2.11 for Master_Down_Interval 3.8 s", 100}));
   for (auto id : run.population) {
     if (run.rules_after.unit_of(id) != "unbj" || node_of(id, "unbj") != "unbj-1") continue;
     const std::int64_t t = kill_at + 2 * ms + static_cast<std::int64_t>(id % 5) * ms;
-    run.history.push_back({"disconnected", t, "clients", id,
-                           Json{{"cause", "connection_lost"},
-                                {"reason", "end of stream"},
-                                {"closed_by", "network"},
-                                {"connected_ns", 9000 * ms},
-                                {"unit", "unbj"}}});
-    run.history.push_back({"attempt", t + 1500 * ms, "clients", id, Json{{"url", domain}, {"attempt", 1}}});
-    run.history.push_back({"rejected", t + 1501 * ms, "clients", id,
-                           Json{{"url", domain}, {"error", "refused"}, {"reason", "connection refused"}}});
+    history::DisconnectedRecord lost;
+    lost.cause = "connection_lost";
+    lost.reason = "end of stream";
+    lost.closed_by = "network";
+    lost.connected_ns = 9000 * ms;
+    lost.unit = "unbj";
+    run.history.push_back(make_event({t, "clients", id}, lost));
+    run.history.push_back(make_event({t + 1500 * ms, "clients", id}, history::AttemptRecord{domain, "", 1}));
+    history::RejectedRecord refused;
+    refused.url = domain;
+    refused.error = "refused";
+    refused.reason = "connection refused";
+    run.history.push_back(make_event({t + 1501 * ms, "clients", id}, refused));
     connect(takeover_at + 200 * ms + static_cast<std::int64_t>(id % 300) * ms, id, "unbj", "unbj-2", 0);
   }
   std::stable_sort(run.history.begin(), run.history.end(),

@@ -68,7 +68,7 @@ TEST(ResolveLocation, AbsoluteRelativeAndSchemeRelative) {
 TEST(RedirectFollower, FollowsUpToTheHopLimit) {
   RedirectFollower follower(2);
   auto a = url("ws://a:1/p");
-  follower.start(a);
+  follower.start();
   auto d1 = follower.on_redirect(a, "ws://b:1/p");
   ASSERT_EQ(d1.verdict, RedirectFollower::Decision::Verdict::follow);
   auto d2 = follower.on_redirect(d1.next, "ws://c:1/p");
@@ -82,7 +82,7 @@ TEST(RedirectFollower, FollowsUpToTheHopLimit) {
 TEST(RedirectFollower, DetectsALoopBeforeTheLimit) {
   RedirectFollower follower(10);
   auto a = url("ws://center:1/p"), b = url("ws://unbj:1/p");
-  follower.start(a);
+  follower.start();
   ASSERT_EQ(follower.on_redirect(a, b.text()).verdict, RedirectFollower::Decision::Verdict::follow);
   auto back = follower.on_redirect(b, "http://center:1/p");
   EXPECT_EQ(back.verdict, RedirectFollower::Decision::Verdict::loop);
@@ -92,9 +92,9 @@ TEST(RedirectFollower, DetectsALoopBeforeTheLimit) {
 TEST(RedirectFollower, StartBeginsAFreshChain) {
   RedirectFollower follower(1);
   auto a = url("ws://a:1/"), b = url("ws://b:1/");
-  follower.start(a);
+  follower.start();
   ASSERT_EQ(follower.on_redirect(a, b.text()).verdict, RedirectFollower::Decision::Verdict::follow);
-  follower.start(a);
+  follower.start();
   EXPECT_EQ(follower.hops(), 0);
   EXPECT_EQ(follower.on_redirect(a, b.text()).verdict, RedirectFollower::Decision::Verdict::follow);
 }
@@ -102,7 +102,7 @@ TEST(RedirectFollower, StartBeginsAFreshChain) {
 TEST(RedirectFollower, BadLocationIsNamed) {
   RedirectFollower follower(3);
   auto a = url("ws://a:1/");
-  follower.start(a);
+  follower.start();
   auto d = follower.on_redirect(a, "gopher://x/");
   EXPECT_EQ(d.verdict, RedirectFollower::Decision::Verdict::bad_location);
   EXPECT_EQ(d.reason,

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/checks/id_ranges.hpp"
+#include "tests/support/history_events.hpp"
 
 namespace wsfo::checks {
 namespace {
@@ -12,13 +13,7 @@ using history::Json;
 constexpr std::int64_t ms = 1'000'000;
 
 Event connected(std::int64_t t, std::uint64_t id, const std::string& unit) {
-  return {"connected", t, "clients-0", id,
-          Json{{"url", "ws://x/"},
-               {"unit", unit},
-               {"node", unit + "-1"},
-               {"backend", "b"},
-               {"handshake_ns", 1},
-               {"redirects", 0}}};
+  return test::connected_event(t, id, unit, unit + "-1");
 }
 Event disconnected(std::int64_t t, std::uint64_t id, const std::string& cause, const std::string& unit = "") {
   Json fields{{"cause", cause}, {"code", 4001}, {"reason", "moved"}, {"closed_by", "server"}, {"connected_ns", 1}};

@@ -8,6 +8,7 @@
 #include "process/child_process.hpp"
 #include "reports/report.hpp"
 #include "reports/seed_trace.hpp"
+#include "tests/support/history_events.hpp"
 #include "tests/support/sample_run.hpp"
 
 namespace wsfo::reports {
@@ -24,13 +25,7 @@ routing::RuleSet rules(std::uint64_t version, std::int64_t center_last) {
 }
 
 Event connected(std::int64_t t, std::uint64_t id, const std::string& unit) {
-  return {"connected", t, "c", id,
-          Json{{"url", "ws://x/"},
-               {"unit", unit},
-               {"node", unit + "-1"},
-               {"backend", "b"},
-               {"handshake_ns", 1},
-               {"redirects", 0}}};
+  return test::connected_event(t, id, unit, unit + "-1", "c");
 }
 
 Event moved(std::int64_t t, std::uint64_t id) {

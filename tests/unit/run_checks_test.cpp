@@ -4,8 +4,11 @@
 #include <gtest/gtest.h>
 
 #include "core/checks/history_checks.hpp"
+#include "tests/support/history_events.hpp"
 
-namespace wsfo::checks {
+// Its own namespace: in a unity build this file may share a translation unit
+// with history_checks_test.cpp, whose helpers have the same names.
+namespace wsfo::checks::run_checks_test {
 namespace {
 
 using history::Event;
@@ -16,13 +19,7 @@ Event client_event(const char* kind, std::int64_t t, std::uint64_t id, Json fiel
   return {kind, t, "clients-0", id, std::move(fields)};
 }
 Event connected(std::int64_t t, std::uint64_t id, const std::string& unit) {
-  return client_event("connected", t, id,
-                      Json{{"url", "ws://x/"},
-                           {"unit", unit},
-                           {"node", unit + "-gw1"},
-                           {"backend", "b"},
-                           {"handshake_ns", 1},
-                           {"redirects", 0}});
+  return test::connected_event(t, id, unit, unit + "-gw1");
 }
 Event closed(std::int64_t t, std::uint64_t id, const std::string& unit) {
   return client_event("disconnected", t, id,
@@ -175,4 +172,4 @@ TEST_F(RunChecks, ReachBackendsCountsConnectionsOpenedInTheWindowByBackendName) 
 }
 
 }  // namespace
-}  // namespace wsfo::checks
+}  // namespace wsfo::checks::run_checks_test

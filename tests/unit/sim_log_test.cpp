@@ -49,7 +49,7 @@ TEST(SimLog, EveryKindIsAValidHistoryLine) {
   EXPECT_EQ(e.fields["attempt"], 3);
   EXPECT_EQ(e.fields["address"], "127.0.10.1:8020");
 
-  LogRecord redirect{2000, 0, LogKind::redirect, 0, 0, 0, 1, 0, 0, 0, 0};
+  LogRecord redirect{2000, 0, LogKind::redirect, 0, 0, 0, 1, 302, 0, 0, 0};
   e = round_trip(redirect, f.names);
   EXPECT_EQ(e.fields["to"], "ws://center.websocket.msha.tech:8020/ws");
   EXPECT_EQ(e.fields["status"], 302);
@@ -70,6 +70,9 @@ TEST(SimLog, EveryKindIsAValidHistoryLine) {
   e = round_trip(refused, f.names);
   EXPECT_FALSE(e.fields.contains("status"));
   EXPECT_FALSE(e.fields.contains("retry_after_ns"));
+  EXPECT_FALSE(e.fields.contains("redirects"));
+  LogRecord loop{4000, 0, LogKind::rejected, 2, 0, 1, 0, 302, 0, 0, -1};  // sub: redirects followed
+  EXPECT_EQ(round_trip(loop, f.names).fields["redirects"], 2);
 
   LogRecord moved{
       5000, 0,         LogKind::disconnected, static_cast<std::uint8_t>(CloseCause::server_close), 0, 0, 0, 4001, 2,
@@ -109,10 +112,11 @@ TEST(SimLog, WrittenHistoryEqualsTheEventsLines) {
   const auto cause = [](CloseCause c) { return static_cast<std::uint8_t>(c); };
   std::vector<LogRecord> records = {
       {1000, 0, LogKind::attempt, 0, 0, 0, 0, 3, 0, 0, 0},
-      {2000, 0, LogKind::redirect, 0, 0, 0, 1, 0, 0, 0, 0},
+      {2000, 0, LogKind::redirect, 0, 0, 0, 1, 302, 0, 0, 0},
       {3000, 0, LogKind::connected, 0, 0, 1, 0, 1, 0, 0, 412000},
       {4000, 0, LogKind::rejected, 0, 0, 1, 0, 503, 0, 1, 1000000000},
       {4000, 0, LogKind::rejected, 0, 0, 1, 0, 0, 3, 4, -1},
+      {4000, 0, LogKind::rejected, 2, 0, 1, 0, 302, 0, 1, -1},
       {5000, 0, LogKind::disconnected, cause(CloseCause::server_close), 0, 0, 0, 4001, 2, 0, 4999000000},
       {6000, 0, LogKind::disconnected, cause(CloseCause::connection_lost), 0, 0, 0, 0, 3, 0, 1},
       {7000, 0, LogKind::action, 0, 0, 0, 0, 0, 0, 0, 0},

@@ -1,0 +1,98 @@
+#pragma once
+// One connection attempt of a client as a state machine without I/O: the
+// engine dials, reads the answer and hands it in; the machine says what to do
+// next (open the WebSocket, follow a redirect, or give up with a failure
+// kind and its reason). The live client (clients/) and the SimGrid model's
+// regions drive the same machine, so a loop of redirects is a
+// `redirect_loop` after the same number of hops in both, and both report the
+// same texts.
+//
+// A chain starts at the url the engine dials first; every 30x followed is one
+// hop. A Location already visited in the chain is a loop (found before the
+// hop limit); more hops than the limit is too_many_redirects.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/clients/reconnect_policy.hpp"
+#include "core/clients/redirect_follower.hpp"
+#include "core/clients/ws_url.hpp"
+
+namespace wsfo::clients {
+
+// Why an attempt failed: the `error` of a `rejected` event (docs/history.md).
+enum class AttemptError : std::uint8_t {
+  unresolvable,
+  unsupported,
+  bind_failed,
+  refused,
+  connect_failed,
+  connect_timeout,
+  handshake_timeout,
+  bad_http,
+  bad_handshake,
+  http_status,
+  redirect_loop,
+  too_many_redirects,
+  bad_location,
+  shutdown,  // the client stopped during the attempt; never recorded
+};
+std::string_view to_string(AttemptError error);
+
+// An HTTP answer to the upgrade request, as the engine read it.
+struct Answer {
+  int status = 0;
+  std::string_view reason_phrase;
+  std::string_view body;      // a refusal's explanation; its first line is reported
+  std::string_view location;  // of a 30x
+  std::optional<Nanos> retry_after;
+};
+
+struct AttemptFailure {
+  AttemptError error = AttemptError::http_status;
+  std::string reason;  // one line for people
+  int status = 0;      // the HTTP status when there was an answer
+  std::optional<Nanos> retry_after;
+};
+
+// What the engine does next.
+struct Step {
+  enum class Kind : std::uint8_t { open, follow, fail };
+  Kind kind = Kind::fail;
+  WsUrl next;      // follow: the next hop's url (canonical)
+  int status = 0;  // follow: the 30x followed
+  AttemptFailure failure;
+};
+
+class Attempt {
+ public:
+  explicit Attempt(int max_redirects) : follower_(max_redirects) {}
+
+  // A new chain; the engine dials its first url. Allocates nothing: most
+  // attempts are never redirected.
+  void start() { follower_.start(); }
+  // `current` (the url just dialed) answered.
+  Step on_answer(const WsUrl& current, const Answer& answer);
+  // The hop ended before an answer (resolve, connect, timeouts, garbage).
+  static Step on_failure(AttemptError error, std::string reason);
+  // Redirects followed in this chain so far.
+  int redirects() const { return follower_.hops(); }
+
+ private:
+  RedirectFollower follower_;
+};
+
+// The Retry-After header's value in whole seconds (0..86400); nullopt for an
+// HTTP date or garbage, which clients ignore.
+std::optional<Nanos> parse_retry_after(std::string_view value);
+
+// The reasons of the failures before an answer, in every engine's words.
+std::string unsupported_reason(const WsUrl& url);
+std::string unresolvable_reason(std::string_view host);
+std::string refused_reason(std::string_view peer);
+std::string connect_failed_reason(std::string_view peer, std::string_view cause);
+// connect_timeout (no TCP connection) or handshake_timeout (no answer to the upgrade).
+std::string timeout_reason(AttemptError error, std::string_view peer, Nanos timeout);
+
+}  // namespace wsfo::clients
