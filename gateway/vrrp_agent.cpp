@@ -5,8 +5,8 @@
 
 #include "core/vrrp/advert_conversion.hpp"
 #include "core/vrrp/advert_packet.hpp"
+#include "core/vrrp/instance_effects.hpp"
 #include "core/vrrp/ipv4_address.hpp"
-#include "core/vrrp/vrrp_events.hpp"
 
 namespace wsfo::gateway {
 
@@ -50,9 +50,10 @@ vrrp::TimePoint monotonic_now() {
   return std::chrono::duration_cast<vrrp::TimePoint>(std::chrono::steady_clock::now().time_since_epoch());
 }
 
-// An instance and what its VIP binder asks of the node: the bind through the
-// embedding gateway's callbacks, the retry on an Asio timer.
-struct VrrpAgent::Instance final : vrrp::VipBindings {
+// An instance and what carrying out its actions asks of the node: adverts on
+// the agent's socket, wake-ups on Asio timers, binds through the embedding
+// gateway's callbacks.
+struct VrrpAgent::Instance final : vrrp::InstanceIo {
   Instance(VrrpAgent& agent, const vrrp::AgentInstance& config)
       : agent(agent),
         config(config),
@@ -68,6 +69,8 @@ struct VrrpAgent::Instance final : vrrp::VipBindings {
     }
   }
 
+  void send_advert(const vrrp::SendAdvert& advert) override { agent.send_advert(*this, advert); }
+  void set_timer(std::optional<vrrp::TimePoint> at) override { agent.arm_timer(*this, at); }
   std::optional<std::string> bind(std::size_t vip) override {
     const auto& callbacks = agent.callbacks_;
     return callbacks.take_vip ? callbacks.take_vip(config.name, config.vips[vip].address, config.vips[vip].port)
@@ -206,18 +209,7 @@ void VrrpAgent::on_datagram(std::size_t size) {
 // ---------------------------------------------------------------- actions
 
 void VrrpAgent::apply(Instance& instance, const vrrp::Actions& actions) {
-  for (const auto& action : actions) {
-    if (const auto* advert = std::get_if<vrrp::SendAdvert>(&action)) {
-      send_advert(instance, *advert);
-    } else if (const auto* timer = std::get_if<vrrp::SetTimer>(&action)) {
-      arm_timer(instance, timer->at);
-    } else if (auto event = vrrp::history_event(action, config_.node, instance.config,
-                                                instance.machine.effective_priority(), monotonic_now())) {
-      if (callbacks_.event) callbacks_.event(*event);
-    }
-    // Binds on TakeVip, unbinds on ReleaseVip, retries a failed bind after an advert.
-    instance.binder.on_action(action, monotonic_now(), instance);
-  }
+  vrrp::carry_out(actions, instance.machine, instance.binder, monotonic_now(), instance);
 }
 
 void VrrpAgent::send_advert(Instance& instance, const vrrp::SendAdvert& advert) {

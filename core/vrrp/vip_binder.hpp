@@ -56,6 +56,8 @@ class VipBinder {
 
   // One per VIP, in AgentInstance::vips order.
   const std::vector<VipHold>& holds() const { return holds_; }
+  const std::string& node() const { return node_; }
+  const AgentInstance& instance() const { return instance_; }
 
  private:
   // Binds every VIP not held; with `retry_only`, only those whose bind failed.

@@ -4,8 +4,8 @@
 #include <simgrid/Exception.hpp>
 
 #include "core/vrrp/advert_conversion.hpp"
+#include "core/vrrp/instance_effects.hpp"
 #include "core/vrrp/ipv4_address.hpp"
-#include "core/vrrp/vrrp_events.hpp"
 #include "simulator/model/sim_world.hpp"
 
 namespace wsfo::model {
@@ -20,25 +20,26 @@ vrrp::TimePoint recorded_at(std::int64_t now) { return vrrp::TimePoint(std::max<
 
 }  // namespace
 
-// The model's side of an instance's VIP binder: an address has at most one
-// holder in the world (a second bind finds it in use), and the retry is an
-// event of the node's queue.
-class NodeVrrpSim::Bindings final : public vrrp::VipBindings {
+// What carrying out an instance's actions asks of the model at `now`:
+// adverts over the route between the gateway hosts, wake-ups as events of
+// the node's queue, and VIP addresses that have at most one holder in the
+// world (a second bind finds the address in use).
+class NodeVrrpSim::Io final : public vrrp::InstanceIo {
  public:
-  Bindings(NodeVrrpSim& node, Instance& instance) : node_(node), instance_(instance) {}
+  Io(NodeVrrpSim& node, Instance& instance, std::int64_t now) : node_(node), instance_(instance), now_(now) {}
 
+  void send_advert(const vrrp::SendAdvert& advert) override { node_.send_advert(instance_, advert, now_); }
+  void set_timer(std::optional<vrrp::TimePoint> at) override {
+    ++instance_.timer_generation;
+    if (at) node_.push(queued(VrrpEvent::Type::timer, *at, instance_.timer_generation));
+  }
   std::optional<std::string> bind(std::size_t vip) override {
     if (node_.w_.take_vip(instance_.vips[vip], node_.g_)) return std::nullopt;
     return "address in use";  // the live VipListener's words
   }
   void unbind(std::size_t vip) override { node_.w_.release_vip(instance_.vips[vip], node_.g_); }
   void arm_retry(vrrp::TimePoint at) override {
-    VrrpEvent retry;
-    retry.type = VrrpEvent::Type::bind_retry;
-    retry.t_ns = at.count();
-    retry.instance = static_cast<std::uint16_t>(&instance_ - node_.instances_.data());
-    retry.generation = ++instance_.bind_retry_generation;
-    node_.push(retry);
+    node_.push(queued(VrrpEvent::Type::bind_retry, at, ++instance_.bind_retry_generation));
   }
   void cancel_retry() override { ++instance_.bind_retry_generation; }
   void report(history::Event event) override {
@@ -47,8 +48,18 @@ class NodeVrrpSim::Bindings final : public vrrp::VipBindings {
   }
 
  private:
+  VrrpEvent queued(VrrpEvent::Type type, vrrp::TimePoint at, std::uint64_t generation) const {
+    VrrpEvent event;
+    event.type = type;
+    event.t_ns = at.count();
+    event.instance = static_cast<std::uint16_t>(&instance_ - node_.instances_.data());
+    event.generation = generation;
+    return event;
+  }
+
   NodeVrrpSim& node_;
   Instance& instance_;
+  std::int64_t now_;
 };
 
 NodeVrrpSim::NodeVrrpSim(World& world, std::size_t gateway, vrrp::AgentConfig config)
@@ -151,35 +162,16 @@ void NodeVrrpSim::handle(const VrrpEvent& event) {
       break;
     case VrrpEvent::Type::bind_retry:
       if (event.generation == instance.bind_retry_generation) {
-        Bindings bindings(*this, instance);
-        instance.binder->on_retry_timer(at, bindings);
+        Io io(*this, instance, event.t_ns);
+        instance.binder->on_retry_timer(at, io);
       }
       break;
   }
 }
 
 void NodeVrrpSim::apply(Instance& instance, const vrrp::Actions& actions, std::int64_t now) {
-  Bindings bindings(*this, instance);
-  for (const auto& action : actions) {
-    if (const auto* advert = std::get_if<vrrp::SendAdvert>(&action)) {
-      send_advert(instance, *advert, now);
-    } else if (const auto* timer = std::get_if<vrrp::SetTimer>(&action)) {
-      ++instance.timer_generation;
-      if (timer->at) {
-        VrrpEvent event;
-        event.type = VrrpEvent::Type::timer;
-        event.t_ns = timer->at->count();
-        event.instance = static_cast<std::uint16_t>(&instance - instances_.data());
-        event.generation = instance.timer_generation;
-        push(event);
-      }
-    } else if (auto event = vrrp::history_event(action, config_.node, instance.config,
-                                                instance.machine->effective_priority(), recorded_at(now))) {
-      w_.record_agent_event(std::move(*event));
-    }
-    // Binds on TakeVip, unbinds on ReleaseVip, retries a failed bind after an advert.
-    instance.binder->on_action(action, vrrp::TimePoint(now), bindings);
-  }
+  Io io(*this, instance, now);
+  vrrp::carry_out(actions, *instance.machine, *instance.binder, vrrp::TimePoint(now), io);
 }
 
 // Through the wire format and back, as the live agent's datagrams go, so the

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "core/vrrp/agent_config.hpp"
-#include "core/vrrp/vip_binder.hpp"
+#include "core/vrrp/instance_effects.hpp"
 #include "core/vrrp/vrrp_instance.hpp"
 
 namespace wsfo::model {
@@ -72,7 +72,7 @@ class NodeVrrpSim {
     std::uint64_t timer_generation = 0;
     std::uint64_t bind_retry_generation = 0;  // as timer_generation, for the binder's wake-up
   };
-  class Bindings;  // what an instance's binder asks of the world
+  class Io;  // what carrying out an instance's actions asks of the world
 
   void start(std::int64_t now);
   void serve(std::unique_lock<simgrid::s4u::Mutex>& lock);

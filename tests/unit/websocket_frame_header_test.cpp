@@ -110,6 +110,8 @@ struct Malformed {
   std::string message;
 };
 
+void PrintTo(const Malformed& malformed, std::ostream* os) { *os << malformed.name; }
+
 class FrameHeaderMalformed : public ::testing::TestWithParam<Malformed> {};
 
 TEST_P(FrameHeaderMalformed, IsRejectedWithItsOwnReason) {
