@@ -1,6 +1,5 @@
 #include "gateway/vrrp_agent.hpp"
 
-#include <algorithm>
 #include <chrono>
 
 #include "core/vrrp/advert_conversion.hpp"

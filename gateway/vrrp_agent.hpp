@@ -20,7 +20,6 @@
 
 #include "core/history/event.hpp"
 #include "core/vrrp/agent_config.hpp"
-#include "core/vrrp/vip_binder.hpp"
 #include "core/vrrp/vip_hold.hpp"
 #include "core/vrrp/vrrp_instance.hpp"
 

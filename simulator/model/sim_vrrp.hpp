@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "core/vrrp/agent_config.hpp"
-#include "core/vrrp/instance_effects.hpp"
+#include "core/vrrp/vip_binder.hpp"
 #include "core/vrrp/vrrp_instance.hpp"
 
 namespace wsfo::model {
