@@ -1,12 +1,11 @@
 #include "gateway/vrrp_agent.hpp"
 
-#include <algorithm>
 #include <chrono>
 
 #include "core/vrrp/advert_conversion.hpp"
 #include "core/vrrp/advert_packet.hpp"
+#include "core/vrrp/instance_effects.hpp"
 #include "core/vrrp/ipv4_address.hpp"
-#include "core/vrrp/vrrp_events.hpp"
 
 namespace wsfo::gateway {
 
@@ -50,32 +49,57 @@ vrrp::TimePoint monotonic_now() {
   return std::chrono::duration_cast<vrrp::TimePoint>(std::chrono::steady_clock::now().time_since_epoch());
 }
 
-struct VrrpAgent::Instance {
-  Instance(net::io_context& io, const vrrp::AgentConfig& agent, const vrrp::AgentInstance& config)
-      : config(config),
-        machine(vrrp::to_instance_config(agent, config)),
-        timer(io),
-        track_timer(io),
-        bind_retry_timer(io) {
-    for (const auto& vip : config.vips) {
-      vip_addresses.push_back(vrrp::parse_ipv4(vip.address).value_or(0));
-      holds.push_back(VipHold::released);
-    }
+// An instance and what carrying out its actions asks of the node: adverts on
+// the agent's socket, wake-ups on Asio timers, binds through the embedding
+// gateway's callbacks.
+struct VrrpAgent::Instance final : vrrp::InstanceIo {
+  Instance(VrrpAgent& agent, const vrrp::AgentInstance& config)
+      : agent(agent),
+        config(config),
+        machine(vrrp::to_instance_config(agent.config_, config)),
+        binder(agent.config_.node, config),
+        timer(agent.io_),
+        track_timer(agent.io_),
+        bind_retry_timer(agent.io_) {
+    for (const auto& vip : config.vips) vip_addresses.push_back(vrrp::parse_ipv4(vip.address).value_or(0));
     for (const auto& peer : config.peers) {
       const auto address = vrrp::parse_ipv4(peer).value_or(0);
-      peers.push_back({address, udp::endpoint(net::ip::address_v4(address), agent.advert_port)});
+      peers.push_back({address, udp::endpoint(net::ip::address_v4(address), agent.config_.advert_port)});
     }
   }
 
+  void send_advert(const vrrp::SendAdvert& advert) override { agent.send_advert(*this, advert); }
+  void set_timer(std::optional<vrrp::TimePoint> at) override { agent.arm_timer(*this, at); }
+  std::optional<std::string> bind(std::size_t vip) override {
+    const auto& callbacks = agent.callbacks_;
+    return callbacks.take_vip ? callbacks.take_vip(config.name, config.vips[vip].address, config.vips[vip].port)
+                              : std::nullopt;
+  }
+  void unbind(std::size_t vip) override {
+    if (agent.callbacks_.release_vip)
+      agent.callbacks_.release_vip(config.name, config.vips[vip].address, config.vips[vip].port);
+  }
+  void arm_retry(vrrp::TimePoint at) override {
+    bind_retry_timer.expires_at(to_steady(at));
+    bind_retry_timer.async_wait([this](const boost::system::error_code& ec) {
+      if (ec || !agent.running_) return;
+      binder.on_retry_timer(monotonic_now(), *this);
+    });
+  }
+  void cancel_retry() override { bind_retry_timer.cancel(); }
+  void report(history::Event event) override {
+    if (agent.callbacks_.event) agent.callbacks_.event(event);
+  }
+
+  VrrpAgent& agent;
   vrrp::AgentInstance config;
   vrrp::VrrpInstance machine;
+  vrrp::VipBinder binder;
   net::steady_timer timer;
   std::uint64_t timer_generation = 0;  // a wait armed before the latest SetTimer is stale
   net::steady_timer track_timer;
   std::vector<std::uint32_t> vip_addresses;
-  std::vector<VipHold> holds;
   net::steady_timer bind_retry_timer;
-  vrrp::TimePoint first_bind_failure{};
   std::vector<std::pair<std::uint32_t, udp::endpoint>> peers;
 };
 
@@ -86,7 +110,7 @@ VrrpAgent::VrrpAgent(net::io_context& io, vrrp::AgentConfig config, VrrpAgentCal
       socket_(io),
       receive_buffer_(kReceiveBufferSize) {
   for (const auto& instance_config : config_.instances) {
-    instances_.push_back(std::make_unique<Instance>(io_, config_, instance_config));
+    instances_.push_back(std::make_unique<Instance>(*this, instance_config));
     by_vrid_[instance_config.vrid] = instances_.back().get();
     for (const auto& [address, endpoint] : instances_.back()->peers) peers_.insert(address);
   }
@@ -126,7 +150,7 @@ void VrrpAgent::shutdown() {
     instance->track_timer.cancel();
     apply(*instance, instance->machine.shutdown(monotonic_now()));
     // Whatever the state machine said, nothing may stay bound after a stop.
-    release_vips(*instance);
+    instance->binder.release_all(*instance);
   }
   running_ = false;
   boost::system::error_code ignored;
@@ -148,7 +172,7 @@ std::vector<VrrpInstanceStatus> VrrpAgent::status() const {
                               instance->machine.effective_priority(),
                               {}};
     for (std::size_t i = 0; i < instance->config.vips.size(); ++i)
-      status.vips.emplace_back(instance->config.vips[i], instance->holds[i]);
+      status.vips.emplace_back(instance->config.vips[i], instance->binder.holds()[i]);
     list.push_back(std::move(status));
   }
   return list;
@@ -184,20 +208,7 @@ void VrrpAgent::on_datagram(std::size_t size) {
 // ---------------------------------------------------------------- actions
 
 void VrrpAgent::apply(Instance& instance, const vrrp::Actions& actions) {
-  for (const auto& action : actions) {
-    if (const auto* advert = std::get_if<vrrp::SendAdvert>(&action)) {
-      send_advert(instance, *advert);
-    } else if (std::holds_alternative<vrrp::TakeVip>(action)) {
-      take_vips(instance, false);
-    } else if (std::holds_alternative<vrrp::ReleaseVip>(action)) {
-      release_vips(instance);
-    } else if (const auto* timer = std::get_if<vrrp::SetTimer>(&action)) {
-      arm_timer(instance, timer->at);
-    } else if (auto event = vrrp::history_event(action, config_.node, instance.config,
-                                                instance.machine.effective_priority(), monotonic_now())) {
-      if (callbacks_.event) callbacks_.event(*event);
-    }
-  }
+  vrrp::carry_out(actions, instance.machine, instance.binder, monotonic_now(), instance);
 }
 
 void VrrpAgent::send_advert(Instance& instance, const vrrp::SendAdvert& advert) {
@@ -213,44 +224,6 @@ void VrrpAgent::send_advert(Instance& instance, const vrrp::SendAdvert& advert) 
     } else {
       ++adverts_sent_;
     }
-  }
-  // A Master whose bind failed (split brain on loopback) tries again each advert.
-  if (instance.machine.state() == vrrp::State::master) take_vips(instance, true);
-}
-
-void VrrpAgent::take_vips(Instance& instance, bool retry_only) {
-  const auto now = monotonic_now();
-  for (std::size_t i = 0; i < instance.config.vips.size(); ++i) {
-    VipHold& hold = instance.holds[i];
-    if (hold == VipHold::held || (retry_only && hold == VipHold::released)) continue;
-    const auto& vip = instance.config.vips[i];
-    const auto error = callbacks_.take_vip ? callbacks_.take_vip(instance.config.name, vip.address, vip.port)
-                                           : std::optional<std::string>{};
-    const auto outcome = vrrp::after_bind_attempt(hold, !error, now, instance.first_bind_failure);
-    hold = outcome.hold;
-    if (!outcome.report.empty() && callbacks_.event)
-      callbacks_.event(vrrp::bind_event(std::string(outcome.report), config_.node, instance.config, vip,
-                                        error.value_or("bound after an earlier failure"), now));
-  }
-  if (std::find(instance.holds.begin(), instance.holds.end(), VipHold::bind_pending) != instance.holds.end())
-    arm_bind_retry(instance);
-}
-
-void VrrpAgent::arm_bind_retry(Instance& instance) {
-  instance.bind_retry_timer.expires_after(vrrp::kBindRetry);
-  instance.bind_retry_timer.async_wait([this, &instance](const boost::system::error_code& ec) {
-    if (ec || !running_ || instance.machine.state() != vrrp::State::master) return;
-    take_vips(instance, true);
-  });
-}
-
-void VrrpAgent::release_vips(Instance& instance) {
-  instance.bind_retry_timer.cancel();
-  for (std::size_t i = 0; i < instance.config.vips.size(); ++i) {
-    const bool was_held = instance.holds[i] == VipHold::held;
-    instance.holds[i] = VipHold::released;
-    const auto& vip = instance.config.vips[i];
-    if (was_held && callbacks_.release_vip) callbacks_.release_vip(instance.config.name, vip.address, vip.port);
   }
 }
 

@@ -85,9 +85,6 @@ class VrrpAgent {
   void on_datagram(std::size_t size);
   void apply(Instance& instance, const vrrp::Actions& actions);
   void send_advert(Instance& instance, const vrrp::SendAdvert& advert);
-  void take_vips(Instance& instance, bool retry_only);
-  void arm_bind_retry(Instance& instance);
-  void release_vips(Instance& instance);
   void arm_timer(Instance& instance, std::optional<vrrp::TimePoint> at);
   void poll_track(Instance& instance);
   void count_drop(const std::string& reason) { ++dropped_[reason]; }

@@ -1,13 +1,15 @@
 #include "core/clients/ws_frame.hpp"
 
 #include <algorithm>
+#include <variant>
 
 namespace wsfo::clients::ws {
 namespace {
 
-bool is_control(Opcode op) { return static_cast<std::uint8_t>(op) >= 8; }
+using websocket::is_control;
 
-bool known_opcode(std::uint8_t op) { return op <= 2 || (op >= 8 && op <= 10); }
+// What the fleet reads comes from a server, and it offers no extension.
+constexpr websocket::HeaderRules kServerFrames{websocket::Sender::server, false};
 
 }  // namespace
 
@@ -83,33 +85,20 @@ bool FrameParser::feed(std::string_view bytes, FrameHandler& handler) {
 // Called when header_need_ bytes are in: either it needs more (extended
 // length) or the frame's payload starts.
 bool FrameParser::header_complete(FrameHandler& handler) {
-  std::uint8_t b0 = header_[0], b1 = header_[1];
-  if (header_need_ == 2) {
-    if (b0 & 0x70) return fail(kCloseProtocolError, "reserved bits set in a frame (no extension was negotiated)");
-    if (!known_opcode(b0 & 0x0f)) return fail(kCloseProtocolError, "unknown opcode " + std::to_string(b0 & 0x0f));
-    if (b1 & 0x80) return fail(kCloseProtocolError, "the server masked a frame");
-    std::uint8_t length = b1 & 0x7f;
-    if (length == 126 || length == 127) {
-      header_need_ = length == 126 ? 4 : 10;
-      return true;
-    }
+  const auto parsed = websocket::parse_header({header_, header_have_}, kServerFrames);
+  if (const auto* more = std::get_if<websocket::NeedMore>(&parsed)) {
+    header_need_ = static_cast<std::uint8_t>(more->header_size);
+    return true;
   }
-  fin_ = b0 & 0x80;
-  opcode_ = static_cast<Opcode>(b0 & 0x0f);
-  std::uint64_t length = b1 & 0x7f;
-  if (header_need_ == 4) {
-    length = (std::uint64_t{header_[2]} << 8) | header_[3];
-  } else if (header_need_ == 10) {
-    length = 0;
-    for (int i = 2; i < 10; ++i) length = (length << 8) | header_[i];
-    if (length >> 63) return fail(kCloseProtocolError, "frame length has its most significant bit set");
-  }
+  if (const auto* malformed = std::get_if<websocket::MalformedHeader>(&parsed))
+    return fail(kCloseProtocolError, malformed->message());
+  const auto& header = std::get<websocket::FrameHeader>(parsed);
+  fin_ = header.fin;
+  opcode_ = static_cast<Opcode>(header.opcode);
+  const std::uint64_t length = header.payload_length;
   header_have_ = 0;
   header_need_ = 2;
-  if (is_control(opcode_)) {
-    if (!fin_) return fail(kCloseProtocolError, "fragmented control frame");
-    if (length > 125) return fail(kCloseProtocolError, "control frame longer than 125 bytes");
-  } else {
+  if (!is_control(opcode_)) {  // control frames were judged with the header
     bool continuation = opcode_ == Opcode::continuation;
     if (continuation && !in_message_) return fail(kCloseProtocolError, "continuation frame without a message");
     if (!continuation && in_message_) return fail(kCloseProtocolError, "new message before the last one ended");

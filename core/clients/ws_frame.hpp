@@ -8,9 +8,11 @@
 #include <string>
 #include <string_view>
 
+#include "core/websocket/frame_header.hpp"
+
 namespace wsfo::clients::ws {
 
-enum class Opcode : std::uint8_t { continuation = 0, text = 1, binary = 2, close = 8, ping = 9, pong = 10 };
+using websocket::Opcode;
 
 inline constexpr std::uint16_t kCloseNormal = 1000;
 inline constexpr std::uint16_t kCloseProtocolError = 1002;
@@ -58,7 +60,7 @@ class FrameParser {
   std::uint64_t max_message_;
   std::uint64_t remaining_ = 0;      // payload bytes of the current frame still to come
   std::uint64_t message_bytes_ = 0;  // bytes of the current message so far
-  std::uint8_t header_[14] = {};
+  std::uint8_t header_[websocket::kMaxHeaderSize] = {};
   std::uint8_t header_have_ = 0;
   std::uint8_t header_need_ = 2;
   Opcode opcode_ = Opcode::continuation;

@@ -1,29 +1,31 @@
 #include "core/gateway/frame_tracker.hpp"
 
 #include <algorithm>
+#include <variant>
 
 namespace wsfo::gateway {
 
 namespace {
-constexpr std::uint8_t kCloseOpcode = 0x8;
-}
+
+constexpr auto kCloseOpcode = static_cast<std::uint8_t>(websocket::Opcode::close);
+
+// Both directions pass through the relay, and so do extensions (their RSV
+// bits): only what breaks the framing itself is malformed here.
+constexpr websocket::HeaderRules kRelayedFrames{websocket::Sender::either, true};
+
+}  // namespace
 
 std::size_t FrameTracker::consume(const std::uint8_t* data, std::size_t size, bool stop_at_frame_end) {
+  if (malformed_) return size;
   std::size_t i = 0;
   while (i < size) {
     if (state_ == State::header) {
       header_[header_size_++] = data[i++];
-      if (header_size_ == 2) {
-        std::uint8_t length7 = header_[1] & 0x7f;
-        masked_ = (header_[1] & 0x80) != 0;
-        header_needed_ = 2 + (length7 == 126 ? 2 : length7 == 127 ? 8 : 0) + (masked_ ? 4 : 0);
-      }
-      if (header_size_ >= 2 && header_size_ == header_needed_) {
-        header_complete();
-        if (payload_left_ == 0) {
-          frame_end();
-          if (stop_at_frame_end) return i;
-        }
+      if (header_size_ < header_needed_) continue;
+      if (!header_complete()) return size;
+      if (state_ == State::payload && payload_left_ == 0) {
+        frame_end();
+        if (stop_at_frame_end) return i;
       }
       continue;
     }
@@ -40,23 +42,28 @@ std::size_t FrameTracker::consume(const std::uint8_t* data, std::size_t size, bo
   return i;
 }
 
-void FrameTracker::header_complete() {
-  opcode_ = header_[0] & 0x0f;
-  std::uint8_t length7 = header_[1] & 0x7f;
-  std::size_t at = 2;
-  if (length7 < 126) {
-    payload_left_ = length7;
-  } else {
-    std::size_t bytes = length7 == 126 ? 2 : 8;
-    payload_left_ = 0;
-    for (std::size_t k = 0; k < bytes; ++k) payload_left_ = (payload_left_ << 8) | header_[at + k];
-    at += bytes;
+// Called when header_needed_ bytes are in: either more are needed (extended
+// length, masking key) or the payload starts. False when malformed.
+bool FrameTracker::header_complete() {
+  const auto parsed = websocket::parse_header({header_.data(), header_size_}, kRelayedFrames);
+  if (const auto* more = std::get_if<websocket::NeedMore>(&parsed)) {
+    header_needed_ = more->header_size;
+    return true;
   }
-  if (masked_) std::copy_n(header_.begin() + static_cast<std::ptrdiff_t>(at), 4, mask_.begin());
+  if (const auto* malformed = std::get_if<websocket::MalformedHeader>(&parsed)) {
+    malformed_ = *malformed;
+    return false;
+  }
+  const auto& header = std::get<websocket::FrameHeader>(parsed);
+  opcode_ = header.opcode;
+  masked_ = header.masked;
+  mask_ = header.mask_key;
+  payload_left_ = header.payload_length;
   payload_offset_ = 0;
   in_close_frame_ = opcode_ == kCloseOpcode;
   if (in_close_frame_) close_seen_ = true;
   state_ = State::payload;
+  return true;
 }
 
 void FrameTracker::capture_close_code(const std::uint8_t* data, std::size_t size) {

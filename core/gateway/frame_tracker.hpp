@@ -9,6 +9,8 @@
 #include <optional>
 #include <string_view>
 
+#include "core/websocket/frame_header.hpp"
+
 namespace wsfo::gateway {
 
 class FrameTracker {
@@ -22,15 +24,19 @@ class FrameTracker {
   // A close frame started in this stream, and its status code once read.
   bool close_seen() const { return close_seen_; }
   std::optional<std::uint16_t> close_code() const { return close_code_; }
+  // The first malformed header met. From there on the stream's frame
+  // boundaries cannot be known: every byte is followed as payload, no
+  // boundary is reported again and no close frame is looked for.
+  const std::optional<websocket::MalformedHeader>& malformed() const { return malformed_; }
 
  private:
   enum class State { header, payload };
-  void header_complete();
+  bool header_complete();
   void frame_end();
   void capture_close_code(const std::uint8_t* data, std::size_t size);
 
   State state_ = State::header;
-  std::array<std::uint8_t, 14> header_{};
+  std::array<std::uint8_t, websocket::kMaxHeaderSize> header_{};
   std::size_t header_size_ = 0;
   std::size_t header_needed_ = 2;
   std::uint64_t payload_left_ = 0;
@@ -42,6 +48,7 @@ class FrameTracker {
   bool close_seen_ = false;
   bool in_close_frame_ = false;
   std::optional<std::uint16_t> close_code_;
+  std::optional<websocket::MalformedHeader> malformed_;
 };
 
 inline constexpr std::size_t kMaxCloseFrameSize = 2 + 4 + 125;

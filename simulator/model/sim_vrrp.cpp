@@ -4,8 +4,8 @@
 #include <simgrid/Exception.hpp>
 
 #include "core/vrrp/advert_conversion.hpp"
+#include "core/vrrp/instance_effects.hpp"
 #include "core/vrrp/ipv4_address.hpp"
-#include "core/vrrp/vrrp_events.hpp"
 #include "simulator/model/sim_world.hpp"
 
 namespace wsfo::model {
@@ -19,6 +19,48 @@ std::string endpoint_of(const vrrp::VipAddress& vip) { return vip.address + ":" 
 vrrp::TimePoint recorded_at(std::int64_t now) { return vrrp::TimePoint(std::max<std::int64_t>(now, 0)); }
 
 }  // namespace
+
+// What carrying out an instance's actions asks of the model at `now`:
+// adverts over the route between the gateway hosts, wake-ups as events of
+// the node's queue, and VIP addresses that have at most one holder in the
+// world (a second bind finds the address in use).
+class NodeVrrpSim::Io final : public vrrp::InstanceIo {
+ public:
+  Io(NodeVrrpSim& node, Instance& instance, std::int64_t now) : node_(node), instance_(instance), now_(now) {}
+
+  void send_advert(const vrrp::SendAdvert& advert) override { node_.send_advert(instance_, advert, now_); }
+  void set_timer(std::optional<vrrp::TimePoint> at) override {
+    ++instance_.timer_generation;
+    if (at) node_.push(queued(VrrpEvent::Type::timer, *at, instance_.timer_generation));
+  }
+  std::optional<std::string> bind(std::size_t vip) override {
+    if (node_.w_.take_vip(instance_.vips[vip], node_.g_)) return std::nullopt;
+    return "address in use";  // the live VipListener's words
+  }
+  void unbind(std::size_t vip) override { node_.w_.release_vip(instance_.vips[vip], node_.g_); }
+  void arm_retry(vrrp::TimePoint at) override {
+    node_.push(queued(VrrpEvent::Type::bind_retry, at, ++instance_.bind_retry_generation));
+  }
+  void cancel_retry() override { ++instance_.bind_retry_generation; }
+  void report(history::Event event) override {
+    event.t_ns = recorded_at(event.t_ns).count();
+    node_.w_.record_agent_event(std::move(event));
+  }
+
+ private:
+  VrrpEvent queued(VrrpEvent::Type type, vrrp::TimePoint at, std::uint64_t generation) const {
+    VrrpEvent event;
+    event.type = type;
+    event.t_ns = at.count();
+    event.instance = static_cast<std::uint16_t>(&instance_ - node_.instances_.data());
+    event.generation = generation;
+    return event;
+  }
+
+  NodeVrrpSim& node_;
+  Instance& instance_;
+  std::int64_t now_;
+};
 
 NodeVrrpSim::NodeVrrpSim(World& world, std::size_t gateway, vrrp::AgentConfig config)
     : w_(world), g_(gateway), config_(std::move(config)), address_(vrrp::parse_ipv4(config_.address).value_or(0)) {}
@@ -79,10 +121,9 @@ void NodeVrrpSim::start(std::int64_t now) {
     Instance instance;
     instance.config = config;
     instance.machine.emplace(vrrp::to_instance_config(config_, config));
-    for (const auto& vip : config.vips) {
+    instance.binder.emplace(config_.node, config);
+    for (const auto& vip : config.vips)
       instance.vips.push_back(static_cast<std::uint16_t>(w_.vip_index(endpoint_of(vip))));
-      instance.holds.push_back(vrrp::VipHold::released);
-    }
     for (const auto& peer : config.peers)
       for (std::size_t g = 0; g < w_.gateways().size(); ++g)
         if (w_.gateways()[g].address.rfind(peer + ":", 0) == 0) instance.peers.push_back(static_cast<std::uint16_t>(g));
@@ -120,33 +161,17 @@ void NodeVrrpSim::handle(const VrrpEvent& event) {
       apply(instance, machine.on_advert(at, event.advert), event.t_ns);
       break;
     case VrrpEvent::Type::bind_retry:
-      if (machine.state() == vrrp::State::master) take_vips(instance, true, event.t_ns);
+      if (event.generation == instance.bind_retry_generation) {
+        Io io(*this, instance, event.t_ns);
+        instance.binder->on_retry_timer(at, io);
+      }
       break;
   }
 }
 
 void NodeVrrpSim::apply(Instance& instance, const vrrp::Actions& actions, std::int64_t now) {
-  for (const auto& action : actions) {
-    if (const auto* advert = std::get_if<vrrp::SendAdvert>(&action)) {
-      send_advert(instance, *advert, now);
-    } else if (std::holds_alternative<vrrp::TakeVip>(action)) {
-      take_vips(instance, false, now);
-    } else if (std::holds_alternative<vrrp::ReleaseVip>(action)) {
-      release_vips(instance);
-    } else if (const auto* timer = std::get_if<vrrp::SetTimer>(&action)) {
-      ++instance.timer_generation;
-      if (!timer->at) continue;
-      VrrpEvent event;
-      event.type = VrrpEvent::Type::timer;
-      event.t_ns = timer->at->count();
-      event.instance = static_cast<std::uint16_t>(&instance - instances_.data());
-      event.generation = instance.timer_generation;
-      push(event);
-    } else if (auto event = vrrp::history_event(action, config_.node, instance.config,
-                                                instance.machine->effective_priority(), recorded_at(now))) {
-      w_.record_agent_event(std::move(*event));
-    }
-  }
+  Io io(*this, instance, now);
+  vrrp::carry_out(actions, *instance.machine, *instance.binder, vrrp::TimePoint(now), io);
 }
 
 // Through the wire format and back, as the live agent's datagrams go, so the
@@ -158,38 +183,6 @@ void NodeVrrpSim::send_advert(Instance& instance, const vrrp::SendAdvert& advert
     const Route& route = w_.route(self.host, w_.gateways()[peer].host);
     NodeVrrpSim* node = w_.vrrp_node(peer);
     if (node && route.up()) node->deliver(instance.config.vrid, received, now + route.latency_ns);
-  }
-  // A Master whose bind failed (split brain) tries again each advert.
-  if (instance.machine->state() == vrrp::State::master) take_vips(instance, true, now);
-}
-
-void NodeVrrpSim::take_vips(Instance& instance, bool retry_only, std::int64_t now) {
-  bool pending = false;
-  for (std::size_t i = 0; i < instance.vips.size(); ++i) {
-    vrrp::VipHold& hold = instance.holds[i];
-    if (hold == vrrp::VipHold::held || (retry_only && hold == vrrp::VipHold::released)) continue;
-    const bool bound = w_.take_vip(instance.vips[i], g_);
-    const auto outcome = vrrp::after_bind_attempt(hold, bound, vrrp::TimePoint(now), instance.first_bind_failure);
-    hold = outcome.hold;
-    pending = pending || hold == vrrp::VipHold::bind_pending;
-    if (!outcome.report.empty())
-      w_.record_agent_event(
-          vrrp::bind_event(std::string(outcome.report), config_.node, instance.config, instance.config.vips[i],
-                           bound ? "bound after an earlier failure" : "address in use", recorded_at(now)));
-  }
-  if (!pending) return;
-  VrrpEvent retry;
-  retry.type = VrrpEvent::Type::bind_retry;
-  retry.t_ns = now + std::chrono::nanoseconds(vrrp::kBindRetry).count();
-  retry.instance = static_cast<std::uint16_t>(&instance - instances_.data());
-  push(retry);
-}
-
-void NodeVrrpSim::release_vips(Instance& instance) {
-  for (std::size_t i = 0; i < instance.vips.size(); ++i) {
-    const bool was_held = instance.holds[i] == vrrp::VipHold::held;
-    instance.holds[i] = vrrp::VipHold::released;
-    if (was_held) w_.release_vip(instance.vips[i], g_);
   }
 }
 

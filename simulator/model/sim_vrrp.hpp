@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "core/vrrp/agent_config.hpp"
-#include "core/vrrp/vip_hold.hpp"
+#include "core/vrrp/vip_binder.hpp"
 #include "core/vrrp/vrrp_instance.hpp"
 
 namespace wsfo::model {
@@ -42,7 +42,7 @@ struct VrrpEvent {
   std::uint64_t seq = 0;  // ties keep their insertion order: determinism
   Type type = Type::timer;
   std::uint16_t instance = 0;
-  std::uint64_t generation = 0;  // timer: stale unless the instance's latest SetTimer
+  std::uint64_t generation = 0;  // timer, bind_retry: stale unless the instance's latest
   vrrp::Advert advert;
 };
 
@@ -61,24 +61,24 @@ class NodeVrrpSim {
   void run();
   // An advert from a peer arriving at `at_ns`; lost when this node is down.
   void deliver(int vrid, const vrrp::Advert& advert, std::int64_t at_ns);
+
  private:
   struct Instance {
     vrrp::AgentInstance config;
     std::optional<vrrp::VrrpInstance> machine;
+    std::optional<vrrp::VipBinder> binder;
     std::vector<std::uint16_t> vips;   // World::vips indices, in config.vips order
-    std::vector<vrrp::VipHold> holds;  // per vip
-    vrrp::TimePoint first_bind_failure{};
     std::vector<std::uint16_t> peers;  // gateway indices
     std::uint64_t timer_generation = 0;
+    std::uint64_t bind_retry_generation = 0;  // as timer_generation, for the binder's wake-up
   };
+  class Io;  // what carrying out an instance's actions asks of the world
 
   void start(std::int64_t now);
   void serve(std::unique_lock<simgrid::s4u::Mutex>& lock);
   void handle(const VrrpEvent& event);
   void apply(Instance& instance, const vrrp::Actions& actions, std::int64_t now);
   void send_advert(Instance& instance, const vrrp::SendAdvert& advert, std::int64_t now);
-  void take_vips(Instance& instance, bool retry_only, std::int64_t now);
-  void release_vips(Instance& instance);
   void push(VrrpEvent event);
 
   World& w_;

@@ -114,6 +114,8 @@ INSTANTIATE_TEST_SUITE_P(
                       Violation{server_frame(0x83, "x"), kCloseProtocolError, "unknown opcode 3"},
                       Violation{std::string("\x81\x81\x00\x00\x00\x00x", 7), kCloseProtocolError,
                                 "the server masked a frame"},
+                      Violation{std::string("\x82\x7f\x80\x00\x00\x00\x00\x00\x00\x00", 10), kCloseProtocolError,
+                                "frame length has its most significant bit set"},
                       Violation{server_frame(0x09, "x"), kCloseProtocolError, "fragmented control frame"},
                       Violation{server_frame(0x89, std::string(126, 'x')), kCloseProtocolError,
                                 "control frame longer than 125 bytes"},

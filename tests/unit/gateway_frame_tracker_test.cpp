@@ -83,6 +83,34 @@ TEST(FrameTracker, ReadsTheCloseCodeOfMaskedAndUnmaskedCloses) {
   }
 }
 
+TEST(FrameTracker, FollowsFramesWithReservedBitsAsExtensionsUseThem) {
+  auto deflated = frame(1, 20);
+  deflated[0] |= 0x40;  // RSV1: permessage-deflate, negotiated between the two ends
+  FrameTracker tracker;
+  EXPECT_EQ(tracker.consume(deflated.data(), deflated.size(), true), deflated.size());
+  EXPECT_TRUE(tracker.at_boundary());
+  EXPECT_FALSE(tracker.malformed());
+}
+
+TEST(FrameTracker, AfterAMalformedHeaderNoBoundaryIsTrusted) {
+  auto text = frame(1, 3), too_long_ping = frame(9, 126), close = frame(8, 2);
+  std::vector<std::uint8_t> stream = text;
+  stream.insert(stream.end(), too_long_ping.begin(), too_long_ping.end());
+  stream.insert(stream.end(), close.begin(), close.end());
+  FrameTracker tracker;
+  EXPECT_EQ(tracker.consume(stream.data(), stream.size(), true), text.size());
+  EXPECT_TRUE(tracker.at_boundary());
+  // Everything after is followed as it comes, without stopping.
+  EXPECT_EQ(tracker.consume(stream.data() + text.size(), stream.size() - text.size(), true),
+            stream.size() - text.size());
+  ASSERT_TRUE(tracker.malformed());
+  EXPECT_EQ(tracker.malformed()->kind, websocket::MalformedHeader::Kind::control_too_long);
+  EXPECT_FALSE(tracker.at_boundary());
+  EXPECT_FALSE(tracker.close_seen());
+  EXPECT_EQ(tracker.consume(close.data(), close.size(), true), close.size());
+  EXPECT_FALSE(tracker.at_boundary());
+}
+
 TEST(FrameTracker, CloseFramesCutLongReasons) {
   std::array<std::uint8_t, kMaxCloseFrameSize> out{};
   std::size_t size = encode_close_frame(out, 1001, std::string(300, 'x'), std::nullopt);
