@@ -3,6 +3,7 @@
 #include <csignal>
 #include <fstream>
 
+#include "core/history/records.hpp"
 #include "gateway/admin_client.hpp"
 
 namespace wsfo::live {
@@ -27,7 +28,7 @@ const GatewayPlan* LiveNemesis::find_gateway(const std::string& node) const {
 
 void LiveNemesis::action_started(std::size_t index, const std::string& name, std::int64_t at_ns) {
   log_ << "[+" << (at_ns - start_ns_) / 1'000'000 << " ms] #" << index << " " << name << "\n";
-  own_events_.push_back({"action", at_ns, "orchestrator", std::nullopt, {{"index", index}, {"action", name}}});
+  own_events_.push_back(history::make_event({at_ns, "orchestrator", std::nullopt}, history::ActionRecord{index, name}));
 }
 
 std::string LiveNemesis::kill_node(const scenario::KillNode& k) {
