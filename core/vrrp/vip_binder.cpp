@@ -53,8 +53,8 @@ void VipBinder::bind(bool retry_only, TimePoint now, VipBindings& io) {
     const auto outcome = after_bind_attempt(hold, !error, now, first_failure_);
     hold = outcome.hold;
     pending = pending || hold == VipHold::bind_pending;
-    if (!outcome.report.empty())
-      io.report(bind_event(std::string(outcome.report), node_, instance_, instance_.vips[i],
+    if (outcome.report != BindReport::none)
+      io.report(bind_event(outcome.report == BindReport::bound, node_, instance_, instance_.vips[i],
                            error.value_or("bound after an earlier failure"), now));
   }
   if (pending) io.arm_retry(now + kBindRetry);

@@ -17,9 +17,13 @@ enum class VipHold { released, held, bind_pending, bind_failed };
 constexpr std::chrono::milliseconds kBindGrace{200};
 constexpr std::chrono::milliseconds kBindRetry{20};
 
+// What the history records of a bind attempt: nothing, `vip-bind-failed`, or
+// `vip-bound` (a retry succeeded after a reported failure).
+enum class BindReport { none, failed, bound };
+
 struct BindOutcome {
   VipHold hold = VipHold::released;
-  std::string_view report;  // the history kind to record: "vip-bound", "vip-bind-failed" or empty
+  BindReport report = BindReport::none;
 };
 
 // One bind attempt of a VIP held as `hold`; `first_failure` is when a pending

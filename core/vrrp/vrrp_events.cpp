@@ -1,19 +1,8 @@
 #include "core/vrrp/vrrp_events.hpp"
 
+#include "core/history/records.hpp"
+
 namespace wsfo::vrrp {
-
-namespace {
-
-history::Event make_event(const std::string& kind, const std::string& node, TimePoint now, history::Json fields) {
-  history::Event event;
-  event.kind = kind;
-  event.t_ns = now.count();
-  event.source = node;
-  event.fields = std::move(fields);
-  return event;
-}
-
-}  // namespace
 
 std::string joined_vips(const AgentInstance& instance) {
   std::string text;
@@ -23,26 +12,21 @@ std::string joined_vips(const AgentInstance& instance) {
 
 std::optional<history::Event> history_event(const Action& action, const std::string& node,
                                             const AgentInstance& instance, int effective_priority, TimePoint now) {
-  if (const auto* changed = std::get_if<StateChanged>(&action))
-    return make_event("vip", node, now,
-                      {{"instance", instance.name},
-                       {"node", node},
-                       {"vip", joined_vips(instance)},
-                       {"from", to_string(changed->from)},
-                       {"to", to_string(changed->to)},
-                       {"reason", changed->reason},
-                       {"priority", effective_priority}});
+  const history::Stamp stamp{now.count(), node, std::nullopt};
+  if (const auto* changed = std::get_if<StateChanged>(&action)) {
+    const std::string vips = joined_vips(instance);
+    return history::make_event(stamp, history::VipRecord{instance.name, node, vips, to_string(changed->from),
+                                                         to_string(changed->to), changed->reason, effective_priority});
+  }
   if (const auto* priority = std::get_if<PriorityChanged>(&action))
-    return make_event("vip-priority", node, now,
-                      {{"instance", instance.name}, {"node", node}, {"from", priority->from}, {"to", priority->to}});
+    return history::make_event(stamp, history::VipPriorityRecord{instance.name, node, priority->from, priority->to});
   return std::nullopt;
 }
 
-history::Event bind_event(const std::string& kind, const std::string& node, const AgentInstance& instance,
-                          const VipAddress& vip, const std::string& reason, TimePoint now) {
-  return make_event(
-      kind, node, now,
-      {{"instance", instance.name}, {"node", node}, {"vip", vip.address}, {"port", vip.port}, {"reason", reason}});
+history::Event bind_event(bool bound, const std::string& node, const AgentInstance& instance, const VipAddress& vip,
+                          const std::string& reason, TimePoint now) {
+  return history::make_event({now.count(), node, std::nullopt},
+                             history::VipBindRecord{bound, instance.name, node, vip.address, reason, vip.port});
 }
 
 }  // namespace wsfo::vrrp

@@ -21,7 +21,7 @@ std::optional<history::Event> history_event(const Action& action, const std::str
                                             const AgentInstance& instance, int effective_priority, TimePoint now);
 
 // `vip-bind-failed` or `vip-bound` for one VIP address of the instance.
-history::Event bind_event(const std::string& kind, const std::string& node, const AgentInstance& instance,
-                          const VipAddress& vip, const std::string& reason, TimePoint now);
+history::Event bind_event(bool bound, const std::string& node, const AgentInstance& instance, const VipAddress& vip,
+                          const std::string& reason, TimePoint now);
 
 }  // namespace wsfo::vrrp

@@ -23,9 +23,10 @@ using nlohmann::json;
 using wsfo::process::ChildProcess;
 namespace fs = std::filesystem;
 
-// One unit, one node, one backend, a few clients; its own 127.71.x addresses.
-json small_scenario(const std::string& duration) {
-  return json::parse(R"({
+// One unit, one node, one backend, a few clients, on 127.73.<net>.x: each
+// test its own, as ctest runs them side by side.
+json small_scenario(const std::string& duration, int net) {
+  std::string text = R"({
     "name": "part-failure", "duration": ")" +
                      duration + R"(",
     "units": [{"name": "center", "label": "hangzhou", "subdomain": "center.websocket.msha.tech",
@@ -38,7 +39,11 @@ json small_scenario(const std::string& duration) {
     "clients": [{"name": "fleet", "router_ids": {"from": 100, "to": 119},
                  "url": "ws://websocket.msha.tech:8020/ws", "mode": "header",
                  "reconnect": {"fixed": {"delay": "300ms"}}}],
-    "timeline": [{"at": "1s", "action": "wait", "expect": {"disconnected": "none"}}]})");
+    "timeline": [{"at": "1s", "action": "wait", "expect": {"disconnected": "none"}}]})";
+  const std::string from = "127.71.1.", to = "127.73." + std::to_string(net) + ".";
+  for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
+    text.replace(at, from.size(), to);
+  return json::parse(text);
 }
 
 struct RunResult {
@@ -105,11 +110,11 @@ TEST_F(RunPartFailure, ABackendThatCannotStartIsNamedWithItsCauseAndTheRunExits2
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_port = htons(8010);
-  ::inet_pton(AF_INET, "127.71.1.21", &address.sin_addr);
+  ::inet_pton(AF_INET, "127.73.1.21", &address.sin_addr);
   ASSERT_EQ(::bind(taken, reinterpret_cast<sockaddr*>(&address), sizeof address), 0) << std::strerror(errno);
   ASSERT_EQ(::listen(taken, 1), 0);
 
-  RunResult result = run(small_scenario("3s"));
+  RunResult result = run(small_scenario("3s", 1));
   ::close(taken);
 
   EXPECT_EQ(result.exit_code, 2) << result.stderr_text;
@@ -127,7 +132,7 @@ TEST_F(RunPartFailure, ABackendThatCannotStartIsNamedWithItsCauseAndTheRunExits2
 }
 
 TEST_F(RunPartFailure, AClientProcessKilledFromOutsideMakesTheRunUnjudgeable) {
-  RunResult result = run(small_scenario("5s"), [](pid_t wsfo) {
+  RunResult result = run(small_scenario("5s", 2), [](pid_t wsfo) {
     pid_t clients = 0;
     for (int i = 0; i < 100 && !clients; ++i) {  // up to 5 s for the parts to start
       std::this_thread::sleep_for(50ms);
@@ -147,7 +152,7 @@ TEST_F(RunPartFailure, AClientProcessKilledFromOutsideMakesTheRunUnjudgeable) {
 }
 
 TEST_F(RunPartFailure, AHealthyRunHasNoPartFailures) {
-  RunResult result = run(small_scenario("3s"));
+  RunResult result = run(small_scenario("3s", 3));
   EXPECT_EQ(result.exit_code, 0) << result.stderr_text;
   ASSERT_TRUE(result.report.is_object());
   EXPECT_EQ(result.report["verdict"], "PASS");
