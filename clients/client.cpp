@@ -5,7 +5,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "clients/fleet_worker.hpp"
-#include "clients/monotonic_clock.hpp"
+#include "process/live_clock.hpp"
 
 namespace wsfo::clients {
 
@@ -37,11 +37,11 @@ awaitable<void> Client::run() {
     }
     if (connected) {
       co_await session(std::move(early_bytes));
-      disconnected_ns_ = monotonic_ns();
+      disconnected_ns_ = process::LiveClock::now_ns();
     }
     reset_connection();
     if (stopping()) break;
-    Nanos now(monotonic_ns());
+    Nanos now(process::LiveClock::now_ns());
     Nanos delay = policy_.schedule_retry(now, rng_.next(), retry_after) - now;
     co_await sleep(delay);
     if (stopping()) break;

@@ -16,8 +16,8 @@
 
 #include "clients/client.hpp"
 #include "clients/fleet_worker.hpp"
-#include "clients/monotonic_clock.hpp"
 #include "core/clients/attempt.hpp"
+#include "process/live_clock.hpp"
 
 // GCC 12 reports a false -Wmismatched-new-delete for Asio's awaitable frames
 // in this file's coroutines (asio's frame operator new/delete do match).
@@ -56,7 +56,7 @@ awaitable<bool> Client::attempt(std::optional<Nanos>& retry_after, beast::flat_b
   for (;;) {
     Response response;
     buffer.clear();
-    std::int64_t hop_started = monotonic_ns();
+    std::int64_t hop_started = process::LiveClock::now_ns();
     Step step = co_await hop(url, machine, response, buffer);
     if (stopping_) co_return false;
     switch (step.kind) {
@@ -217,7 +217,7 @@ void Client::arm_connect_watchdog() {
 }
 
 void Client::on_open(const WsUrl& url, const Response& response, std::int64_t hop_started, int redirects) {
-  auto now = monotonic_ns();
+  auto now = process::LiveClock::now_ns();
   phase_ = Phase::open;
   ++connection_generation_;
   opened_ns_ = last_heard_ns_ = now;

@@ -10,8 +10,8 @@
 
 #include "clients/client.hpp"
 #include "clients/fleet_worker.hpp"
-#include "clients/monotonic_clock.hpp"
 #include "core/clients/backend_messages.hpp"
+#include "process/live_clock.hpp"
 
 namespace wsfo::clients {
 
@@ -32,7 +32,7 @@ std::string_view decimal(std::array<char, 24>& buffer, std::int64_t number) {
 
 awaitable<void> Client::session(std::string early_bytes) {
   if (worker_.options().send_first_message) {
-    sent_number_ = wall_clock_ms();  // the seed sends Date.now()
+    sent_number_ = process::LiveClock::wall_ms();  // the seed sends Date.now()
     std::array<char, 24> text{};
     send(ws::Opcode::text, decimal(text, sent_number_));
   }
@@ -44,7 +44,7 @@ awaitable<void> Client::session(std::string early_bytes) {
     std::size_t n =
         co_await socket_.async_read_some(net::buffer(read_buffer_), net::redirect_error(net::use_awaitable, ec));
     if (ec) break;
-    last_heard_ns_ = monotonic_ns();
+    last_heard_ns_ = process::LiveClock::now_ns();
     open = take_bytes(std::string_view(read_buffer_.data(), n));
   }
   report_end(ec);
@@ -178,7 +178,7 @@ void Client::emit_connected_if_pending() {
 
 void Client::report_end(const error_code& ec) {
   emit_connected_if_pending();
-  auto now = monotonic_ns();
+  auto now = process::LiveClock::now_ns();
   std::string cause, reason, closed_by = "client";
   std::optional<std::uint64_t> code;
   const auto& options = worker_.options();
@@ -228,7 +228,7 @@ void Client::arm_heartbeat() {
 
 void Client::on_heartbeat() {
   if (phase_ != Phase::open || end_cause_ != EndCause::none) return;
-  auto now = monotonic_ns();
+  auto now = process::LiveClock::now_ns();
   auto limit = worker_.options().idle_timeout.count();
   if (ping_sent_ns_ != 0 && now - ping_sent_ns_ >= limit) return end_with(EndCause::pong_timeout);
   if (now - last_heard_ns_ >= limit) return end_with(EndCause::idle_timeout);

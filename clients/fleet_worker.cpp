@@ -4,7 +4,7 @@
 #include <boost/asio/post.hpp>
 #include <cstdio>
 
-#include "clients/monotonic_clock.hpp"
+#include "process/live_clock.hpp"
 
 namespace wsfo::clients {
 
@@ -29,7 +29,7 @@ void Worker::add_client(std::uint64_t router_id, std::uint64_t index) {
 void Worker::start() {
   alive_ = clients_.size();
   summary_.clients = clients_.size();
-  started_ns_ = monotonic_ns();
+  started_ns_ = process::LiveClock::now_ns();
   if (options_.connect_rate == 0) {
     while (spawned_ < clients_.size()) spawn_next();
   } else {
@@ -60,14 +60,14 @@ void Worker::begin_shutdown() {
 }
 
 history::Stamp Worker::stamp(std::uint64_t router_id, std::optional<std::int64_t> t_ns) const {
-  return {t_ns ? *t_ns : monotonic_ns(), options_.source_name, router_id};
+  return {t_ns ? *t_ns : process::LiveClock::now_ns(), options_.source_name, router_id};
 }
 
 void Worker::client_finished() {
   if (--alive_ == 0) {
     shutdown_deadline_.cancel();
     flush_timer_.cancel();
-    summary_.elapsed_seconds = static_cast<double>(monotonic_ns() - started_ns_) / 1e9;
+    summary_.elapsed_seconds = static_cast<double>(process::LiveClock::now_ns() - started_ns_) / 1e9;
     if (on_all_done) on_all_done();
   }
 }
@@ -95,7 +95,7 @@ void Worker::spawn_batch() {
   // Credit by elapsed time, so a busy loop that delays the tick does not
   // slow the ramp down.
   double share = options_.connect_rate / static_cast<double>(options_.threads);
-  double elapsed = static_cast<double>(monotonic_ns() - started_ns_) / 1e9;
+  double elapsed = static_cast<double>(process::LiveClock::now_ns() - started_ns_) / 1e9;
   auto due = static_cast<std::size_t>(share * elapsed) + 1;
   while (spawned_ < clients_.size() && spawned_ < due) spawn_next();
   if (spawned_ == clients_.size() || shutting_down_) return;

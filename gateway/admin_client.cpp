@@ -1,6 +1,8 @@
 #include "gateway/admin_client.hpp"
 
 #include <utility>
+
+#include "process/live_clock.hpp"
 // Boost 1.74's asio needs <utility> first.
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -112,8 +114,6 @@ cutover::AdminReply HttpGatewayAdmin::abort(const cutover::GatewayRef& gateway, 
 
 void HttpGatewayAdmin::sleep(cutover::Duration duration) { std::this_thread::sleep_for(duration); }
 
-cutover::Duration HttpGatewayAdmin::now() {
-  return std::chrono::duration_cast<cutover::Duration>(std::chrono::steady_clock::now().time_since_epoch());
-}
+cutover::Duration HttpGatewayAdmin::now() { return process::LiveClock::since_epoch(); }
 
 }  // namespace wsfo::gateway

@@ -18,6 +18,7 @@
 #include "gateway/gateway_server.hpp"
 #include "gateway/handshake.hpp"
 #include "gateway/vrrp_node.hpp"
+#include "process/live_clock.hpp"
 
 namespace wsfo::gateway {
 
@@ -40,7 +41,7 @@ GatewayNode::GatewayNode(net::io_context& io_context, GatewayConfig configuratio
 }
 
 MonotonicTime GatewayNode::now() const {
-  return std::chrono::duration_cast<MonotonicTime>(std::chrono::steady_clock::now().time_since_epoch());
+  return std::chrono::duration_cast<MonotonicTime>(process::LiveClock::since_epoch());
 }
 
 std::ostream& log_line(GatewayNode& node) { return node.log << "gateway " << node.config.node << ": "; }
@@ -78,18 +79,18 @@ awaitable<void> shutdown_sequence(GatewayNode& node) {
   net::steady_timer tick(node.io);
   error_code ec;
   auto wait_until_empty = [&](std::chrono::steady_clock::time_point until) -> awaitable<void> {
-    while (node.registry.size() > 0 && std::chrono::steady_clock::now() < until) {
+    while (node.registry.size() > 0 && process::LiveClock::now() < until) {
       tick.expires_after(std::chrono::milliseconds(10));
       co_await tick.async_wait(net::redirect_error(use_awaitable, ec));
     }
   };
   log_line(node) << "shutting down: " << node.registry.size() << " connection(s), drain timeout "
                  << json::format_duration(node.config.limits.drain_timeout) << "\n";
-  co_await wait_until_empty(std::chrono::steady_clock::now() + node.config.limits.drain_timeout);
+  co_await wait_until_empty(process::LiveClock::now() + node.config.limits.drain_timeout);
   auto remaining = node.registry.all();
   for (RegisteredConnection* c : remaining) c->close_with(1001, "gateway shutting down");
   if (!remaining.empty()) log_line(node) << "closed " << remaining.size() << " connection(s) with 1001\n";
-  co_await wait_until_empty(std::chrono::steady_clock::now() + node.config.limits.close_timeout +
+  co_await wait_until_empty(process::LiveClock::now() + node.config.limits.close_timeout +
                             std::chrono::milliseconds(100));
   for (RegisteredConnection* c : node.registry.all()) c->drop();
   if (node.admin_acceptor) node.admin_acceptor->close(ec);

@@ -6,6 +6,7 @@
 
 #include "gateway/relay_buffers.hpp"
 #include "gateway/relay_connection.hpp"
+#include "process/live_clock.hpp"
 
 namespace wsfo::gateway {
 
@@ -36,7 +37,7 @@ void Relay::run() {
     log_line(node_) << "relay: cannot wait for readiness: " << error << "\n";
     return drop();
   }
-  last_activity_ = std::chrono::steady_clock::now();
+  last_activity_ = process::LiveClock::now();
   arm_idle_timer(last_activity_ + node_.config.limits.idle_timeout);
   pump(to_client_);
   pump(to_upstream_);
@@ -64,7 +65,7 @@ void Relay::arm_idle_timer(std::chrono::steady_clock::time_point at) {
   timer_.async_wait(with_memory(timer_memory_, [self = shared_from_this()](const boost::system::error_code& ec) {
     if (ec || self->finished_ || self->closing_) return;
     auto idle_until = self->last_activity_ + self->node_.config.limits.idle_timeout;
-    if (std::chrono::steady_clock::now() >= idle_until) return self->close_with(1001, "idle timeout");
+    if (process::LiveClock::now() >= idle_until) return self->close_with(1001, "idle timeout");
     self->arm_idle_timer(std::chrono::time_point_cast<std::chrono::steady_clock::duration>(idle_until));
   }));
 }

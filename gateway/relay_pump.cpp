@@ -10,6 +10,7 @@
 
 #include "gateway/relay_buffers.hpp"
 #include "gateway/relay_connection.hpp"
+#include "process/live_clock.hpp"
 
 namespace wsfo::gateway {
 
@@ -106,7 +107,7 @@ bool Relay::read(Pump& p) {
   }
   const auto n = static_cast<std::size_t>(got);
   p.drained = n < capacity_;  // a short read emptied the socket; a later arrival raises a new edge
-  last_activity_ = std::chrono::steady_clock::now();
+  last_activity_ = process::LiveClock::now();
   count_bytes(p, n);
   p.chunk = buffer;
   p.chunk_size = n;

@@ -6,6 +6,7 @@
 #include "core/vrrp/advert_packet.hpp"
 #include "core/vrrp/instance_effects.hpp"
 #include "core/vrrp/ipv4_address.hpp"
+#include "process/live_clock.hpp"
 
 namespace wsfo::gateway {
 
@@ -46,7 +47,7 @@ const char* drop_reason(vrrp::DecodeError error) {
 }  // namespace
 
 vrrp::TimePoint monotonic_now() {
-  return std::chrono::duration_cast<vrrp::TimePoint>(std::chrono::steady_clock::now().time_since_epoch());
+  return std::chrono::duration_cast<vrrp::TimePoint>(process::LiveClock::since_epoch());
 }
 
 // An instance and what carrying out its actions asks of the node: adverts on

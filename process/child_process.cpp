@@ -16,11 +16,13 @@
 #include <thread>
 #include <utility>
 
+#include "process/live_clock.hpp"
+
 namespace wsfo::process {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using Clock = LiveClock::Steady;
 
 std::runtime_error system_error(const std::string& what) {
   return std::runtime_error(what + ": " + std::strerror(errno));
@@ -67,7 +69,7 @@ Pipe make_pipe() {
 bool read_some(int fd, std::string& out, Clock::time_point deadline) {
   if (fd < 0) return false;
   for (;;) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - LiveClock::now());
     if (left.count() < 0) return false;
     pollfd p{fd, POLLIN, 0};
     int ready = ::poll(&p, 1, static_cast<int>(left.count()));
@@ -188,7 +190,7 @@ ChildProcess::~ChildProcess() {
 }
 
 std::optional<std::string> ChildProcess::read_stdout_line(std::chrono::milliseconds timeout) {
-  const auto deadline = Clock::now() + timeout;
+  const auto deadline = LiveClock::now() + timeout;
   for (;;) {
     auto newline = stdout_buffer_.find('\n');
     if (newline != std::string::npos) {
@@ -201,7 +203,7 @@ std::optional<std::string> ChildProcess::read_stdout_line(std::chrono::milliseco
 }
 
 std::string ChildProcess::read_stderr(std::chrono::milliseconds timeout) {
-  const auto deadline = Clock::now() + timeout;
+  const auto deadline = LiveClock::now() + timeout;
   std::string text;
   while (read_some(stderr_fd_, text, deadline)) {
   }
@@ -229,10 +231,10 @@ std::optional<ExitStatus> ChildProcess::try_wait() {
 }
 
 std::optional<ExitStatus> ChildProcess::wait_for_exit(std::chrono::milliseconds timeout) {
-  const auto deadline = Clock::now() + timeout;
+  const auto deadline = LiveClock::now() + timeout;
   for (;;) {
     if (auto status = try_wait()) return status;
-    if (Clock::now() >= deadline) return std::nullopt;
+    if (LiveClock::now() >= deadline) return std::nullopt;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
 }

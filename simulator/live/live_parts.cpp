@@ -4,9 +4,11 @@
 #include <csignal>
 #include <iostream>
 
+#include "process/live_clock.hpp"
+
 namespace wsfo::live {
 
-using Clock = std::chrono::steady_clock;
+using process::LiveClock;
 
 std::string Parts::log_file(const std::string& name) const {
   std::string file = name;
@@ -80,10 +82,10 @@ std::vector<std::string> Parts::unexpected_exits() {
 void Parts::terminate(const std::string& prefix) {
   for (auto& [name, child] : running_)
     if (name.rfind(prefix, 0) == 0) child->send_signal(SIGTERM);
-  auto deadline = Clock::now() + options_.stop_timeout;
+  auto deadline = LiveClock::now() + options_.stop_timeout;
   for (auto& [name, child] : running_) {
     if (name.rfind(prefix, 0) != 0) continue;
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - LiveClock::now());
     if (!child->wait_for_exit(std::max(left, std::chrono::milliseconds(1))))
       log_ << "  " << name << " did not stop within " << options_.stop_timeout.count() << " ms; killed\n";
   }

@@ -8,6 +8,7 @@
 #include "core/run/timeline_player.hpp"
 #include "core/scenario/client_population.hpp"
 #include "gateway/admin_client.hpp"
+#include "process/live_clock.hpp"
 #include "simulator/live/live_nemesis.hpp"
 #include "simulator/live/live_parts.hpp"
 #include "simulator/live/live_plan.hpp"
@@ -16,7 +17,7 @@ namespace wsfo::live {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using Clock = process::LiveClock::Steady;
 using history::Event;
 
 // CLOCK_MONOTONIC, shared by every process of the run; on a terminal, a
@@ -26,15 +27,13 @@ class MonotonicClock : public run::RunClock {
   MonotonicClock(bool progress, std::chrono::seconds total, std::ostream& log)
       : progress_(progress), total_(total), log_(log) {}
 
-  std::int64_t now_ns() override {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
-  }
+  std::int64_t now_ns() override { return process::LiveClock::now_ns(); }
   void sleep_until_ns(std::int64_t t_ns) override {
     const Clock::time_point deadline{std::chrono::duration_cast<Clock::duration>(std::chrono::nanoseconds(t_ns))};
-    while (progress_ && Clock::now() + std::chrono::seconds(5) < deadline) {
+    while (progress_ && process::LiveClock::now() + std::chrono::seconds(5) < deadline) {
       std::this_thread::sleep_for(std::chrono::seconds(5));
-      log_ << "  ... " << std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - started_).count() << " s of "
-           << total_.count() << " s" << std::endl;
+      log_ << "  ... " << std::chrono::duration_cast<std::chrono::seconds>(process::LiveClock::now() - started_).count()
+           << " s of " << total_.count() << " s" << std::endl;
     }
     std::this_thread::sleep_until(deadline);
   }
@@ -43,7 +42,7 @@ class MonotonicClock : public run::RunClock {
   bool progress_;
   std::chrono::seconds total_;
   std::ostream& log_;
-  Clock::time_point started_ = Clock::now();
+  Clock::time_point started_ = process::LiveClock::now();
 };
 
 // Every part of one live run: started from the plan, driven by the timeline

@@ -179,12 +179,11 @@ class GatewayLogic {
     }
   }
 
-  // The answer as a client records it ("HTTP 503 Service Unavailable: ...").
+  // The refusal's status and body; the client's attempt machine words it.
   void refuse(SimEvent& e, const gateway::Answer& answer) {
     e.outcome = Outcome::reject;
     e.status = static_cast<std::uint16_t>(answer.status);
-    e.text = w_.texts().intern("HTTP " + std::to_string(answer.status) + " " + std::string(answer.phrase()) + ": " +
-                               answer.body);
+    e.text = w_.texts().intern(answer.body);
     e.extra = answer.retry_after ? std::chrono::nanoseconds(*answer.retry_after).count() : -1;
   }
 

@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "core/clients/attempt.hpp"
+#include "core/gateway/answers.hpp"
 #include "simulator/model/sim_world.hpp"
 
 namespace wsfo::model {
@@ -182,19 +183,12 @@ class RegionLogic {
     }
   }
 
-  // The gateway hands its refusal over as the line the client reports,
-  // "HTTP <status> <phrase>: <body>"; the machine is given its parts.
+  // The gateway's refusal as the client reads it: status line and body.
   clients::Answer refusal(const SimEvent& e) {
     clients::Answer answer;
     answer.status = e.status;
-    std::string_view text = w_.texts().at(e.text);
-    std::string_view rest = text.substr(std::min(text.size(), text.find(' ', text.find(' ') + 1) + 1));
-    if (auto colon = rest.find(": "); colon != std::string_view::npos) {
-      answer.reason_phrase = rest.substr(0, colon);
-      answer.body = rest.substr(colon + 2);
-    } else {
-      answer.reason_phrase = rest;
-    }
+    answer.reason_phrase = gateway::reason_phrase(e.status);
+    answer.body = w_.texts().at(e.text);
     if (e.extra >= 0) answer.retry_after = clients::Nanos(e.extra);
     return answer;
   }
