@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <variant>
 
+#include "core/websocket/close_frame.hpp"
+
 namespace wsfo::clients::ws {
 namespace {
 
@@ -33,11 +35,12 @@ void append_frame(std::string& out, Opcode opcode, std::string_view payload, std
 }
 
 void append_close(std::string& out, std::uint16_t code, std::string_view reason, std::uint32_t mask_key) {
-  std::string payload;
-  payload += static_cast<char>(code >> 8);
-  payload += static_cast<char>(code & 0xff);
-  payload += reason.substr(0, 123);
-  append_frame(out, Opcode::close, payload, mask_key);
+  std::array<std::uint8_t, websocket::kMaxCloseFrameSize> frame{};
+  const std::array<std::uint8_t, 4> mask = {
+      static_cast<std::uint8_t>(mask_key >> 24), static_cast<std::uint8_t>(mask_key >> 16),
+      static_cast<std::uint8_t>(mask_key >> 8), static_cast<std::uint8_t>(mask_key)};
+  const std::size_t size = websocket::encode_close_frame(frame, code, reason, mask);
+  out.append(reinterpret_cast<const char*>(frame.data()), size);
 }
 
 void FrameParser::reset() {

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string_view>
 
+#include "core/websocket/close_frame.hpp"
 #include "core/websocket/frame_header.hpp"
 
 namespace wsfo::gateway {
@@ -51,12 +52,7 @@ class FrameTracker {
   std::optional<websocket::MalformedHeader> malformed_;
 };
 
-inline constexpr std::size_t kMaxCloseFrameSize = 2 + 4 + 125;
-
-// Writes a close frame with `code` and `reason` (cut to 123 bytes) into
-// `out`; masked with `mask` when given (frames a client sends must be).
-// Returns the frame size.
-std::size_t encode_close_frame(std::array<std::uint8_t, kMaxCloseFrameSize>& out, std::uint16_t code,
-                               std::string_view reason, const std::optional<std::array<std::uint8_t, 4>>& mask);
+using websocket::encode_close_frame;
+using websocket::kMaxCloseFrameSize;
 
 }  // namespace wsfo::gateway
