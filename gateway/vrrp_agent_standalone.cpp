@@ -11,6 +11,7 @@
 #include <csignal>
 #include <filesystem>
 
+#include "core/vrrp/vrrp_events.hpp"
 #include "gateway/vip_listener.hpp"
 #include "gateway/vrrp_agent.hpp"
 
@@ -115,13 +116,7 @@ class StandaloneAgent {
   }
 
   void print_agent_event(const std::string& state, history::Json extra) {
-    history::Event event;
-    event.kind = "vrrp-agent";
-    event.t_ns = monotonic_now().count();
-    event.source = options_.config.node;
-    event.fields = {{"node", options_.config.node}, {"state", state}};
-    event.fields.update(extra);
-    print(event);
+    print(vrrp::agent_event(options_.config.node, state, std::move(extra), monotonic_now()));
   }
 
   void print(const history::Event& event) { out_ << history::to_json_line(event) << std::endl; }

@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "core/vrrp/vrrp_events.hpp"
 #include "gateway/gateway_node.hpp"
 
 namespace wsfo::gateway {
@@ -151,8 +152,11 @@ history::Json NodeVrrp::status() const {
       vips.push_back({{"vip", key(vip.address, vip.port)},
                       {"held", hold == VipHold::held},
                       {"bind_failed", hold == VipHold::bind_failed}});
-    instances.push_back(
-        {{"name", s.name}, {"vrid", s.vrid}, {"state", vrrp::to_string(s.state)}, {"priority", s.priority}, {"vips", vips}});
+    instances.push_back({{"name", s.name},
+                         {"vrid", s.vrid},
+                         {"state", vrrp::to_string(s.state)},
+                         {"priority", s.priority},
+                         {"vips", vips}});
   }
   return {{"instances", instances}, {"drop_adverts_from", blocked_}};
 }
@@ -162,13 +166,7 @@ void NodeVrrp::record(const history::Event& event) {
 }
 
 void NodeVrrp::record_agent(const std::string& state, history::Json extra) {
-  history::Event event;
-  event.kind = "vrrp-agent";
-  event.t_ns = monotonic_now().count();
-  event.source = agent_.config().node;
-  event.fields = {{"node", agent_.config().node}, {"state", state}};
-  event.fields.update(extra);
-  record(event);
+  record(vrrp::agent_event(agent_.config().node, state, std::move(extra), monotonic_now()));
 }
 
 }  // namespace wsfo::gateway

@@ -29,4 +29,14 @@ history::Event bind_event(bool bound, const std::string& node, const AgentInstan
                              history::VipBindRecord{bound, instance.name, node, vip.address, reason, vip.port});
 }
 
+history::Event agent_event(const std::string& node, const std::string& state, history::Json extra, TimePoint now) {
+  history::Event event;
+  event.kind = "vrrp-agent";
+  event.t_ns = now.count();
+  event.source = node;
+  event.fields = {{"node", node}, {"state", state}};
+  event.fields.update(extra);
+  return event;
+}
+
 }  // namespace wsfo::vrrp

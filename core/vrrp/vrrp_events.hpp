@@ -24,4 +24,8 @@ std::optional<history::Event> history_event(const Action& action, const std::str
 history::Event bind_event(bool bound, const std::string& node, const AgentInstance& instance, const VipAddress& vip,
                           const std::string& reason, TimePoint now);
 
+// `vrrp-agent`: what the agent itself did (started, stopped, partitioned,
+// healed); `extra` holds the fields of that state.
+history::Event agent_event(const std::string& node, const std::string& state, history::Json extra, TimePoint now);
+
 }  // namespace wsfo::vrrp

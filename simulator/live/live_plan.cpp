@@ -13,7 +13,8 @@ namespace wsfo::live {
 
 namespace {
 
-std::string endpoint(const std::string& address, std::uint16_t port) { return address + ":" + std::to_string(port); }
+// "address:port", as gateway configs and the name map write it.
+std::string endpoint(const std::string& address, std::uint16_t port) { return gateway::Endpoint{address, port}.text(); }
 
 std::string join(const std::vector<std::string>& items, const char* separator) {
   std::string out;

@@ -12,7 +12,8 @@ namespace wsfo::model {
 
 namespace {
 
-std::string endpoint(const std::string& address, std::uint16_t port) { return address + ":" + std::to_string(port); }
+// "address:port", as gateway configs and the name map write it.
+std::string endpoint(const std::string& address, std::uint16_t port) { return gateway::Endpoint{address, port}.text(); }
 
 double seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
 
