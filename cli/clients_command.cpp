@@ -291,7 +291,11 @@ void add_clients_commands(CLI::App& app, int& exit_code) {
       exit_code = failure;
       return;
     }
-    clients::raise_descriptor_limit();
+    if (auto shortage = clients::descriptor_shortage(options->router_ids.size()); !shortage.empty()) {
+      std::cerr << "wsfo clients: " << shortage << "\n";
+      exit_code = kUsage;
+      return;
+    }
     std::FILE* events = nullptr;
     bool own_file = false;
     if (flags->events == "-") {

@@ -64,13 +64,15 @@ class RunPartFailure : public ::testing::Test {
     if (!HasFailure()) fs::remove_all(dir_);
   }
 
-  // Starts `wsfo run`; `during` runs while it plays, given its pid.
-  RunResult run(const json& scenario, const std::function<void(pid_t)>& during = {}) {
+  // Starts `wsfo run` (after `prefix`, a command that starts it); `during`
+  // runs while it plays, given its pid.
+  RunResult run(const json& scenario, const std::function<void(pid_t)>& during = {},
+                std::vector<std::string> prefix = {}) {
     fs::path path = dir_ / "scenario.json";
     std::ofstream(path) << scenario.dump(2);
     RunResult result;
-    ChildProcess wsfo({WSFO_BINARY, "run", path.string(), "--report-dir", (dir_ / "out").string()},
-                      (dir_ / "run.stderr").string());
+    prefix.insert(prefix.end(), {WSFO_BINARY, "run", path.string(), "--report-dir", (dir_ / "out").string()});
+    ChildProcess wsfo(prefix, (dir_ / "run.stderr").string());
     if (during) during(wsfo.pid());
     auto status = wsfo.wait_for_exit(60s);
     if (status) result.exit_code = status->exited ? status->code : 128 + status->signal;
@@ -129,6 +131,24 @@ TEST_F(RunPartFailure, ABackendThatCannotStartIsNamedWithItsCauseAndTheRunExits2
   EXPECT_NE(failure.find("backend center-app1"), std::string::npos) << failure;
   EXPECT_NE(failure.find("last log line:"), std::string::npos) << failure;  // the backend said why
   EXPECT_TRUE(fs::exists(dir_ / "out/report.html"));
+}
+
+TEST_F(RunPartFailure, AClientProcessThatCannotStartIsNamedWithItsCause) {
+  // Under a limit of 512 descriptors a fleet of 600 clients refuses to start;
+  // the gateway and the backend, with no connections, need few.
+  json scenario = small_scenario("3s", 4);
+  scenario["clients"][0]["router_ids"] = {{"from", 100}, {"to", 699}};
+  RunResult result = run(scenario, {}, {"/usr/bin/prlimit", "--nofile=512:512"});
+  EXPECT_EQ(result.exit_code, 2) << result.stderr_text;
+  ASSERT_TRUE(result.report.is_object()) << "no report.json in " << dir_ / "out";
+  EXPECT_EQ(result.report["verdict"], "UNKNOWN");
+  ASSERT_EQ(result.report["part_failures"].size(), 1u) << result.report["part_failures"];
+  const std::string failure = result.report["part_failures"][0];
+  EXPECT_NE(failure.find("clients fleet#0 died: exit code 2; last log line: wsfo clients: 600 clients need 664 "
+                         "descriptors, and this process may open 512"),
+            std::string::npos)
+      << failure;
+  EXPECT_NE(result.stderr_text.find("part failed: clients fleet#0"), std::string::npos) << result.stderr_text;
 }
 
 TEST_F(RunPartFailure, AClientProcessKilledFromOutsideMakesTheRunUnjudgeable) {
