@@ -1,4 +1,6 @@
-// junit.xml: one testcase per expectation, so CI shows each one.
+// junit.xml: one testcase per expectation, so CI shows each one, and one
+// errored testcase per failed part: a run that could not be judged must not
+// read as a pass to a CI system that only looks at this file.
 #include <ostream>
 
 #include "reports/format.hpp"
@@ -13,13 +15,20 @@ void write_junit(const Report& report, std::ostream& out) {
     failures += v.status == checks::Status::fail;
     skipped += v.status == checks::Status::unknown;
   }
+  const auto& part_failures = report.run.part_failures;
+  const std::size_t tests = verdicts.size() + part_failures.size(), errors = part_failures.size();
   std::string suite = xml_escape(report.run.scenario);
   out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-  out << "<testsuites name=\"wsfo\" tests=\"" << verdicts.size() << "\" failures=\"" << failures
-      << "\" errors=\"0\" skipped=\"" << skipped << "\">\n";
-  out << "  <testsuite name=\"" << suite << "\" tests=\"" << verdicts.size() << "\" failures=\"" << failures
-      << "\" errors=\"0\" skipped=\"" << skipped << "\" time=\""
+  out << "<testsuites name=\"wsfo\" tests=\"" << tests << "\" failures=\"" << failures << "\" errors=\"" << errors
+      << "\" skipped=\"" << skipped << "\">\n";
+  out << "  <testsuite name=\"" << suite << "\" tests=\"" << tests << "\" failures=\"" << failures << "\" errors=\""
+      << errors << "\" skipped=\"" << skipped << "\" time=\""
       << static_cast<double>(report.run.end_ns - report.run.start_ns) / 1e9 << "\">\n";
+  for (std::size_t i = 0; i < part_failures.size(); ++i)
+    out << "    <testcase classname=\"" << suite << ".parts\" name=\"part-" << i
+        << "\">\n      <error type=\"part-failed\" "
+        << "message=\"" << xml_escape(part_failures[i]) << "\">" << xml_escape(part_failures[i])
+        << "</error>\n    </testcase>\n";
   for (const auto& v : verdicts) {
     std::string event_name;
     for (const auto& w : report.run.windows)

@@ -111,6 +111,35 @@ TEST(Reports, JunitHasOneEscapedTestcasePerExpectation) {
   EXPECT_EQ(xml.find("<failure"), std::string::npos);
 }
 
+TEST(Reports, ARunWithAFailedPartIsUnknownInEveryFormat) {
+  RunRecord run = sample_run(false);
+  run.part_failures.push_back("clients fleet#1 died: exit code 1; last log line: <bad & odd>");
+  Report report = build_report(std::move(run));
+  EXPECT_FALSE(report.judgeable());
+  EXPECT_FALSE(report.passed());  // its expectations held, but over a broken run
+  EXPECT_STREQ(report.verdict(), "UNKNOWN");
+  std::ostringstream text, junit, json, html;
+  write_text(report, text);
+  write_junit(report, junit);
+  write_json(report, json);
+  write_html(report, html);
+  const std::string said = text.str();
+  ASSERT_NE(said.find("COULD NOT BE JUDGED"), std::string::npos) << said;
+  EXPECT_LT(said.find("COULD NOT BE JUDGED"), said.find("[+")) << "said before the first event:\n" << said;
+  EXPECT_NE(text.str().find("part failed: clients fleet#1 died"), std::string::npos) << text.str();
+  EXPECT_NE(text.str().find("RESULT: UNKNOWN"), std::string::npos) << text.str();
+  EXPECT_NE(junit.str().find("errors=\"1\""), std::string::npos) << junit.str();
+  EXPECT_NE(junit.str().find("<error type=\"part-failed\" message=\"clients fleet#1 died: exit code 1; last log "
+                             "line: &lt;bad &amp; odd&gt;\""),
+            std::string::npos)
+      << junit.str();
+  auto document = Json::parse(json.str());
+  EXPECT_EQ(document["verdict"], "UNKNOWN");
+  EXPECT_EQ(document["passed"], false);
+  EXPECT_EQ(document["part_failures"].size(), 1u);
+  EXPECT_NE(html.str().find("class=\"verdict unknown\""), std::string::npos);
+}
+
 TEST(Reports, JsonFollowsTheDocumentedSchema) {
   Report report = build_report(sample_run(false));
   std::ostringstream out;
