@@ -257,11 +257,15 @@ std::string last_log_line(const std::string& path) {
   return text.substr(begin, end + 1 - begin);
 }
 
-std::string describe_death(const std::string& part, const ExitStatus& status, const std::string& log_file) {
-  std::string text = part + " died: " + status.describe();
+std::string describe_end(const ExitStatus& status, const std::string& log_file) {
+  std::string text = status.describe();
   if (log_file.empty()) return text;
   std::string line = last_log_line(log_file);
   return text + (line.empty() ? "; its log " + log_file + " is empty" : "; last log line: " + line);
+}
+
+std::string describe_death(const std::string& part, const ExitStatus& status, const std::string& log_file) {
+  return part + " died: " + describe_end(status, log_file);
 }
 
 }  // namespace wsfo::process

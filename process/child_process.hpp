@@ -83,6 +83,10 @@ class ChildProcess {
 // file is missing or holds no text. Only the file's tail is read.
 std::string last_log_line(const std::string& path);
 
+// "exit code 1; last log line: ..." (or "; its log PATH is empty"): how a
+// child ended and its last words.
+std::string describe_end(const ExitStatus& status, const std::string& log_file);
+
 // "PART died: exit code 1; last log line: ..." (or "; its log is empty"),
 // for a part that ended without being told to.
 std::string describe_death(const std::string& part, const ExitStatus& status, const std::string& log_file);

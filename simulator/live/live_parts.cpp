@@ -38,11 +38,8 @@ std::string Parts::start(const ProcessPlan& plan, bool wait_ready) {
     return {};
   }
   // End of file on stdout usually means it exited: say how, not just "not ready".
-  if (auto status = child.wait_for_exit(std::chrono::milliseconds(line ? 0 : 500))) {
-    std::string last = process::last_log_line(log_file(plan.name));
-    return plan.name + ": exited before it was ready: " + status->describe() +
-           (last.empty() ? "; its log " + log_file(plan.name) + " is empty" : "; last log line: " + last);
-  }
+  if (auto status = child.wait_for_exit(std::chrono::milliseconds(line ? 0 : 500)))
+    return plan.name + ": exited before it was ready: " + process::describe_end(*status, log_file(plan.name));
   return plan.name + ": not ready within " + std::to_string(options_.ready_timeout.count()) + " ms (see " +
          log_file(plan.name) + ")";
 }
