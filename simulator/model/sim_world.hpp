@@ -180,7 +180,6 @@ class World {
   // model cannot play.
   std::string prepare();
   void run();
-  reports::RunRecord take_record();
 
   // ---- shared by the actors (single-threaded: SimGrid runs one actor at a time)
   static std::int64_t now_ns();
