@@ -20,11 +20,13 @@ std::string Parts::log_file(const std::string& name) const {
 std::string Parts::start(const ProcessPlan& plan, bool wait_ready) {
   plans_[plan.name] = plan;
   killed_.erase(plan.name);
-  std::vector<std::string> argv = {options_.wsfo_binary};
+  std::vector<std::string> argv = plan.program;
+  if (argv.empty()) argv.push_back(options_.wsfo_binary);
   argv.insert(argv.end(), plan.args.begin(), plan.args.end());
   try {
     echoes_.erase(plan.name);
-    running_[plan.name] = std::make_unique<process::ChildProcess>(argv, log_file(plan.name));
+    running_[plan.name] = std::make_unique<process::ChildProcess>(
+        argv, process::ChildOptions{log_file(plan.name), plan.stdout_to_log, false});
   } catch (const std::exception& e) {
     running_.erase(plan.name);
     return plan.name + ": cannot start: " + e.what();
@@ -65,6 +67,18 @@ void Parts::kill(const std::string& name) {
     it->second->send_signal(SIGKILL);
     it->second->wait_for_exit(std::chrono::milliseconds(2000));
   }
+}
+
+void Parts::expect_death(const std::string& name) {
+  if (auto it = running_.find(name); it != running_.end()) {
+    killed_.insert(name);
+    it->second->wait_for_exit(std::chrono::milliseconds(2000));
+  }
+}
+
+bool Parts::running(const std::string& name) {
+  auto it = running_.find(name);
+  return it != running_.end() && !it->second->try_wait();
 }
 
 std::vector<std::string> Parts::unexpected_exits() {

@@ -37,6 +37,10 @@ class Parts {
   bool signal(const std::string& name, int signal);
   // SIGKILL, as the timeline's kill: the part's death is expected from now on.
   void kill(const std::string& name);
+  // The part was killed from outside (every process of a namespace): its
+  // death is expected from now on, as after kill().
+  void expect_death(const std::string& name);
+  bool running(const std::string& name);
   // Killed by a timeline action and not restarted since.
   bool killed(const std::string& name) const { return killed_.count(name) > 0; }
   // Every part that has exited although nothing asked it to: "<part> died:

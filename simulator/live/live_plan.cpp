@@ -26,7 +26,7 @@ std::string join(const std::vector<std::string>& items, const char* separator) {
 // pass Linux's 128 KiB limit for a single argument.
 std::vector<std::string> client_args(const scenario::ClientGroup& group, const std::string& ids_file,
                                      const std::vector<std::string>& resolve, const std::string& events_file,
-                                     std::size_t process_index) {
+                                     const std::string& source_net) {
   std::vector<std::string> args = {"clients",
                                    "--url",
                                    group.url.text,
@@ -37,7 +37,7 @@ std::vector<std::string> client_args(const scenario::ClientGroup& group, const s
                                    "--max-redirects",
                                    std::to_string(group.max_redirects),
                                    "--source-net",
-                                   "127." + std::to_string(100 + process_index % 100) + ".0.0/16",
+                                   source_net,
                                    "--source",
                                    group.name};
   args.insert(args.end(), {"--router-ids-file", ids_file});
@@ -51,7 +51,8 @@ std::vector<std::string> client_args(const scenario::ClientGroup& group, const s
 }
 
 std::vector<ClientsPlan> client_processes(const scenario::ClientGroup& group, const std::vector<std::string>& resolve,
-                                          const std::string& run_dir, std::size_t& process_counter, bool verbose) {
+                                          const std::string& run_dir, std::size_t& process_counter, bool verbose,
+                                          std::string (*source_net)(std::size_t)) {
   std::vector<std::uint64_t> ids = scenario::expand_router_ids(group.router_ids);
   std::vector<ClientsPlan> plans;
   for (std::size_t first = 0; first < ids.size(); first += kMaxClientsPerProcess) {
@@ -65,7 +66,7 @@ std::vector<ClientsPlan> client_processes(const scenario::ClientGroup& group, co
     plan.events_file = run_dir + "/events/" + stem + ".jsonl";
     plan.router_ids_file = run_dir + "/inputs/" + stem + ".ids";
     plan.process = {"clients " + group.name + "#" + std::to_string(part),
-                    client_args(group, plan.router_ids_file, resolve, plan.events_file, process_counter++)};
+                    client_args(group, plan.router_ids_file, resolve, plan.events_file, source_net(process_counter++))};
     if (verbose) {
       plan.process.args.push_back("--verbose");
       plan.process.echo_stdout = true;
@@ -98,8 +99,12 @@ BackendPlan backend_plan(const scenario::Scenario& scenario, const std::string& 
   return {backend.name, unit_name, {"backend " + backend.name, args}};
 }
 
+std::string loopback_source_net(std::size_t process_index) {
+  return "127." + std::to_string(100 + process_index % 100) + ".0.0/16";
+}
+
 LivePlan make_live_plan(const scenario::Scenario& scenario, const std::string& run_dir,
-                        const std::set<std::string>& verbose_groups) {
+                        const std::set<std::string>& verbose_groups, std::string (*source_net)(std::size_t)) {
   LivePlan plan;
   for (const auto& unit : scenario.units) {
     std::string entry = join(run::unit_entry_points(unit), ",");
@@ -123,7 +128,7 @@ LivePlan make_live_plan(const scenario::Scenario& scenario, const std::string& r
   std::size_t process_counter = 0;
   for (const auto& group : scenario.clients) {
     auto processes =
-        client_processes(group, plan.resolve, run_dir, process_counter, verbose_groups.count(group.name) != 0);
+        client_processes(group, plan.resolve, run_dir, process_counter, verbose_groups.count(group.name) != 0, source_net);
     if (group.connect_at_start)
       plan.clients.insert(plan.clients.end(), processes.begin(), processes.end());
     else

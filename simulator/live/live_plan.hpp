@@ -19,6 +19,10 @@ struct ProcessPlan {
   std::string name;               // "gateway center-gw1", "backend center-app1", "clients fleet#0"
   std::vector<std::string> args;  // after the `wsfo` binary
   bool echo_stdout = false;       // its stdout lines are echoed on ours (verbose demo clients)
+  // What runs `args`, when not the `wsfo` binary itself: another program
+  // (nginx), or `ip netns exec NS wsfo` for a part inside a namespace.
+  std::vector<std::string> program;
+  bool stdout_to_log = false;  // its stdout goes to its log file (programs that log on stdout)
 };
 
 struct GatewayPlan {
@@ -53,10 +57,15 @@ struct LivePlan {
   std::vector<std::string> resolve;                       // "host=ip:port,..." entries of the name map
 };
 
+// The block of source addresses of the i-th client process: its own /16 of
+// 127/8 on loopback, so connections do not run out of ephemeral ports.
+std::string loopback_source_net(std::size_t process_index);
+
 // `run_dir` is where configs, state files and event files go. Client groups
 // named in `verbose_groups` print the seed client's lines on our stdout.
 LivePlan make_live_plan(const scenario::Scenario& scenario, const std::string& run_dir,
-                        const std::set<std::string>& verbose_groups = {});
+                        const std::set<std::string>& verbose_groups = {},
+                        std::string (*source_net)(std::size_t process_index) = loopback_source_net);
 
 // Writes what the parts read at start: gateway configs and routerId files.
 // "" or what could not be written.

@@ -1,49 +1,20 @@
 #include "simulator/live/live_runner.hpp"
 
 #include <algorithm>
-#include <filesystem>
-#include <fstream>
 #include <thread>
 
 #include "core/run/timeline_player.hpp"
 #include "core/scenario/client_population.hpp"
 #include "gateway/admin_client.hpp"
-#include "process/live_clock.hpp"
+#include "simulator/live/monotonic_clock.hpp"
 #include "simulator/live/live_nemesis.hpp"
 #include "simulator/live/live_parts.hpp"
 #include "simulator/live/live_plan.hpp"
+#include "simulator/live/run_files.hpp"
 
 namespace wsfo::live {
 
 namespace {
-
-using Clock = process::LiveClock::Steady;
-using history::Event;
-
-// CLOCK_MONOTONIC, shared by every process of the run; on a terminal, a
-// progress line every few seconds while it waits.
-class MonotonicClock : public run::RunClock {
- public:
-  MonotonicClock(bool progress, std::chrono::seconds total, std::ostream& log)
-      : progress_(progress), total_(total), log_(log) {}
-
-  std::int64_t now_ns() override { return process::LiveClock::now_ns(); }
-  void sleep_until_ns(std::int64_t t_ns) override {
-    const Clock::time_point deadline{std::chrono::duration_cast<Clock::duration>(std::chrono::nanoseconds(t_ns))};
-    while (progress_ && process::LiveClock::now() + std::chrono::seconds(5) < deadline) {
-      std::this_thread::sleep_for(std::chrono::seconds(5));
-      log_ << "  ... " << std::chrono::duration_cast<std::chrono::seconds>(process::LiveClock::now() - started_).count()
-           << " s of " << total_.count() << " s" << std::endl;
-    }
-    std::this_thread::sleep_until(deadline);
-  }
-
- private:
-  bool progress_;
-  std::chrono::seconds total_;
-  std::ostream& log_;
-  Clock::time_point started_ = process::LiveClock::now();
-};
 
 // Every part of one live run: started from the plan, driven by the timeline
 // player through LiveNemesis, stopped, and their events collected.
@@ -59,15 +30,7 @@ class LiveRun {
 
   // "" or the first part that failed to start, and why.
   std::string start() {
-    namespace fs = std::filesystem;
-    // A run directory used before keeps nothing of that run: its rules state
-    // files would start the gateways on the old version, its events would mix in.
-    for (auto sub : {"logs", "state", "events", "inputs"}) {
-      std::error_code error;
-      fs::remove_all(options_.run_dir + "/" + sub, error);
-      if (!error) fs::create_directories(options_.run_dir + "/" + sub, error);
-      if (error) return "cannot prepare " + options_.run_dir + "/" + sub + ": " + error.message();
-    }
+    if (std::string error = prepare_run_dir(options_.run_dir); !error.empty()) return error;
     if (std::string error = write_plan_files(plan_, options_.run_dir); !error.empty()) return error;
     log_ << "starting " << plan_.backends.size() << " backends, " << plan_.gateways.size() << " gateways, "
          << plan_.clients.size() << " client processes\n";
@@ -103,28 +66,7 @@ class LiveRun {
   }
 
   // Every part's events and ours, in time order; malformed lines become notes.
-  void collect(run::RunRecord& record) {
-    record.history = nemesis_.own_events();
-    for (const auto& file : events_files_) {
-      std::ifstream in(file);
-      if (!in) {
-        record.notes.push_back("no events file " + file);
-        continue;
-      }
-      std::string line, error;
-      std::size_t number = 0;
-      while (std::getline(in, line)) {
-        ++number;
-        if (line.empty()) continue;
-        if (auto event = history::parse_event_line(line, error))
-          record.history.push_back(std::move(*event));
-        else
-          record.notes.push_back(file + ":" + std::to_string(number) + ": " + error);
-      }
-    }
-    std::stable_sort(record.history.begin(), record.history.end(),
-                     [](const Event& a, const Event& b) { return a.t_ns < b.t_ns; });
-  }
+  void collect(run::RunRecord& record) { collect_history(nemesis_.own_events(), events_files_, record); }
 
  private:
   const scenario::Scenario& scenario_;
