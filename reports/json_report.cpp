@@ -116,6 +116,7 @@ void write_json(const Report& report, std::ostream& out) {
   Json document = {{"schema", "wsfo-report/1"},
                    {"scenario", run.scenario},
                    {"engine", run.engine},
+                   {"stack", run.stack},
                    {"passed", report.passed()},
                    {"verdict", report.verdict()},
                    {"part_failures", run.part_failures},

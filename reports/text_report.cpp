@@ -105,7 +105,8 @@ void write_window(const Report& report, std::size_t i, std::ostream& out) {
 
 void write_text(const Report& report, std::ostream& out) {
   const RunRecord& run = report.run;
-  out << "== wsfo " << run.engine << " report: " << run.scenario << " ==\n";
+  out << "== wsfo " << run.engine << (run.stack == "wsfo" ? "" : " (" + run.stack + " stack)")
+      << " report: " << run.scenario << " ==\n";
   out << "clients: " << run.population.size() << "   rules: v" << run.rules_before.version() << " -> v"
       << run.rules_after.version() << "   duration: " << seconds(run.end_ns - run.start_ns, 1) << "\n";
   if (!run.judgeable()) {

@@ -17,6 +17,7 @@ namespace wsfo::run {
 struct RunRecord {
   std::string scenario;
   std::string engine;  // "live" or "simulate"
+  std::string stack = "wsfo";  // what stood for the gateway nodes and VIPs: "wsfo" or "nginx-keepalived"
   std::int64_t start_ns = 0;
   std::int64_t end_ns = 0;
   std::vector<history::Event> history;  // sorted by t_ns
