@@ -113,6 +113,17 @@ void write_json(const Report& report, std::ostream& out) {
                    {"to", t.to},
                    {"reason", t.reason}});
   for (const auto& fault : report.vip_faults) takeovers.push_back(takeover_json(fault));
+  Json silent = Json::array();
+  for (const auto& window : report.silent)
+    for (const auto& g : window.groups)
+      silent.push_back({{"event", run.windows[window.window].index},
+                        {"group", g.group},
+                        {"affected", g.affected},
+                        {"noticed_at_once", g.noticed_at_once},
+                        {"noticed_later", g.noticed_later},
+                        {"not_noticed", g.not_noticed},
+                        {"delay_p50_ns", g.delay.percentile(50).count()},
+                        {"delay_max_ns", g.delay.max().count()}});
   Json document = {{"schema", "wsfo-report/1"},
                    {"scenario", run.scenario},
                    {"engine", run.engine},
@@ -127,6 +138,7 @@ void write_json(const Report& report, std::ostream& out) {
                    {"expectations", expectations},
                    {"vip_transitions", vip},
                    {"takeovers", takeovers},
+                   {"silent_connections", silent},
                    {"notes", run.notes}};
   out << document.dump(2) << "\n";
 }

@@ -13,6 +13,7 @@ Report build_report(RunRecord run) {
   report.vip = checks::vip_transitions(r.history);
   report.takeovers = checks::takeovers(report.vip, r.windows);
   report.vip_faults = vip_faults(r.history, report.vip, report.takeovers, r.windows);
+  report.silent = checks::find_silent_connections(r.history, r.windows);
   return report;
 }
 

@@ -11,6 +11,7 @@
 
 #include "core/checks/connection_series.hpp"
 #include "core/checks/history_checks.hpp"
+#include "core/checks/silent_connections.hpp"
 #include "core/run/run_record.hpp"
 #include "reports/vip_downtime.hpp"
 
@@ -25,6 +26,7 @@ struct Report {
   std::vector<checks::VipTransition> vip;
   std::vector<checks::Takeover> takeovers;
   std::vector<VipFault> vip_faults;  // one per takeover: takeover time and client downtime
+  std::vector<checks::SilentWindow> silent{};  // clients left on a dead connection when a VIP moved
 
   // A run with a failed part (did not start, died on its own) is neither
   // passed nor failed: what it recorded is not the scenario's behaviour.
