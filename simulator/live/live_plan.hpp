@@ -21,7 +21,7 @@ struct ProcessPlan {
   bool echo_stdout = false;       // its stdout lines are echoed on ours (verbose demo clients)
   // What runs `args`, when not the `wsfo` binary itself: another program
   // (nginx), or `ip netns exec NS wsfo` for a part inside a namespace.
-  std::vector<std::string> program;
+  std::vector<std::string> program{};
   bool stdout_to_log = false;  // its stdout goes to its log file (programs that log on stdout)
 };
 
