@@ -1,6 +1,8 @@
 #include "core/checks/silent_connections.hpp"
 
+#include <algorithm>
 #include <map>
+#include <optional>
 #include <unordered_map>
 
 #include "core/checks/event_fields.hpp"
@@ -42,7 +44,12 @@ std::string host_of(const std::string& url) {
 
 class Tracker {
  public:
-  explicit Tracker(std::span<const EventWindow> windows) : windows_(windows) {}
+  Tracker(std::span<const history::Event> history, std::span<const EventWindow> windows)
+      : history_(history), windows_(windows) {}
+
+  void run() {
+    for (next_ = 0; next_ < history_.size(); ++next_) on(history_[next_]);
+  }
 
   void on(const history::Event& event) {
     if (event.kind == "connected" && event.router_id) {
@@ -75,15 +82,30 @@ class Tracker {
     std::string instance = field_string(event, "instance"), node = field_string(event, "node");
     Holder& holder = holders_[instance];
     if (field_string(event, "to") == "MASTER") {
-      if (!holder.node.empty() && holder.node != node) {  // the old holder never said it left
+      if (!holder.node.empty() && holder.node != node) {
         int window = window_of(windows_, event.t_ns);
-        lost(holder.node, holder.addresses, window >= 0 ? windows_[window].start_ns : event.t_ns, window);
+        // A preempted holder says it left a moment later; one that was killed
+        // or powered off never does, and was dead since its event.
+        auto left = old_holder_left(instance, holder.node);
+        std::int64_t since = left ? std::min(*left, event.t_ns) : window >= 0 ? windows_[window].start_ns : event.t_ns;
+        lost(holder.node, holder.addresses, since, window);
       }
       holder = {node, split_addresses(field_string(event, "vip"))};
     } else if (field_string(event, "from") == "MASTER" && holder.node == node) {
       lost(node, holder.addresses, event.t_ns, window_of(windows_, event.t_ns));
       holder = {};
     }
+  }
+
+  std::optional<std::int64_t> old_holder_left(const std::string& instance, const std::string& node) const {
+    const std::int64_t until = history_[next_].t_ns + kOldHolderAnswersNs;
+    for (std::size_t i = next_ + 1; i < history_.size() && history_[i].t_ns <= until; ++i) {
+      const history::Event& e = history_[i];
+      if (e.kind == "vip" && field_string(e, "instance") == instance && field_string(e, "node") == node &&
+          field_string(e, "from") == "MASTER")
+        return e.t_ns;
+    }
+    return std::nullopt;
   }
 
   void lost(const std::string& node, const std::vector<std::string>& addresses, std::int64_t since, int window) {
@@ -128,6 +150,11 @@ class Tracker {
     std::vector<std::string> addresses;
   };
 
+  // A live master hears the new one's first advert within an advert interval.
+  static constexpr std::int64_t kOldHolderAnswersNs = 2'000'000'000;
+
+  std::span<const history::Event> history_;
+  std::size_t next_ = 0;
   std::span<const EventWindow> windows_;
   std::unordered_map<std::uint64_t, OpenConnection> open_;
   std::unordered_map<std::uint64_t, DeadConnection> dead_;
@@ -145,8 +172,8 @@ std::uint64_t SilentWindow::silent() const {
 
 std::vector<SilentWindow> find_silent_connections(std::span<const history::Event> history,
                                                   std::span<const EventWindow> windows) {
-  Tracker tracker(windows);
-  for (const auto& event : history) tracker.on(event);
+  Tracker tracker(history, windows);
+  tracker.run();
   return tracker.result();
 }
 

@@ -95,3 +95,21 @@ TEST(ChecksSilentConnections, ClientsThatDisconnectedBeforeTheVipMovedAreNotAffe
 }
 
 }  // namespace wsfo::checks_silent_test
+
+namespace wsfo::checks_silent_test {
+
+TEST(ChecksSilentConnections, APreemptedHolderThatSaysItLeftJustAfterTheNewMasterIsDeadSinceTheTakeover) {
+  std::vector<Event> history = {
+      vip(1 * kS, "server2", "BACKUP", "MASTER"),
+      connected(2 * kS, 1, "beats", "server2", "ws://127.0.0.112:8020/"),
+      vip(14 * kS, "server1", "BACKUP", "MASTER"),
+      vip(14 * kS + 1000, "server2", "MASTER", "BACKUP"),  // it heard the higher advert
+      disconnected(14 * kS + 200'000'000, 1, "beats"),
+  };
+  auto silent = checks::find_silent_connections(history, windows());
+  ASSERT_EQ(silent.size(), 1u);
+  EXPECT_EQ(silent[0].groups[0].noticed_at_once, 1u);
+  EXPECT_EQ(silent[0].groups[0].delay.max().count(), 200'000'000);
+}
+
+}  // namespace wsfo::checks_silent_test
