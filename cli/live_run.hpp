@@ -12,6 +12,7 @@ struct LiveRunRequest {
   std::string scenario;    // path of the scenario file
   std::string report_dir;  // empty: reports/out/<scenario>-<time>
   std::set<std::string> verbose_groups;
+  std::string stack;  // "wsfo", "nginx-keepalived"; empty: the scenario's own stack
 };
 
 int play_scenario_live(const LiveRunRequest& request);

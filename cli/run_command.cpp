@@ -10,10 +10,30 @@
 #include "cli/run_output.hpp"
 #include "cli/self_path.hpp"
 #include "core/scenario/scenario_loader.hpp"
+#include "core/stack/stack_support.hpp"
 #include "reports/report.hpp"
 #include "simulator/live/live_runner.hpp"
 
 namespace wsfo::cli {
+
+namespace {
+
+std::string known_stack_kinds() {
+  std::string list;
+  for (const std::string& name : scenario::stack_kind_names()) list += (list.empty() ? "" : ", ") + name;
+  return list;
+}
+
+// ---- PLACEHOLDER, replaced by the nginx-keepalived engine when it is merged ----
+// Plays the scenario on real nginx + keepalived in network namespaces. Until
+// that engine is part of the build, refuse the run before anything starts.
+int play_on_nginx_keepalived(const scenario::Scenario&, const LiveRunRequest&) {
+  std::cerr << "wsfo run: the nginx-keepalived stack engine is not available in this build\n";
+  return kUsage;
+}
+// ---- END PLACEHOLDER ----
+
+}  // namespace
 
 int play_scenario_live(const LiveRunRequest& request) {
   auto loaded = scenario::load_scenario_file(request.scenario);
@@ -23,6 +43,23 @@ int play_scenario_live(const LiveRunRequest& request) {
     std::cerr << "wsfo run: " << request.scenario << " is not a valid scenario (problems above)\n";
     return kUsage;
   }
+  if (!request.stack.empty()) {
+    auto kind = scenario::parse_stack_kind(request.stack);
+    if (!kind) {
+      std::cerr << "wsfo run: unknown stack \"" << request.stack << "\" (known: " << known_stack_kinds() << ")\n";
+      return kUsage;
+    }
+    if (*kind != loaded.scenario->stack.kind) {  // the other stack's settings do not carry over
+      loaded.scenario->stack = scenario::Stack{};
+      loaded.scenario->stack.kind = *kind;
+    }
+  }
+  if (auto refusal = stack::first_unrealisable(*loaded.scenario, loaded.scenario->stack.kind); !refusal.empty()) {
+    std::cerr << "wsfo run: " << request.scenario << ": " << refusal << "\n";
+    return kUsage;
+  }
+  if (loaded.scenario->stack.kind == scenario::StackKind::nginx_keepalived)
+    return play_on_nginx_keepalived(*loaded.scenario, request);
   live::LiveRunOptions options;
   options.wsfo_binary = self_path();
   options.run_dir = std::filesystem::absolute(request.report_dir.empty() ? default_report_dir(loaded.scenario->name)
@@ -47,6 +84,10 @@ void add_run_commands(CLI::App& app, int& exit_code) {
   static LiveRunRequest request;
   cmd->add_option("SCENARIO", request.scenario, "Scenario file (JSON)")->required();
   cmd->add_option("--report-dir", request.report_dir, "Run directory (default: reports/out/<scenario>-<time>)");
+  cmd->add_option("--stack", request.stack,
+                  "What realises the gateway nodes and VIPs, overriding the scenario's \"stack\": wsfo (wsfo's own "
+                  "gateway and VRRP emulation on loopback) or nginx-keepalived (real nginx and keepalived in network "
+                  "namespaces; a scenario using routerId rules, cutovers, correction or the admin API is refused)");
   cmd->callback([&exit_code] { exit_code = play_scenario_live(request); });
 }
 

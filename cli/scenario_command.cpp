@@ -160,6 +160,7 @@ std::string show_action(const Action& action, const routing::RuleSet& before) {
             return out;
           },
           [](const KillNode& a) { return "kill node " + a.node; },
+          [](const PowerOff& a) { return "power off node " + a.node; },
           [](const StopGateway& a) { return "stop the gateway of " + a.node; },
           [](const StartGateway& a) { return "start the gateway of " + a.node; },
           [](const RestoreNode& a) { return "restore node " + a.node; },

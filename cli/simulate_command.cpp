@@ -53,6 +53,12 @@ int simulate(const SimulateFlags& flags) {
     std::cerr << "wsfo simulate: " << flags.scenario << " is not a valid scenario (problems above)\n";
     return kUsage;
   }
+  // The model has one gateway and one VRRP agent: wsfo's. Say so rather than let
+  // the report pass for nginx's and keepalived's behaviour.
+  if (loaded.scenario->stack.kind != scenario::StackKind::wsfo)
+    std::cerr << "wsfo simulate: note: the scenario's stack is "
+              << scenario::stack_kind_name(loaded.scenario->stack.kind)
+              << "; the model plays wsfo's emulation of it (wsfo's gateway and VRRP agent)\n";
 
   model::SimOutcome outcome = model::run_simulation(*loaded.scenario, options);
   if (!outcome.error.empty()) {

@@ -23,6 +23,8 @@ class Nemesis {
   virtual void action_started(std::size_t index, const std::string& name, std::int64_t at_ns) = 0;
 
   virtual std::string kill_node(const scenario::KillNode& kill) = 0;
+  // The node's host goes dark (its link down): no reset, no end of file.
+  virtual std::string power_off(const scenario::PowerOff& off) = 0;
   virtual std::string restore_node(const scenario::RestoreNode& restore) = 0;
   virtual std::string stop_gateway(const scenario::StopGateway& stop) = 0;
   virtual std::string start_gateway(const scenario::StartGateway& start) = 0;

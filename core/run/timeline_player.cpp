@@ -62,6 +62,7 @@ std::string TimelinePlayer::perform(std::size_t index, const scenario::Action& a
   return std::visit(Overloaded{
                         [&](const scenario::Cutover& c) { return cutover(index, c, record); },
                         [&](const scenario::KillNode& k) { return n.kill_node(k); },
+                        [&](const scenario::PowerOff& o) { return n.power_off(o); },
                         [&](const scenario::StopGateway& s) { return n.stop_gateway(s); },
                         [&](const scenario::StartGateway& s) { return n.start_gateway(s); },
                         [&](const scenario::RestoreNode& r) { return n.restore_node(r); },

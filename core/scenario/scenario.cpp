@@ -32,6 +32,7 @@ std::string action_name(const Action& action) {
   return std::visit(Overloaded{
                         [](const Cutover&) { return "cutover"; },
                         [](const KillNode&) { return "kill"; },
+                        [](const PowerOff&) { return "power-off"; },
                         [](const StopGateway&) { return "stop-gateway"; },
                         [](const StartGateway&) { return "start-gateway"; },
                         [](const RestoreNode&) { return "restore"; },
@@ -45,6 +46,26 @@ std::string action_name(const Action& action) {
                         [](const Wait&) { return "wait"; },
                     },
                     action);
+}
+
+std::string stack_kind_name(StackKind kind) {
+  switch (kind) {
+    case StackKind::wsfo:
+      return "wsfo";
+    case StackKind::nginx_keepalived:
+      return "nginx-keepalived";
+  }
+  return "unknown";
+}
+
+std::vector<std::string> stack_kind_names() {
+  return {stack_kind_name(StackKind::wsfo), stack_kind_name(StackKind::nginx_keepalived)};
+}
+
+std::optional<StackKind> parse_stack_kind(const std::string& name) {
+  for (StackKind kind : {StackKind::wsfo, StackKind::nginx_keepalived})
+    if (stack_kind_name(kind) == name) return kind;
+  return std::nullopt;
 }
 
 const Unit* Scenario::find_unit(const std::string& name) const { return find_named(units, name); }

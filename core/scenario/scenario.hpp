@@ -220,13 +220,20 @@ struct Cutover {
 struct KillNode {  // SIGKILL: gateway and VRRP agent die
   std::string node;
 };
+// The node's host goes dark: its link goes down, so its peers and clients hear
+// nothing more (no reset, no end of file). Only a stack whose nodes have links
+// of their own can play it as such; wsfo's loopback emulation and the model
+// play it as a kill.
+struct PowerOff {
+  std::string node;
+};
 struct StopGateway {  // the gateway stops, the VRRP agent lives (tracked check fails)
   std::string node;
 };
 struct StartGateway {
   std::string node;
 };
-struct RestoreNode {  // a killed node comes back
+struct RestoreNode {  // a killed or powered-off node comes back
   std::string node;
 };
 struct BackendKill {
@@ -258,8 +265,8 @@ struct ClientsAdd {
 };
 struct Wait {};
 
-using Action = std::variant<Cutover, KillNode, StopGateway, StartGateway, RestoreNode, BackendKill, BackendRestore,
-                            BackendAdd, BackendRemove, Partition, Heal, ClientsAdd, Wait>;
+using Action = std::variant<Cutover, KillNode, PowerOff, StopGateway, StartGateway, RestoreNode, BackendKill,
+                            BackendRestore, BackendAdd, BackendRemove, Partition, Heal, ClientsAdd, Wait>;
 
 // The name used in scenario files: "cutover", "stop-gateway", ...
 std::string action_name(const Action& action);
@@ -284,12 +291,29 @@ struct Simulation {  // SimGrid model parameters
   Duration message_cpu{};    // gateway CPU time per relayed message
 };
 
+// ---------------------------------------------------------------- stack
+
+// What realises the gateway nodes and VIPs: wsfo's own gateway and VRRP
+// emulation, or plain nginx with keepalived.
+enum class StackKind { wsfo, nginx_keepalived };
+
+std::string stack_kind_name(StackKind kind);  // "wsfo", "nginx-keepalived"
+std::optional<StackKind> parse_stack_kind(const std::string& name);
+std::vector<std::string> stack_kind_names();  // every kind, as written in scenario files
+
+struct Stack {
+  StackKind kind = StackKind::wsfo;
+  std::size_t nginx_workers = 1;                    // worker_processes of each node's nginx
+  std::optional<Duration> worker_shutdown_timeout;  // nginx's, on reload; none: nginx's default (wait)
+};
+
 // ---------------------------------------------------------------- scenario
 
 struct Scenario {
   std::string name;
   std::string description;
   Duration duration{};
+  Stack stack;
   Domain domain;
   GatewayPolicy gateway;
   std::vector<Unit> units;

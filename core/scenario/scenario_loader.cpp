@@ -114,6 +114,38 @@ std::optional<Simulation> read_simulation(const Json& value, const std::string& 
   return Simulation{*within, *between, *handshake, *message};
 }
 
+constexpr std::int64_t kMaxNginxWorkers = 64;
+
+// Settings of one stack given with another are refused: they would be silently ignored.
+std::optional<Stack> read_stack(const Json& value, const std::string& pointer, Problems& problems) {
+  ObjectReader reader(value, pointer, problems);
+  Stack stack;
+  auto kind_name = reader.choice("kind", true, stack_kind_names());
+  auto workers = reader.integer("nginx_workers", false, 1, kMaxNginxWorkers);
+  auto shutdown_timeout = reader.duration("worker_shutdown_timeout", false);
+  bool ok = kind_name && (workers || !reader.has("nginx_workers")) &&
+            (shutdown_timeout || !reader.has("worker_shutdown_timeout"));
+  if (shutdown_timeout && (shutdown_timeout->count() <= 0 || shutdown_timeout->count() % 1'000'000 != 0)) {
+    problems.add(reader.pointer_of("worker_shutdown_timeout"),
+                 "expected a positive whole number of milliseconds (nginx's resolution), got \"" +
+                     json::format_duration(*shutdown_timeout) + "\"");
+    ok = false;
+  }
+  if (!kind_name) return std::nullopt;
+  stack.kind = *parse_stack_kind(*kind_name);
+  if (stack.kind != StackKind::nginx_keepalived)
+    for (const char* key : {"nginx_workers", "worker_shutdown_timeout"})
+      if (reader.has(key)) {
+        problems.add(reader.pointer_of(key),
+                     std::string("applies only to the \"nginx-keepalived\" stack, not to \"") + *kind_name + "\"");
+        ok = false;
+      }
+  if (!ok) return std::nullopt;
+  if (workers) stack.nginx_workers = static_cast<std::size_t>(*workers);
+  stack.worker_shutdown_timeout = shutdown_timeout;
+  return stack;
+}
+
 // The rules modulus and the gateway's must agree: both decide a routerId's slot.
 bool check_modulus(const routing::RuleSet& rules, std::optional<std::uint32_t> gateway_modulus, Problems& problems) {
   if (!gateway_modulus || *gateway_modulus == rules.modulus()) return true;
@@ -136,6 +168,8 @@ std::optional<Scenario> read_scenario(const json::Json& document, json::Problems
     if (duration && duration->count() == 0)
       problems.add(reader.pointer_of("duration"), "expected a positive duration, got \"0s\"");
     scenario.duration = duration.value_or(Duration::max());
+    if (const Json* v = reader.object("stack", false))
+      if (auto stack = read_stack(*v, "/stack", problems)) scenario.stack = *stack;
     if (const Json* v = reader.array("units", true)) scenario.units = read_units(*v, "/units", problems, registries);
     if (const Json* v = reader.object("domain", true))
       if (auto domain = read_domain(*v, "/domain", problems, scenario.units)) scenario.domain = *domain;

@@ -1,6 +1,6 @@
 // The "timeline" section: events in time order, each checked against the
-// state the earlier events leave (a node is restored only after a kill, a
-// backend is removed only while present, ...).
+// state the earlier events leave (a node is restored only after a kill or a
+// power-off, a backend is removed only while present, ...).
 #include <algorithm>
 #include <map>
 #include <set>
@@ -13,8 +13,8 @@ namespace wsfo::scenario::detail {
 namespace {
 
 const std::vector<std::string> kActions = {
-    "cutover",     "kill",           "stop-gateway", "start-gateway", "restore",     "backend-kill", "backend-restore",
-    "backend-add", "backend-remove", "partition",    "heal",          "clients-add", "wait"};
+    "cutover",         "kill",        "power-off",      "stop-gateway", "start-gateway", "restore",     "backend-kill",
+    "backend-restore", "backend-add", "backend-remove", "partition",    "heal",          "clients-add", "wait"};
 
 class TimelineReader {
  public:
@@ -75,7 +75,7 @@ class TimelineReader {
 
   std::optional<Action> read_action(ObjectReader& reader, const std::string& name) {
     if (name == "cutover") return read_cutover(reader);
-    if (name == "kill" || name == "stop-gateway" || name == "start-gateway" || name == "restore")
+    if (name == "kill" || name == "power-off" || name == "stop-gateway" || name == "start-gateway" || name == "restore")
       return read_node_action(reader, name);
     if (name == "backend-kill" || name == "backend-restore") return read_backend_fault(reader, name);
     if (name == "backend-add") return read_backend_add(reader);
@@ -129,16 +129,17 @@ class TimelineReader {
     auto node = known_node(reader, "node");
     if (!node) return std::nullopt;
     std::string pointer = reader.pointer_of("node");
-    bool killed = killed_nodes_.count(*node) != 0;
+    auto down = down_nodes_.find(*node);  // killed or powered off
     bool stopped = stopped_gateways_.count(*node) != 0;
     if (name == "restore") {
-      if (!killed) return fail(pointer, "node '" + *node + "' is not killed: nothing to restore");
-      killed_nodes_.erase(*node);
+      if (down == down_nodes_.end()) return fail(pointer, "node '" + *node + "' is not killed: nothing to restore");
+      down_nodes_.erase(down);
       stopped_gateways_.erase(*node);
       return RestoreNode{*node};
     }
-    if (killed) return fail(pointer, "node '" + *node + "' is killed at this time");
-    if (name == "kill") return killed_nodes_.insert(*node), Action{KillNode{*node}};
+    if (down != down_nodes_.end()) return fail(pointer, "node '" + *node + "' is " + down->second + " at this time");
+    if (name == "kill") return down_nodes_.emplace(*node, "killed"), Action{KillNode{*node}};
+    if (name == "power-off") return down_nodes_.emplace(*node, "powered off"), Action{PowerOff{*node}};
     if (name == "stop-gateway") {
       if (stopped) return fail(pointer, "the gateway of node '" + *node + "' is already stopped");
       return stopped_gateways_.insert(*node), Action{StopGateway{*node}};
@@ -246,7 +247,8 @@ class TimelineReader {
   routing::RuleSet rules_;  // in force at this point of the timeline
   std::optional<Duration> previous_at_;
   std::string previous_pointer_;
-  std::set<std::string> killed_nodes_, stopped_gateways_, killed_backends_, added_groups_;
+  std::map<std::string, std::string> down_nodes_;  // node → "killed" or "powered off"
+  std::set<std::string> stopped_gateways_, killed_backends_, added_groups_;
   std::set<std::pair<std::string, std::string>> partitions_;
   std::map<std::string, std::string> backend_unit_;  // present backends → their unit
 };

@@ -36,6 +36,10 @@ std::string LiveNemesis::kill_node(const scenario::KillNode& k) {
   return {};
 }
 
+// Played as a kill: on loopback a node has no link of its own to take down,
+// so its clients read end of file instead of sitting on a silent connection.
+std::string LiveNemesis::power_off(const scenario::PowerOff& off) { return kill_node(scenario::KillNode{off.node}); }
+
 std::string LiveNemesis::restore_node(const scenario::RestoreNode& r) {
   return parts_.restart("gateway " + r.node, true);
 }

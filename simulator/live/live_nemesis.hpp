@@ -26,6 +26,7 @@ class LiveNemesis : public run::Nemesis {
 
   void action_started(std::size_t index, const std::string& name, std::int64_t at_ns) override;
   std::string kill_node(const scenario::KillNode& kill) override;
+  std::string power_off(const scenario::PowerOff& off) override;
   std::string restore_node(const scenario::RestoreNode& restore) override;
   std::string stop_gateway(const scenario::StopGateway& stop) override;
   std::string start_gateway(const scenario::StartGateway& start) override;

@@ -38,6 +38,7 @@ class RecordingNemesis : public run::Nemesis {
     return it == fail.end() ? std::string() : it->second;
   }
   std::string kill_node(const scenario::KillNode& k) override { return call("kill " + k.node); }
+  std::string power_off(const scenario::PowerOff& o) override { return call("power-off " + o.node); }
   std::string restore_node(const scenario::RestoreNode& r) override { return call("restore " + r.node); }
   std::string stop_gateway(const scenario::StopGateway& s) override { return call("stop " + s.node); }
   std::string start_gateway(const scenario::StartGateway& s) override { return call("start " + s.node); }
@@ -157,6 +158,37 @@ TEST(RunTimelinePlayer, AFailedActionIsANoteAndTheWindowsError) {
   for (const auto& w : record.windows) failed += w.action_error == "no such process";
   EXPECT_EQ(failed, 1u);
   EXPECT_EQ(said, std::vector<std::string>{"  error: no such process"});
+}
+
+TEST(RunTimelinePlayer, APowerOffIsHandedToTheNemesisAsAPowerOffAndItsErrorRecorded) {
+  auto s = load_project_scenario("regression/keepalived-ha.json");
+  const std::string node = s.units[0].nodes[0].name;
+  scenario::TimelineEvent off, back;
+  off.at = s.timeline.back().at + std::chrono::seconds(1);
+  off.action = scenario::PowerOff{node};
+  back.at = off.at + std::chrono::seconds(1);
+  back.action = scenario::RestoreNode{node};
+  s.timeline.push_back(off);
+  s.timeline.push_back(back);
+  s.duration = std::max(s.duration, back.at + std::chrono::seconds(1));
+
+  ScriptedClock clock(0);
+  RecordingNemesis nemesis;
+  nemesis.fail["power-off " + node] = "link stuck";
+  AgreeingAdmin admin(clock, s.rules.version());
+  run::RunRecord record;
+  run::TimelinePlayer(s, {nemesis, admin, clock, {}, {}}).play(record);
+
+  const std::size_t off_index = s.timeline.size() - 2;
+  const std::string started = "#" + std::to_string(off_index) + " power-off @" + std::to_string(off.at.count());
+  auto at = std::find(nemesis.calls.begin(), nemesis.calls.end(), started);
+  ASSERT_NE(at, nemesis.calls.end());
+  ASSERT_LT(at + 3, nemesis.calls.end());
+  EXPECT_EQ(*(at + 1), "power-off " + node);
+  EXPECT_EQ(*(at + 3), "restore " + node);
+  EXPECT_EQ(record.windows[off_index].name, "power-off");
+  EXPECT_EQ(record.windows[off_index].action_error, "link stuck");
+  EXPECT_EQ(record.notes, std::vector<std::string>{"#" + std::to_string(off_index) + " power-off: link stuck"});
 }
 
 TEST(RunTimelinePlayer, ACommittedCutoverChangesTheRulesInForceForLaterReloads) {
