@@ -58,9 +58,9 @@ std::vector<NamedAddress> named_addresses(const scenario::Scenario& scenario) {
 }
 
 constexpr std::uint32_t kLoopbackNet = 127u << 24;
-constexpr std::uint32_t kSameOctetsNet = (198u << 24) | (18u << 16);       // 198.18.0.0/16
-constexpr std::uint32_t kAllocatedFirst = (198u << 24) | (19u << 16);      // 198.19.0.0/17
-constexpr std::uint32_t kAllocatedEnd = kAllocatedFirst + (128u << 8);     // 198.19.128.0: clients' ranges from here
+constexpr std::uint32_t kSameOctetsNet = (198u << 24) | (18u << 16);    // 198.18.0.0/16
+constexpr std::uint32_t kAllocatedFirst = (198u << 24) | (19u << 16);   // 198.19.0.0/17
+constexpr std::uint32_t kAllocatedEnd = kAllocatedFirst + (128u << 8);  // 198.19.128.0: clients' ranges from here
 
 }  // namespace
 

@@ -48,9 +48,7 @@ std::optional<std::uint64_t> process_start_time(pid_t pid) {
   return std::nullopt;
 }
 
-TestbedOwner this_process_as_owner() {
-  return {getpid(), process_start_time(getpid()).value_or(0)};
-}
+TestbedOwner this_process_as_owner() { return {getpid(), process_start_time(getpid()).value_or(0)}; }
 
 bool owner_alive(const TestbedOwner& owner) { return process_start_time(owner.pid) == owner.start_time; }
 
@@ -124,17 +122,19 @@ std::string kill_and_delete_namespaces(const std::string& ip, const std::vector<
   for (const auto& name : present) lines.push_back("netns delete " + name);
   // -force: one namespace that cannot be deleted does not keep the others.
   CommandResult deleted = run_ip_batch(ip, "", lines, /*force=*/true);
+  // Judged by what is left, not by ip's status: another run clearing the same stale testbed at the same
+  // moment may have deleted a namespace first, which is no failure.
   std::string problem;
-  if (!deleted.ok) problem = "deleting namespaces: " + deleted.error;
-  if (!survivors.empty() && problem.empty())
-    problem = std::to_string(survivors.size()) + " process(es) survived SIGKILL, e.g. pid " +
-              std::to_string(survivors.front());
   for (const auto& name : present) {
     if (namespace_exists(name)) {
-      if (problem.empty()) problem = "namespace " + name + " is still there after deleting it";
+      problem = "namespace " + name + " is still there after deleting it" +
+                (deleted.ok ? std::string() : ": " + deleted.error);
       break;
     }
   }
+  if (problem.empty() && !survivors.empty())
+    problem = std::to_string(survivors.size()) + " process(es) survived SIGKILL, e.g. pid " +
+              std::to_string(survivors.front());
   return problem;
 }
 

@@ -97,8 +97,8 @@ std::string Testbed::build_all() {
   for (const auto& member : members_) lines.push_back("netns add " + member.name);
   // Each end is created in its namespace: no interface ever appears on the host, not even for a moment.
   for (const auto& member : members_) {
-    lines.push_back("link add " + member.bridge_port + " netns " + bridge_namespace_ + " type veth peer name eth0 netns " +
-                    member.name);
+    lines.push_back("link add " + member.bridge_port + " netns " + bridge_namespace_ +
+                    " type veth peer name eth0 netns " + member.name);
   }
   if (auto result = run_ip_batch(ip_, "", lines); !result.ok)
     return "creating the namespaces and veths failed: " + result.error;
@@ -111,11 +111,13 @@ std::string Testbed::build_all() {
                                      "net.ipv6.conf.default.disable_ipv6=1"};
   std::vector<std::string> bridge_sysctl = {ip_, "netns", "exec", bridge_namespace_, sysctl};
   bridge_sysctl.insert(bridge_sysctl.end(), common.begin(), common.end());
-  if (auto result = run_command(bridge_sysctl); !result.ok) return "setting sysctls of the bridge failed: " + result.error;
+  if (auto result = run_command(bridge_sysctl); !result.ok)
+    return "setting sysctls of the bridge failed: " + result.error;
   for (const auto& member : members_) {
     std::vector<std::string> command = {sysctl};
     command.insert(command.end(), common.begin(), common.end());
-    command.insert(command.end(), {"net.ipv4.conf.all.promote_secondaries=1", "net.ipv4.conf.eth0.promote_secondaries=1"});
+    command.insert(command.end(),
+                   {"net.ipv4.conf.all.promote_secondaries=1", "net.ipv4.conf.eth0.promote_secondaries=1"});
     if (member.spec.nonlocal_bind) command.push_back("net.ipv4.ip_nonlocal_bind=1");
     if (auto problem = run_in(member, command); !problem.empty())
       return "setting sysctls of " + member.spec.role + " failed: " + problem;
@@ -220,8 +222,8 @@ std::string Testbed::block_vrrp(const std::string& role, const std::string& peer
     script += "\ntable " + table + " {\n" +
               "chain input { type filter hook input priority 0; policy accept; ip protocol vrrp ip saddr { " + list +
               " } drop; }\n" +
-              "chain output { type filter hook output priority 0; policy accept; ip protocol vrrp ip daddr { " +
-              list + " } drop; }\n}\n";
+              "chain output { type filter hook output priority 0; policy accept; ip protocol vrrp ip daddr { " + list +
+              " } drop; }\n}\n";
   }
   if (auto problem = run_in(*member, {nft, script}); !problem.empty())
     return "testbed: " + std::string(block ? "blocking" : "unblocking") + " VRRP with " + peer + " in " + role +

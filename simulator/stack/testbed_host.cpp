@@ -56,11 +56,12 @@ std::vector<std::string> remove_stale_testbeds(std::string& error) {
 
 std::string testbed_unavailable_reason() {
   std::uint64_t capabilities = effective_capabilities();
-  bool can_admin = (capabilities >> kCapNetAdmin & 1) && (capabilities >> kCapSysAdmin & 1);
-  if (!can_admin) {
-    return geteuid() == 0 ? "no CAP_NET_ADMIN and CAP_SYS_ADMIN: network namespaces need both"
-                          : "not root: network namespaces need root with CAP_NET_ADMIN and CAP_SYS_ADMIN";
-  }
+  bool net_admin = capabilities >> kCapNetAdmin & 1;
+  bool sys_admin = capabilities >> kCapSysAdmin & 1;
+  if (geteuid() != 0 && !(net_admin && sys_admin))
+    return "not root: network namespaces need root with CAP_NET_ADMIN and CAP_SYS_ADMIN";
+  if (!net_admin) return "no CAP_NET_ADMIN: network namespaces need it to set up interfaces";
+  if (!sys_admin) return "no CAP_SYS_ADMIN: `ip netns add` needs it to mount a namespace";
   std::string ip = find_system_tool("ip");
   if (ip.empty()) return "no `ip` command (Debian package iproute2)";
   if (find_system_tool("nft").empty()) return "no `nft` command (Debian package nftables)";

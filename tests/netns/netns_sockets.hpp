@@ -73,7 +73,8 @@ inline std::string listen_in(const std::string& netns, const std::string& addres
   int one = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   sockaddr_in local = ipv4(address, port);
-  if (bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) return std::string("bind: ") + std::strerror(errno);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0)
+    return std::string("bind: ") + std::strerror(errno);
   if (listen(fd, 16) != 0) return std::string("listen: ") + std::strerror(errno);
   return "";
 }

@@ -2,6 +2,8 @@
 // bridge, faulted (link down, VRRP blocked, addresses reset, processes
 // killed) and torn down without leftovers; stale testbeds of dead owners are
 // cleared and those of live owners kept. Needs root with CAP_NET_ADMIN.
+#include "simulator/stack/testbed.hpp"
+
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -12,7 +14,6 @@
 
 #include "process/child_process.hpp"
 #include "simulator/stack/netns_command.hpp"
-#include "simulator/stack/testbed.hpp"
 #include "tests/netns/netns_sockets.hpp"
 
 namespace wsfo::stack::netns_test {
@@ -146,22 +147,26 @@ TEST_F(TestbedTest, OnlyNodesMayListenOnAnAddressTheyDoNotHold) {
 constexpr int kVrrpProtocol = 112;
 
 // True when a VRRP packet sent from `from` to `to` arrives.
-bool vrrp_packet_arrives(const Testbed& bed, const std::string& from, const std::string& to, const std::string& to_address) {
+bool vrrp_packet_arrives(const Testbed& bed, const std::string& from, const std::string& to,
+                         const std::string& to_address) {
   Fd receiver(socket_in_namespace(bed.namespace_of(to), SOCK_RAW, kVrrpProtocol));
   Fd sender(socket_in_namespace(bed.namespace_of(from), SOCK_RAW, kVrrpProtocol));
   EXPECT_GE(receiver.get(), 0);
   EXPECT_GE(sender.get(), 0);
   sockaddr_in destination = ipv4(to_address, 0);
   const char advert[] = "advert";
-  EXPECT_EQ(sendto(sender.get(), advert, sizeof advert, 0, reinterpret_cast<sockaddr*>(&destination), sizeof destination),
-            static_cast<ssize_t>(sizeof advert));
+  EXPECT_EQ(
+      sendto(sender.get(), advert, sizeof advert, 0, reinterpret_cast<sockaddr*>(&destination), sizeof destination),
+      static_cast<ssize_t>(sizeof advert));
   pollfd wait{receiver.get(), POLLIN, 0};
   return poll(&wait, 1, 300) == 1;
 }
 
 TEST_F(TestbedTest, BlockVrrpDropsAdvertsFromThePeerUntilUnblocked) {
   Testbed& bed = build(seed_spec());
-  auto ruleset = [&] { return command_output(bed.exec_prefix("node server1"), {find_system_tool("nft"), "list", "ruleset"}); };
+  auto ruleset = [&] {
+    return command_output(bed.exec_prefix("node server1"), {find_system_tool("nft"), "list", "ruleset"});
+  };
   ASSERT_TRUE(vrrp_packet_arrives(bed, "node server2", "node server1", "198.18.2.14"));
 
   EXPECT_EQ(bed.block_vrrp("node server1", "198.18.2.15", true), "");
@@ -180,8 +185,12 @@ TEST_F(TestbedTest, BlockVrrpDropsAdvertsFromThePeerUntilUnblocked) {
 
 TEST_F(TestbedTest, ResetAddressesDropsAVipLeftBehind) {
   Testbed& bed = build(seed_spec());
-  auto addresses = [&] { return command_output(bed.exec_prefix("node server1"), {find_system_tool("ip"), "-o", "addr", "show", "dev", "eth0"}); };
-  command_output(bed.exec_prefix("node server1"), {find_system_tool("ip"), "addr", "add", "198.18.2.110/32", "dev", "eth0"});
+  auto addresses = [&] {
+    return command_output(bed.exec_prefix("node server1"),
+                          {find_system_tool("ip"), "-o", "addr", "show", "dev", "eth0"});
+  };
+  command_output(bed.exec_prefix("node server1"),
+                 {find_system_tool("ip"), "addr", "add", "198.18.2.110/32", "dev", "eth0"});
   ASSERT_NE(addresses().find("198.18.2.110/32"), std::string::npos) << addresses();
 
   EXPECT_EQ(bed.reset_addresses("node server1"), "");

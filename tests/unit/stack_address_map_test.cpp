@@ -116,8 +116,9 @@ TEST(StackAddressMap, AllocationSkipsBroadcastLikeLastOctets) {
     EXPECT_NE(last, "0") << entry.mapped;
     EXPECT_NE(last, "255") << entry.mapped;
   }
-  EXPECT_EQ(map.map("127.1.1.252"), "198.19.0.254");
-  EXPECT_EQ(map.map("127.1.1.253"), "198.19.1.1");
+  // 127.1.0.1 and 127.1.0.2 take .1 and .2, so 127.1.1.k takes .(k + 3) up to .254.
+  EXPECT_EQ(map.map("127.1.1.251"), "198.19.0.254");
+  EXPECT_EQ(map.map("127.1.1.252"), "198.19.1.1");
   expect_one_to_one(map);
 }
 
@@ -168,8 +169,9 @@ TEST(StackAddressMap, ClientsSourceNetsStayOutOfTheAllocatedHalf) {
 
 TEST(StackAddressMap, DescribeAndJsonListEveryEntry) {
   auto map = must_map(one_node_scenario("127.0.2.14", "127.0.2.16"));
-  EXPECT_EQ(map.describe(), "127.0.2.14 -> 198.18.2.14      node server1\n"
-                            "127.0.2.16 -> 198.18.2.16      backend app16\n");
+  EXPECT_EQ(map.describe(),
+            "127.0.2.14 -> 198.18.2.14      node server1\n"
+            "127.0.2.16 -> 198.18.2.16      backend app16\n");
   auto json = map.to_json();
   EXPECT_EQ(json["prefix_length"], 15);
   ASSERT_EQ(json["addresses"].size(), 2u);
