@@ -2,9 +2,11 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
-# Debian 12 packages the build, the tests and the peers (nginx) need.
+# Debian 12 packages the build, the tests and the peers (nginx) need; keepalived, nftables and
+# iproute2 for the real stack in network namespaces.
 PACKAGES=(g++ cmake ninja-build pkg-config libboost-dev libsimgrid-dev libcli11-dev
-          nlohmann-json3-dev libgtest-dev procps ccache python3-jsonschema nginx-light chromium)
+          nlohmann-json3-dev libgtest-dev procps ccache python3-jsonschema nginx-light chromium
+          keepalived nftables iproute2)
 
 install_missing() {
   local missing=()
