@@ -96,8 +96,7 @@ class StateFile {
 // keepalived forks notify scripts without waiting, so two may run at once:
 // the events file's lock orders them, each line goes out in one write(2) on
 // an O_APPEND descriptor, and the state file changes under the same lock.
-bool append_notification(const VipNotifyFlags& flags, const stack::VipNotification& notification,
-                         std::string& error) {
+bool append_notification(const VipNotifyFlags& flags, const stack::VipNotification& notification, std::string& error) {
   Descriptor events{::open(flags.events_file.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644)};
   if (events.fd < 0) {
     error = "cannot open " + flags.events_file + ": " + errno_text();
@@ -111,6 +110,9 @@ bool append_notification(const VipNotifyFlags& flags, const stack::VipNotificati
   StateFile states(flags.state_dir);
   if (!states.load(error)) return false;
   const std::string from = states.previous(flags.node, notification.instance);
+  // keepalived also notifies STOP for an instance that never started (a
+  // config it refuses at startup): no transition, and the emulation writes none.
+  if (from == notification.to) return true;
   const std::string line = stack::vip_event_line(notification, flags.node, from, process::LiveClock::now_ns());
   const auto written = ::write(events.fd, line.data(), line.size());
   if (written != static_cast<ssize_t>(line.size())) {

@@ -56,8 +56,7 @@ bool check_command(const std::string& command, const std::string& what, std::str
   return true;
 }
 
-std::string mapped(const AddressMapper& map, const std::string& address, const std::string& what,
-                   std::string& error) {
+std::string mapped(const AddressMapper& map, const std::string& address, const std::string& what, std::string& error) {
   std::string out = map(address);
   if (out.empty()) {
     error = what + " " + address + " has no mapped address";
@@ -71,7 +70,8 @@ std::string mapped(const AddressMapper& map, const std::string& address, const s
 bool check_track(const vrrp::AgentInstance& instance, std::string& error) {
   const auto& track = *instance.track;
   const std::string where = "VIP " + instance.name + ": track_gateway ";
-  if (track.interval % std::chrono::seconds(1) != scenario::Duration::zero() || track.interval < std::chrono::seconds(1)) {
+  if (track.interval % std::chrono::seconds(1) != scenario::Duration::zero() ||
+      track.interval < std::chrono::seconds(1)) {
     error = where + "interval " + seconds_text(track.interval) +
             " s is not a whole number of seconds: keepalived's vrrp_script interval is whole seconds";
     return false;
@@ -91,7 +91,8 @@ bool check_instance(const vrrp::AgentConfig& agent, const vrrp::AgentInstance& i
     return false;
   }
   if (instance.priority >= vrrp::kOwnerPriority) {
-    error = "VIP " + instance.name + ": priority 255 makes keepalived the address owner, which needs the VIP to be "
+    error = "VIP " + instance.name +
+            ": priority 255 makes keepalived the address owner, which needs the VIP to be "
             "the node's own address";
     return false;
   }
@@ -119,7 +120,8 @@ void render_script(const vrrp::AgentInstance& instance, const KeepalivedFiles& f
 bool render_instance(const vrrp::AgentInstance& instance, const std::string& own_address,
                      const std::vector<std::string>& peers, const AddressMapper& map, const KeepalivedFiles& files,
                      std::ostringstream& out, std::string& error) {
-  out << "vrrp_instance " << instance.name << " {\n"
+  out << "vrrp_instance " << instance.name
+      << " {\n"
       // Every node starts as BACKUP and the election decides, as in the emulation.
       << "  state BACKUP\n"
       << "  interface " << files.interface << "\n"
@@ -189,7 +191,8 @@ std::string render_keepalived_config(const scenario::Scenario& scenario, const s
   out << "# keepalived.conf of node \"" << node.name << "\", rendered by wsfo from scenario \"" << scenario.name
       << "\" (docs/real-stack.md).\n"
       << "global_defs {\n"
-      << "  router_id " << node.name << "\n"
+      << "  router_id " << node.name
+      << "\n"
       // The scripts are wsfo's own and the run's: they run as root, which the
       // testbed runs as. keepalived refuses to run scripts without script
       // security; with it, a script whose path a non-root user can write is

@@ -43,11 +43,10 @@ std::set<std::uint16_t> listen_ports(const scenario::Unit& unit, const scenario:
 
 // Every value that lands in the file as a word nginx could misread (a name,
 // a path, a mapped address) is checked once here.
-bool check_words(const scenario::Unit& unit, const scenario::Node& node, const NginxFiles& files,
-                 std::string& error) {
+bool check_words(const scenario::Unit& unit, const scenario::Node& node, const NginxFiles& files, std::string& error) {
   const std::pair<std::string, const std::string*> words[] = {
-      {"unit name", &unit.name},           {"node name", &node.name},           {"prefix_dir", &files.prefix_dir},
-      {"pid_file", &files.pid_file},       {"error_log", &files.error_log},     {"access_log", &files.access_log},
+      {"unit name", &unit.name},     {"node name", &node.name},       {"prefix_dir", &files.prefix_dir},
+      {"pid_file", &files.pid_file}, {"error_log", &files.error_log}, {"access_log", &files.access_log},
   };
   for (const auto& [what, value] : words)
     if (!check_config_word(*value, what, error)) return false;
@@ -70,8 +69,9 @@ bool render_upstreams(const scenario::Unit& unit, const AddressMapper& map, std:
   for (std::size_t i = 0; i < unit.routes.size(); ++i) {
     const auto& route = unit.routes[i];
     if (route.balance != scenario::Balance::round_robin) {
-      error = "route \"" + route.prefix +
-              "\": balance router-id-hash has no nginx equivalent (nginx hashes cannot reproduce wsfo's routerId slots)";
+      error =
+          "route \"" + route.prefix +
+          "\": balance router-id-hash has no nginx equivalent (nginx hashes cannot reproduce wsfo's routerId slots)";
       return false;
     }
     if (route.backends.empty()) {
@@ -91,8 +91,8 @@ bool render_upstreams(const scenario::Unit& unit, const AddressMapper& map, std:
         if (error.empty()) error = "backend " + name + ": no mapped address for " + backend->address;
         return false;
       }
-      out << "    server " << address << ":" << backend->port << " max_fails=1 fail_timeout="
-          << whole_seconds(limits.fail_timeout) << ";  # " << name << "\n";
+      out << "    server " << address << ":" << backend->port
+          << " max_fails=1 fail_timeout=" << whole_seconds(limits.fail_timeout) << ";  # " << name << "\n";
     }
     out << "  }\n";
   }
@@ -111,7 +111,8 @@ void render_location(const scenario::Unit& unit, const scenario::Node& node, con
       << "      proxy_set_header X-Wsfo-Node \"" << node.name << "\";\n"
       << "      proxy_buffering off;\n"
       << "      proxy_next_upstream error timeout;\n"
-      << "      proxy_connect_timeout " << milliseconds(limits.connect_timeout) << ";\n"
+      << "      proxy_connect_timeout " << milliseconds(limits.connect_timeout)
+      << ";\n"
       // The scenario gives the gateway no idle timeout of its own: every live
       // run's wsfo gateway closes a relayed connection after gateway::Limits'
       // idle_timeout without a byte either way, so nginx gets the same. A

@@ -16,7 +16,7 @@ namespace wsfo::stack {
 // A scenario address (127.x) → the address the real stack uses for it.
 using AddressMapper = std::function<std::string(const std::string& loopback_address)>;
 
-struct NginxFiles {  // all absolute paths, in the run directory
+struct NginxFiles {        // all absolute paths, in the run directory
   std::string prefix_dir;  // nginx -p: temp directories go under it
   std::string pid_file;
   std::string error_log;

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 
 #include "core/history/event.hpp"
@@ -17,16 +18,15 @@ using wsfo::history::Event;
 using wsfo::process::ChildProcess;
 
 struct NotifyDir {
-  NotifyDir()
-      : dir(std::filesystem::path(::testing::TempDir()) / ("stack-vip-notify-" + std::to_string(::getpid()))) {
+  NotifyDir() : dir(std::filesystem::path(::testing::TempDir()) / ("stack-vip-notify-" + std::to_string(::getpid()))) {
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
   }
   ~NotifyDir() { std::filesystem::remove_all(dir); }
 
   std::vector<std::string> argv(const std::string& node, std::vector<std::string> keepalived_args) const {
-    std::vector<std::string> argv{WSFO_BINARY,  "vip-notify",  "--events", events().string(),
-                                  "--node",     node,          "--state-dir", dir.string()};
+    std::vector<std::string> argv{WSFO_BINARY, "vip-notify", "--events",    events().string(),
+                                  "--node",    node,         "--state-dir", dir.string()};
     argv.insert(argv.end(), keepalived_args.begin(), keepalived_args.end());
     return argv;
   }
@@ -94,6 +94,8 @@ TEST(StackVipNotify, StatesAreKeptPerNodeAndInstance) {
   ASSERT_EQ(run(notify.argv("server2", {"INSTANCE", "vip-110", "BACKUP", "100"})).code, 0);
   ASSERT_EQ(run(notify.argv("server1", {"INSTANCE", "vip-112", "BACKUP", "100"})).code, 0);
   ASSERT_EQ(run(notify.argv("server1", {"INSTANCE", "vip-110", "STOP", "50"})).code, 0);
+  // keepalived's STOP of an instance that never started: no transition, no line.
+  ASSERT_EQ(run(notify.argv("server2", {"INSTANCE", "vip-112", "STOP", "0"})).code, 0);
   auto events = notify.read();
   ASSERT_EQ(events.size(), 4u);
   EXPECT_EQ(events[1].fields["from"], "INITIALIZE");  // another node
@@ -104,25 +106,29 @@ TEST(StackVipNotify, StatesAreKeptPerNodeAndInstance) {
 
 TEST(StackVipNotify, ConcurrentCallsLoseNoLineAndKeepTheChain) {
   NotifyDir notify;
-  constexpr int kCalls = 24;
+  // Twelve instances, each told BACKUP and MASTER at once: whichever call
+  // takes the lock second must start from the state the first one wrote.
+  constexpr int kInstances = 12;
   std::vector<std::unique_ptr<ChildProcess>> calls;
-  for (int i = 0; i < kCalls; ++i)
-    calls.push_back(std::make_unique<ChildProcess>(
-        notify.argv("server1", {"INSTANCE", "vip-110", i % 2 ? "MASTER" : "BACKUP", std::to_string(i)})));
+  for (int i = 0; i < kInstances; ++i)
+    for (const char* state : {"BACKUP", "MASTER"})
+      calls.push_back(std::make_unique<ChildProcess>(
+          notify.argv("server1", {"INSTANCE", "vip-" + std::to_string(i), state, std::to_string(i)})));
   for (auto& call : calls) {
     auto status = call->wait_for_exit(10s);
     ASSERT_TRUE(status && status->exited && status->code == 0) << call->read_stderr(100ms);
   }
   auto events = notify.read();
-  ASSERT_EQ(events.size(), static_cast<std::size_t>(kCalls));
-  std::string previous = "INITIALIZE";
-  std::set<std::int64_t> priorities;
-  for (const auto& e : events) {
-    EXPECT_EQ(e.fields["from"], previous) << "the line written before holds the state this one started from";
-    previous = e.fields["to"].get<std::string>();
-    priorities.insert(e.fields["priority"].get<std::int64_t>());
+  ASSERT_EQ(events.size(), static_cast<std::size_t>(2 * kInstances));
+  std::map<std::string, std::vector<Event>> by_instance;
+  for (const auto& e : events) by_instance[e.fields["instance"].get<std::string>()].push_back(e);
+  ASSERT_EQ(by_instance.size(), static_cast<std::size_t>(kInstances));
+  for (const auto& [instance, lines] : by_instance) {
+    ASSERT_EQ(lines.size(), 2u) << instance;
+    EXPECT_EQ(lines[0].fields["from"], "INITIALIZE") << instance;
+    EXPECT_EQ(lines[1].fields["from"], lines[0].fields["to"]) << instance;
+    EXPECT_NE(lines[1].fields["to"], lines[0].fields["to"]) << instance;
   }
-  EXPECT_EQ(priorities.size(), static_cast<std::size_t>(kCalls));
 }
 
 TEST(StackVipNotify, BadInputIsAOneLineErrorAndExitTwo) {

@@ -49,8 +49,8 @@ std::string instance_block(const std::string& config, const std::string& name) {
 }
 
 int keepalived_test(const std::string& config, std::string& output) {
-  const auto path = std::filesystem::path(::testing::TempDir()) /
-                    ("stack-keepalived-" + std::to_string(::getpid()) + ".conf");
+  const auto path =
+      std::filesystem::path(::testing::TempDir()) / ("stack-keepalived-" + std::to_string(::getpid()) + ".conf");
   std::ofstream(path) << config;
   process::ChildProcess tool({kKeepalived, "-t", "-f", path.string()});
   output = tool.read_stderr(10s);

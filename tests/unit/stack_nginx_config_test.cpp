@@ -158,9 +158,9 @@ TEST(StackNginxConfig, RefusesWhatNginxCannotExpress) {
   EXPECT_NE(error.find("no mapped address for 127.0.2.16"), std::string::npos) << error;
   stack::NginxOptions no_workers;
   no_workers.workers = 0;
-  EXPECT_EQ(
-      stack::render_nginx_config(s.units[0], s.units[0].nodes[0], to_benchmark_range, files_in("/x"), no_workers, error),
-      "");
+  EXPECT_EQ(stack::render_nginx_config(s.units[0], s.units[0].nodes[0], to_benchmark_range, files_in("/x"), no_workers,
+                                       error),
+            "");
   EXPECT_NE(error.find("at least one worker"), std::string::npos) << error;
 }
 

@@ -39,8 +39,12 @@ TEST(StackVipNotify, ArgumentsBecomeAVipEventWithTheEmulationsFields) {
   EXPECT_EQ(event->t_ns, 123456789);
   EXPECT_EQ(event->source, "server1");
   EXPECT_FALSE(event->router_id);
-  const history::Json expected = {{"instance", "vip-112"}, {"vip", "vip-112"},   {"node", "server1"},
-                                  {"from", "BACKUP"},      {"to", "MASTER"},     {"priority", 100},
+  const history::Json expected = {{"instance", "vip-112"},
+                                  {"vip", "vip-112"},
+                                  {"node", "server1"},
+                                  {"from", "BACKUP"},
+                                  {"to", "MASTER"},
+                                  {"priority", 100},
                                   {"reason", "keepalived notify"}};
   EXPECT_EQ(event->fields, expected) << line;
 }
