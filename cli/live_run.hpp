@@ -6,6 +6,10 @@
 #include <set>
 #include <string>
 
+#include "core/run/run_record.hpp"
+#include "core/scenario/scenario.hpp"
+#include "simulator/live/live_runner.hpp"
+
 namespace wsfo::cli {
 
 struct LiveRunRequest {
@@ -16,5 +20,11 @@ struct LiveRunRequest {
 };
 
 int play_scenario_live(const LiveRunRequest& request);
+
+// Plays the scenario live on the stack it names (the loopback emulation or
+// real nginx + keepalived). When that stack cannot be played here (a binary
+// or a permission is missing), `unavailable` says why and nothing started.
+run::RunRecord play_on_its_stack(const scenario::Scenario& scenario, const live::LiveRunOptions& options,
+                                 std::string& unavailable);
 
 }  // namespace wsfo::cli

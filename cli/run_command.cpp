@@ -13,6 +13,7 @@
 #include "core/stack/stack_support.hpp"
 #include "reports/report.hpp"
 #include "simulator/live/live_runner.hpp"
+#include "simulator/stack/stack_runner.hpp"
 
 namespace wsfo::cli {
 
@@ -24,16 +25,22 @@ std::string known_stack_kinds() {
   return list;
 }
 
-// ---- PLACEHOLDER, replaced by the nginx-keepalived engine when it is merged ----
-// Plays the scenario on real nginx + keepalived in network namespaces. Until
-// that engine is part of the build, refuse the run before anything starts.
-int play_on_nginx_keepalived(const scenario::Scenario&, const LiveRunRequest&) {
-  std::cerr << "wsfo run: the nginx-keepalived stack engine is not available in this build\n";
-  return kUsage;
-}
-// ---- END PLACEHOLDER ----
 
 }  // namespace
+
+run::RunRecord play_on_its_stack(const scenario::Scenario& scenario, const live::LiveRunOptions& options,
+                                 std::string& unavailable) {
+  if (scenario.stack.kind == scenario::StackKind::nginx_keepalived) {
+    stack::StackBinaries binaries;
+    binaries.wsfo = options.wsfo_binary;
+    unavailable = stack::stack_unavailable_reason(binaries);
+    if (!unavailable.empty()) return {};
+    std::cerr << "run directory: " << options.run_dir << "\n";
+    return stack::run_on_stack(scenario, options, binaries, std::cerr);
+  }
+  std::cerr << "run directory: " << options.run_dir << "\n";
+  return live::run_live(scenario, options, std::cerr);
+}
 
 int play_scenario_live(const LiveRunRequest& request) {
   auto loaded = scenario::load_scenario_file(request.scenario);
@@ -58,8 +65,6 @@ int play_scenario_live(const LiveRunRequest& request) {
     std::cerr << "wsfo run: " << request.scenario << ": " << refusal << "\n";
     return kUsage;
   }
-  if (loaded.scenario->stack.kind == scenario::StackKind::nginx_keepalived)
-    return play_on_nginx_keepalived(*loaded.scenario, request);
   live::LiveRunOptions options;
   options.wsfo_binary = self_path();
   options.run_dir = std::filesystem::absolute(request.report_dir.empty() ? default_report_dir(loaded.scenario->name)
@@ -67,8 +72,13 @@ int play_scenario_live(const LiveRunRequest& request) {
                         .string();
   options.verbose_groups = request.verbose_groups;
   options.progress = ::isatty(STDOUT_FILENO) == 1;  // progress on a terminal, not in CI logs
-  std::cerr << "run directory: " << options.run_dir << "\n";
-  run::RunRecord record = live::run_live(*loaded.scenario, options, std::cerr);
+  std::string unavailable;
+  run::RunRecord record = play_on_its_stack(*loaded.scenario, options, unavailable);
+  if (!unavailable.empty()) {
+    std::cerr << "wsfo run: cannot play on the " << scenario::stack_kind_name(loaded.scenario->stack.kind)
+              << " stack here: " << unavailable << "\n";
+    return kUsage;
+  }
   return finish_run(reports::build_report(std::move(record)), options.run_dir, "wsfo run");
 }
 

@@ -24,6 +24,7 @@ struct VipNotifyFlags {
   std::string events_file;
   std::string node;
   std::string state_dir;
+  std::string vip_addresses;
   std::vector<std::string> keepalived_args;
 };
 
@@ -113,7 +114,8 @@ bool append_notification(const VipNotifyFlags& flags, const stack::VipNotificati
   // keepalived also notifies STOP for an instance that never started (a
   // config it refuses at startup): no transition, and the emulation writes none.
   if (from == notification.to) return true;
-  const std::string line = stack::vip_event_line(notification, flags.node, from, process::LiveClock::now_ns());
+  const std::string line =
+      stack::vip_event_line(notification, flags.node, from, flags.vip_addresses, process::LiveClock::now_ns());
   const auto written = ::write(events.fd, line.data(), line.size());
   if (written != static_cast<ssize_t>(line.size())) {
     error = "cannot append to " + flags.events_file + ": " + (written < 0 ? errno_text() : "short write");
@@ -128,7 +130,7 @@ void add_vip_notify_commands(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand("vip-notify", "keepalived's notify script: append one `vip` history event");
   cmd->footer(
       "keepalived calls it as configured (`notify \"wsfo vip-notify --events F --node N --state-dir D\"`) with "
-      "INSTANCE <name> <state> <priority> appended. The event (docs/history.md) has instance = vip = <name>, "
+      "INSTANCE <name> <state> <priority> appended. The event (docs/history.md) has instance = <name>, vip = --vip, "
       "node, to = the state (MASTER, BACKUP, FAULT; STOP and DELETED → INITIALIZE, as the emulation writes on "
       "shutdown), from = the previous state of that node's instance (INITIALIZE the first time), priority and "
       "reason \"keepalived notify\"; t_ns is CLOCK_MONOTONIC. Concurrent calls are serialised by a lock on the "
@@ -139,6 +141,8 @@ void add_vip_notify_commands(CLI::App& app, int& exit_code) {
   cmd->add_option("--node", flags.node, "This node's name: the event's source and node")->required();
   cmd->add_option("--state-dir", flags.state_dir, "Where the previous state of each instance is remembered")
       ->required();
+  cmd->add_option("--vip", flags.vip_addresses,
+                  "The instance's VIP addresses, comma-separated: the event's `vip` (default: the instance name)");
   cmd->add_option("keepalived", flags.keepalived_args, "INSTANCE <name> <state> <priority>, from keepalived");
   cmd->callback([&exit_code] {
     std::string error;

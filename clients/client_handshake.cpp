@@ -122,11 +122,13 @@ awaitable<Step> Client::hop(const WsUrl& url, Attempt& machine, Response& respon
   socket_.open(endpoint.protocol(), ec);
   if (ec) co_return Attempt::on_failure(E::connect_failed, "socket: " + ec.message());
   socket_.set_option(tcp::no_delay(true), ignored);
-  // A source address of the pool, so that thousands of clients do not run out of ephemeral ports.
-  if (options.sources && ip.is_v4() && ip.to_v4().is_loopback()) {
+  // A source address of the pool, so that thousands of clients do not run out of ephemeral ports:
+  // a loopback pool for loopback targets, a pool of routable addresses (a testbed's) for the others.
+  auto source = options.sources ? net::ip::address_v4(options.sources->address(index_ + attempts_ * 7919u))
+                                : net::ip::address_v4();
+  if (options.sources && ip.is_v4() && ip.to_v4().is_loopback() == source.is_loopback()) {
     int one = 1;
     ::setsockopt(socket_.native_handle(), IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
-    auto source = net::ip::address_v4(options.sources->address(index_ + attempts_ * 7919u));
     socket_.bind(tcp::endpoint(source, 0), ec);
     if (ec) co_return Attempt::on_failure(E::bind_failed, "bind to " + source.to_string() + ": " + ec.message());
   }

@@ -139,14 +139,17 @@ bool render_instance(const vrrp::AgentInstance& instance, const std::string& own
   out << "  unicast_src_ip " << own_address << "\n  unicast_peer {\n";
   for (const auto& peer : peers) out << "    " << peer << "\n";
   out << "  }\n  virtual_ipaddress {\n";
+  std::string addresses;  // the `vip` field of the history's events, as the emulation writes it
   for (const auto& vip : instance.vips) {
     const std::string address = mapped(map, vip.address, "VIP " + instance.name + " address", error);
     if (address.empty()) return false;
     out << "    " << address << "/" << kPrefixLength << " dev " << files.interface << "\n";
+    addresses += (addresses.empty() ? "" : ",") + address;
   }
   out << "  }\n";
   if (instance.track) out << "  track_script {\n    " << script_name(instance) << "\n  }\n";
-  if (!files.notify_command.empty()) out << "  notify " << quoted(files.notify_command) << "\n";
+  if (!files.notify_command.empty())
+    out << "  notify " << quoted(files.notify_command + " --vip " + addresses) << "\n";
   out << "}\n\n";
   return true;
 }

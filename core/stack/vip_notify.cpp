@@ -46,11 +46,12 @@ std::optional<VipNotification> parse_vip_notify(const std::vector<std::string>& 
 }
 
 std::string vip_event_line(const VipNotification& notification, const std::string& node, const std::string& from,
-                           std::int64_t t_ns) {
+                           const std::string& vip_addresses, std::int64_t t_ns) {
   std::string line;
+  const std::string& vip = vip_addresses.empty() ? notification.instance : vip_addresses;
   history::append_line(line, history::Stamp{t_ns, node, std::nullopt},
-                       history::VipRecord{notification.instance, node, notification.instance, from, notification.to,
-                                          kNotifyReason, notification.priority});
+                       history::VipRecord{notification.instance, node, vip, from, notification.to, kNotifyReason,
+                                          notification.priority});
   return line;
 }
 

@@ -34,9 +34,11 @@ std::optional<std::string> emulation_state(const std::string& keepalived_state);
 std::optional<VipNotification> parse_vip_notify(const std::vector<std::string>& args, std::string& error);
 
 // The `vip` event as one JSON line with its newline (history::append_line):
-// source and node `node`, instance = vip = the instance name (keepalived's
-// notify knows the name only), `from` the previous state of (node, instance).
+// source and node `node`, instance = the instance name, vip = its addresses
+// as the emulation writes them (keepalived's notify knows the name only: the
+// rendered notify command passes them; empty: the name), `from` the previous
+// state of (node, instance).
 std::string vip_event_line(const VipNotification& notification, const std::string& node, const std::string& from,
-                           std::int64_t t_ns);
+                           const std::string& vip_addresses, std::int64_t t_ns);
 
 }  // namespace wsfo::stack

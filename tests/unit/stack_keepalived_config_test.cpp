@@ -85,8 +85,9 @@ TEST(StackKeepalivedConfig, SeedNodeCarriesBothVipsInOppositeRoles) {
     EXPECT_NE(block->find("unicast_src_ip 198.18.2.14\n"), std::string::npos);
     EXPECT_NE(block->find("unicast_peer {\n    198.18.2.15\n  }"), std::string::npos) << *block;
     EXPECT_NE(block->find("notify \"/usr/bin/wsfo vip-notify --events /run/wsfo/events/vip.jsonl --node server1 "
-                          "--state-dir /run/x\""),
-              std::string::npos);
+                          "--state-dir /run/x --vip 198.18.2.11"),
+              std::string::npos)
+        << *block;
   }
   EXPECT_NE(vip110.find("198.18.2.110/15 dev eth0\n"), std::string::npos);
   EXPECT_NE(vip112.find("198.18.2.112/15 dev eth0\n"), std::string::npos);

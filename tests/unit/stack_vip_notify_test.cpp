@@ -30,7 +30,7 @@ TEST(StackVipNotify, ArgumentsBecomeAVipEventWithTheEmulationsFields) {
   EXPECT_EQ(notification->to, "MASTER");
   EXPECT_EQ(notification->priority, 100);
 
-  const std::string line = stack::vip_event_line(*notification, "server1", "BACKUP", 123456789);
+  const std::string line = stack::vip_event_line(*notification, "server1", "BACKUP", "198.18.2.112", 123456789);
   ASSERT_FALSE(line.empty());
   EXPECT_EQ(line.back(), '\n');
   auto event = history::parse_event_line(line.substr(0, line.size() - 1), error);
@@ -40,7 +40,7 @@ TEST(StackVipNotify, ArgumentsBecomeAVipEventWithTheEmulationsFields) {
   EXPECT_EQ(event->source, "server1");
   EXPECT_FALSE(event->router_id);
   const history::Json expected = {{"instance", "vip-112"},
-                                  {"vip", "vip-112"},
+                                  {"vip", "198.18.2.112"},
                                   {"node", "server1"},
                                   {"from", "BACKUP"},
                                   {"to", "MASTER"},
