@@ -6,6 +6,7 @@
 
 #include "core/checks/event_fields.hpp"
 #include "core/checks/id_ranges.hpp"
+#include "core/checks/silent_connections.hpp"
 #include "core/json/json_reader.hpp"
 
 namespace wsfo::checks {
@@ -238,6 +239,34 @@ Verdict judge_reach_backends(const std::vector<std::string>& names, const Window
 
 }  // namespace
 
+Verdict judge_dead_connections(const scenario::DeadConnectionExpectation& expected, const EventWindow& window,
+                               const std::vector<SilentWindow>& silent) {
+  Verdict verdict{0, "dead-connections", Status::fail,
+                  expected.group + "'s clients on a dead connection " +
+                      (expected.noticed_within ? "notice within " + json::format_duration(*expected.noticed_within)
+                                               : std::string("never notice before the next event")),
+                  "", ""};
+  const SilentGroup* group = nullptr;
+  for (const auto& w : silent)
+    if (w.window == 0)
+      for (const auto& g : w.groups)
+        if (g.group == expected.group) group = &g;
+  if (!group || group->affected == 0) {
+    verdict.actual = "none of " + expected.group + "'s clients was on a node, via a VIP, when the VIP left it";
+    return verdict;
+  }
+  const std::uint64_t noticed = group->noticed_at_once + group->noticed_later;
+  verdict.actual = std::to_string(group->affected) + " on a dead connection: " + std::to_string(noticed) +
+                   " noticed" +
+                   (group->delay.count() ? " (max " + json::format_duration(group->delay.max()) + ")" : "") + ", " +
+                   std::to_string(group->not_noticed) + " not by " + window.name + "'s end";
+  verdict.status = expected.noticed_within
+                       ? (group->not_noticed == 0 && group->delay.max() <= *expected.noticed_within ? Status::pass
+                                                                                                     : Status::fail)
+                       : (noticed == 0 ? Status::pass : Status::fail);
+  return verdict;
+}
+
 void judge_window(const EventWindow& window, const WindowFacts& facts, std::span<const history::Event> history,
                   std::span<const std::uint64_t> population, std::uint32_t modulus, std::vector<Verdict>& out) {
   const scenario::Expectation& expect = window.expect;
@@ -273,6 +302,10 @@ void judge_window(const EventWindow& window, const WindowFacts& facts, std::span
   if (expect.same_version) add(judge_same_version(window));
   if (!expect.detects.empty()) add(judge_detects(expect.detects, facts));
   if (!expect.reach_backends.empty()) add(judge_reach_backends(expect.reach_backends, facts));
+  if (!expect.dead_connections.empty()) {
+    const auto silent = find_silent_connections(history, std::span<const EventWindow>(&window, 1));
+    for (const auto& dead : expect.dead_connections) add(judge_dead_connections(dead, window, silent));
+  }
   // A timeline action that failed makes the run fail even without an expectation on it.
   if (!window.action_error.empty())
     add({0, "action", Status::fail, window.name + " performed", window.action_error, ""});

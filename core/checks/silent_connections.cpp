@@ -109,7 +109,8 @@ class Tracker {
   }
 
   void lost(const std::string& node, const std::vector<std::string>& addresses, std::int64_t since, int window) {
-    if (window < 0) return;
+    // Before the first window, or after the last one given (a caller may pass one window).
+    if (window < 0 || history_[next_].t_ns >= windows_[window].end_ns) return;
     for (auto it = open_.begin(); it != open_.end();) {
       bool via_vip = false;
       for (const auto& a : addresses) via_vip = via_vip || a == it->second.host;

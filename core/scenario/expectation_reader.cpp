@@ -138,6 +138,26 @@ std::optional<VipExpectation> read_vip_expectation(const Json& value, const std:
   return VipExpectation{*vip, *holder, *within};
 }
 
+// {"group": "quiet", "noticed": "never"} or {"group": "beating", "noticed_within": "6s"}
+std::optional<DeadConnectionExpectation> read_dead_connections(const Json& value, const std::string& pointer,
+                                                               Problems& problems, const Scenario& scenario) {
+  ObjectReader reader(value, pointer, problems);
+  auto group = read_name(reader, "group");
+  const bool never = reader.has("noticed");
+  auto noticed = never ? reader.choice("noticed", true, {"never"}) : std::nullopt;
+  auto within = reader.duration("noticed_within", false);
+  if (!group || (never && !noticed)) return std::nullopt;
+  if (!scenario.find_group(*group)) {
+    problems.add(reader.pointer_of("group"), "unknown client group '" + *group + "'");
+    return std::nullopt;
+  }
+  if (never == within.has_value()) {
+    problems.add(pointer, "expected exactly one of \"noticed\": \"never\" and \"noticed_within\"");
+    return std::nullopt;
+  }
+  return DeadConnectionExpectation{*group, within};
+}
+
 }  // namespace
 
 Expectation read_expectation(const Json& value, const std::string& pointer, Problems& problems,
@@ -181,6 +201,10 @@ Expectation read_expectation(const Json& value, const std::string& pointer, Prob
       expect.reach_backends.push_back(item.get<std::string>());
     else
       problems.add(item_pointer, "expected a backend name, got " + item.dump());
+  });
+  for_each_element(reader, "dead_connections", false, 1, [&](const Json& item, const std::string& item_pointer) {
+    if (auto dead = read_dead_connections(item, item_pointer, problems, scenario))
+      expect.dead_connections.push_back(*dead);
   });
   if (reader.valid() && value.empty()) problems.add(pointer, "expected at least one expectation");
   return expect;

@@ -189,6 +189,14 @@ struct VipExpectation {  // `vip` is held by `holder` at most `within` after the
   Duration within{};
 };
 
+// Clients of `group` left on a dead connection when a VIP left their node in
+// the event's window (checks/silent_connections.hpp): each noticed within
+// `noticed_within`, or, when it is absent, none noticed before the window ended.
+struct DeadConnectionExpectation {
+  std::string group;
+  std::optional<Duration> noticed_within;
+};
+
 struct Expectation {
   std::optional<DisconnectExpectation> disconnected;
   std::optional<Duration> reconnect_within;  // every disconnected client is back within this
@@ -201,11 +209,12 @@ struct Expectation {
   bool same_version = false;             // after the event every gateway answers, on one rules version
   std::vector<std::string> detects{};    // at least one of these anomalies is seen: "bounce", "dual_service"
   std::vector<std::string> reach_backends{};  // each serves a connection opened in the event's window
+  std::vector<DeadConnectionExpectation> dead_connections{};
 
   bool empty() const {
     return !disconnected && !reconnect_within && !land_in && !messages_lost_max && !no_dual_service &&
            !no_redirect_loop && vips.empty() && !cutover && !same_version && detects.empty() &&
-           reach_backends.empty();
+           reach_backends.empty() && dead_connections.empty();
   }
 };
 
