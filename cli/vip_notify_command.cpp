@@ -38,12 +38,14 @@ struct Descriptor {
   }
 };
 
-// Every (node, instance)'s last state, in one small file of the state
-// directory: {"server1": {"vip-110": "BACKUP"}}. Read and written only under
-// the events file's lock.
+// A node's instances' last states, in one small file of the state directory
+// per node: {"server1": {"vip-110": "BACKUP"}}. Read and written only under
+// the node's events file's lock: the nodes' notifications run concurrently
+// (a preempt notifies both at once), so one file for all would lose updates.
 class StateFile {
  public:
-  explicit StateFile(const std::string& dir) : path_(std::filesystem::path(dir) / "vip-notify-state.json") {}
+  StateFile(const std::string& dir, const std::string& node)
+      : path_(std::filesystem::path(dir) / ("vip-notify-state-" + node + ".json")) {}
 
   bool load(std::string& error) {
     std::ifstream in(path_);
@@ -108,7 +110,7 @@ bool append_notification(const VipNotifyFlags& flags, const stack::VipNotificati
     error = "cannot lock " + flags.events_file + ": " + errno_text();
     return false;
   }
-  StateFile states(flags.state_dir);
+  StateFile states(flags.state_dir, flags.node);
   if (!states.load(error)) return false;
   const std::string from = states.previous(flags.node, notification.instance);
   // keepalived also notifies STOP for an instance that never started (a

@@ -131,6 +131,47 @@ TEST(StackVipNotify, ConcurrentCallsLoseNoLineAndKeepTheChain) {
   }
 }
 
+// As on the real stack: each node appends to its own events file under its
+// own lock, and both notify at once (a preempt moves a VIP between them).
+TEST(StackVipNotify, TwoNodesWithTheirOwnEventsFilesNotifyingAtOnceKeepEachChain) {
+  NotifyDir notify;
+  auto argv_of = [&](const std::string& node, const std::string& instance, const char* state) {
+    auto argv = notify.argv(node, {"INSTANCE", instance, state, "100"});
+    argv[3] = (notify.dir / (node + ".jsonl")).string();  // --events
+    return argv;
+  };
+  constexpr int kRounds = 6;
+  for (int round = 0; round < kRounds; ++round) {
+    std::vector<std::unique_ptr<ChildProcess>> calls;
+    const char* one = round % 2 ? "BACKUP" : "MASTER";
+    const char* other = round % 2 ? "MASTER" : "BACKUP";
+    for (int i = 0; i < 4; ++i) {
+      calls.push_back(std::make_unique<ChildProcess>(argv_of("server1", "vip-" + std::to_string(i), one)));
+      calls.push_back(std::make_unique<ChildProcess>(argv_of("server2", "vip-" + std::to_string(i), other)));
+    }
+    for (auto& call : calls) {
+      auto status = call->wait_for_exit(10s);
+      ASSERT_TRUE(status && status->exited && status->code == 0) << call->read_stderr(100ms);
+    }
+  }
+  for (const char* node : {"server1", "server2"}) {
+    std::ifstream in(notify.dir / (std::string(node) + ".jsonl"));
+    std::map<std::string, std::vector<std::string>> chain;  // instance -> from, to, from, to...
+    for (std::string line; std::getline(in, line);) {
+      std::string error;
+      auto event = wsfo::history::parse_event_line(line, error);
+      ASSERT_TRUE(event) << error;
+      auto& c = chain[event->fields["instance"].get<std::string>()];
+      if (!c.empty()) {
+        EXPECT_EQ(event->fields["from"], c.back()) << node << " " << line;
+      }
+      c.push_back(event->fields["to"].get<std::string>());
+    }
+    ASSERT_EQ(chain.size(), 4u) << node;
+    for (const auto& [instance, states] : chain) EXPECT_EQ(states.size(), static_cast<std::size_t>(kRounds)) << node;
+  }
+}
+
 TEST(StackVipNotify, BadInputIsAOneLineErrorAndExitTwo) {
   NotifyDir notify;
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
