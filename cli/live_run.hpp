@@ -9,6 +9,7 @@
 #include "core/run/run_record.hpp"
 #include "core/scenario/scenario.hpp"
 #include "simulator/live/live_runner.hpp"
+#include "simulator/stack/stack_plan.hpp"
 
 namespace wsfo::cli {
 
@@ -17,6 +18,8 @@ struct LiveRunRequest {
   std::string report_dir;  // empty: reports/out/<scenario>-<time>
   std::set<std::string> verbose_groups;
   std::string stack;  // "wsfo", "nginx-keepalived"; empty: the scenario's own stack
+  std::string nginx_binary;       // empty: the stack's default
+  std::string keepalived_binary;  // empty: the stack's default
 };
 
 int play_scenario_live(const LiveRunRequest& request);
@@ -25,6 +28,6 @@ int play_scenario_live(const LiveRunRequest& request);
 // real nginx + keepalived). When that stack cannot be played here (a binary
 // or a permission is missing), `unavailable` says why and nothing started.
 run::RunRecord play_on_its_stack(const scenario::Scenario& scenario, const live::LiveRunOptions& options,
-                                 std::string& unavailable);
+                                 stack::StackBinaries binaries, std::string& unavailable);
 
 }  // namespace wsfo::cli

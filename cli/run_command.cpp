@@ -29,9 +29,8 @@ std::string known_stack_kinds() {
 }  // namespace
 
 run::RunRecord play_on_its_stack(const scenario::Scenario& scenario, const live::LiveRunOptions& options,
-                                 std::string& unavailable) {
+                                 stack::StackBinaries binaries, std::string& unavailable) {
   if (scenario.stack.kind == scenario::StackKind::nginx_keepalived) {
-    stack::StackBinaries binaries;
     binaries.wsfo = options.wsfo_binary;
     unavailable = stack::stack_unavailable_reason(binaries);
     if (!unavailable.empty()) return {};
@@ -73,7 +72,10 @@ int play_scenario_live(const LiveRunRequest& request) {
   options.verbose_groups = request.verbose_groups;
   options.progress = ::isatty(STDOUT_FILENO) == 1;  // progress on a terminal, not in CI logs
   std::string unavailable;
-  run::RunRecord record = play_on_its_stack(*loaded.scenario, options, unavailable);
+  stack::StackBinaries binaries;
+  if (!request.nginx_binary.empty()) binaries.nginx = request.nginx_binary;
+  if (!request.keepalived_binary.empty()) binaries.keepalived = request.keepalived_binary;
+  run::RunRecord record = play_on_its_stack(*loaded.scenario, options, binaries, unavailable);
   if (!unavailable.empty()) {
     std::cerr << "wsfo run: cannot play on the " << scenario::stack_kind_name(loaded.scenario->stack.kind)
               << " stack here: " << unavailable << "\n";
@@ -94,6 +96,10 @@ void add_run_commands(CLI::App& app, int& exit_code) {
   static LiveRunRequest request;
   cmd->add_option("SCENARIO", request.scenario, "Scenario file (JSON)")->required();
   cmd->add_option("--report-dir", request.report_dir, "Run directory (default: reports/out/<scenario>-<time>)");
+  cmd->add_option("--nginx-binary", request.nginx_binary,
+                  "The nginx the nginx-keepalived stack runs (default /usr/sbin/nginx, Debian's nginx-light)");
+  cmd->add_option("--keepalived-binary", request.keepalived_binary,
+                  "The keepalived the nginx-keepalived stack runs (default /usr/sbin/keepalived)");
   cmd->add_option("--stack", request.stack,
                   "What realises the gateway nodes and VIPs, overriding the scenario's \"stack\": wsfo (wsfo's own "
                   "gateway and VRRP emulation on loopback) or nginx-keepalived (real nginx and keepalived in network "

@@ -47,6 +47,10 @@ bool vips_held(const StackPlan& plan) {
 
 std::vector<cutover::GatewayRef> no_gateway_refs() { return {}; }
 
+long long milliseconds_since(LiveClock::Steady::time_point began) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(LiveClock::now() - began).count();
+}
+
 class StackRun {
  public:
   StackRun(const scenario::Scenario& mapped, const live::LiveRunOptions& options, const StackBinaries& binaries,
@@ -59,6 +63,7 @@ class StackRun {
   // "" or why the testbed or a part could not be started.
   std::string start() {
     if (auto error = live::prepare_run_dir(options_.run_dir, {"stack"}); !error.empty()) return error;
+    const auto began = LiveClock::now();
     std::string error;
     for (const auto& stale : remove_stale_testbeds(error)) log_ << "removed the testbed of a dead run: " << stale << "\n";
     if (!error.empty()) log_ << "could not remove a stale testbed: " << error << "\n";
@@ -87,6 +92,7 @@ class StackRun {
     while (!vips_held(plan_) && LiveClock::now() < deadline)
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     if (!vips_held(plan_)) return "keepalived: not every VIP has a MASTER 15 s after the start (see logs/keepalived-*.log)";
+    log_ << "stack up in " << milliseconds_since(began) << " ms (testbed, backends, nginx and keepalived; every VIP held)\n";
     for (const auto& c : plan_.live.clients) {
       if (auto e = parts_.start(c.process, false); !e.empty()) return e;
       events_files_.push_back(c.events_file);
@@ -107,6 +113,7 @@ class StackRun {
   std::vector<std::string> unexpected_exits() { return parts_.unexpected_exits(); }
 
   void stop() {
+    const auto began = LiveClock::now();
     parts_.terminate("clients");
     parts_.terminate("keepalived");
     parts_.terminate("nginx");
@@ -115,7 +122,8 @@ class StackRun {
     guard_.reset();
     if (testbed_) {
       if (auto error = testbed_->teardown(); !error.empty()) log_ << "testbed teardown: " << error << "\n";
-      log_ << "testbed down in " << testbed_->teardown_time().count() << " ms\n";
+      log_ << "stack down in " << milliseconds_since(began) << " ms (parts stopped, testbed removed in "
+           << testbed_->teardown_time().count() << " ms)\n";
     }
   }
 
