@@ -24,8 +24,12 @@ std::size_t column_width(const Comparison& c) {
 
 void row(std::ostream& out, const std::string& label, const std::string& a, const std::string& b, std::size_t width,
          const std::string& note = "") {
-  out << "  " << std::left << std::setw(kLabelWidth) << label << std::setw(static_cast<int>(width)) << a
-      << std::setw(static_cast<int>(width)) << b << note << "\n";
+  std::ostringstream line;
+  line << "  " << std::left << std::setw(kLabelWidth) << label << std::setw(static_cast<int>(width)) << a
+       << std::setw(static_cast<int>(width)) << b << note;
+  std::string text = line.str();
+  text.erase(text.find_last_not_of(' ') + 1);  // the padding of the last column
+  out << text << "\n";
 }
 
 std::string takeover_text(const SideFigures& side, const std::string& vip) {
@@ -39,7 +43,8 @@ std::string silent_text(const SideFigures& side) {
 
 std::string ids_text(const std::vector<std::uint64_t>& ids) {
   std::string text;
-  for (std::size_t i = 0; i < ids.size() && i < kIdsNamedPerGroup; ++i) text += (i ? ", " : "") + std::to_string(ids[i]);
+  for (std::size_t i = 0; i < ids.size() && i < kIdsNamedPerGroup; ++i)
+    text += (i ? ", " : "") + std::to_string(ids[i]);
   if (ids.size() > kIdsNamedPerGroup) text += ", … (" + std::to_string(ids.size() - kIdsNamedPerGroup) + " more)";
   return text;
 }
@@ -115,8 +120,8 @@ void write_comparison_text(const Comparison& c, std::ostream& out) {
   out << "\n== crosscheck: " << c.label_a << " vs " << c.label_b << " ==\n";
   row(out, "", c.label_a, c.label_b, width);
   for (const auto& e : c.events) write_event(c, e, out);
-  out << "\ntakeover times differing by more than max(" << static_cast<int>(compare::kTakeoverTolerance * 100)
-      << "%, " << compare::kTakeoverToleranceFloorNs / 1'000'000 << " ms): " << c.takeover_differences.size() << "\n";
+  out << "\ntakeover times differing by more than max(" << static_cast<int>(compare::kTakeoverTolerance * 100) << "%, "
+      << compare::kTakeoverToleranceFloorNs / 1'000'000 << " ms): " << c.takeover_differences.size() << "\n";
   for (const auto& t : c.takeover_differences)
     out << "  #" << t.event << " " << t.vip << ": " << c.label_a << " "
         << (t.a_ns ? reports::seconds(*t.a_ns) : "no takeover") << ", " << c.label_b << " "

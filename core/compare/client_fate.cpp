@@ -9,11 +9,16 @@ namespace wsfo::compare {
 
 std::string_view to_string(Fate fate) {
   switch (fate) {
-    case Fate::stayed: return "stayed";
-    case Fate::closed: return "closed";
-    case Fate::dead_noticed_late: return "dead, noticed late";
-    case Fate::dead_unnoticed: return "dead, not noticed";
-    case Fate::noticed_earlier_dead: return "noticed an earlier dead connection";
+    case Fate::stayed:
+      return "stayed";
+    case Fate::closed:
+      return "closed";
+    case Fate::dead_noticed_late:
+      return "dead, noticed late";
+    case Fate::dead_unnoticed:
+      return "dead, not noticed";
+    case Fate::noticed_earlier_dead:
+      return "noticed an earlier dead connection";
   }
   return "?";
 }
@@ -41,9 +46,8 @@ void index_disconnects(const RunView& run, std::size_t w, std::map<std::uint64_t
     auto [entry, fresh] = fates.try_emplace(*it->router_id);
     if (!fresh) continue;
     entry->second.fate = Fate::closed;
-    entry->second.disconnect =
-        Disconnect{checks::disconnect_cause(*it), checks::field_string(*it, "reason"),
-                   checks::field_string(*it, "closed_by"), it->t_ns - window.start_ns};
+    entry->second.disconnect = Disconnect{checks::disconnect_cause(*it), checks::field_string(*it, "reason"),
+                                          checks::field_string(*it, "closed_by"), it->t_ns - window.start_ns};
   }
 }
 

@@ -15,10 +15,10 @@
 namespace wsfo::compare {
 
 enum class Fate {
-  stayed,             // no disconnect in the window, and not left on a dead connection
-  closed,             // disconnected in the window, at once (not silently)
-  dead_noticed_late,  // left on a dead connection in the window, noticed it later in the window
-  dead_unnoticed,     // left on a dead connection in the window, had not noticed by the window's end
+  stayed,                // no disconnect in the window, and not left on a dead connection
+  closed,                // disconnected in the window, at once (not silently)
+  dead_noticed_late,     // left on a dead connection in the window, noticed it later in the window
+  dead_unnoticed,        // left on a dead connection in the window, had not noticed by the window's end
   noticed_earlier_dead,  // disconnected in the window: noticed a connection left dead at an earlier event
 };
 
@@ -31,9 +31,9 @@ bool silent_in_window(Fate fate);
 
 // The first `disconnected` of a routerId in a window.
 struct Disconnect {
-  std::string cause;      // as the report groups it: "node lost", "shutdown (1001)", ...
-  std::string reason;     // the client's words: "Connection reset by peer", "End of file", ...
-  std::string closed_by;  // "network", "server", "client"
+  std::string cause;          // as the report groups it: "node lost", "shutdown (1001)", ...
+  std::string reason;         // the client's words: "Connection reset by peer", "End of file", ...
+  std::string closed_by;      // "network", "server", "client"
   std::int64_t after_ns = 0;  // since the window's event
 
   // The peer answered with a reset: on a dead connection, the new VIP holder
@@ -43,8 +43,8 @@ struct Disconnect {
 
 struct SideFate {
   Fate fate = Fate::stayed;
-  std::optional<Disconnect> disconnect;        // the first one in the window
-  std::optional<std::int64_t> dead_after_ns;   // left on a dead connection: since the window's event
+  std::optional<Disconnect> disconnect;          // the first one in the window
+  std::optional<std::int64_t> dead_after_ns;     // left on a dead connection: since the window's event
   std::optional<std::int64_t> noticed_after_ns;  // when it noticed, since the window's event (may lie past its end)
   std::optional<std::size_t> dead_since_event;   // noticed_earlier_dead: the event that left it dead
 };

@@ -40,10 +40,11 @@ Json fate_json(const SideFate& f) {
 Json to_json(const Comparison& c) {
   Json events = Json::array();
   for (const EventComparison& e : c.events)
-    events.push_back({{"index", e.index},
-                      {"action", e.action},
-                      {"stacks", {{c.label_a, side_json(e.a)}, {c.label_b, side_json(e.b)}}},
-                      {"disconnected_only_on", {{c.label_a, e.disconnected_only_a}, {c.label_b, e.disconnected_only_b}}}});
+    events.push_back(
+        {{"index", e.index},
+         {"action", e.action},
+         {"stacks", {{c.label_a, side_json(e.a)}, {c.label_b, side_json(e.b)}}},
+         {"disconnected_only_on", {{c.label_a, e.disconnected_only_a}, {c.label_b, e.disconnected_only_b}}}});
   Json takeovers = Json::array();
   for (const TakeoverDifference& t : c.takeover_differences)
     takeovers.push_back({{"event", t.event},

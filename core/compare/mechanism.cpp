@@ -7,9 +7,9 @@ namespace wsfo::compare {
 namespace {
 
 constexpr std::array kMechanisms = {
-    Mechanism::silent_connection_undetected,  Mechanism::silent_connection_detected_late,
-    Mechanism::reset_by_new_holder,           Mechanism::silent_connection_notice_time,
-    Mechanism::kept_on_old_nginx_worker,      Mechanism::unexplained,
+    Mechanism::silent_connection_undetected, Mechanism::silent_connection_detected_late,
+    Mechanism::reset_by_new_holder,          Mechanism::silent_connection_notice_time,
+    Mechanism::kept_on_old_nginx_worker,     Mechanism::unexplained,
 };
 
 // A reload re-reads the configuration: nginx keeps the open connections on
@@ -21,7 +21,7 @@ std::optional<Mechanism> explain(const SideFate& x, const SideFate& y, std::stri
   if (x.fate == Fate::dead_unnoticed && y.fate == Fate::closed) return Mechanism::silent_connection_undetected;
   if (x.fate == Fate::dead_noticed_late && y.fate == Fate::closed)
     return x.disconnect && x.disconnect->is_reset() ? Mechanism::reset_by_new_holder
-                                                     : Mechanism::silent_connection_detected_late;
+                                                    : Mechanism::silent_connection_detected_late;
   if (x.fate == Fate::noticed_earlier_dead && y.fate == Fate::stayed) return Mechanism::silent_connection_detected_late;
   if (x.fate == Fate::dead_noticed_late && y.fate == Fate::dead_unnoticed)
     return Mechanism::silent_connection_notice_time;
@@ -33,12 +33,18 @@ std::optional<Mechanism> explain(const SideFate& x, const SideFate& y, std::stri
 
 std::string_view to_string(Mechanism mechanism) {
   switch (mechanism) {
-    case Mechanism::silent_connection_undetected: return "silent-connection-undetected";
-    case Mechanism::silent_connection_detected_late: return "silent-connection-detected-late";
-    case Mechanism::reset_by_new_holder: return "reset-by-new-holder";
-    case Mechanism::silent_connection_notice_time: return "silent-connection-notice-time";
-    case Mechanism::kept_on_old_nginx_worker: return "kept-on-old-nginx-worker";
-    case Mechanism::unexplained: return "unexplained";
+    case Mechanism::silent_connection_undetected:
+      return "silent-connection-undetected";
+    case Mechanism::silent_connection_detected_late:
+      return "silent-connection-detected-late";
+    case Mechanism::reset_by_new_holder:
+      return "reset-by-new-holder";
+    case Mechanism::silent_connection_notice_time:
+      return "silent-connection-notice-time";
+    case Mechanism::kept_on_old_nginx_worker:
+      return "kept-on-old-nginx-worker";
+    case Mechanism::unexplained:
+      return "unexplained";
   }
   return "?";
 }

@@ -21,7 +21,7 @@ enum class Mechanism {
   unexplained,
 };
 
-std::string_view to_string(Mechanism mechanism);  // "silent-connection-undetected", ...
+std::string_view to_string(Mechanism mechanism);   // "silent-connection-undetected", ...
 std::string_view definition(Mechanism mechanism);  // one line: the rule and what it means
 std::span<const Mechanism> all_mechanisms();       // in the order reports list them, `unexplained` last
 

@@ -82,15 +82,15 @@ Comparison compare_runs(const RunView& a, const RunView& b) {
   out.label_a = a.label;
   out.label_b = b.label;
   if (a.windows.size() != b.windows.size())
-    out.problems.push_back("the runs played different timelines: " + std::to_string(a.windows.size()) +
-                           " events on " + a.label + ", " + std::to_string(b.windows.size()) + " on " + b.label);
+    out.problems.push_back("the runs played different timelines: " + std::to_string(a.windows.size()) + " events on " +
+                           a.label + ", " + std::to_string(b.windows.size()) + " on " + b.label);
   if (a.facts.size() != a.windows.size() || b.facts.size() != b.windows.size())
     out.problems.push_back("a run's window facts do not match its windows");
   const std::size_t events = std::min(a.windows.size(), b.windows.size());
   for (std::size_t w = 0; w < events; ++w)
     if (a.windows[w].name != b.windows[w].name)
-      out.problems.push_back("event #" + std::to_string(w) + " is " + a.windows[w].name + " on " + a.label +
-                             " but " + b.windows[w].name + " on " + b.label);
+      out.problems.push_back("event #" + std::to_string(w) + " is " + a.windows[w].name + " on " + a.label + " but " +
+                             b.windows[w].name + " on " + b.label);
   if (!out.problems.empty()) return out;
 
   const FateIndex fates_a(a), fates_b(b);

@@ -20,9 +20,9 @@ namespace wsfo::compare {
 struct SideFigures {
   std::size_t disconnected = 0;
   std::size_t reconnected = 0;
-  std::optional<std::int64_t> reconnect_p99_ns;      // nullopt: nobody reconnected
-  std::map<std::string, std::int64_t> takeover_ns;   // VIP instance → from the event to its new MASTER
-  std::uint64_t silent_affected = 0;                 // on the node when its VIP left
+  std::optional<std::int64_t> reconnect_p99_ns;     // nullopt: nobody reconnected
+  std::map<std::string, std::int64_t> takeover_ns;  // VIP instance → from the event to its new MASTER
+  std::uint64_t silent_affected = 0;                // on the node when its VIP left
   std::uint64_t silent_noticed_later = 0;
   std::uint64_t silent_not_noticed = 0;
 };

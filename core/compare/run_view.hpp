@@ -14,12 +14,12 @@
 namespace wsfo::compare {
 
 struct RunView {
-  std::string label;                              // the stack that played it: "wsfo", "nginx-keepalived"
-  std::span<const history::Event> history;        // sorted by t_ns
-  std::span<const checks::EventWindow> windows;   // one per timeline event
-  std::span<const checks::WindowFacts> facts;     // aligned with `windows`
-  std::span<const checks::Takeover> takeovers;    // the first MASTER of each VIP per window
-  std::span<const checks::SilentWindow> silent;   // only windows with affected clients
+  std::string label;                             // the stack that played it: "wsfo", "nginx-keepalived"
+  std::span<const history::Event> history;       // sorted by t_ns
+  std::span<const checks::EventWindow> windows;  // one per timeline event
+  std::span<const checks::WindowFacts> facts;    // aligned with `windows`
+  std::span<const checks::Takeover> takeovers;   // the first MASTER of each VIP per window
+  std::span<const checks::SilentWindow> silent;  // only windows with affected clients
 };
 
 }  // namespace wsfo::compare

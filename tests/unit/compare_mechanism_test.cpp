@@ -1,9 +1,9 @@
-#include "core/compare/mechanism.hpp"
-
 #include <gtest/gtest.h>
 
 #include <set>
 #include <string>
+
+#include "core/compare/mechanism.hpp"
 
 namespace wsfo::compare_mechanism_test {
 

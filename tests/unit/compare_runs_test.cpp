@@ -8,9 +8,9 @@
 
 namespace wsfo::compare_runs_test {
 
-using history::Event;
 using compare::Fate;
 using compare::Mechanism;
+using history::Event;
 constexpr std::int64_t kS = 1'000'000'000;
 constexpr std::int64_t kMs = 1'000'000;
 const char* const kVipUrl = "ws://127.0.0.112:8020/";
@@ -110,8 +110,8 @@ TEST(CompareRuns, AHeartbeatTimeoutLaterInTheWindowIsDetectedLate) {
 
 TEST(CompareRuns, UnnoticedUntilTheWindowEndsIsUndetectedThereAndDetectedLateAtTheEventWhereItNoticed) {
   SyntheticRun emulation(with(preempted_at_14s(), {disconnected(14 * kS + 3 * kMs, 1, "End of file")}));
-  SyntheticRun real(with(preempted_at_14s(),
-                         {disconnected(35 * kS, 1, "nothing heard for 15000 ms", "idle_timeout", "client")}));
+  SyntheticRun real(
+      with(preempted_at_14s(), {disconnected(35 * kS, 1, "nothing heard for 15000 ms", "idle_timeout", "client")}));
   auto c = compare::compare_runs(emulation.view("wsfo"), real.view("nginx-keepalived"));
   ASSERT_EQ(c.differences.size(), 2u);
   const auto* at_move = difference_of(c, 0, 1);
@@ -169,8 +169,8 @@ TEST(CompareRuns, TheSameFatesWithDifferentReasonsAreNoDifference) {
 
 TEST(CompareRuns, TakeoverTimesDifferBeyondTenPercentOrThreeHundredMillisecondsWhicheverIsLarger) {
   auto ms = [](std::int64_t n) { return std::optional<std::int64_t>(n * kMs); };
-  EXPECT_FALSE(compare::takeovers_differ(ms(3000), ms(3290)));   // within 300 ms
-  EXPECT_TRUE(compare::takeovers_differ(ms(3000), ms(3400)));    // 400 ms > max(340, 300)
+  EXPECT_FALSE(compare::takeovers_differ(ms(3000), ms(3290)));    // within 300 ms
+  EXPECT_TRUE(compare::takeovers_differ(ms(3000), ms(3400)));     // 400 ms > max(340, 300)
   EXPECT_FALSE(compare::takeovers_differ(ms(10000), ms(10900)));  // 900 ms < 10% of 10.9 s
   EXPECT_TRUE(compare::takeovers_differ(ms(10000), ms(11200)));
   EXPECT_TRUE(compare::takeovers_differ(ms(800), std::nullopt));  // moved on one stack only
