@@ -67,6 +67,7 @@ class Tracker {
       SilentGroup& g = group(dead.window, dead.group);
       ++g.affected;
       ++g.not_noticed;
+      g.clients.push_back({id, dead.dead_since_ns, std::nullopt});
     }
     std::vector<SilentWindow> out;
     for (auto& [window, groups] : by_window_) {
@@ -137,6 +138,7 @@ class Tracker {
     else
       ++g.noticed_later;
     if (t_ns < windows_[dead.window].end_ns) g.delay.add(std::chrono::nanoseconds(delay));
+    g.clients.push_back({id, dead.dead_since_ns, t_ns});
     dead_.erase(it);
   }
 

@@ -7,6 +7,7 @@
 // how long the others sat there, and how many had not noticed when the
 // window ended.
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -19,6 +20,13 @@ namespace wsfo::checks {
 // Noticed within this long of the VIP leaving: the connection was not silent.
 inline constexpr std::int64_t kNoticedAtOnceNs = 1'000'000'000;
 
+// One client left on a dead connection, for comparisons routerId by routerId.
+struct DeadClient {
+  std::uint64_t router_id = 0;
+  std::int64_t dead_since_ns = 0;
+  std::optional<std::int64_t> noticed_ns;  // its next `disconnected`, in any window; nullopt: never
+};
+
 struct SilentGroup {
   std::string group;               // the client group (the events' source)
   std::uint64_t affected = 0;      // connected through the node, via the VIP, when it left
@@ -26,6 +34,7 @@ struct SilentGroup {
   std::uint64_t noticed_later = 0;
   std::uint64_t not_noticed = 0;   // no disconnect before the window ended
   clients::LatencySamples delay;   // dead since → disconnected, of those that noticed (at once or later)
+  std::vector<DeadClient> clients{};  // the affected ones, in the order they noticed (never: last)
 };
 
 struct SilentWindow {
