@@ -113,7 +113,7 @@ int play_side(const CrosscheckRequest& request, Side& side) {
   options.run_dir = side.run_dir;
   options.progress = ::isatty(STDOUT_FILENO) == 1;
   std::string unavailable;
-  run::RunRecord record = play_on_its_stack(side.scenario, options, unavailable);
+  run::RunRecord record = play_on_its_stack(side.scenario, options, stack::StackBinaries{}, unavailable);
   if (!unavailable.empty()) return unavailable_exit(request, side.label, unavailable);
   side.report = reports::build_report(std::move(record));
   std::string error = reports::write_report_dir(side.report, side.run_dir);
