@@ -162,7 +162,7 @@ class Relay final : public RegisteredConnection, public std::enable_shared_from_
   bool finished_ = false;
   std::optional<std::uint16_t> close_code_;
   const Pump* first_closer_ = nullptr;
-  bool orphaned_ = false;      // its VIP left this node: the client hears nothing more
+  bool orphaned_ = false;  // its VIP left this node: the client hears nothing more
   bool client_was_reset_ = false;
 };
 

@@ -252,8 +252,7 @@ TEST_F(SimVrrp, WithoutHeartbeatsTheSilencedClientsStayOnTheDeadConnection) {
         field(e, "cause") != "shutdown")
       ++later;
   EXPECT_EQ(later, 0u) << "disconnected after the release: " << later;
-  EXPECT_NE(log().find("[FAIL] disconnected: expected between 20 and 20 routerIds; got 0"), std::string::npos)
-      << log();
+  EXPECT_NE(log().find("[FAIL] disconnected: expected between 20 and 20 routerIds; got 0"), std::string::npos) << log();
 }
 
 TEST_F(SimVrrp, WithoutPreemptTheBackupKeepsTheVip) {

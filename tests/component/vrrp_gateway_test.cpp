@@ -106,8 +106,7 @@ class VipClient {
     if (until_end)
       io_.run_for(timeout);
     else
-      for (const auto until = Clock::now() + timeout; !ended_ && Clock::now() < until;)
-        io_.run_one_until(until);
+      for (const auto until = Clock::now() + timeout; !ended_ && Clock::now() < until;) io_.run_one_until(until);
     return {received_ - before, ended_ ? ended_->message() : "open"};
   }
 
