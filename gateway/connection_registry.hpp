@@ -20,6 +20,13 @@ class RegisteredConnection {
   virtual void close_with(std::uint16_t code, std::string_view reason) = 0;
   // Drop both TCP connections at once, as a dying process would.
   virtual void drop() = 0;
+  // The address the client dialed left this live node (docs/vrrp.md,
+  // "Releasing a VIP"): nothing reaches the client any more, and whatever it
+  // sends next is answered with a reset, as by the address's new holder.
+  virtual void orphan() {}
+  // The client's socket while it is open, -1 after: how a VIP release finds
+  // the connections accepted on its address.
+  virtual int client_descriptor() const { return -1; }
 
   std::optional<std::uint32_t> slot() const { return slot_; }
 

@@ -55,6 +55,10 @@ void Relay::write_close(Pump& p) {
 }
 
 void Relay::source_ended(Pump& p) {
+  if (silenced(p) && !closing_) {  // the backend left; the orphan's client learns it when it next sends
+    p.source_done = true;
+    return;
+  }
   if (!closing_ && p.tracker.close_seen()) return finish();  // the close handshake was relayed
   peer_lost(p.from);
 }
@@ -96,6 +100,8 @@ void Relay::finish() {
     p->parked.reset();
     p->parked_for_room.reset();
   }
+  // An orphan's client gets the reset its next send would have met.
+  if (orphaned_ && !client_was_reset_) reset_in_place(client_.fd());
   client_.close();
   upstream_.close();
   node_.registry.remove(*this);

@@ -54,6 +54,8 @@ class Relay final : public RegisteredConnection, public std::enable_shared_from_
   void run();
   void close_with(std::uint16_t code, std::string_view reason) override;
   void drop() override;
+  void orphan() override;
+  int client_descriptor() const override { return client_.fd(); }
 
  private:
   // One direction: reads its source, writes its sink.
@@ -130,6 +132,11 @@ class Relay final : public RegisteredConnection, public std::enable_shared_from_
   void continue_write(Pump& p);
   static constexpr int kRoundsBeforeYield = 32;
 
+  // relay_orphan.cpp: a client whose VIP moved to another host.
+  bool silenced(const Pump& p) const { return orphaned_ && p.from == Side::upstream; }
+  bool discard_for_orphan(Pump& p);
+  void reset_orphan();
+
   // relay_close.cpp: ending the connection, cleanly or not.
   void prepare_close_frame(Pump& p, std::uint16_t code, std::string_view reason);
   void write_close(Pump& p);
@@ -155,6 +162,8 @@ class Relay final : public RegisteredConnection, public std::enable_shared_from_
   bool finished_ = false;
   std::optional<std::uint16_t> close_code_;
   const Pump* first_closer_ = nullptr;
+  bool orphaned_ = false;  // its VIP left this node: the client hears nothing more
+  bool client_was_reset_ = false;
 };
 
 }  // namespace wsfo::gateway

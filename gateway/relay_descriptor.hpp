@@ -37,4 +37,13 @@ class Descriptor {
 
 inline bool would_block(int error) { return error == EAGAIN || error == EWOULDBLOCK; }
 
+// Linux: connect() with AF_UNSPEC disconnects a TCP socket in place and sends
+// a RST when it was established. Unlike SO_LINGER 0 + close(), it works while
+// the relay still owns the descriptor, which then sees the reset itself.
+inline bool reset_in_place(int fd) {
+  sockaddr unspec{};
+  unspec.sa_family = AF_UNSPEC;
+  return ::connect(fd, &unspec, sizeof unspec) == 0;
+}
+
 }  // namespace wsfo::gateway

@@ -38,7 +38,7 @@ void Relay::pump(Pump& p) {
 // One step; true when the pump can go on at once.
 bool Relay::advance(Pump& p) {
   if (finished_ || p.waiting || p.writing) return false;
-  if (p.state == Pump::State::inject_pending && p.tracker.at_boundary()) {
+  if (p.state == Pump::State::inject_pending && p.tracker.at_boundary() && !silenced(p)) {
     write_close(p);
     return false;
   }
@@ -46,13 +46,14 @@ bool Relay::advance(Pump& p) {
     release_chunk(p);
     if (!p.pending.empty() && !p.chunk) return take_pending(p);
     if (!p.source_done) return read(p);
-    if (p.state == Pump::State::inject_pending) {  // cut mid-frame: no clean close possible
+    if (p.state == Pump::State::inject_pending && !silenced(p)) {  // cut mid-frame: no clean close possible
       finish();
       return false;
     }
     maybe_finish();
     return false;
   }
+  if (silenced(p)) return discard_for_orphan(p);
   const std::uint8_t* data = p.chunk + p.chunk_used;
   std::size_t left = p.chunk_size - p.chunk_used;
   if (p.state == Pump::State::injected) {  // the sink has our close: discard, but notice the source's close
@@ -99,6 +100,10 @@ bool Relay::read(Pump& p) {
   if (got < 0 && would_block(errno)) {
     p.drained = true;
     wait_readable(p);
+    return false;
+  }
+  if (orphaned_ && p.from == Side::client) {  // its next segment reaches the VIP's new holder
+    reset_orphan();
     return false;
   }
   if (got <= 0) {  // end of stream, or the connection failed

@@ -6,21 +6,13 @@
 
 #include "core/vrrp/vrrp_events.hpp"
 #include "gateway/gateway_node.hpp"
+#include "gateway/relay_descriptor.hpp"
 
 namespace wsfo::gateway {
 
 namespace {
 
 std::string key(const std::string& address, std::uint16_t port) { return address + ":" + std::to_string(port); }
-
-// Linux: connect() with AF_UNSPEC disconnects a TCP socket in place and sends
-// a RST when it was established. Unlike SO_LINGER 0 + close(), it works while
-// the relay still owns the descriptor, which then sees the reset itself.
-bool reset_in_place(int fd) {
-  sockaddr unspec{};
-  unspec.sa_family = AF_UNSPEC;
-  return ::connect(fd, &unspec, sizeof unspec) == 0;
-}
 
 bool local_end_is(int fd, const tcp::endpoint& vip) {
   int type = 0;
@@ -135,13 +127,30 @@ void NodeVrrp::on_accepted(HeldVip& held, std::shared_ptr<tcp::socket> socket) {
   node_.accept_connection(std::move(*socket));
 }
 
+// A node that lets the address go while it lives (BACKUP, FAULT) leaves its
+// relayed connections as a real host does, silent: they become orphans
+// (docs/vrrp.md, "Releasing a VIP"). On its own shutdown they are reset, as
+// are handshakes still under way, which have no relay to play an orphan.
 void NodeVrrp::release_vip(const std::string& address, std::uint16_t port) {
   auto it = held_.find(key(address, port));
   if (it == held_.end()) return;
-  it->second.listener->close_and_reset();
-  std::size_t reset = reset_connections_on(it->second.listener->endpoint(), it->second.accepted);
+  HeldVip& held = it->second;
+  held.listener->close_and_reset();
+  const tcp::endpoint vip = held.listener->endpoint();
+  std::size_t orphaned = 0;
+  if (!stopped_) {
+    for (RegisteredConnection* connection : node_.registry.all()) {
+      const int fd = connection->client_descriptor();
+      if (fd < 0 || !local_end_is(fd, vip)) continue;
+      held.accepted.erase(fd);
+      connection->orphan();
+      ++orphaned;
+    }
+  }
+  std::size_t reset = reset_connections_on(vip, held.accepted);
   held_.erase(it);
-  log_line(node_) << "released VIP " << key(address, port) << ", reset " << reset << " connection(s)\n";
+  log_line(node_) << "released VIP " << key(address, port) << ", orphaned " << orphaned << ", reset " << reset
+                  << " connection(s)\n";
 }
 
 history::Json NodeVrrp::status() const {

@@ -2,8 +2,9 @@
 // The VRRP agent embedded in a gateway node (docs/vrrp.md, "Embedding"):
 // while an instance is MASTER the node listens on its `VIP:port`s, and what
 // those listeners accept goes through the node's own handshake, routing and
-// relay path. Releasing a VIP resets (RST) every connection accepted on it,
-// as the new master would. The track check is the node's serving state;
+// relay path. Releasing a VIP while the node lives leaves the connections
+// accepted on it silent until the client sends, which then meets a reset, as
+// on real hosts; its own shutdown resets them. The track check is the node's serving state;
 // transitions are appended to the config's events file.
 #include <utility>  // Boost 1.74's asio needs it first
 //

@@ -1,6 +1,9 @@
 // What gateways do to their live connections: close the moved ones at a
 // cutover (4001), drop all of them when they stop serving, lose all of them
-// when their host is turned off, reset those of a VIP they release.
+// when their host is turned off, leave those of a VIP they release silent
+// until their client's next heartbeat meets a reset.
+#include <algorithm>
+
 #include "simulator/model/sim_world.hpp"
 
 namespace wsfo::model {
@@ -81,17 +84,43 @@ void World::cut_connections(std::size_t g, const std::function<bool(std::uint32_
       else
         push_close(c, 1011, "backend connection lost", false);
     } else if (clients_.state[c] == ClientState::connecting) {
-      ++clients_.token[c];  // the gateway drops the request it may still hold
-      Region& region = regions_[clients_.group[c]];
-      SimEvent e;
-      e.type = EventType::result;
-      e.outcome = Outcome::reset;
-      e.client = c;
-      e.token = clients_.token[c];
-      e.t_ns = now_ns() + route(gateways_[entry_node(c)].host, region.host).latency_ns;
-      push(region, e);
+      reset_handshake(c);
     }
   }
+}
+
+void World::reset_handshake(std::uint32_t c) {
+  ++clients_.token[c];  // the gateway drops the request it may still hold
+  Region& region = regions_[clients_.group[c]];
+  SimEvent e;
+  e.type = EventType::result;
+  e.outcome = Outcome::reset;
+  e.client = c;
+  e.token = clients_.token[c];
+  e.t_ns = now_ns() + route(gateways_[entry_node(c)].host, region.host).latency_ns;
+  push(region, e);
+}
+
+// The client pings every heartbeat interval from its connect time, as the
+// live client does; the first ping after now reaches the VIP's new holder,
+// whose RST comes back a round trip later. Without heartbeats the client
+// never sends, so it stays on the dead connection: nothing is scheduled.
+void World::orphan(std::uint32_t c) {
+  const auto& heartbeat = scenario_.clients[clients_.group[c]].heartbeat;
+  if (!heartbeat || heartbeat->interval.count() <= 0) return;
+  const std::int64_t interval = heartbeat->interval.count();
+  const std::int64_t now = now_ns();
+  const std::int64_t connected = std::min(clients_.since_ns[c], now);
+  const std::int64_t next_ping = connected + ((now - connected) / interval + 1) * interval;
+  Region& region = regions_[clients_.group[c]];
+  SimEvent e;
+  e.type = EventType::close;
+  e.client = c;
+  e.token = clients_.token[c];
+  e.outcome = Outcome::reset;
+  e.text = texts_.intern("Connection reset by peer");
+  e.t_ns = next_ping + 2 * route(gateways_[entry_node(c)].host, region.host).latency_ns;
+  push(region, e);
 }
 
 void World::kill_gateway(std::size_t g) {
@@ -105,13 +134,27 @@ void World::kill_gateway(std::size_t g) {
       g, [](std::uint32_t) { return true; }, "End of file");  // unregisters them all: its count ends at 0
 }
 
-// As the live node's NodeVrrp::release_vip: the listener closes and every
-// connection accepted on the VIP is reset in place.
+// As the live node's NodeVrrp::release_vip (docs/vrrp.md, "Releasing a
+// VIP"): the listener closes, and the connections accepted on the VIP become
+// orphans, which the gateway counts no more and whose clients hear nothing
+// until they send (World::orphan). One served for a proxying node ends there
+// with 1011, handshakes under way are reset, as the live node does.
 void World::release_vip(std::size_t vip, std::size_t g) {
   if (vips_[vip].holder != g) return;
   vips_[vip].holder.reset();
-  cut_connections(
-      g, [&](std::uint32_t c) { return clients_.vip[c] == vip + 1; }, "Connection reset by peer");
+  for (std::uint32_t c = 0; c < clients_.size(); ++c) {
+    const bool entry = entry_node(c) == g;
+    if ((!entry && clients_.node[c] != g) || clients_.vip[c] != vip + 1) continue;
+    if (clients_.registered[c]) {
+      unregister(c);
+      if (entry)
+        orphan(c);
+      else
+        push_close(c, 1011, "backend connection lost", false);
+    } else if (clients_.state[c] == ClientState::connecting) {
+      reset_handshake(c);
+    }
+  }
 }
 
 }  // namespace wsfo::model

@@ -206,7 +206,8 @@ class World {
   void start_vrrp_actor(std::size_t gateway);
   // Binds the VIP for the gateway; false while another node holds it.
   bool take_vip(std::size_t vip, std::size_t gateway);
-  // Unbinds it and resets (RST) the connections the gateway accepted on it.
+  // Unbinds it; the connections the gateway accepted on it go silent, and
+  // each client with heartbeats is reset at its next ping.
   void release_vip(std::size_t vip, std::size_t gateway);
 
   const scenario::Scenario& scenario() const { return scenario_; }
@@ -242,6 +243,8 @@ class World {
   std::string build_vrrp();
   void cut_connections(std::size_t gateway, const std::function<bool(std::uint32_t client)>& through,
                        const std::string& reason);
+  void reset_handshake(std::uint32_t client);
+  void orphan(std::uint32_t client);
   std::string configure_gateway(std::size_t gateway);
   void build_clients();
 

@@ -159,9 +159,10 @@ TEST(SimSimulate, BackendAddGivesTheUnitsGatewaysTheNewBackend) {
 
 // VRRP in the model: the regression keepalived-ha plays as it does live (its
 // crosscheck compares the two). Here: the transitions come from core's state
-// machine (preempt off keeps server2 the holder), a VIP release resets the
-// connections accepted on it, and a partition makes two masters of which only
-// the holder binds.
+// machine (preempt off keeps server2 the holder), a VIP released by a live
+// node leaves the connections accepted on it silent until their client's next
+// heartbeat ping meets a reset (never, without heartbeats), and a partition
+// makes two masters of which only the holder binds.
 class SimVrrp : public ::testing::Test {
  protected:
   const std::string scenario_ = std::string(WSFO_SOURCE_DIR) + "/scenarios/regression/keepalived-ha.json";
@@ -187,33 +188,71 @@ class SimVrrp : public ::testing::Test {
 
 std::string field(const history::Event& e, const char* name) { return e.fields.value(name, std::string()); }
 
-TEST_F(SimVrrp, StoppedGatewayResignsAndThePreemptingNodeResetsTheConnectionsOfTheVip) {
+// When server2 gives vip-112 back, the 20 preempt to server1 at about 17.6 s.
+std::int64_t preempt_back_of_vip112(const std::vector<history::Event>& events) {
+  for (const auto& e : events)
+    if (e.kind == "vip" && field(e, "instance") == "vip-112" && field(e, "node") == "server2" &&
+        field(e, "to") == "BACKUP" && e.t_ns > 13'000'000'000)
+      return e.t_ns;
+  return -1;
+}
+
+TEST_F(SimVrrp, StoppedGatewayResignsAndThePreemptedNodeLeavesTheVipsConnectionsSilentUntilTheirNextPing) {
   ASSERT_EQ(play_variant("as-is", {}), 0) << log();
   const auto events = history();
   // server1 faults at its first track check after the stop (7 s), resigns,
   // and server2 takes vip-112 after its Skew_Time, as keepalived does.
   std::vector<std::string> vip112;
-  std::int64_t preempted_at = -1;
-  for (const auto& e : events) {
-    if (e.kind != "vip" || field(e, "instance") != "vip-112") continue;
-    vip112.push_back(field(e, "node") + " " + field(e, "from") + "->" + field(e, "to"));
-    if (field(e, "node") == "server2" && field(e, "to") == "BACKUP" && e.t_ns > 13'000'000'000) preempted_at = e.t_ns;
-  }
+  for (const auto& e : events)
+    if (e.kind == "vip" && field(e, "instance") == "vip-112")
+      vip112.push_back(field(e, "node") + " " + field(e, "from") + "->" + field(e, "to"));
   const std::vector<std::string> expected = {
       "server1 INITIALIZE->BACKUP", "server2 INITIALIZE->BACKUP", "server1 BACKUP->MASTER",
       "server1 MASTER->FAULT",      "server2 BACKUP->MASTER",     "server1 FAULT->BACKUP",
       "server1 BACKUP->MASTER",     "server2 MASTER->BACKUP",     "server2 BACKUP->MASTER"};
   EXPECT_EQ(vip112, expected);
+  const std::int64_t preempted_at = preempt_back_of_vip112(events);
   ASSERT_GT(preempted_at, 0);
-  // Giving vip-112 back resets the 20 connections server2 accepted on it, and no others.
+  // Giving vip-112 back silences the 20 connections server2 accepted on it,
+  // and no others: each client learns it at its next heartbeat (every 5 s
+  // from its connect time), when the new holder resets the ping.
+  constexpr std::int64_t kInterval = 5'000'000'000;
+  std::map<std::uint64_t, std::int64_t> connected_at;
   std::set<std::uint64_t> reset;
-  for (const auto& e : events)
-    if (e.kind == "disconnected" && e.t_ns >= preempted_at && e.t_ns < 20'000'000'000) {
-      EXPECT_EQ(field(e, "reason"), "Connection reset by peer");
-      EXPECT_EQ(e.source, "via-vip-112");
-      reset.insert(*e.router_id);
-    }
+  for (const auto& e : events) {
+    if (!e.router_id) continue;
+    if (e.kind == "connected") connected_at[*e.router_id] = e.t_ns;
+    if (e.kind != "disconnected" || e.t_ns < preempted_at || e.t_ns >= 23'000'000'000) continue;
+    EXPECT_EQ(field(e, "reason"), "Connection reset by peer");
+    EXPECT_EQ(e.source, "via-vip-112");
+    EXPECT_LT(e.t_ns - preempted_at, kInterval + 10'000'000) << "not later than its next ping";
+    const std::int64_t since_connect = e.t_ns - connected_at[*e.router_id];
+    EXPECT_LT(since_connect % kInterval, 10'000'000) << "at a ping: " << since_connect << " ns after its connect";
+    EXPECT_GE(since_connect, kInterval);
+    reset.insert(*e.router_id);
+  }
   EXPECT_EQ(reset.size(), 20u);
+}
+
+// Without heartbeats a client never sends, so it never learns that its
+// connection died with the VIP: it sits on it to the end of the run, as on
+// real keepalived hosts. server2's count drops at the release all the same.
+TEST_F(SimVrrp, WithoutHeartbeatsTheSilencedClientsStayOnTheDeadConnection) {
+  play_variant("no-heartbeat", {{R"("url": "ws://127.47.0.112:8020/",
+      "reconnect": {"fixed": {"delay": "1500ms"}},
+      "heartbeat": {"interval": "5s", "timeout": "15s"})",
+                                 R"("url": "ws://127.47.0.112:8020/",
+      "reconnect": {"fixed": {"delay": "1500ms"}})"}});
+  const auto events = history();
+  const std::int64_t preempted_at = preempt_back_of_vip112(events);
+  ASSERT_GT(preempted_at, 0) << log();
+  std::size_t later = 0;
+  for (const auto& e : events)
+    if (e.kind == "disconnected" && e.t_ns >= preempted_at && e.source == "via-vip-112" &&
+        field(e, "cause") != "shutdown")
+      ++later;
+  EXPECT_EQ(later, 0u) << "disconnected after the release: " << later;
+  EXPECT_NE(log().find("[FAIL] disconnected: expected between 20 and 20 routerIds; got 0"), std::string::npos) << log();
 }
 
 TEST_F(SimVrrp, WithoutPreemptTheBackupKeepsTheVip) {
@@ -265,9 +304,9 @@ TEST_F(SimVrrp, ARestoredNodeStartsItsAgentAfreshAndPreemptsAgain) {
   dir_ = scratch("vrrp-restore");
   fs::create_directories(dir_);
   auto scenario = history::Json::parse(slurp(scenario_));
-  scenario["duration"] = "32s";
+  scenario["duration"] = "36s";
   scenario["timeline"].push_back(
-      {{"at", "24s"},
+      {{"at", "28s"},
        {"action", "restore"},
        {"node", "server1"},
        {"expect", {{"vips", {{{"vip", "vip-112"}, {"holder", "server1"}, {"within", "5s"}}}}}}});
@@ -277,7 +316,7 @@ TEST_F(SimVrrp, ARestoredNodeStartsItsAgentAfreshAndPreemptsAgain) {
       << log();
   std::vector<std::string> after_restore;
   for (const auto& e : history())
-    if (e.kind == "vip" && e.t_ns >= 24'000'000'000 && field(e, "instance") == "vip-112")
+    if (e.kind == "vip" && e.t_ns >= 28'000'000'000 && field(e, "instance") == "vip-112")
       after_restore.push_back(field(e, "node") + " " + field(e, "from") + "->" + field(e, "to"));
   const std::vector<std::string> expected = {"server1 INITIALIZE->BACKUP", "server1 BACKUP->MASTER",
                                              "server2 MASTER->BACKUP"};

@@ -3,8 +3,9 @@
 // gateway tracked every 1 s). A WebSocket client reaches the backend through
 // the VIP, so through the holder's handshake, routing and relay; the VIP moves
 // on a stopped gateway, comes back by preemption (the connection accepted on
-// it by the other node is reset, one made to that node's own address stays),
-// moves on SIGTERM after Skew_Time, and a partition makes both nodes MASTER.
+// it by the other node goes silent and is reset when its client next sends,
+// one made to that node's own address stays), moves on SIGTERM after
+// Skew_Time, and a partition makes both nodes MASTER.
 #include "tests/component/gateway_harness.hpp"
 
 namespace wsfo::gateway_test {
@@ -23,6 +24,7 @@ struct Ports {
 constexpr Ports kTakeoverPorts{18040, 19840};
 constexpr Ports kPartitionPorts{18041, 19841};
 constexpr Ports kConfigPorts{18042, 19842};
+constexpr Ports kSilentPorts{18043, 19843};
 
 std::int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
@@ -91,25 +93,57 @@ class VipClient {
 
   // Reads until the connection ends: its error (e.g. connection reset), or
   // "open" when it is still open after `timeout`.
-  std::string wait_end(std::chrono::milliseconds timeout) {
-    const auto until = Clock::now() + timeout;
-    while (Clock::now() < until) {
-      beast::flat_buffer buffer;
-      beast::error_code ec;
-      beast::get_lowest_layer(ws_).expires_after(until - Clock::now());
-      ws_.async_read(buffer, [&ec](beast::error_code e, std::size_t) { ec = e; });
-      run();
-      if (ec == beast::error::timeout) return "open";
-      if (ec) return ec.message();
-    }
-    return "open";
+  std::string wait_end(std::chrono::milliseconds timeout) { return listen(timeout, true).second; }
+
+  // Reads for `timeout` (or until the connection ends, with `until_end`): how
+  // many messages arrived, and how the connection ended ("open" when it did
+  // not). The read stays pending between calls: a timed-out read of
+  // beast's stream would close the socket.
+  std::pair<int, std::string> listen(std::chrono::milliseconds timeout, bool until_end = false) {
+    const int before = received_;
+    if (!ended_ && !reading_) read_next();
+    io_.restart();
+    if (until_end)
+      io_.run_for(timeout);
+    else
+      for (const auto until = Clock::now() + timeout; !ended_ && Clock::now() < until;) io_.run_one_until(until);
+    return {received_ - before, ended_ ? ended_->message() : "open"};
+  }
+
+  // A heartbeat, as the fleet's clients send: "" once written, else why not.
+  std::string ping() {
+    if (!ended_ && !reading_) read_next();
+    std::optional<beast::error_code> sent;
+    ws_.async_ping({}, [&sent](beast::error_code e) { sent = e; });
+    io_.restart();
+    for (const auto until = Clock::now() + kStep; !sent && !ended_ && Clock::now() < until;) io_.run_one_until(until);
+    if (!sent) return ended_ ? "ended before: " + ended_->message() : "timed out";
+    return *sent ? sent->message() : "";
   }
 
  private:
+  void read_next() {
+    reading_ = true;
+    ws_.async_read(buffer_, [this](beast::error_code ec, std::size_t) {
+      reading_ = false;
+      buffer_.clear();
+      if (ec) {
+        ended_ = ec;
+        io_.stop();  // wait_end returns at once
+        return;
+      }
+      ++received_;
+      read_next();
+    });
+  }
   void run() {
     io_.restart();
     io_.run();
   }
+  beast::flat_buffer buffer_;
+  bool reading_ = false;
+  int received_ = 0;
+  std::optional<beast::error_code> ended_;
   net::io_context io_;
   websocket::stream<beast::tcp_stream> ws_;
   websocket::response_type response_;
@@ -173,8 +207,9 @@ TEST(VrrpGateway, VipTakeoverPreemptAndGracefulStopThroughTheGateway) {
   EXPECT_EQ(direct.node(), "server2");
 
   // start-gateway: server1 passes its check, starts as BACKUP and preempts
-  // after its Master_Down_Interval (3.609 s); server2 releases the VIP and
-  // resets what it accepted on it, so the client reconnects to server1.
+  // after its Master_Down_Interval (3.609 s); server2 releases the VIP, and
+  // what it accepted on it goes silent until the client's next heartbeat,
+  // which meets a reset; the client then reconnects to server1.
   std::int64_t started_at = now_ns();
   post_faults(*server1, {{"serving", true}});
   auto backup = events1.wait_for("vip", "BACKUP", started_at, 3s);
@@ -183,6 +218,9 @@ TEST(VrrpGateway, VipTakeoverPreemptAndGracefulStopThroughTheGateway) {
   const double preempt = seconds_since(*backup, *preempted);
   EXPECT_GT(preempt, 3.3) << "BACKUP → preempt";
   EXPECT_LT(preempt, 3.97) << "BACKUP → preempt";
+  EXPECT_EQ(direct.ping(), "");  // activity, or the 5 s idle timeout would close it meanwhile
+  EXPECT_EQ(client->wait_end(1s), "open");
+  EXPECT_EQ(client->ping(), "");
   EXPECT_EQ(client->wait_end(2s), "Connection reset by peer");
   EXPECT_EQ(direct.wait_end(300ms), "open");
   client = connect_via_vip(kTakeoverPorts);
@@ -201,6 +239,62 @@ TEST(VrrpGateway, VipTakeoverPreemptAndGracefulStopThroughTheGateway) {
   EXPECT_EQ(client->node(), "server2");
   std::cout << "[ measured ] stop-gateway: FAULT→MASTER " << skew << " s, total " << seconds_since(stopped_at, *taken)
             << " s; preempt " << preempt << " s after BACKUP; SIGTERM takeover " << graceful_s << " s\n";
+  std::filesystem::remove_all(dir);
+}
+
+// A backend that broadcasts every 100 ms, so a connection that hears nothing is a silenced one.
+struct BroadcastingBackend {
+  BroadcastingBackend()
+      : process({WSFO_BINARY, "backend", "--listen", "127.0.0.1:0", "--label", "lb", "--interval", "100ms"}) {
+    auto line = process.read_stdout_line(kStep);
+    std::smatch m;
+    if (!line || !std::regex_match(*line, m, std::regex(R"(ready 127\.0\.0\.1:(\d+))")))
+      throw std::runtime_error("backend did not start: " + process.read_stderr(100ms));
+    port = static_cast<std::uint16_t>(std::stoi(m[1]));
+  }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port); }
+  ChildProcess process;
+  std::uint16_t port = 0;
+};
+
+// Real keepalived hosts, measured: when the VIP leaves a node whose proxy
+// lives, the connections on it hear nothing more and see no reset or end of
+// file, until the client's next segment reaches the new holder and meets a
+// RST. The node's own address is not involved.
+TEST(VrrpGateway, AVipLeavingALiveNodeSilencesItsConnectionsUntilTheClientSends) {
+  BroadcastingBackend backend;
+  const std::string dir = temp_dir();
+  Events events1(dir + "/server1.vrrp.jsonl"), events2(dir + "/server2.vrrp.jsonl");
+  const std::int64_t t0 = now_ns();
+  Gateway server2(
+      node_config(kSilentPorts, "server2", "127.0.40.2", "127.0.40.1", 50, backend.address(), events2.path()),
+      make_dir(dir + "/2"));
+  ASSERT_TRUE(events2.wait_for("vip", "MASTER", t0, 7s)) << server2.log();
+  auto client = connect_via_vip(kSilentPorts);
+  ASSERT_EQ(client->node(), "server2");
+  VipClient direct("127.0.0.1", server2.port);
+  EXPECT_GT(client->listen(500ms).first, 0) << "the backend's broadcasts reach the client through the VIP";
+
+  // server1 (100) comes up and preempts: server2 lives on, as BACKUP.
+  const std::int64_t started_at = now_ns();
+  Gateway server1(
+      node_config(kSilentPorts, "server1", "127.0.40.1", "127.0.40.2", 100, backend.address(), events1.path()),
+      make_dir(dir + "/1"));
+  ASSERT_TRUE(events2.wait_for("vip", "BACKUP", started_at, 8s)) << server2.log();
+  client->listen(300ms);  // what was on its way before the release
+  auto [heard, state] = client->listen(1500ms);
+  EXPECT_EQ(heard, 0) << "nothing reaches a client whose VIP left";
+  EXPECT_EQ(state, "open") << "no reset and no end of file before the client sends";
+  auto [direct_heard, direct_state] = direct.listen(500ms);
+  EXPECT_GT(direct_heard, 0) << "the node's own address is untouched";
+  EXPECT_EQ(direct_state, "open");
+
+  // Its next heartbeat meets the reset the new holder would send.
+  EXPECT_EQ(client->ping(), "");
+  EXPECT_EQ(client->wait_end(1s), "Connection reset by peer");
+  EXPECT_EQ(direct.listen(300ms).second, "open");
+  EXPECT_NE(server2.log().find("orphaned 1, reset 0 connection(s)"), std::string::npos) << server2.log();
+  EXPECT_EQ(connect_via_vip(kSilentPorts)->node(), "server1");
   std::filesystem::remove_all(dir);
 }
 
