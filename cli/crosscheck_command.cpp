@@ -37,6 +37,7 @@ struct CrosscheckRequest {
   std::string stacks = "wsfo,nginx-keepalived";
   std::string report_dir;
   bool skip_unavailable = false;
+  bool expect_pass = false;  // every run's expectations must hold too
 };
 
 struct Side {
@@ -187,6 +188,13 @@ int run_crosscheck(const CrosscheckRequest& request) {
   }
   std::cout << "RESULT: every difference explained (" << comparison.differences.size() << " routerIds, "
             << comparison.takeover_differences.size() << " takeover times)\n";
+  if (request.expect_pass)
+    for (const Side& side : sides)
+      if (!side.report.passed()) {
+        std::cout << "RESULT: the run on " << side.label << " did not hold every expectation (" << side.run_dir
+                  << "/report.txt)\n";
+        return kCheckFailed;
+      }
   return kOk;
 }
 
@@ -210,6 +218,8 @@ void add_crosscheck_commands(CLI::App& app, int& exit_code) {
       ->default_val("wsfo,nginx-keepalived");
   cmd->add_option("--report-dir", request.report_dir,
                   "Where the runs and crosscheck.json go (default: reports/out/crosscheck-<scenario>-<time>)");
+  cmd->add_flag("--expect-pass", request.expect_pass,
+                "Also exit 1 when a run's expectations do not all hold (the scenario must pass on both stacks)");
   cmd->add_flag("--skip-unavailable", request.skip_unavailable,
                 "When a stack cannot run here (no root, no network namespaces, a missing binary), exit 77 rather "
                 "than 2, unless the environment variable CI is \"true\" (for test runners that skip on 77)");
