@@ -86,10 +86,8 @@ int prepare_sides(const CrosscheckRequest& request, const scenario::Scenario& lo
     Side side;
     side.label = sides.empty() || sides[0].label != name ? name : name + "-2";
     side.scenario = loaded;
-    if (*kind != loaded.stack.kind) {  // the other stack's settings do not carry over
-      side.scenario.stack = scenario::Stack{};
-      side.scenario.stack.kind = *kind;
-    }
+    if (auto note = stack::switch_stack(side.scenario, *kind); !note.empty())
+      std::cerr << kCommand << ": note: " << note << "\n";
     if (auto refusal = stack::first_unrealisable(side.scenario, *kind); !refusal.empty()) {
       std::cerr << kCommand << ": " << request.scenario << ": " << refusal << "\n";
       return kUsage;

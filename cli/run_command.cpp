@@ -55,10 +55,8 @@ int play_scenario_live(const LiveRunRequest& request) {
       std::cerr << "wsfo run: unknown stack \"" << request.stack << "\" (known: " << known_stack_kinds() << ")\n";
       return kUsage;
     }
-    if (*kind != loaded.scenario->stack.kind) {  // the other stack's settings do not carry over
-      loaded.scenario->stack = scenario::Stack{};
-      loaded.scenario->stack.kind = *kind;
-    }
+    if (auto note = stack::switch_stack(*loaded.scenario, *kind); !note.empty())
+      std::cerr << "wsfo run: note: " << note << "\n";
   }
   if (auto refusal = stack::first_unrealisable(*loaded.scenario, loaded.scenario->stack.kind); !refusal.empty()) {
     std::cerr << "wsfo run: " << request.scenario << ": " << refusal << "\n";

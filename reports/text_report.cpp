@@ -1,6 +1,7 @@
 // The text summary on stdout, in the seed's style: per timeline event, what
 // happened and who disconnected (as ranges, by cause), then a few of those
 // clients as the seed's client would have printed them, then the verdicts.
+#include <algorithm>
 #include <map>
 #include <ostream>
 
@@ -26,6 +27,16 @@ void write_cutover(const cutover::CutoverResult& c, std::ostream& out) {
     for (const auto& node : c.unreachable) out << " " << node;
     out << "\n";
   }
+}
+
+// " (+0.004s to +4.012s after the event)": when the window's clients went, so
+// a reload whose old worker kept its connections for a while shows how long.
+std::string disconnect_span(const checks::WindowFacts& facts, const checks::EventWindow& window) {
+  if (facts.reconnects.empty()) return {};
+  auto [first, last] = std::minmax_element(facts.reconnects.begin(), facts.reconnects.end(),
+                                           [](const auto& a, const auto& b) { return a.disconnected_ns < b.disconnected_ns; });
+  return " (+" + seconds(first->disconnected_ns - window.start_ns) + " to +" +
+         seconds(last->disconnected_ns - window.start_ns) + " after the event)";
 }
 
 // ": center 383, unbj 2": where the reconnected clients landed.
@@ -85,7 +96,7 @@ void write_window(const Report& report, std::size_t i, std::ostream& out) {
   out << "\n[+" << seconds(window.start_ns - report.run.start_ns) << "] #" << window.index << " " << window.name
       << "\n";
   if (auto it = report.run.cutovers.find(window.index); it != report.run.cutovers.end()) write_cutover(it->second, out);
-  out << "  disconnected: " << facts.disconnected.size() << " routerIds\n";
+  out << "  disconnected: " << facts.disconnected.size() << " routerIds" << disconnect_span(facts, window) << "\n";
   for (const auto& [cause, ids] : facts.disconnected_by_cause)
     out << "    " << cause << ": " << checks::format_ids(ids, 12) << "\n";
   if (facts.reconnect_latency.count() > 0)

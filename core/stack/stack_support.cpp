@@ -92,4 +92,17 @@ std::string first_unrealisable(const scenario::Scenario& scenario, scenario::Sta
   return "unknown stack kind";
 }
 
+std::string switch_stack(scenario::Scenario& scenario, scenario::StackKind kind) {
+  if (scenario.stack.kind == kind) return {};
+  const scenario::Stack given = scenario.stack;
+  scenario.stack = scenario::Stack{};
+  scenario.stack.kind = kind;
+  std::string left_out;
+  if (given.nginx_workers != scenario.stack.nginx_workers) left_out += "nginx_workers";
+  if (given.worker_shutdown_timeout) left_out += std::string(left_out.empty() ? "" : ", ") + "worker_shutdown_timeout";
+  if (left_out.empty()) return {};
+  return "the scenario's " + scenario::stack_kind_name(given.kind) + " settings (" + left_out +
+         ") do not apply to the " + scenario::stack_kind_name(kind) + " stack: left out";
+}
+
 }  // namespace wsfo::stack

@@ -15,4 +15,9 @@ namespace wsfo::stack {
 // over`.
 std::string first_unrealisable(const scenario::Scenario& scenario, scenario::StackKind kind);
 
+// Plays the scenario on `kind` instead of its own stack (wsfo run --stack,
+// crosscheck). The other stack's settings do not carry over; "" or a note
+// naming those that were given and are left out, for the user.
+std::string switch_stack(scenario::Scenario& scenario, scenario::StackKind kind);
+
 }  // namespace wsfo::stack

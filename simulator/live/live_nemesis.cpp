@@ -27,8 +27,7 @@ const GatewayPlan* LiveNemesis::find_gateway(const std::string& node) const {
 }
 
 void LiveNemesis::action_started(std::size_t index, const std::string& name, std::int64_t at_ns) {
-  log_ << "[+" << (at_ns - start_ns_) / 1'000'000 << " ms] #" << index << " " << name << "\n";
-  own_events_.push_back(history::make_event({at_ns, "orchestrator", std::nullopt}, history::ActionRecord{index, name}));
+  actions_.started(index, name, at_ns, log_);
 }
 
 std::string LiveNemesis::kill_node(const scenario::KillNode& k) {

@@ -9,6 +9,7 @@
 #include "core/cutover/cutover_workflow.hpp"
 #include "core/history/event.hpp"
 #include "core/run/nemesis.hpp"
+#include "simulator/live/action_log.hpp"
 #include "simulator/live/live_parts.hpp"
 #include "simulator/live/live_plan.hpp"
 
@@ -20,9 +21,9 @@ class LiveNemesis : public run::Nemesis {
               std::vector<std::string>& events_files, std::ostream& log)
       : scenario_(scenario), plan_(plan), run_dir_(run_dir), parts_(parts), events_files_(events_files), log_(log) {}
 
-  void set_start_ns(std::int64_t start_ns) { start_ns_ = start_ns; }
+  void set_start_ns(std::int64_t start_ns) { actions_.set_start_ns(start_ns); }
   // The orchestrator's own records (one `action` per timeline event).
-  const std::vector<history::Event>& own_events() const { return own_events_; }
+  const std::vector<history::Event>& own_events() const { return actions_.events(); }
 
   void action_started(std::size_t index, const std::string& name, std::int64_t at_ns) override;
   std::string kill_node(const scenario::KillNode& kill) override;
@@ -52,8 +53,7 @@ class LiveNemesis : public run::Nemesis {
   Parts& parts_;
   std::vector<std::string>& events_files_;
   std::ostream& log_;
-  std::int64_t start_ns_ = 0;
-  std::vector<history::Event> own_events_;
+  ActionLog actions_;
 };
 
 std::vector<cutover::GatewayRef> gateway_refs(const LivePlan& plan);

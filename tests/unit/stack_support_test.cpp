@@ -144,3 +144,23 @@ TEST(StackSupport, TheFirstRefusedItemIsNamed) {
 }
 
 }  // namespace stack_support_test
+
+namespace stack_switch_test {
+
+using namespace wsfo;
+
+TEST(StackSwitch, TheOtherStacksSettingsAreLeftOutWithANoteNamingThem) {
+  scenario::Scenario s;
+  s.stack.kind = scenario::StackKind::nginx_keepalived;
+  s.stack.worker_shutdown_timeout = std::chrono::seconds(4);
+  EXPECT_EQ(stack::switch_stack(s, scenario::StackKind::wsfo),
+            "the scenario's nginx-keepalived settings (worker_shutdown_timeout) do not apply to the wsfo stack: "
+            "left out");
+  EXPECT_EQ(s.stack.kind, scenario::StackKind::wsfo);
+  EXPECT_FALSE(s.stack.worker_shutdown_timeout);
+  EXPECT_EQ(stack::switch_stack(s, scenario::StackKind::wsfo), "");  // already there
+  EXPECT_EQ(stack::switch_stack(s, scenario::StackKind::nginx_keepalived), "");  // nothing given to leave out
+  EXPECT_EQ(s.stack.kind, scenario::StackKind::nginx_keepalived);
+}
+
+}  // namespace stack_switch_test
