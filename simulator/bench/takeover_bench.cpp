@@ -195,7 +195,7 @@ void print_takeover_table(const TakeoverBenchResult& result, const vrrp::Takeove
       const auto& samples = found == result.samples.end() || !found->second.count(figure) ? none
                                                                                           : found->second.at(figure);
       summaries[stack] = vrrp::summarize(samples);
-      out << "  " << std::left << std::setw(21) << (stack + ":") << summary_text(summaries[stack]) << "\n";
+      out << "  " << std::left << std::setw(24) << (stack + ":") << summary_text(summaries[stack]) << "\n";
       for (const auto& sample : samples)
         if (!sample.value) out << "    " << sample.problem << "\n";
     }
@@ -205,7 +205,7 @@ void print_takeover_table(const TakeoverBenchResult& result, const vrrp::Takeove
     auto verdict = vrrp::judge(summaries[result.stacks[0]], summaries[result.stacks[1]]);
     char ratio[32] = "-";
     if (verdict.ratio) std::snprintf(ratio, sizeof ratio, "%.3f", *verdict.ratio);
-    out << "  " << std::left << std::setw(21) << (result.stacks[0] + "/" + result.stacks[1] + ":") << ratio << "  "
+    out << "  " << std::left << std::setw(24) << (result.stacks[0] + "/" + result.stacks[1] + ":") << ratio << "  "
         << (verdict.pass ? "PASS" : "FAIL") << " (within " << static_cast<int>(vrrp::kTakeoverTolerance * 100)
         << "%)" << (verdict.problem.empty() ? "" : ": " + verdict.problem) << "\n";
   }

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <map>
 #include <optional>
+#include <thread>
 
 #include "core/stack/keepalived_config.hpp"
 #include "core/vrrp/agent_config.hpp"
@@ -201,8 +202,7 @@ class KeepalivedStack : public TakeoverStack {
   std::string reset() override {
     for (const auto& node : {kTakeoverHigher, kTakeoverLower}) {
       // Notify scripts still running count too: every process of the namespace.
-      if (auto e = testbed_->kill_all(takeover_role(node), SIGKILL); !e.empty()) return e;
-      reap_after_signal(daemons_[node], std::chrono::seconds(2));
+      if (auto e = kill_everything(node); !e.empty()) return e;
       // A VIP that a SIGKILLed keepalived left on eth0 is gone, as after a reboot.
       if (auto e = testbed_->reset_addresses(takeover_role(node)); !e.empty()) return e;
       std::filesystem::remove(events_path(node));
@@ -220,6 +220,9 @@ class KeepalivedStack : public TakeoverStack {
     if (auto e = testbed_->reset_addresses(role); !e.empty()) return e;
     std::vector<std::string> argv = testbed_->exec_prefix(role);
     const std::string base = dir_ + "/" + node;
+    // A killed keepalived's pid files name processes that may not be reaped
+    // yet: keepalived would take such a zombie for itself still running.
+    for (const char* kind : {".keepalived.pid", ".vrrp.pid", ".checkers.pid"}) std::filesystem::remove(base + kind);
     for (const std::string& arg :
          {files_.keepalived, std::string("--dont-fork"), std::string("--log-console"), std::string("--vrrp"),
           std::string("--use-file"), config_path(node), std::string("--pid"), base + ".keepalived.pid",
@@ -240,7 +243,7 @@ class KeepalivedStack : public TakeoverStack {
     auto& child = daemons_[node];
     if (!child) return "keepalived of " + node + " is not running";
     if (signal == SIGKILL) {
-      if (auto e = testbed_->kill_all(takeover_role(node), SIGKILL); !e.empty()) return e;
+      if (auto e = kill_everything(node); !e.empty()) return e;
     } else {
       child->send_signal(signal);  // `ip netns exec` exec()s keepalived: this is its parent process
     }
@@ -258,6 +261,19 @@ class KeepalivedStack : public TakeoverStack {
 
  private:
   static constexpr int IPPROTO_VRRP_NUMBER = 112;
+
+  // SIGKILL to every process of the node's namespace, until none is left.
+  std::string kill_everything(const std::string& node) {
+    const std::string role = takeover_role(node);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    do {
+      if (auto e = testbed_->kill_all(role, SIGKILL); !e.empty()) return e;
+      reap_after_signal(daemons_[node], std::chrono::seconds(2));
+      if (testbed_->pids(role).empty()) return "";
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    } while (std::chrono::steady_clock::now() < deadline);
+    return "processes of " + role + " outlived SIGKILL for 2 s";
+  }
 
   std::string config_path(const std::string& node) const { return dir_ + "/keepalived-" + node + ".conf"; }
   std::string events_path(const std::string& node) const { return dir_ + "/events-" + node + ".jsonl"; }
