@@ -187,7 +187,7 @@ void print_takeover_table(const TakeoverBenchResult& result, const vrrp::Takeove
   for (TakeoverFigure figure : vrrp::kTakeoverFigures) {
     auto expected = vrrp::expected_takeover(figure, setup);
     out << "\n" << vrrp::describe(figure) << "\n"
-        << "  keepalived's timers: " << seconds(expected.value) << " s (" << expected.formula << ")\n";
+        << "  " << std::left << std::setw(24) << "keepalived's timers:" << seconds(expected.value) << " s (" << expected.formula << ")\n";
     std::map<std::string, vrrp::FigureSummary> summaries;
     for (const auto& stack : result.stacks) {
       auto found = result.samples.find(stack);
