@@ -95,12 +95,12 @@ void add_bench_takeover_commands(CLI::App& app, int& exit_code) {
       "stack that cannot run here (it needs root: raw sockets, network namespaces).");
   auto flags = std::make_shared<TakeoverFlags>();
   cmd->add_option("--runs", flags->runs, "Runs per fault and stack (the table has medians)")->capture_default_str();
-  cmd->add_option("--stacks", flags->stacks, "Stacks, comma-separated: wsfo, nginx-keepalived")
-      ->capture_default_str();
+  cmd->add_option("--stacks", flags->stacks, "Stacks, comma-separated: wsfo, nginx-keepalived")->capture_default_str();
   cmd->add_option("--keepalived", flags->keepalived, "The keepalived binary (Debian: keepalived)")
       ->capture_default_str();
-  cmd->add_option("--work-dir", flags->work_dir, "Where configs, events and logs go, kept (default: a temporary "
-                                                 "directory, removed)");
+  cmd->add_option("--work-dir", flags->work_dir,
+                  "Where configs, events and logs go, kept (default: a temporary "
+                  "directory, removed)");
   cmd->add_flag("--hard-loss-only", flags->hard_loss_only, "Leave out the graceful stop");
   cmd->callback([flags, &exit_code] {
     try {

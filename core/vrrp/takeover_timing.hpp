@@ -51,8 +51,8 @@ TakeoverExpectation expected_takeover(TakeoverFigure figure, const TakeoverSetup
 
 // What one run recorded, every instant on CLOCK_MONOTONIC in nanoseconds.
 struct TakeoverRecording {
-  std::int64_t fault_ns = 0;  // the signal sent; for a preempt, the higher node started again
-  std::vector<history::Event> events;           // the `vip` events of both nodes (others are ignored)
+  std::int64_t fault_ns = 0;                   // the signal sent; for a preempt, the higher node started again
+  std::vector<history::Event> events;          // the `vip` events of both nodes (others are ignored)
   std::vector<std::int64_t> adverts_heard_ns;  // the old master's adverts as the backup received them
 };
 
@@ -74,8 +74,8 @@ TakeoverSample graceful_sample(const TakeoverRecording& run, const std::string& 
 TakeoverSample preempt_sample(const TakeoverRecording& run, const std::string& higher_node);
 
 struct FigureSummary {
-  std::size_t runs = 0;     // samples, with or without a value
-  std::size_t missing = 0;  // samples without a value
+  std::size_t runs = 0;                      // samples, with or without a value
+  std::size_t missing = 0;                   // samples without a value
   std::optional<Duration> median, min, max;  // over the values; the mean of the middle two for an even count
 };
 

@@ -163,8 +163,8 @@ TakeoverBenchResult run_takeover_bench(const TakeoverBenchOptions& options, std:
   // bench falls on both stacks alike.
   for (std::size_t i = 0; i < options.runs; ++i) {
     for (auto& stack : stacks) {
-      log << "run " << i + 1 << "/" << options.runs << ", " << stack->name() << ", fault phase "
-          << seconds(phases[i]) << " s after an advert\n"
+      log << "run " << i + 1 << "/" << options.runs << ", " << stack->name() << ", fault phase " << seconds(phases[i])
+          << " s after an advert\n"
           << std::flush;
       std::string error = runs.hard_loss(*stack, phases[i]);
       if (error.empty() && options.graceful) error = runs.graceful(*stack, phases[i]);
@@ -181,19 +181,20 @@ TakeoverBenchResult run_takeover_bench(const TakeoverBenchOptions& options, std:
 
 void print_takeover_table(const TakeoverBenchResult& result, const vrrp::TakeoverSetup& setup, std::ostream& out) {
   const bool compared = result.stacks.size() == 2;
-  out << "VRRP takeover, advert_int " << seconds(setup.advert_interval) << " s, priorities "
-      << setup.master_priority << " (a) / " << setup.backup_priority
-      << " (b); median (min-max, runs with a value/runs)\n";
+  out << "VRRP takeover, advert_int " << seconds(setup.advert_interval) << " s, priorities " << setup.master_priority
+      << " (a) / " << setup.backup_priority << " (b); median (min-max, runs with a value/runs)\n";
   for (TakeoverFigure figure : vrrp::kTakeoverFigures) {
     auto expected = vrrp::expected_takeover(figure, setup);
-    out << "\n" << vrrp::describe(figure) << "\n"
-        << "  " << std::left << std::setw(24) << "keepalived's timers:" << seconds(expected.value) << " s (" << expected.formula << ")\n";
+    out << "\n"
+        << vrrp::describe(figure) << "\n"
+        << "  " << std::left << std::setw(24) << "keepalived's timers:" << seconds(expected.value) << " s ("
+        << expected.formula << ")\n";
     std::map<std::string, vrrp::FigureSummary> summaries;
     for (const auto& stack : result.stacks) {
       auto found = result.samples.find(stack);
       std::vector<vrrp::TakeoverSample> none;
-      const auto& samples = found == result.samples.end() || !found->second.count(figure) ? none
-                                                                                          : found->second.at(figure);
+      const auto& samples =
+          found == result.samples.end() || !found->second.count(figure) ? none : found->second.at(figure);
       summaries[stack] = vrrp::summarize(samples);
       out << "  " << std::left << std::setw(24) << (stack + ":") << summary_text(summaries[stack]) << "\n";
       for (const auto& sample : samples)
@@ -206,8 +207,8 @@ void print_takeover_table(const TakeoverBenchResult& result, const vrrp::Takeove
     char ratio[32] = "-";
     if (verdict.ratio) std::snprintf(ratio, sizeof ratio, "%.3f", *verdict.ratio);
     out << "  " << std::left << std::setw(24) << (result.stacks[0] + "/" + result.stacks[1] + ":") << ratio << "  "
-        << (verdict.pass ? "PASS" : "FAIL") << " (within " << static_cast<int>(vrrp::kTakeoverTolerance * 100)
-        << "%)" << (verdict.problem.empty() ? "" : ": " + verdict.problem) << "\n";
+        << (verdict.pass ? "PASS" : "FAIL") << " (within " << static_cast<int>(vrrp::kTakeoverTolerance * 100) << "%)"
+        << (verdict.problem.empty() ? "" : ": " + verdict.problem) << "\n";
   }
 }
 

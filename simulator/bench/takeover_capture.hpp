@@ -16,10 +16,10 @@
 namespace wsfo::bench {
 
 struct AdvertFilter {
-  int protocol = 112;                        // IPPROTO_VRRP, or IPPROTO_UDP
-  std::string source;                        // the master's address
-  std::string destination;                   // the backup's address
-  std::optional<std::uint16_t> udp_port;     // UDP only: the destination port (the advert port)
+  int protocol = 112;                     // IPPROTO_VRRP, or IPPROTO_UDP
+  std::string source;                     // the master's address
+  std::string destination;                // the backup's address
+  std::optional<std::uint16_t> udp_port;  // UDP only: the destination port (the advert port)
 };
 
 class AdvertCapture {

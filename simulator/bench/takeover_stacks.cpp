@@ -292,8 +292,8 @@ class KeepalivedStack : public TakeoverStack {
 std::unique_ptr<TakeoverStack> make_emulation_stack(const TakeoverStackFiles& files, const vrrp::TakeoverSetup& setup,
                                                     std::string& error) {
   const TakeoverAddresses addresses = emulation_addresses();
-  auto capture = AdvertCapture::open(
-      "", {IPPROTO_UDP, addresses.higher, addresses.lower, vrrp::kDefaultAdvertPort}, error);
+  auto capture =
+      AdvertCapture::open("", {IPPROTO_UDP, addresses.higher, addresses.lower, vrrp::kDefaultAdvertPort}, error);
   if (!capture) return nullptr;
   auto stack = std::make_unique<EmulationStack>(files, std::move(capture));
   if (auto e = stack->prepare(takeover_scenario(addresses, setup)); !e.empty()) {
@@ -303,8 +303,8 @@ std::unique_ptr<TakeoverStack> make_emulation_stack(const TakeoverStackFiles& fi
   return stack;
 }
 
-std::unique_ptr<TakeoverStack> make_keepalived_stack(const TakeoverStackFiles& files,
-                                                     const vrrp::TakeoverSetup& setup, std::string& error) {
+std::unique_ptr<TakeoverStack> make_keepalived_stack(const TakeoverStackFiles& files, const vrrp::TakeoverSetup& setup,
+                                                     std::string& error) {
   const TakeoverAddresses addresses{"198.18.0.1", "198.18.0.2", "198.18.0.100"};
   auto stack = std::make_unique<KeepalivedStack>(files, addresses);
   if (auto e = stack->prepare(takeover_scenario(addresses, setup)); !e.empty()) {

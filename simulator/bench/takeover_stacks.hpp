@@ -49,8 +49,8 @@ struct TakeoverStackFiles {
 // socket, no namespaces, no keepalived, a config that does not render).
 std::unique_ptr<TakeoverStack> make_emulation_stack(const TakeoverStackFiles& files, const vrrp::TakeoverSetup& setup,
                                                     std::string& error);
-std::unique_ptr<TakeoverStack> make_keepalived_stack(const TakeoverStackFiles& files,
-                                                     const vrrp::TakeoverSetup& setup, std::string& error);
+std::unique_ptr<TakeoverStack> make_keepalived_stack(const TakeoverStackFiles& files, const vrrp::TakeoverSetup& setup,
+                                                     std::string& error);
 
 // "" when `stack` can run here, else one line naming what is missing (checked
 // without starting anything: binaries, root for raw sockets and namespaces).

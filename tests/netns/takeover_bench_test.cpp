@@ -1,6 +1,8 @@
 // Real keepalived's hard-loss takeover, measured by the takeover bench: the
 // backup takes over one Master_Down_Interval (3.805 s for priority 50) after
 // the last advert it heard, and the bench leaves no namespace behind.
+#include "simulator/bench/takeover_bench.hpp"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -8,7 +10,6 @@
 #include <sstream>
 
 #include "process/live_clock.hpp"
-#include "simulator/bench/takeover_bench.hpp"
 #include "simulator/stack/netns_names.hpp"
 
 namespace takeover_bench_test {

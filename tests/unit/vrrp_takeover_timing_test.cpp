@@ -1,8 +1,8 @@
 // `wsfo bench takeover`'s figures from recorded events: which MASTER counts,
 // which advert is the last one heard, medians, and the 10% verdict.
-#include "core/vrrp/takeover_timing.hpp"
-
 #include <gtest/gtest.h>
+
+#include "core/vrrp/takeover_timing.hpp"
 
 namespace vrrp_takeover_timing_test {
 
@@ -47,7 +47,7 @@ TEST(TakeoverTiming, ExpectationsAreKeepalivedsTimersForPriorities100And50) {
 TEST(TakeoverTiming, TheBackupsFirstMasterAfterTheFaultCountsNotTheMastersOwnOrAnEarlierOne) {
   TakeoverRecording run;
   run.fault_ns = 10'000 * kMs;
-  run.events = {vip("a", "MASTER", 5'000 * kMs), vip("b", "MASTER", 6'000 * kMs),  // before the fault
+  run.events = {vip("a", "MASTER", 5'000 * kMs),  vip("b", "MASTER", 6'000 * kMs),  // before the fault
                 vip("a", "MASTER", 12'000 * kMs), vip("b", "BACKUP", 12'500 * kMs),
                 vip("b", "MASTER", 13'300 * kMs), vip("b", "MASTER", 20'000 * kMs)};
   Event other = vip("b", "MASTER", 11'000 * kMs);
