@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   wsfo::cli::add_simulate_commands(app, exit_code);
   wsfo::cli::add_calibrate_commands(app, exit_code);
   wsfo::cli::add_crosscheck_commands(app, exit_code);
+  wsfo::cli::add_bench_takeover_commands(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -1,0 +1,66 @@
+// Real keepalived's hard-loss takeover, measured by the takeover bench: the
+// backup takes over one Master_Down_Interval (3.805 s for priority 50) after
+// the last advert it heard, and the bench leaves no namespace behind.
+#include "simulator/bench/takeover_bench.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <sstream>
+
+#include "process/live_clock.hpp"
+#include "simulator/stack/netns_names.hpp"
+
+namespace takeover_bench_test {
+
+using namespace std::chrono_literals;
+using wsfo::vrrp::TakeoverFigure;
+
+std::vector<std::string> own_namespaces() {
+  std::vector<std::string> out;
+  const std::string prefix = "wsfo-" + std::to_string(::getpid()) + "-";
+  for (const auto& name : wsfo::stack::list_namespaces())
+    if (name.rfind(prefix, 0) == 0) out.push_back(name);
+  return out;
+}
+
+TEST(TakeoverBench, RealKeepalivedTakesOverOneMasterDownIntervalAfterTheLastAdvertHeard) {
+  wsfo::bench::TakeoverBenchOptions options;
+  options.runs = 1;
+  options.stacks = {wsfo::bench::kKeepalivedStack};
+  options.graceful = false;
+  options.files.wsfo = WSFO_BINARY;
+  options.files.work_dir = ::testing::TempDir() + "takeover-bench-" + std::to_string(::getpid());
+  if (auto reason = wsfo::bench::takeover_stack_unavailable_reason(wsfo::bench::kKeepalivedStack, options.files);
+      !reason.empty()) {
+    const char* ci = std::getenv("CI");
+    if (ci && std::string(ci) == "true") FAIL() << "the real-stack tests cannot run under CI=true: " << reason;
+    GTEST_SKIP() << reason;
+  }
+
+  const auto began = wsfo::process::LiveClock::now();
+  std::stringstream log;
+  auto result = wsfo::bench::run_takeover_bench(options, log);
+  const auto took = wsfo::process::LiveClock::now() - began;
+  std::filesystem::remove_all(options.files.work_dir);
+
+  ASSERT_TRUE(result.error.empty()) << result.error << "\n" << log.str();
+  EXPECT_LT(took, 60s) << log.str();
+  EXPECT_TRUE(own_namespaces().empty()) << "the bench's testbed outlived it";
+
+  const auto& samples = result.samples[wsfo::bench::kKeepalivedStack];
+  ASSERT_EQ(samples.count(TakeoverFigure::hard_loss_from_last_advert), 1u) << log.str();
+  const auto& advert = samples.at(TakeoverFigure::hard_loss_from_last_advert).front();
+  ASSERT_TRUE(advert.value) << advert.problem << "\n" << log.str();
+  const double seconds = std::chrono::duration<double>(*advert.value).count();
+  EXPECT_NEAR(seconds, 3.805, 0.15 * 3.805) << log.str();
+
+  // The fault fell after that advert: from the fault, less than the whole interval.
+  const auto& fault = samples.at(TakeoverFigure::hard_loss_from_fault).front();
+  ASSERT_TRUE(fault.value) << fault.problem;
+  EXPECT_LE(*fault.value, *advert.value);
+  EXPECT_TRUE(wsfo::bench::takeover_bench_passed(result)) << log.str();
+}
+
+}  // namespace takeover_bench_test
