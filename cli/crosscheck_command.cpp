@@ -30,7 +30,6 @@ namespace {
 constexpr const char* kCommand = "wsfo crosscheck";
 // A stack cannot run here and --skip-unavailable asked to say so apart from
 // other failures (ctest's SKIP_RETURN_CODE).
-constexpr int kStackUnavailable = 77;
 
 struct CrosscheckRequest {
   std::string scenario;
@@ -56,14 +55,7 @@ std::vector<std::string> split_list(const std::string& text) {
 }
 
 int unavailable_exit(const CrosscheckRequest& request, const std::string& stack, const std::string& why) {
-  std::cerr << kCommand << ": cannot play on the " << stack << " stack here: " << why << "\n";
-  if (!request.skip_unavailable) return kUsage;
-  const char* ci = std::getenv("CI");
-  if (ci != nullptr && std::string(ci) == "true") {
-    std::cerr << kCommand << ": not skipped: CI=true requires every stack to run\n";
-    return kUsage;
-  }
-  return kStackUnavailable;
+  return stack_unavailable_exit(kCommand, stack, why, request.skip_unavailable);
 }
 
 // Each stack's copy of the scenario, refused up front when a stack cannot play it.

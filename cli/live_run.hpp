@@ -20,6 +20,7 @@ struct LiveRunRequest {
   std::string stack;  // "wsfo", "nginx-keepalived"; empty: the scenario's own stack
   std::string nginx_binary;       // empty: the stack's default
   std::string keepalived_binary;  // empty: the stack's default
+  bool skip_unavailable = false;  // exit 77 when the stack cannot run here (not under CI=true)
 };
 
 int play_scenario_live(const LiveRunRequest& request);

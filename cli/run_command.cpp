@@ -74,11 +74,9 @@ int play_scenario_live(const LiveRunRequest& request) {
   if (!request.nginx_binary.empty()) binaries.nginx = request.nginx_binary;
   if (!request.keepalived_binary.empty()) binaries.keepalived = request.keepalived_binary;
   run::RunRecord record = play_on_its_stack(*loaded.scenario, options, binaries, unavailable);
-  if (!unavailable.empty()) {
-    std::cerr << "wsfo run: cannot play on the " << scenario::stack_kind_name(loaded.scenario->stack.kind)
-              << " stack here: " << unavailable << "\n";
-    return kUsage;
-  }
+  if (!unavailable.empty())
+    return stack_unavailable_exit("wsfo run", scenario::stack_kind_name(loaded.scenario->stack.kind), unavailable,
+                                  request.skip_unavailable);
   return finish_run(reports::build_report(std::move(record)), options.run_dir, "wsfo run");
 }
 
@@ -94,6 +92,9 @@ void add_run_commands(CLI::App& app, int& exit_code) {
   static LiveRunRequest request;
   cmd->add_option("SCENARIO", request.scenario, "Scenario file (JSON)")->required();
   cmd->add_option("--report-dir", request.report_dir, "Run directory (default: reports/out/<scenario>-<time>)");
+  cmd->add_flag("--skip-unavailable", request.skip_unavailable,
+                "When the stack cannot run here (no root, no network namespaces, a missing binary), exit 77 rather "
+                "than 2, unless the environment variable CI is \"true\" (for test runners that skip on 77)");
   cmd->add_option("--nginx-binary", request.nginx_binary,
                   "The nginx the nginx-keepalived stack runs (default /usr/sbin/nginx, Debian's nginx-light)");
   cmd->add_option("--keepalived-binary", request.keepalived_binary,

@@ -1,5 +1,6 @@
 #include "cli/run_output.hpp"
 
+#include <cstdlib>
 #include <ctime>
 #include <iostream>
 
@@ -30,6 +31,18 @@ int finish_run(const reports::Report& report, const std::string& run_dir, const 
     return kNotJudged;
   }
   return report.passed() ? kOk : kCheckFailed;
+}
+
+int stack_unavailable_exit(const std::string& command, const std::string& stack, const std::string& why,
+                           bool skip_unavailable) {
+  std::cerr << command << ": cannot play on the " << stack << " stack here: " << why << "\n";
+  if (!skip_unavailable) return kUsage;
+  const char* ci = std::getenv("CI");
+  if (ci != nullptr && std::string(ci) == "true") {
+    std::cerr << command << ": not skipped: CI=true requires every stack to run\n";
+    return kUsage;
+  }
+  return kStackUnavailable;
 }
 
 }  // namespace wsfo::cli

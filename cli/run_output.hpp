@@ -21,4 +21,11 @@ int finish_run(const reports::Report& report, const std::string& run_dir, const 
                const std::function<std::string(const std::string&)>& extra = {},
                reports::HistoryFile history = reports::HistoryFile::from_report);
 
+// A stack that cannot run here (a binary, root, namespaces): says why, and
+// returns kUsage, or kStackUnavailable when the user asked to skip
+// (--skip-unavailable) and the environment variable CI is not "true".
+inline constexpr int kStackUnavailable = 77;
+int stack_unavailable_exit(const std::string& command, const std::string& stack, const std::string& why,
+                           bool skip_unavailable);
+
 }  // namespace wsfo::cli

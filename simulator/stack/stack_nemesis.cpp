@@ -49,6 +49,12 @@ std::string StackNemesis::start_nginx(const NodeProcesses& node) {
 
 std::string StackNemesis::start_node(const NodeProcesses& node) {
   if (auto error = start_nginx(node); !error.empty()) return error;
+  // A SIGKILLed keepalived leaves its pid files, and keepalived 2.2.7 then
+  // refuses to start ("daemon is already running").
+  for (const char* file : {"/keepalived.pid", "/vrrp.pid", "/checkers.pid"}) {
+    std::error_code ignored;
+    std::filesystem::remove(node.dir + file, ignored);
+  }
   return parts_.start(node.keepalived, false);
 }
 

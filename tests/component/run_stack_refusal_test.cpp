@@ -87,3 +87,24 @@ TEST_F(RunStackRefusal, TheScenariosOwnStackIsCheckedToo) {
 }
 
 }  // namespace run_stack_refusal_test
+
+namespace run_stack_refusal_test {
+
+// Before anything starts, with no root needed: the binary check comes first.
+TEST_F(RunStackRefusal, AMissingNginxOrKeepalivedIsNamedWithItsPackage) {
+  const std::string seed = std::string(WSFO_SOURCE_DIR) + "/scenarios/seed-keepalived-ha.json";
+  Refusal nginx = run(seed, {"--stack", "nginx-keepalived", "--nginx-binary", "/nonexistent/nginx"});
+  EXPECT_EQ(nginx.exit_code, 2);
+  EXPECT_EQ(nginx.stderr_text,
+            "wsfo run: cannot play on the nginx-keepalived stack here: /nonexistent/nginx is missing (Debian package "
+            "nginx-light)\n");
+  EXPECT_FALSE(nginx.run_dir_created);
+  Refusal keepalived = run(seed, {"--stack", "nginx-keepalived", "--keepalived-binary", "/nonexistent/keepalived"});
+  EXPECT_EQ(keepalived.exit_code, 2);
+  EXPECT_EQ(keepalived.stderr_text,
+            "wsfo run: cannot play on the nginx-keepalived stack here: /nonexistent/keepalived is missing (Debian "
+            "package keepalived)\n");
+  EXPECT_FALSE(keepalived.run_dir_created);
+}
+
+}  // namespace run_stack_refusal_test

@@ -133,6 +133,17 @@ TEST_F(StackRunTest, AfterASigkillTheNextRunRemovesTheDeadRunsTestbedAndProcesse
       << read_file(next_log);
   EXPECT_TRUE(namespaces_of(killed_pid).empty());
   EXPECT_TRUE(namespaces_of(next->pid()).empty());
+  // The run prints how long its stack took to come up and to go away.
+  const std::string text = read_file(next_log);
+  auto figure = [&](const std::string& label) {
+    auto at = text.find(label);
+    return at == std::string::npos ? -1L : std::stol(text.substr(at + label.size()));
+  };
+  const long up = figure("stack up in "), down = figure("stack down in ");
+  EXPECT_GE(up, 0) << text;
+  EXPECT_LE(up, 5000) << "the testbed, nginx and keepalived must be up, every VIP held, within 5 s";
+  EXPECT_GE(down, 0) << text;
+  EXPECT_LE(down, 2000) << "the stack must be gone within 2 s";
   for (pid_t pid : orphans) EXPECT_FALSE(alive(pid)) << "process " << pid << " of the dead run's testbed survived";
 }
 

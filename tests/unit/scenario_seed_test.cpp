@@ -148,9 +148,9 @@ TEST(ScenarioSeed, KeepalivedTimeline) {
   Scenario s = load_seed("seed-keepalived-ha.json");
   std::vector<std::string> actions;
   for (const auto& e : s.timeline) actions.push_back(action_name(e.action));
-  EXPECT_EQ(actions, (std::vector<std::string>{"stop-gateway", "start-gateway", "kill", "backend-add", "clients-add"}));
+  EXPECT_EQ(actions, (std::vector<std::string>{"stop-gateway", "start-gateway", "power-off", "backend-add", "clients-add"}));
   EXPECT_EQ(std::get<StopGateway>(s.timeline[0].action).node, "server1");
-  EXPECT_EQ(std::get<KillNode>(s.timeline[2].action).node, "server1");
+  EXPECT_EQ(std::get<PowerOff>(s.timeline[2].action).node, "server1");
   const auto& add = std::get<BackendAdd>(s.timeline[3].action);
   EXPECT_EQ(add.unit, "lb");
   EXPECT_EQ(add.backend.port, 8030);

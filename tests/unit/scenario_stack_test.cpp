@@ -129,9 +129,11 @@ TEST(ScenarioPowerOff, BadUsesAreProblemsNamingThePointer) {
       {R"([{"at": "44s", "action": "power-off"}])", "/timeline/5/node: missing required key, expected a value"},
       {R"([{"at": "44s", "action": "power-off", "node": "server2", "backend": "app16"}])",
        "/timeline/5/backend: unknown key 'backend'"},
-      // server1 is killed at 30s in the seed and never restored.
+      // server1 is powered off at 30s in the seed and never restored.
       {R"([{"at": "44s", "action": "power-off", "node": "server1"}])",
-       "/timeline/5/node: node 'server1' is killed at this time"},
+       "/timeline/5/node: node 'server1' is powered off at this time"},
+      {R"([{"at": "44s", "action": "kill", "node": "server2"}, {"at": "45s", "action": "power-off", "node": "server2"}])",
+       "/timeline/6/node: node 'server2' is killed at this time"},
       {R"([{"at": "44s", "action": "power-off", "node": "server2"}, {"at": "45s", "action": "kill", "node": "server2"}])",
        "/timeline/6/node: node 'server2' is powered off at this time"},
       {R"([{"at": "44s", "action": "power-off", "node": "server2"},
