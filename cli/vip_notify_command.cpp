@@ -45,7 +45,7 @@ struct Descriptor {
 class StateFile {
  public:
   StateFile(const std::string& dir, const std::string& node)
-      : path_(std::filesystem::path(dir) / ("vip-notify-state-" + node + ".json")) {}
+      : path_(stack::vip_notify_state_file(dir, node)) {}
 
   bool load(std::string& error) {
     std::ifstream in(path_);

@@ -55,4 +55,8 @@ std::string vip_event_line(const VipNotification& notification, const std::strin
   return line;
 }
 
+std::string vip_notify_state_file(const std::string& state_dir, const std::string& node) {
+  return state_dir + "/vip-notify-state-" + node + ".json";
+}
+
 }  // namespace wsfo::stack

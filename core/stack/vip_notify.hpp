@@ -41,4 +41,8 @@ std::optional<VipNotification> parse_vip_notify(const std::vector<std::string>& 
 std::string vip_event_line(const VipNotification& notification, const std::string& node, const std::string& from,
                            const std::string& vip_addresses, std::int64_t t_ns);
 
+// Where vip-notify remembers a node's last transitions: one file per node,
+// since the nodes notify concurrently. Removed when the node is restored.
+std::string vip_notify_state_file(const std::string& state_dir, const std::string& node);
+
 }  // namespace wsfo::stack

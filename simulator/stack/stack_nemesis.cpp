@@ -5,6 +5,7 @@
 #include <fstream>
 #include <thread>
 
+#include "core/stack/vip_notify.hpp"
 #include "process/live_clock.hpp"
 
 namespace wsfo::stack {
@@ -94,6 +95,10 @@ std::string StackNemesis::restore_node(const scenario::RestoreNode& restore) {
   if (!n) return error;
   kill_everything(*n);  // whatever survived a stop-gateway
   if (auto e = testbed_.reset_addresses(node_role(n->node)); !e.empty()) return e;
+  // A killed keepalived wrote no last transition: its successor's first
+  // event starts from INITIALIZE, as a restarted emulated agent's does.
+  std::error_code ignored;
+  std::filesystem::remove(vip_notify_state_file(plan_.run_dir + "/state", n->node), ignored);
   if (powered_off_.erase(n->node))
     if (auto e = testbed_.set_link(node_role(n->node), true); !e.empty()) return e;
   return start_node(*n);
