@@ -201,19 +201,28 @@ class AdminRoutes {
     std::optional<bool> serving;
     bool drop = true;
     std::optional<std::set<std::string>> drop_adverts_from;  // VRRP partition (gateway/vrrp_node)
+    bool power_off = false;                                   // a dead host (node_power_off.cpp)
     if (body.document) {
       json::ObjectReader reader(*body.document, "", body.problems);
       bool partition = reader.has("drop_adverts_from");
-      serving = reader.boolean("serving", !partition);
+      power_off = reader.has("power_off");
+      serving = reader.boolean("serving", !partition && !power_off);
       drop = reader.boolean("drop_connections", false).value_or(true);
       if (partition) drop_adverts_from = read_advert_peers(reader, body.problems);
+      if (power_off && reader.boolean("power_off", true) == false)
+        body.problems.add("/power_off", "only true: a powered-off node comes back by being restarted");
     }
     if (!body.problems.empty()) return problems_reply(body.problems);
+    if (power_off && (serving || drop_adverts_from))
+      return error_reply(400, "power_off cannot be combined with other faults");
+    if (power_off) node_.power_off();
+    if (node_.powered_off && (serving || drop_adverts_from))
+      return error_reply(409, "this node is powered off: restart it first");
     if (drop_adverts_from && !node_.vrrp) return error_reply(409, "this node has no VRRP agent (no vrrp section)");
     if (drop_adverts_from) node_.vrrp->drop_adverts_from(*drop_adverts_from);
     if (serving)
       if (std::string error = node_.set_serving(*serving, drop); !error.empty()) return error_reply(500, error);
-    Json answer{{"serving", node_.serving}, {"connections", node_.registry.size()}};
+    Json answer{{"serving", node_.serving}, {"powered_off", node_.powered_off}, {"connections", node_.registry.size()}};
     if (node_.vrrp) answer["vrrp"] = node_.vrrp->status();
     return reply(200, answer);
   }

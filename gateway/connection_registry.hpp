@@ -24,6 +24,14 @@ class RegisteredConnection {
   // "Releasing a VIP"): nothing reaches the client any more, and whatever it
   // sends next is answered with a reset, as by the address's new holder.
   virtual void orphan() {}
+  // Its host was powered off (docs/vrrp.md, "Power-off"): an orphan whose
+  // reset waits for another host to take the address over; what the client
+  // sends until then goes nowhere. A connection to the dead host's own
+  // address stays held for good.
+  virtual void hold_as_orphan() {}
+  // Another host took the VIP over: a client that already sent is reset now,
+  // one that did not is reset when it next sends (a plain orphan).
+  virtual void release_held_orphan() {}
   // The client's socket while it is open, -1 after: how a VIP release finds
   // the connections accepted on its address.
   virtual int client_descriptor() const { return -1; }

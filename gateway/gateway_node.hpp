@@ -60,6 +60,7 @@ class GatewayNode {
   std::size_t upstream_setups = 0;  // proxied handshakes not yet relaying; they count toward the limit
   bool serving = true;
   bool shutting_down = false;
+  bool powered_off = false;  // emulating a dead host until the process is restarted
   std::optional<std::uint64_t> discarded_pending;  // reported after a restart
   std::ostream& log;
 
@@ -79,6 +80,8 @@ class GatewayNode {
   void close_listeners();
   std::string set_serving(bool serve, bool drop_connections);  // "" or why listening failed
   void begin_shutdown();
+  // node_power_off.cpp: POST /faults {"power_off": true}.
+  void power_off();
 
   // admin_routes.cpp
   AdminReply handle_admin(const AdminRequest& request);

@@ -134,7 +134,7 @@ void GatewayNode::close_listeners() {
 }
 
 std::string GatewayNode::set_serving(bool serve, bool drop_connections) {
-  if (serve == serving || shutting_down) return {};
+  if (serve == serving || shutting_down || powered_off) return {};
   if (serve) {
     if (std::string error = open_listeners(); !error.empty()) return error;
     serving = true;

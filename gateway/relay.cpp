@@ -65,6 +65,7 @@ void Relay::arm_idle_timer(std::chrono::steady_clock::time_point at) {
   timer_.async_wait(with_memory(timer_memory_, [self = shared_from_this()](const boost::system::error_code& ec) {
     if (ec || self->finished_ || self->closing_) return;
     auto idle_until = self->last_activity_ + self->node_.config.limits.idle_timeout;
+    if (self->orphan_held_) return;  // a dead host times nothing out
     if (process::LiveClock::now() >= idle_until)
       return self->orphaned_ ? self->reset_orphan() : self->close_with(1001, "idle timeout");
     self->arm_idle_timer(std::chrono::time_point_cast<std::chrono::steady_clock::duration>(idle_until));

@@ -21,7 +21,7 @@ std::array<std::uint8_t, 4> random_mask() {
 }  // namespace
 
 void Relay::close_with(std::uint16_t code, std::string_view reason) {
-  if (closing_ || finished_) return;
+  if (closing_ || finished_ || orphan_held_) return;  // a powered-off host closes nothing
   closing_ = true;
   close_code_ = code;
   for (Pump* p : {&to_client_, &to_upstream_}) {

@@ -23,6 +23,8 @@
 // step of the loop (a yield, a write completion) gets its memory from a small
 // fixed arena in the connection (HandlerMemory, Asio's associated-allocator
 // hook).
+#include <sys/types.h>
+
 #include <array>
 #include <chrono>
 #include <cstdint>
@@ -55,6 +57,8 @@ class Relay final : public RegisteredConnection, public std::enable_shared_from_
   void close_with(std::uint16_t code, std::string_view reason) override;
   void drop() override;
   void orphan() override;
+  void hold_as_orphan() override;
+  void release_held_orphan() override;
   int client_descriptor() const override { return client_.fd(); }
 
  private:
@@ -135,6 +139,7 @@ class Relay final : public RegisteredConnection, public std::enable_shared_from_
   // relay_orphan.cpp: a client whose VIP moved to another host.
   bool silenced(const Pump& p) const { return orphaned_ && p.from == Side::upstream; }
   bool discard_for_orphan(Pump& p);
+  bool swallow_held_orphan_read(Pump& p, ssize_t got);
   void reset_orphan();
 
   // relay_close.cpp: ending the connection, cleanly or not.
@@ -164,6 +169,8 @@ class Relay final : public RegisteredConnection, public std::enable_shared_from_
   const Pump* first_closer_ = nullptr;
   bool orphaned_ = false;  // its VIP left this node: the client hears nothing more
   bool client_was_reset_ = false;
+  bool orphan_held_ = false;  // powered off: no reset until another host holds the VIP
+  bool held_client_sent_ = false;
 };
 
 }  // namespace wsfo::gateway

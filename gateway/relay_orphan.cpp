@@ -6,6 +6,11 @@
 // plays both halves: it keeps reading the backend (so the backend is never
 // blocked) and drops what it reads, and the client's next bytes (or its end)
 // reset the client in place and close the backend side as a client reset does.
+//
+// A powered-off host (docs/vrrp.md, "Power-off") holds its orphans: what the
+// client sends reaches no one (the dead host's address does not answer; TCP
+// retransmits), so nothing is reset until another host holds the address.
+// Then the next retransmission, or the next send, meets that host's RST.
 #include "gateway/relay_connection.hpp"
 
 namespace wsfo::gateway {
@@ -22,6 +27,33 @@ void Relay::orphan() {
     auto parked = std::move(p.parked_for_room);
     continue_write(p);
   }
+}
+
+void Relay::hold_as_orphan() {
+  if (finished_) return;
+  orphan_held_ = true;
+  orphan();
+}
+
+void Relay::release_held_orphan() {
+  if (!orphan_held_ || finished_) return;
+  orphan_held_ = false;
+  if (held_client_sent_) reset_orphan();
+}
+
+// What the client sent to the dead host is read and forgotten; the pump
+// parks again (holding the relay alive) until the client sends more.
+bool Relay::swallow_held_orphan_read(Pump& p, ssize_t got) {
+  held_client_sent_ = true;
+  if (got <= 0) {  // its end (or an error) goes unanswered too
+    p.drained = true;
+    wait_readable(p);
+    return false;
+  }
+  p.drained = static_cast<std::size_t>(got) < capacity_;
+  p.chunk = nullptr;
+  p.chunk_size = p.chunk_used = 0;
+  return true;
 }
 
 // The silenced pump's chunk is dropped, though a close reply from the

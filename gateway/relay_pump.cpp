@@ -102,8 +102,9 @@ bool Relay::read(Pump& p) {
     wait_readable(p);
     return false;
   }
-  if (orphaned_ && p.from == Side::client) {  // its next segment reaches the VIP's new holder
-    reset_orphan();
+  if (orphaned_ && p.from == Side::client) {
+    if (orphan_held_) return swallow_held_orphan_read(p, got);
+    reset_orphan();  // its next segment reaches the VIP's new holder
     return false;
   }
   if (got <= 0) {  // end of stream, or the connection failed

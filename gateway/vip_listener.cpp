@@ -59,6 +59,13 @@ void VipListener::accept_next() {
   });
 }
 
+void VipListener::close_silently() {
+  generation_.reset();
+  boost::system::error_code ignored;
+  acceptor_.close(ignored);
+  accepted_.clear();
+}
+
 std::size_t VipListener::close_and_reset() {
   generation_.reset();
   boost::system::error_code ignored;

@@ -31,6 +31,9 @@ class VipListener {
   std::optional<std::string> open();
   // Stops accepting and resets the accepted connections still open; returns how many.
   std::size_t close_and_reset();
+  // Stops accepting and leaves the accepted connections alone (a powered-off
+  // host: its connections hear nothing at all).
+  void close_silently();
 
   bool is_open() const { return acceptor_.is_open(); }
   const boost::asio::ip::tcp::endpoint& endpoint() const { return endpoint_; }

@@ -83,7 +83,7 @@ struct VrrpAgent::Instance final : vrrp::InstanceIo {
   void arm_retry(vrrp::TimePoint at) override {
     bind_retry_timer.expires_at(to_steady(at));
     bind_retry_timer.async_wait([this](const boost::system::error_code& ec) {
-      if (ec || !agent.running_) return;
+      if (ec || !agent.running_ || agent.powered_off()) return;
       binder.on_retry_timer(monotonic_now(), *this);
     });
   }
@@ -147,6 +147,12 @@ std::optional<std::string> VrrpAgent::start() {
 
 void VrrpAgent::shutdown() {
   if (!running_) return;
+  if (powered_off()) {  // a dead host resigns nothing
+    running_ = false;
+    boost::system::error_code ignored;
+    socket_.close(ignored);
+    return;
+  }
   for (auto& instance : instances_) {
     instance->track_timer.cancel();
     apply(*instance, instance->machine.shutdown(monotonic_now()));
@@ -156,6 +162,16 @@ void VrrpAgent::shutdown() {
   running_ = false;
   boost::system::error_code ignored;
   socket_.close(ignored);
+}
+
+void VrrpAgent::power_off(std::function<void(int vrid)> on_peer_master) {
+  on_peer_master_ = std::move(on_peer_master);
+  for (auto& instance : instances_) {
+    ++instance->timer_generation;  // a wake-up already queued is stale too
+    instance->timer.cancel();
+    instance->track_timer.cancel();
+    instance->bind_retry_timer.cancel();
+  }
 }
 
 void VrrpAgent::set_blocked_peers(const std::set<std::string>& peers) {
@@ -202,6 +218,10 @@ void VrrpAgent::on_datagram(std::size_t size) {
   auto found = by_vrid_.find(packet.vrid);
   if (found == by_vrid_.end()) return count_drop("unknown_vrid");
   ++adverts_received_;
+  if (powered_off()) {
+    if (packet.priority > 0) on_peer_master_(packet.vrid);
+    return;
+  }
   Instance& instance = *found->second;
   apply(instance, instance.machine.on_advert(monotonic_now(), vrrp::to_advert(packet, source)));
 }
@@ -234,7 +254,7 @@ void VrrpAgent::arm_timer(Instance& instance, std::optional<vrrp::TimePoint> at)
   if (!at) return;
   instance.timer.expires_at(to_steady(*at));
   instance.timer.async_wait([this, &instance, generation](const boost::system::error_code& ec) {
-    if (ec || !running_ || generation != instance.timer_generation) return;
+    if (ec || !running_ || powered_off() || generation != instance.timer_generation) return;
     apply(instance, instance.machine.on_timer(monotonic_now()));
   });
 }
@@ -244,7 +264,7 @@ void VrrpAgent::poll_track(Instance& instance) {
   apply(instance, instance.machine.on_track_result(monotonic_now(), healthy));
   instance.track_timer.expires_after(instance.config.track->interval);
   instance.track_timer.async_wait([this, &instance](const boost::system::error_code& ec) {
-    if (ec || !running_) return;
+    if (ec || !running_ || powered_off()) return;
     poll_track(instance);
   });
 }

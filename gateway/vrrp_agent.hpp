@@ -69,6 +69,14 @@ class VrrpAgent {
   // Partition emulation: adverts to and from these peer addresses are
   // dropped (counted as `blocked_peer`). Replaces the previous set.
   void set_blocked_peers(const std::set<std::string>& peers);
+  // Power-off emulation: the agent falls silent as a dead host does (no
+  // priority-0 advert, no more adverts, no state change, no event, no VIP
+  // released) but keeps reading adverts: each advert with a non-zero
+  // priority from a peer (a Master) is reported with its vrid, which is how
+  // the gateway learns that another node has taken a VIP over. A later
+  // shutdown() only closes the socket.
+  void power_off(std::function<void(int vrid)> on_peer_master);
+  bool powered_off() const { return static_cast<bool>(on_peer_master_); }
 
   std::vector<VrrpInstanceStatus> status() const;
   // Why received datagrams were dropped: a DecodeError name, `unknown_vrid`,
@@ -103,6 +111,7 @@ class VrrpAgent {
   std::uint64_t adverts_sent_ = 0;
   std::uint64_t adverts_received_ = 0;
   bool running_ = false;
+  std::function<void(int vrid)> on_peer_master_;  // set once powered off
 };
 
 // CLOCK_MONOTONIC (std::chrono::steady_clock on Linux) in nanoseconds: the

@@ -153,6 +153,39 @@ void NodeVrrp::release_vip(const std::string& address, std::uint16_t port) {
                   << " connection(s)\n";
 }
 
+void NodeVrrp::power_off() {
+  if (agent_.powered_off()) return;
+  for (const auto& instance : agent_.config().instances)
+    for (const auto& vip : instance.vips)
+      if (auto it = held_.find(key(vip.address, vip.port)); it != held_.end()) {
+        vips_lost_at_power_off_[instance.vrid].push_back(it->second.listener->endpoint());
+        it->second.listener->close_silently();
+      }
+  held_.clear();
+  agent_.power_off([this](int vrid) { on_taken_over(vrid); });
+  log_line(node_) << "VRRP agent powered off: silent, " << vips_lost_at_power_off_.size()
+                  << " instance(s) held VIPs\n";
+}
+
+// The new holder answers the orphans' segments with resets.
+void NodeVrrp::on_taken_over(int vrid) {
+  auto it = vips_lost_at_power_off_.find(vrid);
+  if (it == vips_lost_at_power_off_.end()) return;
+  std::size_t released = 0;
+  for (RegisteredConnection* connection : node_.registry.all()) {
+    const int fd = connection->client_descriptor();
+    if (fd < 0) continue;
+    for (const auto& vip : it->second)
+      if (local_end_is(fd, vip)) {
+        connection->release_held_orphan();
+        ++released;
+        break;
+      }
+  }
+  log_line(node_) << "a peer is Master for vrid " << vrid << ": released " << released << " held orphan(s)\n";
+  vips_lost_at_power_off_.erase(it);
+}
+
 history::Json NodeVrrp::status() const {
   history::Json instances = history::Json::array();
   for (const auto& s : agent_.status()) {

@@ -15,6 +15,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "core/json/json_reader.hpp"
 #include "core/vrrp/agent_config.hpp"
@@ -38,6 +39,11 @@ class NodeVrrp {
   void shutdown();
   // Partition emulation (POST /faults {"drop_adverts_from": [...]}); {} heals.
   void drop_adverts_from(const std::set<std::string>& peers);
+  // Power-off emulation (docs/vrrp.md, "Power-off"): the agent falls silent
+  // without resigning, the VIP listeners close without a reset and without a
+  // `vip` event; each VIP's held orphans are released once a peer's advert
+  // shows it Master for that VIP's instance.
+  void power_off();
   // For GET /health and the /faults answer: state and holds per instance.
   history::Json status() const;
 
@@ -50,6 +56,7 @@ class NodeVrrp {
   VrrpAgentCallbacks callbacks();
   std::optional<std::string> take_vip(const std::string& address, std::uint16_t port);
   void release_vip(const std::string& address, std::uint16_t port);
+  void on_taken_over(int vrid);
   void on_accepted(HeldVip& held, std::shared_ptr<boost::asio::ip::tcp::socket> socket);
   void record(const history::Event& event);
   void record_agent(const std::string& state, history::Json extra);
@@ -60,6 +67,7 @@ class NodeVrrp {
   std::set<std::string> blocked_;
   VrrpAgent agent_;
   bool stopped_ = false;
+  std::map<int, std::vector<boost::asio::ip::tcp::endpoint>> vips_lost_at_power_off_;  // by vrid
 };
 
 // The `drop_adverts_from` member of POST /faults: a list of IPv4 addresses

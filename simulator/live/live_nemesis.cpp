@@ -35,9 +35,14 @@ std::string LiveNemesis::kill_node(const scenario::KillNode& k) {
   return {};
 }
 
-// Played as a kill: on loopback a node has no link of its own to take down,
-// so its clients read end of file instead of sitting on a silent connection.
-std::string LiveNemesis::power_off(const scenario::PowerOff& off) { return kill_node(scenario::KillNode{off.node}); }
+// A dead host, as the real stack plays it (link down, every process
+// SIGKILLed): on loopback a node has no link of its own, so its gateway
+// emulates one (docs/vrrp.md, "Power-off"): silent VRRP agent, listeners
+// gone, connections held silent until a peer takes their VIP over. Its
+// process stays until the restore restarts it.
+std::string LiveNemesis::power_off(const scenario::PowerOff& off) {
+  return post_faults(off.node, R"({"power_off": true})");
+}
 
 std::string LiveNemesis::restore_node(const scenario::RestoreNode& r) {
   return parts_.restart("gateway " + r.node, true);

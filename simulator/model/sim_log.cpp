@@ -13,7 +13,17 @@ std::uint32_t StringTable::intern(const std::string& text) {
 namespace {
 
 const char* cause_text(std::uint8_t sub) {
-  return static_cast<CloseCause>(sub) == CloseCause::connection_lost ? "connection_lost" : "server_close";
+  switch (static_cast<CloseCause>(sub)) {
+    case CloseCause::connection_lost:
+      return "connection_lost";
+    case CloseCause::idle_timeout:
+      return "idle_timeout";
+    case CloseCause::pong_timeout:
+      return "pong_timeout";
+    case CloseCause::server_close:
+      break;
+  }
+  return "server_close";
 }
 
 const std::string& attempt_address(const LogRecord& r, const LogNames& names) {
@@ -52,11 +62,12 @@ void with_record(const LogRecord& r, const LogNames& names, F&& f) {
       break;
     }
     case LogKind::disconnected: {
-      bool lost = static_cast<CloseCause>(r.sub) == CloseCause::connection_lost;
+      const auto cause = static_cast<CloseCause>(r.sub);
+      const bool timed_out = cause == CloseCause::idle_timeout || cause == CloseCause::pong_timeout;
       history::DisconnectedRecord record;
       record.cause = cause_text(r.sub);
       record.reason = names.texts->at(r.text);
-      record.closed_by = lost ? "network" : "server";
+      record.closed_by = timed_out ? "client" : cause == CloseCause::connection_lost ? "network" : "server";
       record.unit = names.node_units[r.node];
       record.backend = names.backend_labels[r.a];
       if (r.n) record.code = r.n;

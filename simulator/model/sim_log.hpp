@@ -20,7 +20,8 @@ namespace wsfo::model {
 enum class LogKind : std::uint8_t { attempt, redirect, connected, rejected, disconnected, action, agent };
 
 // Why a connection ended, in the client's terms (docs/history.md).
-enum class CloseCause : std::uint8_t { server_close, connection_lost };
+// The timeouts are the client's own heartbeat verdicts (clients/client_session.cpp).
+enum class CloseCause : std::uint8_t { server_close, connection_lost, idle_timeout, pong_timeout };
 
 struct LogRecord {
   std::int64_t t_ns = 0;

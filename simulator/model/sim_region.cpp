@@ -257,7 +257,7 @@ class RegionLogic {
     r.client = client;
     r.kind = LogKind::disconnected;
     bool lost = e.outcome == Outcome::reset;
-    r.sub = static_cast<std::uint8_t>(lost ? CloseCause::connection_lost : CloseCause::server_close);
+    r.sub = e.cause ? e.cause : static_cast<std::uint8_t>(lost ? CloseCause::connection_lost : CloseCause::server_close);
     r.node = c_.node[client];
     r.a = c_.backend[client];
     r.n = e.status;

@@ -121,10 +121,13 @@ class ModelNemesis : public run::Nemesis {
     if (w_.gateways()[g].host->is_on()) w_.kill_gateway(g);
     return {};
   }
-  // Played as a kill, as wsfo's loopback emulation plays it (the model follows
-  // the emulation): the host turns off and its clients read end of file,
-  // where a real powered-off host would leave them on a silent connection.
-  std::string power_off(const scenario::PowerOff& off) override { return kill_node(scenario::KillNode{off.node}); }
+  // A dead host, as on the real stack: see World::power_off_gateway.
+  std::string power_off(const scenario::PowerOff& off) override {
+    std::size_t g = w_.gateway_index(off.node);
+    if (g >= w_.gateways().size()) return "unknown node " + off.node;
+    if (w_.gateways()[g].host->is_on()) w_.power_off_gateway(g);
+    return {};
+  }
   std::string restore_node(const scenario::RestoreNode& r) override {
     std::size_t g = w_.gateway_index(r.node);
     if (g >= w_.gateways().size()) return "unknown node " + r.node;

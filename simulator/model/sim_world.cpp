@@ -327,6 +327,7 @@ bool World::take_vip(std::size_t vip, std::size_t gateway) {
   auto& holder = vips_[vip].holder;
   if (holder && *holder != gateway) return false;  // "address in use"
   holder = static_cast<std::uint16_t>(gateway);
+  release_powered_off_orphans(vip);
   return true;
 }
 

@@ -79,6 +79,7 @@ struct SimEvent {
   std::uint16_t status = 0;  // reject: HTTP status; close: close code
   std::uint32_t text = 0;    // reject: reason; close: reason; redirect: location url
   std::int64_t extra = -1;   // reject: Retry-After ns
+  std::uint8_t cause = 0;    // close: a CloseCause the client decided on (a timeout); 0: from `outcome`
 };
 
 struct LaterFirst {
@@ -195,6 +196,10 @@ class World {
   std::size_t close_connections(std::size_t gateway, const std::vector<run::MovedClose>& closes);
   void drop_gateway_connections(std::size_t gateway);
   void kill_gateway(std::size_t gateway);
+  // A dead host (sim_power_off.cpp): dead for VRRP as for a kill, but its
+  // clients hear nothing: a VIP's are reset at their first ping after a peer
+  // takes the VIP over, an own address's end at their heartbeat timeout.
+  void power_off_gateway(std::size_t gateway);
   void start_gateway_actor(std::size_t gateway);
   void record(LogRecord record) { log_.push_back(record); }
   void record_agent_event(history::Event event);
@@ -245,6 +250,8 @@ class World {
                        const std::string& reason);
   void reset_handshake(std::uint32_t client);
   void orphan(std::uint32_t client);
+  void release_powered_off_orphans(std::size_t vip);
+  void time_out_silently(std::uint32_t client);
   std::string configure_gateway(std::size_t gateway);
   void build_clients();
 
@@ -269,6 +276,7 @@ class World {
   std::vector<LogRecord> log_;
   std::vector<history::Event> agent_events_;
   std::vector<VipSim> vips_;
+  std::vector<std::vector<std::uint32_t>> powered_off_orphans_;  // by VIP: clients awaiting its new holder
   std::vector<std::unique_ptr<NodeVrrpSim>> vrrp_;  // by gateway; null for a node no VIP lists
   reports::RunRecord record_;
   std::int64_t end_ns_ = 0;

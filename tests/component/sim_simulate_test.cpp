@@ -255,6 +255,54 @@ TEST_F(SimVrrp, WithoutHeartbeatsTheSilencedClientsStayOnTheDeadConnection) {
   EXPECT_NE(log().find("[FAIL] disconnected: expected between 20 and 20 routerIds; got 0"), std::string::npos) << log();
 }
 
+// A powered-off VIP holder, as on the real stack: no client hears a reset
+// or an end of file at once; each is reset at its first heartbeat ping after
+// server2 becomes MASTER for vip-112 (a round trip later), and without
+// heartbeats a client stays on the dead connection.
+namespace power_off_test {
+std::int64_t takeover_after(const std::vector<history::Event>& events, std::int64_t after_ns) {
+  for (const auto& e : events)
+    if (e.kind == "vip" && field(e, "instance") == "vip-112" && field(e, "node") == "server2" &&
+        field(e, "to") == "MASTER" && e.t_ns > after_ns)
+      return e.t_ns;
+  return -1;
+}
+}  // namespace power_off_test
+
+TEST_F(SimVrrp, APoweredOffHoldersClientsAreResetAtTheirFirstPingAfterTheTakeover) {
+  play_variant("power-off", {{R"("action": "kill")", R"("action": "power-off")"}});
+  const auto events = history();
+  constexpr std::int64_t kPowerOff = 23'000'000'000, kInterval = 5'000'000'000;
+  const std::int64_t takeover = power_off_test::takeover_after(events, kPowerOff);
+  ASSERT_GT(takeover, kPowerOff + 3'000'000'000) << "Master_Down_Interval: " << log();
+  std::map<std::uint64_t, std::int64_t> connected_at;
+  std::size_t reset = 0;
+  for (const auto& e : events) {
+    if (!e.router_id) continue;
+    if (e.kind == "connected") connected_at[*e.router_id] = e.t_ns;
+    if (e.kind != "disconnected" || e.t_ns < kPowerOff || e.source != "via-vip-112") continue;
+    if (e.t_ns >= takeover + kInterval + 10'000'000) continue;  // a later connection's end
+    EXPECT_EQ(field(e, "reason"), "Connection reset by peer");
+    EXPECT_GE(e.t_ns, takeover) << "not before the takeover";
+    EXPECT_LT((e.t_ns - connected_at[*e.router_id]) % kInterval, 10'000'000) << "at a ping";
+    ++reset;
+  }
+  EXPECT_EQ(reset, 20u) << log();
+
+  play_variant("power-off-no-heartbeat", {{R"("action": "kill")", R"("action": "power-off")"},
+                                          {R"("url": "ws://127.47.0.112:8020/",
+      "reconnect": {"fixed": {"delay": "1500ms"}},
+      "heartbeat": {"interval": "5s", "timeout": "15s"})",
+                                           R"("url": "ws://127.47.0.112:8020/",
+      "reconnect": {"fixed": {"delay": "1500ms"}})"}});
+  std::size_t later = 0;
+  for (const auto& e : history())
+    if (e.kind == "disconnected" && e.t_ns >= kPowerOff && e.source == "via-vip-112" &&
+        field(e, "cause") != "shutdown")
+      ++later;
+  EXPECT_EQ(later, 0u) << log();
+}
+
 TEST_F(SimVrrp, WithoutPreemptTheBackupKeepsTheVip) {
   ASSERT_EQ(play_variant("no-preempt", {{R"("vrid": 52,
           "advert_int": "1s",

@@ -5,7 +5,8 @@
 // on a stopped gateway, comes back by preemption (the connection accepted on
 // it by the other node goes silent and is reset when its client next sends,
 // one made to that node's own address stays), moves on SIGTERM after
-// Skew_Time, and a partition makes both nodes MASTER.
+// Skew_Time, a powered-off holder leaves its clients silent until the backup
+// takes over, and a partition makes both nodes MASTER.
 #include "tests/component/gateway_harness.hpp"
 
 namespace wsfo::gateway_test {
@@ -25,6 +26,7 @@ constexpr Ports kTakeoverPorts{18040, 19840};
 constexpr Ports kPartitionPorts{18041, 19841};
 constexpr Ports kConfigPorts{18042, 19842};
 constexpr Ports kSilentPorts{18043, 19843};
+constexpr Ports kPowerOffPorts{18044, 19844};
 
 std::int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
@@ -295,6 +297,58 @@ TEST(VrrpGateway, AVipLeavingALiveNodeSilencesItsConnectionsUntilTheClientSends)
   EXPECT_EQ(direct.listen(300ms).second, "open");
   EXPECT_NE(server2.log().find("orphaned 1, reset 0 connection(s)"), std::string::npos) << server2.log();
   EXPECT_EQ(connect_via_vip(kSilentPorts)->node(), "server1");
+  std::filesystem::remove_all(dir);
+}
+
+// A powered-off host (POST /faults {"power_off": true}) writes nothing: no
+// priority-0 advert, no reset, no end of file. Its VIP clients are reset only
+// once the backup holds the VIP: one that sent before is reset at the
+// takeover, one that did not when it next sends. Its own address's client is
+// never answered again.
+TEST(VrrpGateway, APoweredOffHolderLeavesItsClientsSilentUntilTheBackupTakesTheVipOver) {
+  BroadcastingBackend backend;
+  const std::string dir = temp_dir();
+  Events events1(dir + "/server1.vrrp.jsonl"), events2(dir + "/server2.vrrp.jsonl");
+  const std::int64_t t0 = now_ns();
+  Gateway server1(
+      node_config(kPowerOffPorts, "server1", "127.0.40.1", "127.0.40.2", 100, backend.address(), events1.path()),
+      make_dir(dir + "/1"));
+  ASSERT_TRUE(events1.wait_for("vip", "MASTER", t0, 7s)) << server1.log();
+  Gateway server2(
+      node_config(kPowerOffPorts, "server2", "127.0.40.2", "127.0.40.1", 50, backend.address(), events2.path()),
+      make_dir(dir + "/2"));
+  ASSERT_TRUE(events2.wait_for("vip", "BACKUP", t0, 5s)) << server2.log();
+  auto sender = connect_via_vip(kPowerOffPorts);
+  auto quiet = connect_via_vip(kPowerOffPorts);
+  ASSERT_EQ(sender->node(), "server1");
+  ASSERT_EQ(quiet->node(), "server1");
+  VipClient direct("127.0.0.1", server1.port);
+  EXPECT_GT(sender->listen(500ms).first, 0) << "the backend's broadcasts reach the client through the VIP";
+
+  const std::int64_t powered_off_at = now_ns();
+  Json answer = post_faults(server1, {{"power_off", true}});
+  EXPECT_EQ(answer["powered_off"], true);
+  sender->listen(200ms);  // what was on its way before the power-off
+  quiet->listen(200ms);
+  direct.listen(200ms);
+  auto [heard, state] = sender->listen(800ms);
+  EXPECT_EQ(heard, 0) << "nothing reaches a client of a dead host";
+  EXPECT_EQ(state, "open") << "a dead host sends no reset and no end of file";
+  // Sent before the takeover: it goes nowhere, and nothing answers.
+  EXPECT_EQ(sender->ping(), "");
+  EXPECT_EQ(direct.ping(), "");
+  EXPECT_EQ(sender->listen(500ms), std::make_pair(0, std::string("open")));
+
+  const auto taken_over = events2.wait_for("vip", "MASTER", powered_off_at, 8s);
+  ASSERT_TRUE(taken_over) << server2.log();
+  EXPECT_GT(seconds_since(powered_off_at, *taken_over), 2.5) << "the backup waits for Master_Down_Interval";
+  EXPECT_EQ(sender->wait_end(1500ms), "Connection reset by peer") << "its ping's retransmission meets the new holder";
+  EXPECT_EQ(quiet->listen(500ms), std::make_pair(0, std::string("open"))) << "no send, no reset";
+  EXPECT_EQ(quiet->ping(), "");
+  EXPECT_EQ(quiet->wait_end(1s), "Connection reset by peer");
+  EXPECT_EQ(direct.listen(500ms), std::make_pair(0, std::string("open"))) << "the dead host's own address never answers";
+  EXPECT_FALSE(events1.wait_for("vip", "", powered_off_at, 0ms)) << "a dead host writes no transition";
+  EXPECT_EQ(connect_via_vip(kPowerOffPorts)->node(), "server2");
   std::filesystem::remove_all(dir);
 }
 
