@@ -40,6 +40,7 @@ class RunStackRefusal : public ::testing::Test {
   Refusal run(const std::string& scenario, const std::vector<std::string>& flags) {
     std::vector<std::string> argv{WSFO_BINARY, "run", scenario, "--report-dir", (dir_ / "out").string()};
     argv.insert(argv.end(), flags.begin(), flags.end());
+    fs::remove(dir_ / "run.stderr");  // appended to: one run's lines only
     Refusal result;
     {
       ChildProcess wsfo(argv, (dir_ / "run.stderr").string());
