@@ -1,5 +1,6 @@
 #include "simulator/stack/stack_plan.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -24,11 +25,6 @@ std::string write_file(const std::string& path, const std::string& text) {
 void prefix(live::ProcessPlan& process, const std::vector<std::string>& netns_exec, const std::string& program) {
   process.program = netns_exec;
   process.program.push_back(program);
-}
-
-std::vector<std::string> node_addresses(const scenario::Unit& unit, const scenario::Node& node) {
-  (void)unit;
-  return {node.address};
 }
 
 }  // namespace
@@ -73,7 +69,8 @@ StackPlan make_stack_plan(const scenario::Scenario& mapped, const std::string& r
                            "--checkers_pid",     n.dir + "/checkers.pid"};
       n.keepalived.program = {binaries.keepalived};
       n.keepalived.stdout_to_log = true;
-      plan.namespaces.push_back({node_role(node.name), node_addresses(unit, node), {}, true});
+      // Its own address only: keepalived adds and removes the VIPs.
+      plan.namespaces.push_back({node_role(node.name), {node.address}, {}, true});
       plan.nodes.push_back(std::move(n));
     }
   }
