@@ -70,9 +70,7 @@ int prepare_sides(const CrosscheckRequest& request, const scenario::Scenario& lo
   for (const std::string& name : names) {
     auto kind = scenario::parse_stack_kind(name);
     if (!kind) {
-      std::string known;
-      for (const std::string& k : scenario::stack_kind_names()) known += (known.empty() ? "" : ", ") + k;
-      std::cerr << kCommand << ": unknown stack \"" << name << "\" (known: " << known << ")\n";
+      std::cerr << kCommand << ": unknown stack \"" << name << "\" (known: " << known_stack_kinds() << ")\n";
       return kUsage;
     }
     Side side;

@@ -19,11 +19,6 @@ namespace wsfo::cli {
 
 namespace {
 
-std::string known_stack_kinds() {
-  std::string list;
-  for (const std::string& name : scenario::stack_kind_names()) list += (list.empty() ? "" : ", ") + name;
-  return list;
-}
 
 
 }  // namespace

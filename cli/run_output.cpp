@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "core/scenario/scenario.hpp"
 
 namespace wsfo::cli {
 
@@ -31,6 +32,12 @@ int finish_run(const reports::Report& report, const std::string& run_dir, const 
     return kNotJudged;
   }
   return report.passed() ? kOk : kCheckFailed;
+}
+
+std::string known_stack_kinds() {
+  std::string list;
+  for (const std::string& name : scenario::stack_kind_names()) list += (list.empty() ? "" : ", ") + name;
+  return list;
 }
 
 int stack_unavailable_exit(const std::string& command, const std::string& stack, const std::string& why,

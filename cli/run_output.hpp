@@ -25,6 +25,8 @@ int finish_run(const reports::Report& report, const std::string& run_dir, const 
 // returns kUsage, or kStackUnavailable when the user asked to skip
 // (--skip-unavailable) and the environment variable CI is not "true".
 inline constexpr int kStackUnavailable = 77;
+// "wsfo, nginx-keepalived": for an unknown --stack.
+std::string known_stack_kinds();
 int stack_unavailable_exit(const std::string& command, const std::string& stack, const std::string& why,
                            bool skip_unavailable);
 

@@ -8,6 +8,18 @@
 
 namespace wsfo::model {
 
+void World::push_lost_at(std::uint32_t client, std::int64_t t_ns, const std::string& reason, std::uint8_t cause) {
+  SimEvent e;
+  e.type = EventType::close;
+  e.client = client;
+  e.token = clients_.token[client];
+  e.outcome = Outcome::reset;
+  e.cause = cause;
+  e.text = texts_.intern(reason);
+  e.t_ns = t_ns;
+  push(regions_[clients_.group[client]], e);
+}
+
 void World::push_close(std::uint32_t client, std::uint16_t code, const std::string& reason, bool lost) {
   Region& region = regions_[clients_.group[client]];
   const GatewaySim& gw = gateways_[entry_node(client)];
@@ -112,15 +124,9 @@ void World::orphan(std::uint32_t c) {
   const std::int64_t now = now_ns();
   const std::int64_t connected = std::min(clients_.since_ns[c], now);
   const std::int64_t next_ping = connected + ((now - connected) / interval + 1) * interval;
-  Region& region = regions_[clients_.group[c]];
-  SimEvent e;
-  e.type = EventType::close;
-  e.client = c;
-  e.token = clients_.token[c];
-  e.outcome = Outcome::reset;
-  e.text = texts_.intern("Connection reset by peer");
-  e.t_ns = next_ping + 2 * route(gateways_[entry_node(c)].host, region.host).latency_ns;
-  push(region, e);
+  const Region& region = regions_[clients_.group[c]];
+  push_lost_at(c, next_ping + 2 * route(gateways_[entry_node(c)].host, region.host).latency_ns,
+               "Connection reset by peer");
 }
 
 void World::kill_gateway(std::size_t g) {

@@ -84,17 +84,10 @@ void World::time_out_silently(std::uint32_t c) {
   const std::int64_t pong_tick = unanswered_tick + ceil_div(timeout, interval);
   const std::int64_t idle_tick = std::max(last_tick + 1, ceil_div(last_heard + timeout - connected, interval));
   const bool pong = pong_tick <= idle_tick;
-  Region& region = regions_[clients_.group[c]];
-  SimEvent e;
-  e.type = EventType::close;
-  e.client = c;
-  e.token = clients_.token[c];
-  e.outcome = Outcome::reset;
-  e.cause = static_cast<std::uint8_t>(pong ? CloseCause::pong_timeout : CloseCause::idle_timeout);
-  e.text = texts_.intern(pong ? "no pong within " + milliseconds(heartbeat->timeout) + " ms of a ping"
-                              : "nothing heard for " + milliseconds(heartbeat->timeout) + " ms");
-  e.t_ns = connected + (pong ? pong_tick : idle_tick) * interval;
-  push(region, e);
+  push_lost_at(c, connected + (pong ? pong_tick : idle_tick) * interval,
+               pong ? "no pong within " + milliseconds(heartbeat->timeout) + " ms of a ping"
+                    : "nothing heard for " + milliseconds(heartbeat->timeout) + " ms",
+               static_cast<std::uint8_t>(pong ? CloseCause::pong_timeout : CloseCause::idle_timeout));
 }
 
 }  // namespace wsfo::model

@@ -186,6 +186,9 @@ class World {
   static std::int64_t now_ns();
   void push(Region& region, SimEvent event);
   void push_close(std::uint32_t client, std::uint16_t code, const std::string& reason, bool lost);
+  // The connection is lost for the client at `t_ns`, without a close frame;
+  // `cause` when the client decided it (a heartbeat timeout), else 0.
+  void push_lost_at(std::uint32_t client, std::int64_t t_ns, const std::string& reason, std::uint8_t cause = 0);
   // The client's connection is gone: its gateways (and the one proxying it) count it no more.
   void unregister(std::uint32_t client);
   // The gateway the client's TCP connection ends at: the proxying one, if any.

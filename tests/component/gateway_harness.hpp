@@ -39,8 +39,9 @@ inline std::string temp_dir() {
 }
 
 struct Backend {
-  explicit Backend(const std::string& label)
-      : process({WSFO_BINARY, "backend", "--listen", "127.0.0.1:0", "--label", label, "--interval", "0s"}) {
+  // `interval`: its broadcast period ("0s": none).
+  explicit Backend(const std::string& label, const std::string& interval = "0s")
+      : process({WSFO_BINARY, "backend", "--listen", "127.0.0.1:0", "--label", label, "--interval", interval}) {
     auto line = process.read_stdout_line(kStep);
     std::smatch m;
     if (!line || !std::regex_match(*line, m, std::regex(R"(ready 127\.0\.0\.1:(\d+))")))

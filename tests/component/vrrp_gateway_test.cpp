@@ -245,18 +245,8 @@ TEST(VrrpGateway, VipTakeoverPreemptAndGracefulStopThroughTheGateway) {
 }
 
 // A backend that broadcasts every 100 ms, so a connection that hears nothing is a silenced one.
-struct BroadcastingBackend {
-  BroadcastingBackend()
-      : process({WSFO_BINARY, "backend", "--listen", "127.0.0.1:0", "--label", "lb", "--interval", "100ms"}) {
-    auto line = process.read_stdout_line(kStep);
-    std::smatch m;
-    if (!line || !std::regex_match(*line, m, std::regex(R"(ready 127\.0\.0\.1:(\d+))")))
-      throw std::runtime_error("backend did not start: " + process.read_stderr(100ms));
-    port = static_cast<std::uint16_t>(std::stoi(m[1]));
-  }
-  std::string address() const { return "127.0.0.1:" + std::to_string(port); }
-  ChildProcess process;
-  std::uint16_t port = 0;
+struct BroadcastingBackend : Backend {
+  BroadcastingBackend() : Backend("lb", "100ms") {}
 };
 
 // Real keepalived hosts, measured: when the VIP leaves a node whose proxy

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "process/child_process.hpp"
+#include "tests/netns/netns_skip.hpp"
 #include "simulator/stack/netns_names.hpp"
 #include "simulator/stack/stack_runner.hpp"
 
@@ -59,11 +60,7 @@ class StackRunTest : public ::testing::Test {
   void SetUp() override {
     wsfo::stack::StackBinaries binaries;
     binaries.wsfo = WSFO_BINARY;
-    std::string reason = wsfo::stack::stack_unavailable_reason(binaries);
-    if (reason.empty()) return;
-    const char* ci = std::getenv("CI");
-    if (ci && std::string(ci) == "true") FAIL() << "the real-stack tests cannot run under CI=true: " << reason;
-    GTEST_SKIP() << reason;
+    WSFO_NETNS_SKIP_UNLESS_AVAILABLE(wsfo::stack::stack_unavailable_reason(binaries));
   }
 
   // A run of the tiny scenario, its stderr and stdout in <dir>.log.

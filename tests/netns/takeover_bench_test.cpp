@@ -11,6 +11,7 @@
 
 #include "process/live_clock.hpp"
 #include "simulator/stack/netns_names.hpp"
+#include "tests/netns/netns_skip.hpp"
 
 namespace takeover_bench_test {
 
@@ -32,12 +33,8 @@ TEST(TakeoverBench, RealKeepalivedTakesOverOneMasterDownIntervalAfterTheLastAdve
   options.graceful = false;
   options.files.wsfo = WSFO_BINARY;
   options.files.work_dir = ::testing::TempDir() + "takeover-bench-" + std::to_string(::getpid());
-  if (auto reason = wsfo::bench::takeover_stack_unavailable_reason(wsfo::bench::kKeepalivedStack, options.files);
-      !reason.empty()) {
-    const char* ci = std::getenv("CI");
-    if (ci && std::string(ci) == "true") FAIL() << "the real-stack tests cannot run under CI=true: " << reason;
-    GTEST_SKIP() << reason;
-  }
+  WSFO_NETNS_SKIP_UNLESS_AVAILABLE(
+      wsfo::bench::takeover_stack_unavailable_reason(wsfo::bench::kKeepalivedStack, options.files));
 
   const auto began = wsfo::process::LiveClock::now();
   std::stringstream log;
