@@ -86,13 +86,7 @@ std::string LiveNemesis::remove_backend(const scenario::BackendRemove& r, const 
 }
 
 std::string LiveNemesis::add_clients(const scenario::ClientsAdd& c) {
-  auto wave = plan_.waves.find(c.group);
-  if (wave == plan_.waves.end()) return "no client group " + c.group + " waits for clients-add";
-  for (const auto& process : wave->second) {
-    if (auto error = parts_.start(process.process, false); !error.empty()) return error;
-    events_files_.push_back(process.events_file);
-  }
-  return {};
+  return start_clients_wave(plan_, c.group, parts_, events_files_);
 }
 
 // Split brain: each node's VRRP agent drops the other's adverts (POST

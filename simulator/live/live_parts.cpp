@@ -10,6 +10,17 @@ namespace wsfo::live {
 
 using process::LiveClock;
 
+std::string start_clients_wave(const LivePlan& plan, const std::string& group, Parts& parts,
+                               std::vector<std::string>& events_files) {
+  auto wave = plan.waves.find(group);
+  if (wave == plan.waves.end()) return "no client group " + group + " waits for clients-add";
+  for (const auto& process : wave->second) {
+    if (auto error = parts.start(process.process, false); !error.empty()) return error;
+    events_files.push_back(process.events_file);
+  }
+  return {};
+}
+
 std::string Parts::log_file(const std::string& name) const {
   std::string file = name;
   std::replace(file.begin(), file.end(), ' ', '-');

@@ -25,6 +25,13 @@ struct PartsOptions {
   std::chrono::milliseconds stop_timeout{10000};
 };
 
+class Parts;
+
+// clients-add: starts the client processes of `group`'s wave (the live plan's
+// waves) and adds their events files. "" or why not.
+std::string start_clients_wave(const LivePlan& plan, const std::string& group, Parts& parts,
+                               std::vector<std::string>& events_files);
+
 class Parts {
  public:
   Parts(PartsOptions options, std::ostream& log) : options_(std::move(options)), log_(log) {}

@@ -174,13 +174,7 @@ std::string StackNemesis::partition(const scenario::Partition& partition) {
 std::string StackNemesis::heal(const scenario::Heal& heal) { return block_vrrp(heal.a, heal.b, false); }
 
 std::string StackNemesis::add_clients(const scenario::ClientsAdd& add) {
-  auto wave = plan_.live.waves.find(add.group);
-  if (wave == plan_.live.waves.end()) return "no client group " + add.group + " waits for clients-add";
-  for (const auto& process : wave->second) {
-    if (auto error = parts_.start(process.process, false); !error.empty()) return error;
-    events_files_.push_back(process.events_file);
-  }
-  return {};
+  return start_clients_wave(plan_.live, add.group, parts_, events_files_);
 }
 
 }  // namespace wsfo::stack
