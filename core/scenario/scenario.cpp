@@ -136,3 +136,26 @@ std::uint64_t Scenario::client_count() const {
 }
 
 }  // namespace wsfo::scenario
+
+namespace wsfo::scenario {
+
+// docs/simulate.md, "The `simulation` block": a quiet 2-core machine's order
+// of magnitude, for scenarios that were never calibrated.
+Simulation default_simulation() {
+  using std::chrono::microseconds;
+  using std::chrono::milliseconds;
+  Simulation sim;
+  sim.within_unit = {microseconds(200), 10000};
+  sim.between_units = {milliseconds(30), 1000};
+  sim.handshake_cpu = microseconds(100);
+  sim.message_cpu = microseconds(5);
+  sim.message_cpu_per_kib = std::chrono::nanoseconds(500);
+  sim.backend_cpu = {microseconds(60), microseconds(2), microseconds(3)};
+  return sim;
+}
+
+Simulation simulation_or_default(const std::optional<Simulation>& written) {
+  return written ? *written : default_simulation();
+}
+
+}  // namespace wsfo::scenario

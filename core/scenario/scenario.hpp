@@ -59,6 +59,8 @@ struct Backend {  // a scripted backend app (DESIGN.md §1 "backends")
   // app) or only to the new one ("self": O(clients) instead of O(clients^2)
   // messages while a large fleet connects).
   bool announce_to_all = true;
+  // Broadcasts are padded to this many bytes ("<seq>:<label>|xxxx"); 0: unpadded.
+  std::size_t message_size = 0;
 };
 
 enum class Balance { round_robin, router_id_hash };
@@ -293,12 +295,26 @@ struct Link {
   double bandwidth_mbps = 0;
 };
 
+// CPU a backend host spends, as `wsfo calibrate` measures it.
+struct BackendCpu {
+  Duration handshake{};  // per WebSocket upgrade accepted
+  Duration broadcast{};  // per broadcast or announcement, whatever its fan-out
+  Duration message{};    // per message sent to one client (fan-out, welcome, echo, pong)
+};
+
 struct Simulation {  // SimGrid model parameters
   Link within_unit;
   Link between_units;
-  Duration handshake_cpu{};  // gateway CPU time per WebSocket handshake
-  Duration message_cpu{};    // gateway CPU time per relayed message
+  Duration handshake_cpu{};          // gateway CPU time per WebSocket handshake
+  Duration message_cpu{};            // gateway CPU time per relayed message
+  Duration message_cpu_per_kib{};    // gateway CPU time added per KiB of a relayed message's payload
+  BackendCpu backend_cpu{};
 };
+
+// The scenario's `simulation` block with the defaults (docs/simulate.md) for
+// what it leaves out; the defaults alone when it has none.
+Simulation simulation_or_default(const std::optional<Simulation>& written);
+Simulation default_simulation();
 
 // ---------------------------------------------------------------- stack
 

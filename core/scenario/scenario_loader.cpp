@@ -99,19 +99,40 @@ std::optional<Link> read_link(const Json& value, const std::string& pointer, Pro
 
 std::optional<Simulation> read_simulation(const Json& value, const std::string& pointer, Problems& problems) {
   ObjectReader reader(value, pointer, problems);
+  Simulation sim = default_simulation();
   std::optional<Link> within, between;
   if (const Json* v = reader.value("within_unit", true))
     within = read_link(*v, reader.pointer_of("within_unit"), problems);
   if (const Json* v = reader.value("between_units", true))
     between = read_link(*v, reader.pointer_of("between_units"), problems);
   std::optional<Duration> handshake, message;
+  bool optional_ok = true;
+  // An optional figure left out keeps its default; one written wrong is an error.
+  auto optional_duration = [&optional_ok](ObjectReader& from, const std::string& key, Duration& into) {
+    if (!from.has(key)) return;
+    if (auto d = from.duration(key, false))
+      into = *d;
+    else
+      optional_ok = false;
+  };
   if (const Json* v = reader.value("gateway_cpu", true)) {
     ObjectReader cpu(*v, reader.pointer_of("gateway_cpu"), problems);
     handshake = cpu.duration("handshake", true);
     message = cpu.duration("message", true);
+    optional_duration(cpu, "message_per_kib", sim.message_cpu_per_kib);
   }
-  if (!within || !between || !handshake || !message) return std::nullopt;
-  return Simulation{*within, *between, *handshake, *message};
+  if (const Json* v = reader.object("backend_cpu", false)) {
+    ObjectReader cpu(*v, reader.pointer_of("backend_cpu"), problems);
+    optional_duration(cpu, "handshake", sim.backend_cpu.handshake);
+    optional_duration(cpu, "broadcast", sim.backend_cpu.broadcast);
+    optional_duration(cpu, "message", sim.backend_cpu.message);
+  }
+  if (!within || !between || !handshake || !message || !optional_ok) return std::nullopt;
+  sim.within_unit = *within;
+  sim.between_units = *between;
+  sim.handshake_cpu = *handshake;
+  sim.message_cpu = *message;
+  return sim;
 }
 
 constexpr std::int64_t kMaxNginxWorkers = 64;

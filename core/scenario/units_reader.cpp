@@ -190,6 +190,9 @@ std::optional<Unit> read_unit(const Json& value, const std::string& pointer, Pro
 
 }  // namespace
 
+// The backends pad their broadcasts in memory and send each to every client.
+constexpr std::int64_t kMaxBroadcastSize = 1 << 20;
+
 Backend read_backend(const Json& value, const std::string& pointer, Problems& problems, Registries& registries,
                      bool& ok) {
   ObjectReader reader(value, pointer, problems);
@@ -199,6 +202,8 @@ Backend read_backend(const Json& value, const std::string& pointer, Problems& pr
   Duration interval = std::chrono::seconds(1);
   if (auto written = reader.duration("broadcast_interval", false)) interval = *written;
   auto announce = reader.choice("announce", false, {"all", "self"});
+  auto message_size = reader.integer("message_size", false, 0, kMaxBroadcastSize);
+  if (reader.has("message_size") && !message_size) ok = false;
   if (interval.count() == 0) {
     problems.add(reader.pointer_of("broadcast_interval"), "expected a positive duration, got \"0s\"");
     ok = false;
@@ -207,7 +212,8 @@ Backend read_backend(const Json& value, const std::string& pointer, Problems& pr
   if (!name || !address) return Backend{};
   ok = registries.backends.claim(*name, reader.pointer_of("name"), problems) && ok;
   if (port) ok = registries.endpoints.claim(*address, *port, pointer, reader.pointer_of("port"), problems) && ok;
-  return Backend{*name, *address, port.value_or(0), interval, announce.value_or("all") == "all"};
+  return Backend{*name, *address, port.value_or(0), interval, announce.value_or("all") == "all",
+                 static_cast<std::size_t>(message_size.value_or(0))};
 }
 
 std::vector<Unit> read_units(const Json& value, const std::string& pointer, Problems& problems,

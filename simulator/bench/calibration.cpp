@@ -6,7 +6,7 @@
 
 #include "simulator/bench/bench_peers.hpp"
 #include "simulator/bench/ws_load.hpp"
-#include "simulator/model/sim_options.hpp"
+#include "core/scenario/scenario.hpp"
 
 namespace wsfo::bench {
 
@@ -79,12 +79,11 @@ Calibration calibrate(const CalibrationOptions& options, std::ostream& progress)
 }
 
 json::Json simulation_block(const Calibration& c, const json::Json* links_from) {
-  json::Json block = {
-      {"within_unit",
-       {{"latency", json::format_duration(model::kDefaultWithinUnitLatency)}, {"bandwidth_mbps", model::kDefaultWithinUnitMbps}}},
-      {"between_units",
-       {{"latency", json::format_duration(model::kDefaultBetweenUnitsLatency)}, {"bandwidth_mbps", model::kDefaultBetweenUnitsMbps}}},
+  const auto defaults = scenario::default_simulation();
+  auto link = [](const scenario::Link& l) {
+    return json::Json{{"latency", json::format_duration(l.latency)}, {"bandwidth_mbps", l.bandwidth_mbps}};
   };
+  json::Json block = {{"within_unit", link(defaults.within_unit)}, {"between_units", link(defaults.between_units)}};
   if (links_from && links_from->is_object()) {
     if (links_from->contains("within_unit")) block["within_unit"] = links_from->at("within_unit");
     if (links_from->contains("between_units")) block["between_units"] = links_from->at("between_units");

@@ -96,6 +96,7 @@ BackendPlan backend_plan(const scenario::Scenario& scenario, const std::string& 
   if (backend.broadcast_interval.count() > 0)
     args.insert(args.end(), {"--interval", json::format_duration(backend.broadcast_interval)});
   if (!backend.announce_to_all) args.insert(args.end(), {"--announce", "self"});
+  if (backend.message_size > 0) args.insert(args.end(), {"--message-size", std::to_string(backend.message_size)});
   return {backend.name, unit_name, {"backend " + backend.name, args}};
 }
 

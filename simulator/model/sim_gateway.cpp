@@ -78,8 +78,7 @@ class GatewayLogic {
 
  private:
   std::int64_t handshake_cost() const {
-    const auto& sim = w_.scenario().simulation;
-    return sim ? sim->handshake_cpu.count() : std::chrono::nanoseconds(kDefaultHandshakeCpu).count();
+    return scenario::simulation_or_default(w_.scenario().simulation).handshake_cpu.count();
   }
 
   void answer(Region& region, const Request& request, std::int64_t done_ns, std::uint16_t forwarded_by) {

@@ -22,12 +22,4 @@ struct SimOptions {
   std::int64_t connection_memory_bytes = 40000;                 // per connection: two 16 KiB relay buffers and the rest
 };
 
-// Defaults of the `simulation` block when a scenario has none (docs/simulate.md).
-inline constexpr std::chrono::microseconds kDefaultWithinUnitLatency{200};
-inline constexpr double kDefaultWithinUnitMbps = 10000;
-inline constexpr std::chrono::milliseconds kDefaultBetweenUnitsLatency{30};
-inline constexpr double kDefaultBetweenUnitsMbps = 1000;
-inline constexpr std::chrono::microseconds kDefaultHandshakeCpu{100};
-inline constexpr std::chrono::microseconds kDefaultMessageCpu{5};
-
 }  // namespace wsfo::model

@@ -75,11 +75,7 @@ std::string World::prepare() {
 }
 
 std::string World::build_platform() {
-  const scenario::Simulation sim =
-      scenario_.simulation.value_or(scenario::Simulation{{kDefaultWithinUnitLatency, kDefaultWithinUnitMbps},
-                                                         {kDefaultBetweenUnitsLatency, kDefaultBetweenUnitsMbps},
-                                                         kDefaultHandshakeCpu,
-                                                         kDefaultMessageCpu});
+  const scenario::Simulation sim = scenario::simulation_or_default(scenario_.simulation);
   auto* zone = sg4::create_full_zone("world");
   // Every host hangs on its own uplink (half the within-unit latency), so two
   // hosts of one unit see the within-unit latency; units are joined by a WAN
