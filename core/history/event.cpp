@@ -24,7 +24,7 @@ constexpr FieldSpec kRejected[] = {{"url", T::string, true},
 constexpr FieldSpec kDisconnected[] = {{"cause", T::string, true},         {"code", T::unsigned_integer, false},
                                        {"reason", T::string, true},        {"closed_by", T::string, true},
                                        {"connected_ns", T::integer, true}, {"unit", T::string, false},
-                                       {"backend", T::string, false}};
+                                       {"backend", T::string, false},      {"ping_rtt_max_ns", T::integer, false}};
 constexpr FieldSpec kGap[] = {
     {"backend", T::string, true}, {"missing", T::unsigned_integer, true}, {"after_seq", T::unsigned_integer, true}};
 // VRRP (gateway/vrrp_agent, docs/vrrp.md): a VIP instance's state transition,

@@ -94,6 +94,9 @@ struct DisconnectedRecord {
   std::string_view cause, reason, closed_by, unit, backend;
   std::optional<std::uint64_t> code;  // when a close frame was exchanged
   std::int64_t connected_ns = 0;
+  // The longest heartbeat ping -> pong on this connection: the message
+  // latency through gateway and backend, both ways; absent without a pong.
+  std::optional<std::int64_t> ping_rtt_max_ns;
 
   static std::string_view kind() { return "disconnected"; }
   template <class F>
@@ -103,6 +106,7 @@ struct DisconnectedRecord {
     f("closed_by", closed_by);
     if (code) f("code", *code);
     f("connected_ns", connected_ns);
+    if (ping_rtt_max_ns) f("ping_rtt_max_ns", *ping_rtt_max_ns);
     f("reason", reason);
     f("unit", unit);
   }
