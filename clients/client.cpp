@@ -68,7 +68,7 @@ void Client::reset_connection() {
   end_cause_ = EndCause::none;
   writing_ = close_sent_ = close_received_ = peer_closed_first_ = close_timed_out_ = pending_connected_ = false;
   peer_close_code_ = 0;
-  ping_sent_ns_ = sent_number_ = 0;
+  ping_sent_ns_ = ping_rtt_max_ns_ = sent_number_ = 0;
   for (auto* text :
        {&unit_, &node_, &backend_, &backend_name_, &url_text_, &peer_close_reason_, &outbox_, &in_flight_, &partial_})
     std::string().swap(*text);

@@ -119,6 +119,7 @@ class Client : private ws::FrameHandler {
   std::int64_t opened_ns_ = 0;
   std::int64_t last_heard_ns_ = 0;
   std::int64_t ping_sent_ns_ = 0;     // 0: no ping unanswered
+  std::int64_t ping_rtt_max_ns_ = 0;  // the longest ping -> pong on this connection; 0: no pong yet
   std::int64_t disconnected_ns_ = 0;  // 0: never connected yet
   std::int64_t handshake_ns_ = 0;
   std::int64_t sent_number_ = 0;  // the first message (Date.now()), to recognise its echo

@@ -6,6 +6,7 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <algorithm>
 #include <charconv>
 
 #include "clients/client.hpp"
@@ -94,7 +95,14 @@ void Client::on_message_data(std::string_view data, bool last) {
 
 void Client::on_ping(std::string_view payload) { send(ws::Opcode::pong, payload); }
 
-void Client::on_pong(std::string_view) { ping_sent_ns_ = 0; }
+// Only a pong while our ping is out is a round trip: an unsolicited pong
+// (RFC 6455 §5.5.3 allows them) measures nothing.
+void Client::on_pong(std::string_view) {
+  if (ping_sent_ns_ == 0) return;
+  auto round_trip = std::max<std::int64_t>(process::LiveClock::now_ns() - ping_sent_ns_, 1);
+  ping_rtt_max_ns_ = std::max(ping_rtt_max_ns_, round_trip);
+  ping_sent_ns_ = 0;
+}
 
 void Client::on_close(std::uint16_t code, std::string_view reason) {
   close_received_ = true;
@@ -215,6 +223,7 @@ void Client::report_end(const error_code& ec) {
   record.backend = backend_;
   record.code = code;
   record.connected_ns = now - opened_ns_;
+  if (ping_rtt_max_ns_ > 0) record.ping_rtt_max_ns = ping_rtt_max_ns_;
   worker_.sink().write(worker_.stamp(router_id_), record);
 }
 

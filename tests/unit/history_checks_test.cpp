@@ -131,6 +131,25 @@ TEST_F(HistoryChecks, GapsAndRedirectLoopsAreCounted) {
   EXPECT_EQ(analysis.windows[0].failed_attempts, 1u);
 }
 
+// messages_lost_max: 0 (no message may go missing): one missing broadcast in
+// the window fails it, a gap before the window does not count, none passes.
+TEST_F(HistoryChecks, NoMessageLostFailsOnASingleMissingBroadcastInTheWindow) {
+  cutover.expect.messages_lost_max = 0;
+  history.push_back({"gap", 500 * ms, "clients-0", 7000, Json{{"backend", "b"}, {"missing", 4}, {"after_seq", 2}}});
+  Analysis before = run();
+  ASSERT_EQ(before.verdicts.size(), 1u);
+  EXPECT_EQ(before.windows[0].messages_lost, 0u);
+  EXPECT_EQ(before.verdicts[0].check, "messages-lost");
+  EXPECT_EQ(before.verdicts[0].status, Status::pass) << before.verdicts[0].actual;
+
+  history.push_back({"gap", 3000 * ms, "clients-0", 8330, Json{{"backend", "b"}, {"missing", 1}, {"after_seq", 9}}});
+  Analysis after = run();
+  EXPECT_EQ(after.windows[0].messages_lost, 1u);
+  EXPECT_EQ(after.verdicts[0].status, Status::fail);
+  EXPECT_EQ(after.verdicts[0].expected, "at most 0");
+  EXPECT_EQ(after.verdicts[0].actual, "1");
+}
+
 TEST_F(HistoryChecks, VipHolderAfterTheEvent) {
   history.push_back({"vip", 1200 * ms, "server1", std::nullopt,
                      Json{{"instance", "VI_2"}, {"node", "server1"}, {"from", "MASTER"}, {"to", "FAULT"}}});
