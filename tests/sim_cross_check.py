@@ -15,8 +15,8 @@ to the next one) the two runs must agree on (docs/simulate.md, "Cross-check"):
   connection, and the median time from the event to a disconnection found by
   the client itself on a dead connection (a heartbeat's `idle_timeout` or
   `pong_timeout`, or a network error more than 1 s after the event: the reset
-  a ping meets at a VIP's new holder), each within 250 ms + 25% of the live
-  median.
+  a ping meets at a VIP's new holder), per cause; each within 250 ms + 25%
+  of the live median.
 
 usage: sim_cross_check.py [--sets-only] WSFO SCENARIO WORKDIR
 --sets-only (the sanitizer build): the medians are printed but not judged,
@@ -74,13 +74,13 @@ class Window:
         return causes
 
     def detection_delays(self):
-        """Event -> disconnection, of the clients that found a dead connection themselves."""
-        delays = []
+        """Per cause: event -> disconnection, of the clients that found a dead connection themselves."""
+        delays = {}
         for e in self.first_disconnect.values():
             after = e["t_ns"] - self.start
             network_late = e.get("closed_by") == "network" and after > NOTICED_AT_ONCE_NS
             if e.get("cause") in HEARTBEAT_CAUSES or network_late:
-                delays.append(after)
+                delays.setdefault(e["cause"], []).append(after)
         return delays
 
 
@@ -178,9 +178,12 @@ def compare_window(live, sim, sets_only):
             text += " DIFFER"
         lines.append(text)
 
-    for what, a, b in (("reconnect", live.latencies, sim.latencies),
-                       ("detection (event -> disconnect on a dead connection)",
-                        live.detection_delays(), sim.detection_delays())):
+    medians = [("reconnect", live.latencies, sim.latencies)]
+    live_found, sim_found = live.detection_delays(), sim.detection_delays()
+    for cause in sorted(set(live_found) | set(sim_found)):
+        medians.append((f"detection by {cause} (event -> disconnect)", live_found.get(cause, []),
+                        sim_found.get(cause, [])))
+    for what, a, b in medians:
         judged = compare_medians(what, a, b, sets_only)
         if judged:
             ok = ok and judged[0]
