@@ -3,10 +3,10 @@
 // close handshake, and the `connected`, `gap` and `disconnected` events.
 #include <utility>  // Boost 1.74's asio awaitable needs it first
 //
+#include <algorithm>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <algorithm>
 #include <charconv>
 
 #include "clients/client.hpp"

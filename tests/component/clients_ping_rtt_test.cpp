@@ -68,8 +68,8 @@ TEST(ClientsPingRoundTrip, AConnectionWhosePingsWereNeverAnsweredHasNoRoundTrip)
   OneGateway units;
   auto events_path = temp_file("ping-rtt-frozen");
   std::vector<std::string> argv{WSFO_BINARY, "clients", "--events", events_path.string()};
-  for (auto& flag : units.flags({"--heartbeat", "1s", "--idle-timeout", "2500ms", "--reconnect", "fixed:10s",
-                                 "--duration", "5s"}))
+  for (auto& flag :
+       units.flags({"--heartbeat", "1s", "--idle-timeout", "2500ms", "--reconnect", "fixed:10s", "--duration", "5s"}))
     argv.push_back(flag);
   ChildProcess process(argv);
   // The events file is flushed every 200 ms: wait until both are connected.
