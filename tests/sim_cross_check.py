@@ -18,6 +18,9 @@ to the next one) the two runs must agree on (docs/simulate.md, "Cross-check"):
   a ping meets at a VIP's new holder), per cause; each within 250 ms + 25%
   of the live median.
 
+The connections' longest ping round trips (`ping_rtt_max_ns`) are printed,
+not judged.
+
 usage: sim_cross_check.py [--sets-only] WSFO SCENARIO WORKDIR
 --sets-only (the sanitizer build): the medians are printed but not judged,
 because instrumentation slows the live run and not the model's virtual time.
@@ -63,6 +66,7 @@ class Window:
         self.latencies = []         # disconnection -> next connection, of those that came back
         self.messages_lost = 0      # sum of the gaps' `missing`
         self.silent = {}            # client group -> (left on a dead connection, not noticed by the window's end)
+        self.ping_rtts = []         # the `ping_rtt_max_ns` of the connections that ended in the window
 
     def ids(self):
         return set(self.first_disconnect)
@@ -99,6 +103,8 @@ def per_event(events, silent):
         for e in events:
             if not start <= e["t_ns"] < stop:
                 continue
+            if e["kind"] == "disconnected" and "ping_rtt_max_ns" in e:
+                window.ping_rtts.append(e["ping_rtt_max_ns"])
             # The clients' own close when the harness stops them is not an effect of the event.
             if e["kind"] == "disconnected" and e.get("cause") != "shutdown":
                 window.first_disconnect.setdefault(e["routerId"], e)
@@ -188,6 +194,13 @@ def compare_window(live, sim, sets_only):
         if judged:
             ok = ok and judged[0]
             lines.append(judged[1] + f" over {len(a)}/{len(b)}")
+    if live.ping_rtts or sim.ping_rtts:
+        def median_ms(values):
+            return f"{statistics.median(values) / 1e6:.1f} ms" if values else "-"
+        # Information only: live, the pings of one client process leave on one tick and queue.
+        lines.append(f"ping round trip (median of the connections' longest): live {median_ms(live.ping_rtts)}"
+                     f" over {len(live.ping_rtts)}, simulate {median_ms(sim.ping_rtts)} over {len(sim.ping_rtts)}"
+                     " (not judged)")
     return ok, lines
 
 

@@ -92,6 +92,15 @@ class CrossCheck(unittest.TestCase):
         late = [action(10 * S, 0), disconnected(int(11.5 * S), 2, "connection_lost")]
         self.assertEqual(cross.per_event(late, [])[0].detection_delays(), {"connection_lost": [int(1.5 * S)]})
 
+    def test_ping_round_trips_are_printed_and_not_judged(self):
+        live = [dict(e) for e in BASE]
+        live[1]["ping_rtt_max_ns"] = 8_000_000
+        ok, lines = compare(live, BASE)
+        self.assertTrue(ok, lines)
+        self.assertIn("ping round trip (median of the connections' longest): live 8.0 ms over 1, "
+                      "simulate - over 0 (not judged)", lines)
+        self.assertFalse(any("ping round trip" in line for line in compare(BASE, BASE)[1]))
+
 
 if __name__ == "__main__":
     unittest.main()
