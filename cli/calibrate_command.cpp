@@ -13,6 +13,7 @@
 #include "core/json/json_reader.hpp"
 #include "core/scenario/scenario_loader.hpp"
 #include "simulator/bench/calibration.hpp"
+#include "simulator/bench/json_splice.hpp"
 
 namespace wsfo::cli {
 
@@ -124,7 +125,7 @@ int calibrate(const CalibrateFlags& flags) {
   std::string error;
   if (!flags.links_from.empty() && !(links = links_of(flags.links_from, error)))
     return std::cerr << "wsfo calibrate: --links-from: " << error << "\n", kUsage;
-  OrderedJson into;
+  std::string into_text;
   if (!flags.into.empty()) {
     auto loaded = scenario::load_scenario_file(flags.into);
     if (loaded.unreadable) return std::cerr << "wsfo calibrate: --into: cannot read '" << flags.into << "'\n", kUsage;
@@ -132,9 +133,10 @@ int calibrate(const CalibrateFlags& flags) {
       return std::cerr << "wsfo calibrate: --into: " << flags.into
                        << " does not load as a scenario: " << first_problem(loaded.problems) << "\n",
              kUsage;
-    into = OrderedJson::parse(*file_text(flags.into));
+    into_text = file_text(flags.into).value_or("");
     // Its own links stay unless --links-from names others.
-    if (!links && into.contains("simulation")) links = into["simulation"];
+    auto into = OrderedJson::parse(into_text, nullptr, false);
+    if (!links && into.is_object() && into.contains("simulation")) links = into["simulation"];
   }
 
   bench::Calibration result;
@@ -157,8 +159,8 @@ int calibrate(const CalibrateFlags& flags) {
     std::cerr << "wrote " << flags.out << "\n";
   }
   if (!flags.into.empty()) {
-    into["simulation"] = block["simulation"];  // in place when the key exists, else at the end
-    std::string text = into.dump(2) + "\n";
+    // In place when the key exists, else at the end; every other byte as it was.
+    std::string text = bench::splice_top_level(into_text, "simulation", block["simulation"].dump(2));
     if (auto check = scenario::parse_scenario(text); !check.scenario)
       return std::cerr << "wsfo calibrate: --into: the rewritten " << flags.into
                        << " would not load: " << first_problem(check.problems) << "; left as it was\n",

@@ -16,6 +16,7 @@
 #include "core/scenario/scenario_loader.hpp"
 #include "simulator/bench/calibration.hpp"
 #include "simulator/bench/calibration_fit.hpp"
+#include "simulator/bench/json_splice.hpp"
 
 namespace wsfo {
 namespace calibrate_test {
@@ -61,6 +62,20 @@ TEST(CalibrateFit, DurationsInWholeNanosecondsAndNeverZero) {
   EXPECT_EQ(bench::duration_of_micros(-3), "1ns");
 }
 
+TEST(CalibrateSplice, ReplacesOrAppendsOnlyTheTopLevelKey) {
+  const std::string text =
+      "{\n  \"name\": \"a}\\\"{\",\n  \"units\": {\"simulation\": [1, {\"x\": 2}]},\n"
+      "  \"simulation\": {\"old\": true},\n  \"n\": -1.5e3\n}\n";
+  EXPECT_EQ(bench::splice_top_level(text, "simulation", "{\n  \"new\": 1\n}"),
+            "{\n  \"name\": \"a}\\\"{\",\n  \"units\": {\"simulation\": [1, {\"x\": 2}]},\n"
+            "  \"simulation\": {\n    \"new\": 1\n  },\n  \"n\": -1.5e3\n}\n");
+  EXPECT_EQ(bench::splice_top_level("{\n  \"n\": 1\n}", "simulation", "{}"),
+            "{\n  \"n\": 1,\n  \"simulation\": {}\n}");
+  EXPECT_EQ(bench::splice_top_level("{\"n\": true}", "simulation", "{}"), "{\"n\": true,\n  \"simulation\": {}}");
+  EXPECT_EQ(bench::splice_top_level("{}", "simulation", "1"), "{\"simulation\": 1}");
+  EXPECT_EQ(bench::splice_top_level("[1]", "simulation", "1"), "");
+}
+
 TEST(Calibrate, WritesALoadableBlockAndRewritesAScenarioInPlace) {
   auto dir = scratch();
   auto block_path = dir / "block.json";
@@ -96,8 +111,13 @@ TEST(Calibrate, WritesALoadableBlockAndRewritesAScenarioInPlace) {
   EXPECT_GT(sim.backend_cpu.handshake.count(), 1000);
 
   // --into: the same block, the seed's links and every other field as they were, in their order.
-  auto original = OrderedJson::parse(slurp(kSource + "/scenarios/seed-msha-cutover.json"));
-  auto rewritten = OrderedJson::parse(slurp(into));
+  auto original_text = slurp(kSource + "/scenarios/seed-msha-cutover.json");
+  auto rewritten_text = slurp(into);
+  auto block_at = original_text.find("\"simulation\":");
+  ASSERT_NE(block_at, std::string::npos);
+  EXPECT_EQ(rewritten_text.substr(0, block_at), original_text.substr(0, block_at)) << "the bytes before the block";
+  auto original = OrderedJson::parse(original_text);
+  auto rewritten = OrderedJson::parse(rewritten_text);
   EXPECT_EQ(rewritten["simulation"]["gateway_cpu"], block["simulation"]["gateway_cpu"]);
   EXPECT_EQ(rewritten["simulation"]["backend_cpu"], block["simulation"]["backend_cpu"]);
   EXPECT_EQ(rewritten["simulation"]["within_unit"], original["simulation"]["within_unit"]);
