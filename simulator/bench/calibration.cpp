@@ -155,6 +155,14 @@ void print_figures(const Calibration& c, std::ostream& out) {
   figure("backend_cpu.broadcast", c.backend.broadcast_us,
          "least-squares intercept of backend CPU per interval broadcast over fan-outs of " + fanouts + " clients");
   figure("backend_cpu.message", c.backend.message_us, "least-squares slope of the same fit, per client");
+  // What the model will charge per session from the written figures, next to what was measured: the split
+  // between the upgrade and its announcement is a subtraction, the sum is the measurement.
+  auto written = [](double us) { return static_cast<double>(std::max<long long>(1, std::llround(us * 1000))) / 1000; };
+  out << "  check: per session the model charges the gateway handshake + 2 x message = "
+      << written(c.handshake_cpu_us) + 2 * written(c.message_cpu_us) << " us (measured " << c.session_cpu_us
+      << " us); the backend handshake + broadcast + 2 x message = "
+      << written(c.backend.handshake_us) + written(c.backend.broadcast_us) + 2 * written(c.backend.message_us)
+      << " us (measured " << c.backend.session_us << " us)\n";
   out << "  (not in the block) " << c.connection_bytes
       << " bytes of gateway VmRSS per idle proxied connection: use --connection-memory with wsfo simulate\n";
 }
@@ -162,7 +170,10 @@ void print_figures(const Calibration& c, std::ostream& out) {
 nlohmann::ordered_json simulation_block(const Calibration& c, const nlohmann::ordered_json* links_from) {
   const auto defaults = scenario::default_simulation();
   auto link = [](const scenario::Link& l) {
-    return nlohmann::ordered_json{{"latency", json::format_duration(l.latency)}, {"bandwidth_mbps", l.bandwidth_mbps}};
+    nlohmann::ordered_json bandwidth = l.bandwidth_mbps;  // 10000, not 10000.0, when whole
+    if (l.bandwidth_mbps == std::floor(l.bandwidth_mbps) && l.bandwidth_mbps < 1e15)
+      bandwidth = static_cast<long long>(l.bandwidth_mbps);
+    return nlohmann::ordered_json{{"latency", json::format_duration(l.latency)}, {"bandwidth_mbps", bandwidth}};
   };
   nlohmann::ordered_json block;
   block["within_unit"] = link(defaults.within_unit);
