@@ -64,8 +64,8 @@ FanoutPoint measure_fanout(const BackendCalibrationOptions& options, std::size_t
   if (clients > 0) {
     auto opened = idle.open(backend.target, clients, 30s);
     if (opened < clients)
-      problems += std::to_string(clients - opened) + " of " + std::to_string(clients) +
-                  " fan-out clients failed to connect; ";
+      problems +=
+          std::to_string(clients - opened) + " of " + std::to_string(clients) + " fan-out clients failed to connect; ";
   }
   std::this_thread::sleep_for(300ms);  // the welcomes and announcements are over
   const pid_t pid = backend.process->pid();
@@ -127,8 +127,8 @@ BackendFigures calibrate_backend(const BackendCalibrationOptions& options, std::
   for (auto clients : options.fanout_clients) {
     auto point = backend_calibration_detail::measure_fanout(options, clients, figures.problems);
     progress << "  backend fan-out: " << clients << " clients, " << point.ticks << " broadcasts of "
-             << point.clients_per_tick << " messages each in " << json::format_duration(options.duration)
-             << " -> " << point.cpu_us_per_tick << " us of backend CPU per broadcast\n";
+             << point.clients_per_tick << " messages each in " << json::format_duration(options.duration) << " -> "
+             << point.cpu_us_per_tick << " us of backend CPU per broadcast\n";
     figures.fanout.push_back(point);
     if (point.ticks > 0) points.push_back({point.clients_per_tick, point.cpu_us_per_tick});
   }

@@ -28,8 +28,8 @@ struct BackendStatsSample {
 BackendStatsSample read_backend_stats(const Target& backend);
 
 struct FanoutPoint {
-  std::size_t clients = 0;     // idle clients connected straight to the backend
-  std::uint64_t ticks = 0;     // broadcasts sent in the window
+  std::size_t clients = 0;      // idle clients connected straight to the backend
+  std::uint64_t ticks = 0;      // broadcasts sent in the window
   double clients_per_tick = 0;  // messages sent per broadcast (the fan-out as it happened)
   double cpu_us_per_tick = 0;
 };

@@ -43,8 +43,7 @@ EchoPoint measure_echo(const CalibrationOptions& options, const RunningProcess& 
   point.connections = echo.connected;
   double setup_cpu = static_cast<double>(echo.connected) * result.session_cpu_us / 1e6;
   if (point.messages > 0)
-    point.us_per_message =
-        std::max(0.0, point.gateway_cpu_s - setup_cpu) / static_cast<double>(point.messages) * 1e6;
+    point.us_per_message = std::max(0.0, point.gateway_cpu_s - setup_cpu) / static_cast<double>(point.messages) * 1e6;
   if (!echo.error.empty()) result.problems += "echo " + std::to_string(size) + " B: " + echo.error + "; ";
   if (point.messages == 0) result.problems += "echo " + std::to_string(size) + " B: no round trip; ";
   progress << "  gateway echo " << size << " B: " << echo.round_trips << " round trips over " << echo.connected
@@ -87,8 +86,8 @@ Calibration calibrate(const CalibrationOptions& options, std::ostream& progress)
       backends.push_back(backend_processes.back().target);
     }
     auto gateway = start_wsfo_gateway(options.wsfo_exe, dir.path(), backends, 0);
-    progress << "gateway pid " << gateway.process->pid() << " on " << gateway.target.host << ":"
-             << gateway.target.port << ", " << options.backends << " backends\n";
+    progress << "gateway pid " << gateway.process->pid() << " on " << gateway.target.host << ":" << gateway.target.port
+             << ", " << options.backends << " backends\n";
     measure_sessions(options, gateway, result, progress);
     std::vector<Point> points;
     for (auto size : options.message_sizes) {

@@ -85,8 +85,7 @@ std::string splice_top_level(const std::string& text, const std::string& key, co
     if (at >= text.size() || text[at] != ':') return {};
     std::size_t value_at = skip_blanks(text, at + 1);
     std::size_t value_end = skip_value(text, value_at);
-    if (name == key)
-      return text.substr(0, value_at) + indented(value_json, indent) + text.substr(value_end);
+    if (name == key) return text.substr(0, value_at) + indented(value_json, indent) + text.substr(value_end);
     last_member_end = at = value_end;
   }
   std::string member = "\"" + key + "\": " + indented(value_json, indent);

@@ -69,8 +69,7 @@ TEST(CalibrateSplice, ReplacesOrAppendsOnlyTheTopLevelKey) {
   EXPECT_EQ(bench::splice_top_level(text, "simulation", "{\n  \"new\": 1\n}"),
             "{\n  \"name\": \"a}\\\"{\",\n  \"units\": {\"simulation\": [1, {\"x\": 2}]},\n"
             "  \"simulation\": {\n    \"new\": 1\n  },\n  \"n\": -1.5e3\n}\n");
-  EXPECT_EQ(bench::splice_top_level("{\n  \"n\": 1\n}", "simulation", "{}"),
-            "{\n  \"n\": 1,\n  \"simulation\": {}\n}");
+  EXPECT_EQ(bench::splice_top_level("{\n  \"n\": 1\n}", "simulation", "{}"), "{\n  \"n\": 1,\n  \"simulation\": {}\n}");
   EXPECT_EQ(bench::splice_top_level("{\"n\": true}", "simulation", "{}"), "{\"n\": true,\n  \"simulation\": {}}");
   EXPECT_EQ(bench::splice_top_level("{}", "simulation", "1"), "{\"simulation\": 1}");
   EXPECT_EQ(bench::splice_top_level("[1]", "simulation", "1"), "");
@@ -82,9 +81,11 @@ TEST(Calibrate, WritesALoadableBlockAndRewritesAScenarioInPlace) {
   auto into = dir / "seed.json";
   fs::copy_file(kSource + "/scenarios/seed-msha-cutover.json", into, fs::copy_options::overwrite_existing);
   auto log = dir / "calibrate.log";
-  int status = calibrate("--duration 300ms --idle 50 --connections 20 --backends 2 --concurrency 8 --sizes 64,4096 "
-                         "--fanout 0,50 --out " + block_path.string() + " --into " + into.string(),
-                         log);
+  int status = calibrate(
+      "--duration 300ms --idle 50 --connections 20 --backends 2 --concurrency 8 --sizes 64,4096 "
+      "--fanout 0,50 --out " +
+          block_path.string() + " --into " + into.string(),
+      log);
   ASSERT_EQ(status, 0) << slurp(log);
   auto progress = slurp(log);
   for (auto figure : {"gateway_cpu.handshake", "gateway_cpu.message", "gateway_cpu.message_per_kib",
