@@ -4,91 +4,189 @@
 #include <cmath>
 #include <thread>
 
+#include "core/json/json_reader.hpp"
+#include "core/scenario/scenario.hpp"
 #include "simulator/bench/bench_peers.hpp"
 #include "simulator/bench/ws_load.hpp"
-#include "core/scenario/scenario.hpp"
 
 namespace wsfo::bench {
 
-namespace {
+namespace calibration_detail {
 
 using namespace std::chrono_literals;
 
-std::string micros(double us) {
-  // Whole nanoseconds keep the duration exact in the scenario's "Nus"/"Nns" syntax.
-  auto ns = static_cast<long long>(std::llround(std::max(us, 0.001) * 1000));
-  return ns % 1000 == 0 ? std::to_string(ns / 1000) + "us" : std::to_string(ns) + "ns";
+// Connect/upgrade/close loops through the gateway: its CPU per session.
+void measure_sessions(const CalibrationOptions& options, const RunningProcess& gateway, Calibration& result,
+                      std::ostream& progress) {
+  const pid_t pid = gateway.process->pid();
+  double cpu = process_cpu_seconds(pid);
+  auto sessions = run_sessions(gateway.target, options.session_concurrency, options.duration);
+  double used = process_cpu_seconds(pid) - cpu;
+  result.sessions = sessions.sessions;
+  if (sessions.sessions > 0) result.session_cpu_us = used / static_cast<double>(sessions.sessions) * 1e6;
+  if (sessions.failures) result.problems += std::to_string(sessions.failures) + " gateway sessions failed; ";
+  progress << "  gateway sessions: " << sessions.sessions << " connect/upgrade/close in " << sessions.seconds
+           << " s, gateway CPU " << used << " s -> " << result.session_cpu_us << " us per session\n";
 }
 
-}  // namespace
-
-Calibration calibrate(const CalibrationOptions& options, std::ostream& progress) {
-  bench::TempDir dir;
-  std::vector<bench::RunningProcess> backend_processes;
-  std::vector<bench::Target> backends;
-  for (std::size_t i = 0; i < options.backends; ++i) {
-    auto label = "b" + std::to_string(i);
-    backend_processes.push_back(
-        bench::start_backend(options.wsfo_exe, label, dir.path() + "/backend-" + label + ".log"));
-    backends.push_back(backend_processes.back().target);
-  }
-  auto gateway = bench::start_wsfo_gateway(options.wsfo_exe, dir.path(), backends, 0);
+// Echo round trips at one size; each is two relayed messages. The set-up of
+// the connections is in the CPU figure too, so their sessions are taken off.
+EchoPoint measure_echo(const CalibrationOptions& options, const RunningProcess& gateway, std::size_t size,
+                       Calibration& result, std::ostream& progress) {
   const pid_t pid = gateway.process->pid();
-  progress << "gateway pid " << pid << " on " << gateway.target.host << ":" << gateway.target.port << ", "
-           << options.backends << " backends\n";
-  Calibration result;
+  double cpu = process_cpu_seconds(pid);
+  auto echo = run_echo(gateway.target, options.echo_connections, options.duration, size, 1);
+  EchoPoint point;
+  point.message_size = size;
+  point.gateway_cpu_s = process_cpu_seconds(pid) - cpu;
+  point.messages = 2 * echo.round_trips;
+  point.connections = echo.connected;
+  double setup_cpu = static_cast<double>(echo.connected) * result.session_cpu_us / 1e6;
+  if (point.messages > 0)
+    point.us_per_message = std::max(0.0, point.gateway_cpu_s - setup_cpu) / static_cast<double>(point.messages) * 1e6;
+  if (!echo.error.empty()) result.problems += "echo " + std::to_string(size) + " B: " + echo.error + "; ";
+  if (point.messages == 0) result.problems += "echo " + std::to_string(size) + " B: no round trip; ";
+  progress << "  gateway echo " << size << " B: " << echo.round_trips << " round trips over " << echo.connected
+           << " connections, gateway CPU " << point.gateway_cpu_s << " s -> " << point.us_per_message
+           << " us per relayed message\n";
+  return point;
+}
 
-  // Handshakes: loops of connect, upgrade (the gateway connects its backend),
-  // close; the gateway's CPU over the run divided by the sessions.
-  double cpu = bench::cpu_seconds(pid);
-  auto sessions = bench::run_sessions(gateway.target, options.session_concurrency, options.duration);
-  double session_cpu = bench::cpu_seconds(pid) - cpu;
-  result.sessions = sessions.sessions;
-  if (sessions.sessions > 0) result.handshake_cpu_us = session_cpu / static_cast<double>(sessions.sessions) * 1e6;
-  if (sessions.failures) result.problems += std::to_string(sessions.failures) + " sessions failed; ";
-  progress << "  sessions: " << sessions.sessions << " in " << sessions.seconds << " s, gateway CPU " << session_cpu
-           << " s -> " << result.handshake_cpu_us << " us per handshake\n";
-  std::this_thread::sleep_for(300ms);
-
-  // Messages: echo round trips; each is two relayed messages. The set-up of
-  // the connections is in the CPU figure too, so its handshakes are taken off.
-  cpu = bench::cpu_seconds(pid);
-  auto echo = bench::run_echo(gateway.target, options.echo_connections, options.duration, options.message_size, 1);
-  double echo_cpu = bench::cpu_seconds(pid) - cpu;
-  result.messages = 2 * echo.round_trips;
-  double setup_cpu = static_cast<double>(echo.connected) * result.handshake_cpu_us / 1e6;
-  if (result.messages > 0)
-    result.message_cpu_us = std::max(0.0, echo_cpu - setup_cpu) / static_cast<double>(result.messages) * 1e6;
-  if (!echo.error.empty()) result.problems += "echo: " + echo.error + "; ";
-  progress << "  echo: " << echo.round_trips << " round trips over " << echo.connected << " connections, gateway CPU "
-           << echo_cpu << " s -> " << result.message_cpu_us << " us per relayed message\n";
-  std::this_thread::sleep_for(300ms);
-
-  long before = bench::resident_kib(pid);
-  bench::IdleConnections idle;
+void measure_memory(const CalibrationOptions& options, const RunningProcess& gateway, Calibration& result,
+                    std::ostream& progress) {
+  const pid_t pid = gateway.process->pid();
+  long before = resident_kib(pid);
+  IdleConnections idle;
   auto opened = idle.open(gateway.target, options.idle_connections, 30s);
   idle.wait_quiet(1s, 30s);
-  long after = bench::resident_kib(pid);
+  long after = resident_kib(pid);
   idle.close();
   if (opened > 0) result.connection_bytes = static_cast<double>(after - before) * 1024.0 / static_cast<double>(opened);
-  progress << "  idle: " << opened << " connections, VmRSS " << before << " -> " << after << " KiB\n";
+  progress << "  gateway idle: " << opened << " connections, VmRSS " << before << " -> " << after << " KiB\n";
+}
 
-  if (auto ended = bench::stop(gateway); !ended.empty()) result.problems += "the gateway ended early: " + ended;
-  for (auto& b : backend_processes) bench::stop(b);
+double kib(std::size_t bytes) { return static_cast<double>(bytes) / 1024.0; }
+
+}  // namespace calibration_detail
+
+Calibration calibrate(const CalibrationOptions& options, std::ostream& progress) {
+  using namespace calibration_detail;
+  TempDir dir;
+  Calibration result;
+
+  // The gateway's backends announce a new connection to that client only
+  // and never tick, so the gateway relays nothing but the load's own traffic.
+  {
+    std::vector<RunningProcess> backend_processes;
+    std::vector<Target> backends;
+    for (std::size_t i = 0; i < options.backends; ++i) {
+      auto label = "b" + std::to_string(i);
+      backend_processes.push_back(start_backend_with(options.wsfo_exe, label, dir.path() + "/backend-" + label + ".log",
+                                                     {"--interval", "0s", "--announce", "self"}));
+      backends.push_back(backend_processes.back().target);
+    }
+    auto gateway = start_wsfo_gateway(options.wsfo_exe, dir.path(), backends, 0);
+    progress << "gateway pid " << gateway.process->pid() << " on " << gateway.target.host << ":" << gateway.target.port
+             << ", " << options.backends << " backends\n";
+    measure_sessions(options, gateway, result, progress);
+    std::vector<Point> points;
+    for (auto size : options.message_sizes) {
+      std::this_thread::sleep_for(300ms);
+      auto point = measure_echo(options, gateway, size, result, progress);
+      result.echo.push_back(point);
+      result.messages += point.messages;
+      if (point.messages > 0) points.push_back({kib(size), point.us_per_message});
+    }
+    auto fit = fit_line(points);
+    if (!fit.error.empty()) {
+      result.problems += "gateway message sizes: " + fit.error + "; ";
+    } else {
+      result.message_cpu_us = fit.intercept;
+      result.message_cpu_us_per_kib = fit.slope;
+    }
+    // A session relays the welcome and the announcement, which the model
+    // charges as messages of their own.
+    result.handshake_cpu_us = result.session_cpu_us - 2 * std::max(result.message_cpu_us, 0.0);
+    std::this_thread::sleep_for(300ms);
+    measure_memory(options, gateway, result, progress);
+    if (auto ended = stop(gateway); !ended.empty()) result.problems += "the gateway ended early: " + ended + "; ";
+    for (auto& b : backend_processes)
+      if (auto ended = stop(b); !ended.empty()) result.problems += "a backend ended early: " + ended + "; ";
+  }
+
+  BackendCalibrationOptions backend_options;
+  backend_options.wsfo_exe = options.wsfo_exe;
+  backend_options.dir = dir.path();
+  backend_options.fanout_clients = options.fanout_clients;
+  backend_options.interval = options.broadcast_interval;
+  backend_options.duration = options.duration;
+  backend_options.session_concurrency = options.session_concurrency;
+  result.backend = calibrate_backend(backend_options, progress);
+  result.problems += result.backend.problems;
   return result;
 }
 
-json::Json simulation_block(const Calibration& c, const json::Json* links_from) {
+std::string duration_of_micros(double us) {
+  auto ns = std::max<long long>(1, std::llround(us * 1000));
+  return ns % 1000 == 0 ? std::to_string(ns / 1000) + "us" : std::to_string(ns) + "ns";
+}
+
+void print_figures(const Calibration& c, std::ostream& out) {
+  auto figure = [&out](const char* name, double us, const std::string& how) {
+    out << "  " << name << " = " << duration_of_micros(us) << " (" << how;
+    if (std::llround(us * 1000) < 1) out << "; measured " << us << " us, written as the least positive figure";
+    out << ")\n";
+  };
+  std::string sizes;
+  for (const auto& p : c.echo) sizes += (sizes.empty() ? "" : ", ") + std::to_string(p.message_size) + " B";
+  std::string fanouts;
+  for (const auto& p : c.backend.fanout) fanouts += (fanouts.empty() ? "" : ", ") + std::to_string(p.clients);
+  out << "figures:\n";
+  figure("gateway_cpu.handshake", c.handshake_cpu_us,
+         "gateway CPU per connect/upgrade/close session through it, " + std::to_string(c.sessions) +
+             " sessions, less the 2 relayed messages of each (welcome, announcement)");
+  figure("gateway_cpu.message", c.message_cpu_us,
+         "least-squares intercept of gateway CPU per relayed echo message over sizes " + sizes);
+  figure("gateway_cpu.message_per_kib", c.message_cpu_us_per_kib, "least-squares slope of the same fit, per KiB");
+  figure("backend_cpu.handshake", c.backend.handshake_us,
+         "backend CPU per connect/upgrade/close session straight to it, " + std::to_string(c.backend.sessions) +
+             " sessions, less its welcome, its announcement and that broadcast");
+  figure("backend_cpu.broadcast", c.backend.broadcast_us,
+         "least-squares intercept of backend CPU per interval broadcast over fan-outs of " + fanouts + " clients");
+  figure("backend_cpu.message", c.backend.message_us, "least-squares slope of the same fit, per client");
+  // What the model will charge per session from the written figures, next to what was measured: the split
+  // between the upgrade and its announcement is a subtraction, the sum is the measurement.
+  auto written = [](double us) { return static_cast<double>(std::max<long long>(1, std::llround(us * 1000))) / 1000; };
+  out << "  check: per session the model charges the gateway handshake + 2 x message = "
+      << written(c.handshake_cpu_us) + 2 * written(c.message_cpu_us) << " us (measured " << c.session_cpu_us
+      << " us); the backend handshake + broadcast + 2 x message = "
+      << written(c.backend.handshake_us) + written(c.backend.broadcast_us) + 2 * written(c.backend.message_us)
+      << " us (measured " << c.backend.session_us << " us)\n";
+  out << "  (not in the block) " << c.connection_bytes
+      << " bytes of gateway VmRSS per idle proxied connection: use --connection-memory with wsfo simulate\n";
+}
+
+nlohmann::ordered_json simulation_block(const Calibration& c, const nlohmann::ordered_json* links_from) {
   const auto defaults = scenario::default_simulation();
   auto link = [](const scenario::Link& l) {
-    return json::Json{{"latency", json::format_duration(l.latency)}, {"bandwidth_mbps", l.bandwidth_mbps}};
+    nlohmann::ordered_json bandwidth = l.bandwidth_mbps;  // 10000, not 10000.0, when whole
+    if (l.bandwidth_mbps == std::floor(l.bandwidth_mbps) && l.bandwidth_mbps < 1e15)
+      bandwidth = static_cast<long long>(l.bandwidth_mbps);
+    return nlohmann::ordered_json{{"latency", json::format_duration(l.latency)}, {"bandwidth_mbps", bandwidth}};
   };
-  json::Json block = {{"within_unit", link(defaults.within_unit)}, {"between_units", link(defaults.between_units)}};
+  nlohmann::ordered_json block;
+  block["within_unit"] = link(defaults.within_unit);
+  block["between_units"] = link(defaults.between_units);
   if (links_from && links_from->is_object()) {
     if (links_from->contains("within_unit")) block["within_unit"] = links_from->at("within_unit");
     if (links_from->contains("between_units")) block["between_units"] = links_from->at("between_units");
   }
-  block["gateway_cpu"] = {{"handshake", micros(c.handshake_cpu_us)}, {"message", micros(c.message_cpu_us)}};
+  block["gateway_cpu"] = {{"handshake", duration_of_micros(c.handshake_cpu_us)},
+                          {"message", duration_of_micros(c.message_cpu_us)},
+                          {"message_per_kib", duration_of_micros(c.message_cpu_us_per_kib)}};
+  block["backend_cpu"] = {{"handshake", duration_of_micros(c.backend.handshake_us)},
+                          {"broadcast", duration_of_micros(c.backend.broadcast_us)},
+                          {"message", duration_of_micros(c.backend.message_us)}};
   return {{"simulation", block}};
 }
 

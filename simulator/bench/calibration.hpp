@@ -1,13 +1,17 @@
 #pragma once
-// `wsfo calibrate`: measures the real gateway's CPU cost per handshake and per
-// relayed message (and its memory per connection) with the load generator of
-// `wsfo bench gateway`, and writes them as a scenario `simulation` block.
+// `wsfo calibrate`: measures what the SimGrid model charges (docs/calibrate.md)
+// on real processes: the gateway's CPU per handshake and per relayed message
+// by size, a backend's CPU per upgrade, per broadcast and per message sent,
+// the gateway's memory per connection; and writes them as a scenario
+// `simulation` block.
 #include <chrono>
 #include <cstddef>
+#include <nlohmann/json.hpp>
 #include <ostream>
 #include <string>
+#include <vector>
 
-#include "core/json/json_reader.hpp"
+#include "simulator/bench/backend_calibration.hpp"
 
 namespace wsfo::bench {
 
@@ -17,14 +21,28 @@ struct CalibrationOptions {
   std::chrono::nanoseconds duration = std::chrono::seconds(3);  // per measurement
   std::size_t session_concurrency = 32;
   std::size_t echo_connections = 200;
-  std::size_t message_size = 64;
+  std::vector<std::size_t> message_sizes{64, 4096, 16384};  // echo payload bytes, one run each
   std::size_t idle_connections = 2000;
+  std::vector<std::size_t> fanout_clients{0, 100, 1000};  // clients of the ticking backend, one run each
+  std::chrono::nanoseconds broadcast_interval = std::chrono::milliseconds(10);
+};
+
+struct EchoPoint {
+  std::size_t message_size = 0;
+  std::uint64_t messages = 0;  // relayed: two per round trip
+  std::size_t connections = 0;
+  double gateway_cpu_s = 0;
+  double us_per_message = 0;
 };
 
 struct Calibration {
-  double handshake_cpu_us = 0;  // gateway CPU per connect + upgrade + close
-  double message_cpu_us = 0;    // gateway CPU per relayed message (either direction)
-  double connection_bytes = 0;  // resident memory per idle proxied connection
+  double session_cpu_us = 0;    // gateway CPU per connect + upgrade + welcome + announcement + close
+  double handshake_cpu_us = 0;  // the same less its two relayed messages
+  std::vector<EchoPoint> echo;
+  double message_cpu_us = 0;          // fit: gateway CPU per relayed message at 0 bytes
+  double message_cpu_us_per_kib = 0;  // fit: added per KiB of payload
+  double connection_bytes = 0;        // resident memory per idle proxied connection
+  BackendFigures backend;
   std::uint64_t sessions = 0;
   std::uint64_t messages = 0;
   std::string problems;  // empty when every measurement completed
@@ -33,8 +51,16 @@ struct Calibration {
 // Throws std::runtime_error when a process cannot be started.
 Calibration calibrate(const CalibrationOptions& options, std::ostream& progress);
 
-// {"simulation": {"within_unit": ..., "between_units": ..., "gateway_cpu": {...}}}
-// with the links of `links_from` (a `simulation` block) or the defaults.
-json::Json simulation_block(const Calibration& calibration, const json::Json* links_from);
+// One line per figure of the block: its value and how it was measured.
+void print_figures(const Calibration& calibration, std::ostream& out);
+
+// {"simulation": {"within_unit", "between_units", "gateway_cpu": {...},
+// "backend_cpu": {...}}} with the links of `links_from` (a `simulation`
+// block) or the defaults.
+nlohmann::ordered_json simulation_block(const Calibration& calibration, const nlohmann::ordered_json* links_from);
+
+// A figure in microseconds as a scenario duration in whole nanoseconds,
+// at least 1ns (the model needs a positive cost).
+std::string duration_of_micros(double us);
 
 }  // namespace wsfo::bench

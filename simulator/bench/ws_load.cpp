@@ -61,6 +61,7 @@ std::string client_frame(std::uint8_t opcode, const std::string& payload) {
 
 struct Frame {
   std::uint8_t opcode = 0;
+  bool fin = true;           // the last frame of its message
   std::string_view payload;  // valid until the next read
 };
 
@@ -103,7 +104,7 @@ class FrameReader {
       for (int i = 2; i < 10; ++i) length = (length << 8) | p[i];
     }
     if (available < header + length) return std::nullopt;
-    Frame frame{static_cast<std::uint8_t>(p[0] & 0x0f),
+    Frame frame{static_cast<std::uint8_t>(p[0] & 0x0f), (p[0] & 0x80) != 0,
                 std::string_view(buffer_.data() + start_ + header, static_cast<std::size_t>(length))};
     start_ += header + static_cast<std::size_t>(length);
     return frame;
@@ -190,10 +191,19 @@ net::awaitable<void> echo_connection(EchoRun& run, net::steady_timer& gate, std:
     auto sent = Clock::now();
     co_await net::async_write(socket, net::buffer(frame), net::redirect_error(kUse, ec));
     if (ec) co_return;
+    // Beast servers split a message into frames of 4 KiB (auto_fragment):
+    // the echo is the whole message, continuation frames included.
+    std::string reply_text;
     for (;;) {
       auto reply = co_await reader.next(socket);
       if (!reply || reply->opcode == 0x8) co_return;
-      if (reply->opcode == 0x1 && reply->payload.starts_with(message)) break;
+      if (reply->opcode == 0x1 || reply->opcode == 0x2)
+        reply_text.assign(reply->payload);
+      else if (reply->opcode == 0x0)
+        reply_text.append(reply->payload);
+      else
+        continue;  // ping, pong
+      if (reply->fin && reply_text.starts_with(message)) break;
     }
     auto now = Clock::now();
     if (now > run.end) break;

@@ -1,0 +1,59 @@
+#pragma once
+// The backend half of `wsfo calibrate`: the CPU a `wsfo backend` process
+// spends per broadcast, per message it sends to one client, and per upgrade
+// it accepts. The load generator runs in this process, never in the measured
+// one.
+#include <chrono>
+#include <cstddef>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "simulator/bench/bench_peers.hpp"
+#include "simulator/bench/calibration_fit.hpp"
+
+namespace wsfo::bench {
+
+// A `wsfo backend` with the given extra flags (e.g. --interval 10ms
+// --announce self). Throws std::runtime_error naming what failed to start.
+RunningProcess start_backend_with(const std::string& wsfo_exe, const std::string& label, const std::string& log,
+                                  const std::vector<std::string>& extra_flags);
+
+struct BackendStatsSample {
+  std::uint64_t messages_sent = 0;
+  std::uint64_t last_broadcast_seq = 0;
+};
+
+// GET /stats of a backend. Throws std::runtime_error when it does not answer.
+BackendStatsSample read_backend_stats(const Target& backend);
+
+struct FanoutPoint {
+  std::size_t clients = 0;      // idle clients connected straight to the backend
+  std::uint64_t ticks = 0;      // broadcasts sent in the window
+  double clients_per_tick = 0;  // messages sent per broadcast (the fan-out as it happened)
+  double cpu_us_per_tick = 0;
+};
+
+struct BackendFigures {
+  std::vector<FanoutPoint> fanout;
+  double broadcast_us = 0;  // fit intercept: per broadcast whatever its fan-out
+  double message_us = 0;    // fit slope: per message sent to one client
+  std::uint64_t sessions = 0;
+  double session_us = 0;    // backend CPU per connect + upgrade + welcome + announcement + close
+  double handshake_us = 0;  // session_us less the welcome, the announcement and its broadcast
+  std::string problems;     // empty when every measurement completed
+};
+
+struct BackendCalibrationOptions {
+  std::string wsfo_exe;
+  std::string dir;  // for the backends' logs
+  std::vector<std::size_t> fanout_clients{0, 100, 1000};
+  std::chrono::nanoseconds interval = std::chrono::milliseconds(10);
+  std::chrono::nanoseconds duration = std::chrono::seconds(3);
+  std::size_t session_concurrency = 32;
+};
+
+// Throws std::runtime_error when a backend cannot be started.
+BackendFigures calibrate_backend(const BackendCalibrationOptions& options, std::ostream& progress);
+
+}  // namespace wsfo::bench
