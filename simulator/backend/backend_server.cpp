@@ -148,6 +148,9 @@ class BackendServer {
         co_await backoff.async_wait(net::redirect_error(net::use_awaitable, ec));
         continue;
       }
+      // A message Beast splits into frames must not wait for a delayed ACK
+      // before its last frame (tens of ms per message over about 4 KiB).
+      socket.set_option(tcp::no_delay(true), ec);
       net::co_spawn(io_, serve_connection(std::move(socket), hub_), log_escape);
     }
   }
