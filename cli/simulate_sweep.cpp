@@ -18,7 +18,7 @@
 
 namespace wsfo::cli {
 
-namespace {
+namespace simulate_sweep_parts {
 
 constexpr const char* kCommand = "wsfo simulate";
 
@@ -63,7 +63,9 @@ bool write_file(const std::string& path, const std::string& text) {
   return static_cast<bool>(out);
 }
 
-}  // namespace
+}  // namespace simulate_sweep_parts
+
+using namespace simulate_sweep_parts;
 
 int simulate_sweep(const SweepRequest& request) {
   std::vector<scenario::SweepRange> ranges;

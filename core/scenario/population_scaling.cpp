@@ -8,7 +8,7 @@
 
 namespace wsfo::scenario {
 
-namespace {
+namespace population_scaling_parts {
 
 constexpr std::uint64_t kMaxRouterId = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
 constexpr const char* kSweepForm = "expected GROUP=FROM..TO, e.g. fleet=1000..200000";
@@ -87,7 +87,9 @@ void scale_expectations(json::Json& document, std::uint64_t total, std::uint64_t
   }
 }
 
-}  // namespace
+}  // namespace population_scaling_parts
+
+using namespace population_scaling_parts;
 
 ParsedSweepRange parse_sweep_range(const std::string& text) {
   const std::string quoted = "'" + text + "': ";

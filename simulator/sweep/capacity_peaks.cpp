@@ -2,7 +2,7 @@
 
 namespace wsfo::sweep {
 
-namespace {
+namespace capacity_peaks_parts {
 
 // The entry's name: "name", or the key its array uses for it ("node", "backend", "link").
 std::string entry_name(const json::Json& entry, const char* key) {
@@ -24,7 +24,9 @@ std::optional<Resource> highest(const json::Json& capacity, const char* array, c
   return best;
 }
 
-}  // namespace
+}  // namespace capacity_peaks_parts
+
+using namespace capacity_peaks_parts;
 
 CapacityPeaks capacity_peaks(const json::Json& capacity) {
   CapacityPeaks peaks;

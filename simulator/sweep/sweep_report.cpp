@@ -6,7 +6,7 @@
 
 namespace wsfo::sweep {
 
-namespace {
+namespace sweep_report_parts {
 
 std::string percent(double fraction) { return std::to_string(static_cast<int>(std::lround(fraction * 100))) + "%"; }
 
@@ -47,7 +47,9 @@ std::string limiting_text(const SweepSearch& search) {
          (limiting->from_failing ? ", the smallest failing" : ", the largest passing: nothing failed") + ")";
 }
 
-}  // namespace
+}  // namespace sweep_report_parts
+
+using namespace sweep_report_parts;
 
 std::optional<LimitingResource> limiting_resource(const SweepSearch& search) {
   bool from_failing = search.failing.has_value();

@@ -10,7 +10,7 @@
 
 namespace wsfo::sweep {
 
-namespace {
+namespace sweep_trial_parts {
 
 // The file's JSON, or null when it is missing or unreadable (a trial that
 // failed may have left none).
@@ -22,7 +22,9 @@ json::Json read_json_file(const std::string& path) {
   return json::Json::parse(text.str(), nullptr, false);
 }
 
-}  // namespace
+}  // namespace sweep_trial_parts
+
+using namespace sweep_trial_parts;
 
 std::string trial_dir(const TrialPlan& plan, std::uint64_t population) {
   return plan.sweep_dir + "/trial-" + std::to_string(population);
