@@ -1,11 +1,13 @@
 // `wsfo simulate --sweep` end to end: a restore storm whose reconnect_within
 // holds for a few hundred clients and not for a few thousand (the restored
 // gateway spends 1 ms of CPU per handshake), so the knee lies in a known
-// bracket; the sweep's capacity.json and report.html exist and parse; bad
-// sweeps exit 2 with one line.
+// bracket; the sweep's capacity.json and report.html exist and parse; a
+// trial that cannot run stops the sweep (exit 3); bad sweeps exit 2 with one
+// line.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -51,7 +53,9 @@ fs::path write_storm_scenario(const fs::path& dir, const std::string& within) {
           {"reconnect_within", within},
           {"land_in", "unbj"}}}},
        {{"at", "11s"}, {"action", "restore"}, {"node", "unbj-gw1"}, {"expect", {{"disconnected", "none"}}}}});
-  scenario["simulation"] = {{"gateway_cpu", {{"handshake", "1ms"}}}};
+  scenario["simulation"] = {{"within_unit", {{"latency", "200us"}, {"bandwidth_mbps", 10000}}},
+                            {"between_units", {{"latency", "30ms"}, {"bandwidth_mbps", 1000}}},
+                            {"gateway_cpu", {{"handshake", "1ms"}, {"message", "5us"}}}};
   fs::path file = dir / "storm.json";
   std::ofstream(file) << scenario.dump(2);
   return file;
@@ -96,8 +100,9 @@ TEST(SimSweep, FindsTheKneeOfARestoreStormAndWritesItsReports) {
     fs::path trial_dir = trial["dir"].get<std::string>();
     EXPECT_TRUE(fs::exists(trial_dir / "scenario.json")) << trial_dir;
     EXPECT_TRUE(fs::exists(trial_dir / "run" / "capacity.json")) << trial_dir;
-    if (trial["verdict"] == "fail")
+    if (trial["verdict"] == "fail") {
       EXPECT_NE(trial["failed"].dump().find("reconnect-within"), std::string::npos) << trial.dump();
+    }
   }
   EXPECT_EQ(capacity["limiting_resource"]["kind"], "gateway-cpu");
   EXPECT_EQ(capacity["limiting_resource"]["name"], "unbj-gw1");
@@ -123,6 +128,25 @@ TEST(SimSweep, HoldsAtToWhenNothingFails) {
   EXPECT_EQ(capacity["knee"]["outcome"], "holds-at-to");
   EXPECT_EQ(capacity["trials"].size(), 1u);
   EXPECT_NE(result.output.find("no knee within the range"), std::string::npos) << result.output;
+}
+
+TEST(SimSweep, ATrialThatCannotRunStopsTheSweepWithExitThree) {
+  fs::path dir = scratch("trial-error");
+  fs::path scenario = write_storm_scenario(dir, "2500ms");
+  // An unknown SimGrid item passed through makes every trial's simulate fail.
+  Result result = simulate(scenario.string() + " --sweep fleet=100..4000 --cfg no/such:1 --report-dir " +
+                               (dir / "sweep").string(),
+                           dir / "sweep.log");
+  EXPECT_EQ(result.code, 3) << result.output;
+  EXPECT_NE(result.output.find("trial 4000 (" + (dir / "sweep" / "trial-4000" / "scenario.json").string() +
+                               ") could not run: "),
+            std::string::npos)
+      << result.output;
+  Json capacity = Json::parse(slurp(dir / "sweep" / "capacity.json"));
+  EXPECT_EQ(capacity["knee"]["outcome"], "trial-error");
+  ASSERT_EQ(capacity["trials"].size(), 1u);  // stopped there: no verdict from a trial that did not run
+  EXPECT_EQ(capacity["trials"][0]["verdict"], "error");
+  EXPECT_TRUE(capacity["knee"]["largest_passing"].is_null());
 }
 
 TEST(SimSweep, BadSweepsAreOneLineAndExitTwo) {
