@@ -60,6 +60,7 @@ void sweep_chart(const SweepPage& page, std::ostream& out) {
   if (!points.empty())
     out << "<polyline class=\"peak-cpu\" points=\"" << points << "\" fill=\"none\" stroke=\"" << kCpuColour
         << "\" stroke-width=\"2\"/>\n";
+  double last_label_x = -1e9;
   for (const auto& t : trials) {
     double x = x_of(static_cast<double>(t.population));
     if (t.peak_cpu)
@@ -69,6 +70,9 @@ void sweep_chart(const SweepPage& page, std::ostream& out) {
     out << "<circle class=\"trial " << (t.passed ? "pass" : "fail") << "\" cx=\"" << x << "\" cy=\"" << kSweepTop + plot_h
         << "\" r=\"5\" fill=\"" << (t.passed ? kPassColour : kFailColour) << "\"><title>" << t.population << ": "
         << (t.passed ? "pass" : "fail") << "</title></circle>\n";
+    // Bisection packs trials near the knee: label only those with room (each mark has its own title).
+    if (x - last_label_x < 48) continue;
+    last_label_x = x;
     out << "<text x=\"" << x << "\" y=\"" << kSweepTop + plot_h + 18 << "\" text-anchor=\"middle\">" << t.population
         << "</text>\n";
   }
