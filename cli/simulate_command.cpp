@@ -36,8 +36,12 @@ struct SimulateFlags {
 SweepRequest sweep_request(const SimulateFlags& flags) {
   SweepRequest request{flags.scenario, flags.report_dir, flags.sweep, flags.precision, {}};
   auto& options = request.simulate_options;
-  options = {"--seed", std::to_string(flags.seed), "--handshake-timeout", flags.handshake_timeout,
-             "--connection-memory", std::to_string(flags.connection_memory)};
+  options = {"--seed",
+             std::to_string(flags.seed),
+             "--handshake-timeout",
+             flags.handshake_timeout,
+             "--connection-memory",
+             std::to_string(flags.connection_memory)};
   if (!flags.ramp.empty()) options.insert(options.end(), {"--ramp", flags.ramp});
   for (const auto& item : flags.simgrid_config) options.insert(options.end(), {"--cfg", item});
   return request;
@@ -197,8 +201,9 @@ void add_simulate_commands(CLI::App& app, int& exit_code) {
   cmd->add_option("--sweep", flags.sweep,
                   "GROUP=FROM..TO: find the largest population of the group(s) for which the expectations hold "
                   "(repeat to move several groups together; docs/sweep.md)");
-  cmd->add_option("--precision", flags.precision, "With --sweep: stop when the knee is this narrow, N clients or P% of "
-                                                  "TO - FROM (default 1%, at least 1 client)");
+  cmd->add_option("--precision", flags.precision,
+                  "With --sweep: stop when the knee is this narrow, N clients or P% of "
+                  "TO - FROM (default 1%, at least 1 client)");
   cmd->callback([&exit_code] {
     if (flags.sweep.empty() && !flags.precision.empty())
       exit_code = (std::cerr << "wsfo simulate: --precision needs --sweep\n", kUsage);

@@ -91,17 +91,18 @@ int simulate_sweep(const SweepRequest& request) {
 
   sweep::TrialPlan plan;
   plan.wsfo = self_path();
-  plan.sweep_dir = std::filesystem::absolute(request.report_dir.empty()
-                                                 ? default_report_dir(loaded.scenario->name + "-sweep")
-                                                 : request.report_dir)
-                       .string();
+  plan.sweep_dir =
+      std::filesystem::absolute(request.report_dir.empty() ? default_report_dir(loaded.scenario->name + "-sweep")
+                                                           : request.report_dir)
+          .string();
   plan.simulate_options = request.simulate_options;
   std::error_code ec;
   std::filesystem::create_directories(plan.sweep_dir, ec);
-  if (ec) return std::cerr << kCommand << ": cannot create '" << plan.sweep_dir << "': " << ec.message() << "\n", kIoError;
+  if (ec)
+    return std::cerr << kCommand << ": cannot create '" << plan.sweep_dir << "': " << ec.message() << "\n", kIoError;
 
-  std::cout << "sweep " << sweep::ranges_text(sweep) << " of " << loaded.scenario->name << " (precision "
-            << *precision << " clients); trials in " << plan.sweep_dir << "/\n"
+  std::cout << "sweep " << sweep::ranges_text(sweep) << " of " << loaded.scenario->name << " (precision " << *precision
+            << " clients); trials in " << plan.sweep_dir << "/\n"
             << std::flush;
   sweep::SweepResult result{loaded.scenario->name, sweep, *precision, {}};
   result.search = sweep::bisect(sweep.from(), sweep.to(), *precision, [&](std::uint64_t population) {

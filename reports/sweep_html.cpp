@@ -12,7 +12,8 @@ namespace sweep_html_parts {
 constexpr const char* kSweepStyle =
     "body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;"
     "padding:2px 8px;text-align:left}tr.fail td{background:#fdd}tr.pass td{background:#dfd}";
-constexpr double kSweepWidth = 900, kSweepHeight = 320, kSweepLeft = 60, kSweepRight = 20, kSweepTop = 30, kSweepBottom = 50;
+constexpr double kSweepWidth = 900, kSweepHeight = 320, kSweepLeft = 60, kSweepRight = 20, kSweepTop = 30,
+                 kSweepBottom = 50;
 constexpr const char* kPassColour = "#2ca02c";
 constexpr const char* kFailColour = "#d62728";
 constexpr const char* kCpuColour = "#1f77b4";
@@ -34,11 +35,11 @@ void sweep_chart(const SweepPage& page, std::ostream& out) {
   out << "<svg id=\"chart-sweep\" class=\"chart\" viewBox=\"0 0 " << kSweepWidth << " " << kSweepHeight << "\" width=\""
       << kSweepWidth << "\" height=\"" << kSweepHeight << "\" xmlns=\"http://www.w3.org/2000/svg\" font-size=\"11\">\n";
   // Axes, CPU gridlines at 0, 50 and 100% of one core.
-  out << "<line x1=\"" << kSweepLeft << "\" y1=\"" << kSweepTop + plot_h << "\" x2=\"" << kSweepWidth - kSweepRight << "\" y2=\""
-      << kSweepTop + plot_h << "\" stroke=\"#000\"/>\n";
+  out << "<line x1=\"" << kSweepLeft << "\" y1=\"" << kSweepTop + plot_h << "\" x2=\"" << kSweepWidth - kSweepRight
+      << "\" y2=\"" << kSweepTop + plot_h << "\" stroke=\"#000\"/>\n";
   for (double cpu : {0.0, 0.5, 1.0}) {
-    out << "<line x1=\"" << kSweepLeft << "\" y1=\"" << y_of(cpu) << "\" x2=\"" << kSweepWidth - kSweepRight << "\" y2=\""
-        << y_of(cpu) << "\" stroke=\"#ddd\"/>\n";
+    out << "<line x1=\"" << kSweepLeft << "\" y1=\"" << y_of(cpu) << "\" x2=\"" << kSweepWidth - kSweepRight
+        << "\" y2=\"" << y_of(cpu) << "\" stroke=\"#ddd\"/>\n";
     out << "<text x=\"" << kSweepLeft - 6 << "\" y=\"" << y_of(cpu) + 4 << "\" text-anchor=\"end\">" << percent(cpu)
         << "</text>\n";
   }
@@ -67,9 +68,9 @@ void sweep_chart(const SweepPage& page, std::ostream& out) {
       out << "<circle class=\"cpu\" cx=\"" << x << "\" cy=\"" << y_of(*t.peak_cpu) << "\" r=\"3\" fill=\"" << kCpuColour
           << "\"><title>" << t.population << ": " << xml_escape(t.busiest_node) << " " << percent(*t.peak_cpu)
           << "</title></circle>\n";
-    out << "<circle class=\"trial " << (t.passed ? "pass" : "fail") << "\" cx=\"" << x << "\" cy=\"" << kSweepTop + plot_h
-        << "\" r=\"5\" fill=\"" << (t.passed ? kPassColour : kFailColour) << "\"><title>" << t.population << ": "
-        << (t.passed ? "pass" : "fail") << "</title></circle>\n";
+    out << "<circle class=\"trial " << (t.passed ? "pass" : "fail") << "\" cx=\"" << x << "\" cy=\""
+        << kSweepTop + plot_h << "\" r=\"5\" fill=\"" << (t.passed ? kPassColour : kFailColour) << "\"><title>"
+        << t.population << ": " << (t.passed ? "pass" : "fail") << "</title></circle>\n";
     // Bisection packs trials near the knee: label only those with room (each mark has its own title).
     if (x - last_label_x < 48) continue;
     last_label_x = x;

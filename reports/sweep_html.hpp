@@ -14,10 +14,10 @@ namespace wsfo::reports {
 struct SweepPageTrial {
   std::uint64_t population = 0;
   bool passed = false;
-  std::vector<std::string> failed{};     // failed expectations
-  std::optional<double> peak_cpu{};      // busiest gateway node's peak CPU, 0..1 of one core
+  std::vector<std::string> failed{};  // failed expectations
+  std::optional<double> peak_cpu{};   // busiest gateway node's peak CPU, 0..1 of one core
   std::string busiest_node{};
-  std::string busiest{};                 // "gateway-cpu center-gw2 100%": the busiest resource of any kind
+  std::string busiest{};  // "gateway-cpu center-gw2 100%": the busiest resource of any kind
 };
 
 struct SweepPage {

@@ -101,11 +101,9 @@ ParsedSweepRange parse_sweep_range(const std::string& text) {
   std::string to_text = text.substr(dots + 2);
   auto from = digits_value(from_text);
   auto to = digits_value(to_text);
-  if (!from || !to)
-    return {std::nullopt, quoted + kSweepForm + " (FROM and TO are client counts, digits only)"};
+  if (!from || !to) return {std::nullopt, quoted + kSweepForm + " (FROM and TO are client counts, digits only)"};
   if (*from == 0) return {std::nullopt, quoted + "FROM must be at least 1 client"};
-  if (*from > *to)
-    return {std::nullopt, quoted + "FROM (" + from_text + ") is above TO (" + to_text + ")"};
+  if (*from > *to) return {std::nullopt, quoted + "FROM (" + from_text + ") is above TO (" + to_text + ")"};
   return {SweepRange{text.substr(0, equals), *from, *to}, ""};
 }
 
@@ -128,10 +126,9 @@ std::vector<std::uint64_t> PopulationSweep::counts_at(std::uint64_t population) 
   std::uint64_t assigned = 0;
   for (const auto& range : ranges) {
     // FROM + x (TO - FROM) with x = (population - low) / (high - low), rounded down.
-    std::uint64_t grown =
-        high == low ? 0
-                    : static_cast<std::uint64_t>(static_cast<unsigned __int128>(population - low) *
-                                                 (range.to - range.from) / (high - low));
+    std::uint64_t grown = high == low ? 0
+                                      : static_cast<std::uint64_t>(static_cast<unsigned __int128>(population - low) *
+                                                                   (range.to - range.from) / (high - low));
     counts.push_back(range.from + grown);
     assigned += range.from + grown;
   }

@@ -56,9 +56,9 @@ struct CheckedSweep {
 CheckedSweep check_sweep(const Scenario& scenario, const std::vector<SweepRange>& ranges);
 
 struct ScaledScenario {
-  json::Json document;                // the scenario file's text of the scaled scenario
-  std::optional<Scenario> scenario;   // the document read back
-  std::string error;                  // one line, when `scenario` is absent
+  json::Json document;               // the scenario file's text of the scaled scenario
+  std::optional<Scenario> scenario;  // the document read back
+  std::string error;                 // one line, when `scenario` is absent
 };
 
 // `written` is the document `scenario` was read from. Swept groups' routerIds

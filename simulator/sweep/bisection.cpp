@@ -50,8 +50,10 @@ std::optional<std::uint64_t> parse_precision(const std::string& text, std::uint6
   if (number.empty() || number.size() > 15) return std::nullopt;
   std::size_t dots = 0;
   for (char c : number) {
-    if (c == '.') ++dots;
-    else if (c < '0' || c > '9') return std::nullopt;
+    if (c == '.')
+      ++dots;
+    else if (c < '0' || c > '9')
+      return std::nullopt;
   }
   if (dots > (percent ? 1u : 0u) || number == ".") return std::nullopt;
   double value = std::stod(number);

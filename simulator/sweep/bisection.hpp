@@ -36,10 +36,10 @@ struct Trial {
 };
 
 enum class SweepOutcome {
-  knee,            // passes at `passing`, fails at `failing`, within the precision
-  holds_at_to,     // no knee within the range
-  fails_at_from,   // fails already at FROM
-  trial_error,     // a trial could not be judged
+  knee,           // passes at `passing`, fails at `failing`, within the precision
+  holds_at_to,    // no knee within the range
+  fails_at_from,  // fails already at FROM
+  trial_error,    // a trial could not be judged
 };
 
 struct SweepSearch {

@@ -14,7 +14,7 @@ namespace wsfo::sweep {
 
 struct CapacityPeaks {
   std::optional<Resource> busiest_node;  // nodes[].peak_cpu
-  std::optional<Resource> busiest;       // the highest of nodes[].peak_cpu, backends[].peak_cpu, links[].peak_utilisation
+  std::optional<Resource> busiest;  // the highest of nodes[].peak_cpu, backends[].peak_cpu, links[].peak_utilisation
 };
 
 CapacityPeaks capacity_peaks(const json::Json& capacity);

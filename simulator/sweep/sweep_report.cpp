@@ -28,8 +28,8 @@ std::string answer_text(const SweepResult& result) {
   const SweepSearch& s = result.search;
   switch (s.outcome) {
     case SweepOutcome::knee:
-      return "knee: holds at " + std::to_string(*s.passing) + ", fails at " + std::to_string(*s.failing) +
-             " (within " + std::to_string(result.precision) + ")";
+      return "knee: holds at " + std::to_string(*s.passing) + ", fails at " + std::to_string(*s.failing) + " (within " +
+             std::to_string(result.precision) + ")";
     case SweepOutcome::holds_at_to:
       return "no knee within the range: the expectations hold at TO (" + std::to_string(*s.passing) + ")";
     case SweepOutcome::fails_at_from:
@@ -76,7 +76,8 @@ void write_trial_line(const Trial& trial, std::ostream& out) {
     out << "  failed:";
     for (const auto& f : trial.failed) out << " " << f << (&f == &trial.failed.back() ? "" : ",");
   }
-  if (trial.busiest_node) out << "  busiest node " << trial.busiest_node->name << " " << percent(trial.busiest_node->peak) << " cpu";
+  if (trial.busiest_node)
+    out << "  busiest node " << trial.busiest_node->name << " " << percent(trial.busiest_node->peak) << " cpu";
   char wall[32];
   std::snprintf(wall, sizeof wall, "  (%.2f s)", trial.wall_s);
   out << wall << "\n" << std::flush;
@@ -111,20 +112,18 @@ json::Json sweep_json(const SweepResult& result) {
                 {"trial", l->trial},
                 {"basis", l->from_failing ? "smallest failing trial" : "largest passing trial"}};
   const Trial* knee_trial = trial_at(s, s.passing);
-  return {{"schema", "wsfo-sweep/1"},
-          {"scenario", result.scenario},
-          {"sweep",
-           {{"groups", groups},
-            {"from", result.sweep.from()},
-            {"to", result.sweep.to()},
-            {"precision", result.precision}}},
-          {"trials", trials},
-          {"knee",
-           {{"outcome", outcome_name(s.outcome)},
-            {"largest_passing", s.passing ? json::Json(*s.passing) : json::Json(nullptr)},
-            {"smallest_failing", s.failing ? json::Json(*s.failing) : json::Json(nullptr)},
-            {"largest_passing_busiest", resource_json(knee_trial ? knee_trial->busiest : std::nullopt)}}},
-          {"limiting_resource", limiting}};
+  return {
+      {"schema", "wsfo-sweep/1"},
+      {"scenario", result.scenario},
+      {"sweep",
+       {{"groups", groups}, {"from", result.sweep.from()}, {"to", result.sweep.to()}, {"precision", result.precision}}},
+      {"trials", trials},
+      {"knee",
+       {{"outcome", outcome_name(s.outcome)},
+        {"largest_passing", s.passing ? json::Json(*s.passing) : json::Json(nullptr)},
+        {"smallest_failing", s.failing ? json::Json(*s.failing) : json::Json(nullptr)},
+        {"largest_passing_busiest", resource_json(knee_trial ? knee_trial->busiest : std::nullopt)}}},
+      {"limiting_resource", limiting}};
 }
 
 reports::SweepPage sweep_page(const SweepResult& result) {

@@ -15,8 +15,8 @@
 namespace wsfo::sweep {
 
 struct TrialPlan {
-  std::string wsfo;                            // the binary to run
-  std::string sweep_dir;                       // absolute
+  std::string wsfo;                           // the binary to run
+  std::string sweep_dir;                      // absolute
   std::vector<std::string> simulate_options;  // passed to every trial: --seed N, --ramp ...
 };
 

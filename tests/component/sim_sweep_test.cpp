@@ -6,6 +6,7 @@
 // line.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -19,8 +20,19 @@ namespace sim_sweep_test {
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
 
+fs::path scratch_root() { return fs::temp_directory_path() / ("wsfo-sweep-test-" + std::to_string(::getpid())); }
+
+// The scratch directories go when every test passed; a failure keeps them to look at.
+class RemoveScratchOnSuccess : public ::testing::Environment {
+  void TearDown() override {
+    std::error_code ignored;
+    if (::testing::UnitTest::GetInstance()->Passed()) fs::remove_all(scratch_root(), ignored);
+  }
+};
+[[maybe_unused]] const auto* const kRemoveScratch = ::testing::AddGlobalTestEnvironment(new RemoveScratchOnSuccess);
+
 fs::path scratch(const std::string& name) {
-  fs::path dir = fs::temp_directory_path() / ("wsfo-sweep-test-" + std::to_string(::getpid())) / name;
+  fs::path dir = scratch_root() / name;
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir;
@@ -68,8 +80,7 @@ struct Result {
 
 // `wsfo simulate ARGS`, bounded by timeout(1).
 Result simulate(const std::string& args, const fs::path& log) {
-  std::string command =
-      "timeout 60 " + std::string(WSFO_BINARY) + " simulate " + args + " > " + log.string() + " 2>&1";
+  std::string command = "timeout 60 " + std::string(WSFO_BINARY) + " simulate " + args + " > " + log.string() + " 2>&1";
   int status = std::system(command.c_str());
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(log)};
 }
@@ -134,9 +145,9 @@ TEST(SimSweep, ATrialThatCannotRunStopsTheSweepWithExitThree) {
   fs::path dir = scratch("trial-error");
   fs::path scenario = write_storm_scenario(dir, "2500ms");
   // An unknown SimGrid item passed through makes every trial's simulate fail.
-  Result result = simulate(scenario.string() + " --sweep fleet=100..4000 --cfg no/such:1 --report-dir " +
-                               (dir / "sweep").string(),
-                           dir / "sweep.log");
+  Result result =
+      simulate(scenario.string() + " --sweep fleet=100..4000 --cfg no/such:1 --report-dir " + (dir / "sweep").string(),
+               dir / "sweep.log");
   EXPECT_EQ(result.code, 3) << result.output;
   EXPECT_NE(result.output.find("trial 4000 (" + (dir / "sweep" / "trial-4000" / "scenario.json").string() +
                                ") could not run: "),
@@ -161,8 +172,8 @@ TEST(SimSweep, BadSweepsAreOneLineAndExitTwo) {
       {"--precision 5", "wsfo simulate: --precision needs --sweep"},
   };
   for (const auto& [args, message] : cases) {
-    Result result = simulate(scenario.string() + " " + args + " --report-dir " + (dir / "out").string(),
-                             dir / "bad.log");
+    Result result =
+        simulate(scenario.string() + " " + args + " --report-dir " + (dir / "out").string(), dir / "bad.log");
     EXPECT_EQ(result.code, 2) << args << ": " << result.output;
     EXPECT_EQ(result.output.rfind(message, 0), 0u) << args << ": " << result.output;
     EXPECT_EQ(std::count(result.output.begin(), result.output.end(), '\n'), 1) << result.output;

@@ -1,11 +1,12 @@
 // A scenario scaled for `wsfo simulate --sweep`: group counts, the expectations
 // that count clients, and the refusals.
+#include "core/scenario/population_scaling.hpp"
+
 #include <gtest/gtest.h>
 
 #include <fstream>
 #include <sstream>
 
-#include "core/scenario/population_scaling.hpp"
 #include "core/scenario/scenario_loader.hpp"
 
 namespace population_scaling_test {
@@ -83,13 +84,12 @@ TEST(PopulationScaling, RangeKeepsItsStartAndTakesTheNewCount) {
 
 TEST(PopulationScaling, ExactSetsAndTimesStayAsWritten) {
   Loaded node_kill = load("regression/node-kill.json");
-  auto scaled = scale_scenario(node_kill.document, node_kill.scenario,
-                               checked(node_kill.scenario, {{"fleet", 100, 2000}}), 2000);
+  auto scaled =
+      scale_scenario(node_kill.document, node_kill.scenario, checked(node_kill.scenario, {{"fleet", 100, 2000}}), 2000);
   ASSERT_TRUE(scaled.scenario) << scaled.error;
   const Expectation& kill = scaled.scenario->timeline[0].expect;
   ASSERT_TRUE(std::holds_alternative<DisconnectSlots>(*kill.disconnected));
-  EXPECT_EQ(std::get<DisconnectSlots>(*kill.disconnected).spans,
-            (std::vector<SlotSpan>{{5998, 9999}}));
+  EXPECT_EQ(std::get<DisconnectSlots>(*kill.disconnected).spans, (std::vector<SlotSpan>{{5998, 9999}}));
   EXPECT_EQ(kill.reconnect_within, node_kill.scenario.timeline[0].expect.reconnect_within);
 }
 
@@ -137,13 +137,14 @@ TEST(PopulationScaling, RandomKeepsSeedAndRangeAndRefusesWhatDoesNotFit) {
   EXPECT_EQ(random.to, 999u);
   auto refused = check_sweep(scenario, {{"fleet", 10, 1001}});
   EXPECT_FALSE(refused.sweep);
-  EXPECT_EQ(refused.error, "group 'fleet': 1001 distinct random routerIds do not fit in [0, 999], which holds 1000 values");
+  EXPECT_EQ(refused.error,
+            "group 'fleet': 1001 distinct random routerIds do not fit in [0, 999], which holds 1000 values");
 }
 
 TEST(PopulationScaling, AListShrinksToAPrefixAndRefusesToGrow) {
   Loaded node_kill = load("regression/node-kill.json");
-  auto scaled = scale_scenario(node_kill.document, node_kill.scenario,
-                               checked(node_kill.scenario, {{"probes", 1, 2}}), 1);
+  auto scaled =
+      scale_scenario(node_kill.document, node_kill.scenario, checked(node_kill.scenario, {{"probes", 1, 2}}), 1);
   ASSERT_TRUE(scaled.scenario) << scaled.error;
   EXPECT_EQ(std::get<RouterIdList>(group(scaled, "probes").router_ids).ids, std::vector<std::uint64_t>{1111});
   auto refused = check_sweep(node_kill.scenario, {{"probes", 1, 5}});

@@ -92,7 +92,8 @@ TEST(SweepBisection, TheLimitingResourceIsTheHighestPeakOfAnyKind) {
   capacity["links"][0]["peak_utilisation"] = 1.0;
   EXPECT_EQ(capacity_peaks(capacity).busiest->kind, "link");
   // Today's capacity.json: nodes only.
-  CapacityPeaks nodes_only = capacity_peaks(wsfo::json::Json::parse(R"({"nodes": [{"node": "gw1", "peak_cpu": 0.4}]})"));
+  CapacityPeaks nodes_only =
+      capacity_peaks(wsfo::json::Json::parse(R"({"nodes": [{"node": "gw1", "peak_cpu": 0.4}]})"));
   EXPECT_EQ(nodes_only.busiest->name, "gw1");
   EXPECT_FALSE(capacity_peaks(nullptr).busiest);
 }
