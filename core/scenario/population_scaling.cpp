@@ -50,7 +50,8 @@ std::string group_limit(const ClientGroup& group, const SweepRange& range) {
 json::Json scaled_router_ids(const json::Json& written, std::uint64_t count) {
   if (written.is_array()) {
     json::Json prefix = json::Json::array();
-    for (std::uint64_t i = 0; i < count; ++i) prefix.push_back(written[i]);
+    // check_sweep refused growing a list; a longer count keeps the list whole.
+    for (std::uint64_t i = 0; i < count && i < written.size(); ++i) prefix.push_back(written[i]);
     return prefix;
   }
   json::Json scaled = written;
