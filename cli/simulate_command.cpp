@@ -10,6 +10,7 @@
 #include "cli/commands.hpp"
 #include "cli/run_output.hpp"
 #include "cli/self_path.hpp"
+#include "cli/simulate_sweep.hpp"
 #include "core/json/json_reader.hpp"
 #include "core/scenario/scenario_loader.hpp"
 #include "process/child_process.hpp"
@@ -27,7 +28,24 @@ struct SimulateFlags {
   std::string handshake_timeout = "5s";
   std::int64_t connection_memory = 40000;
   std::vector<std::string> simgrid_config;
+  std::vector<std::string> sweep;  // --sweep GROUP=FROM..TO (cli/simulate_sweep.cpp)
+  std::string precision;
 };
+
+// A sweep's trials are `wsfo simulate` runs with the user's other options.
+SweepRequest sweep_request(const SimulateFlags& flags) {
+  SweepRequest request{flags.scenario, flags.report_dir, flags.sweep, flags.precision, {}};
+  auto& options = request.simulate_options;
+  options = {"--seed",
+             std::to_string(flags.seed),
+             "--handshake-timeout",
+             flags.handshake_timeout,
+             "--connection-memory",
+             std::to_string(flags.connection_memory)};
+  if (!flags.ramp.empty()) options.insert(options.end(), {"--ramp", flags.ramp});
+  for (const auto& item : flags.simgrid_config) options.insert(options.end(), {"--cfg", item});
+  return request;
+}
 
 int simulate(const SimulateFlags& flags) {
   model::SimOptions options;
@@ -180,7 +198,18 @@ void add_simulate_commands(CLI::App& app, int& exit_code) {
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   cmd->add_option("--cfg", flags.simgrid_config, "SimGrid configuration item, e.g. contexts/factory:thread");
-  cmd->callback([&exit_code] { exit_code = simulate(flags); });
+  cmd->add_option("--sweep", flags.sweep,
+                  "GROUP=FROM..TO: find the largest population of the group(s) for which the expectations hold "
+                  "(repeat to move several groups together; docs/sweep.md)");
+  cmd->add_option("--precision", flags.precision,
+                  "With --sweep: stop when the knee is this narrow, N clients or P% of "
+                  "TO - FROM (default 1%, at least 1 client)");
+  cmd->callback([&exit_code] {
+    if (flags.sweep.empty() && !flags.precision.empty())
+      exit_code = (std::cerr << "wsfo simulate: --precision needs --sweep\n", kUsage);
+    else
+      exit_code = flags.sweep.empty() ? simulate(flags) : simulate_sweep(sweep_request(flags));
+  });
 
   auto* bench_cmd = bench_command(app)->add_subcommand(
       "simulate", "Wall time and peak RSS of `wsfo simulate` on the capacity scenarios, against its targets (1,000,000 clients in 60 s and 4 GiB, 100,000 in 6 s)");
