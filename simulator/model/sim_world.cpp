@@ -64,7 +64,13 @@ std::string World::prepare() {
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   int argc = static_cast<int>(argv.size());
-  engine_ = std::make_unique<sg4::Engine>(&argc, argv.data());
+  try {
+    engine_ = std::make_unique<sg4::Engine>(&argc, argv.data());
+  } catch (const std::exception& e) {
+    // SimGrid lists every key it knows after the first line: the first says which.
+    std::string what = e.what();
+    return "a --cfg item was refused by SimGrid: " + what.substr(0, what.find('\n'));
+  }
 
   end_ns_ = scenario_.duration.count();
   if (auto error = build_platform(); !error.empty()) return error;

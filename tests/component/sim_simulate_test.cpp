@@ -115,6 +115,10 @@ TEST(SimSimulate, ExitCodesFollowWsfoRun) {
   std::ofstream(dir / "bad.json") << R"({"name": "bad"})";
   EXPECT_EQ(simulate((dir / "bad.json").string(), dir / "bad.log"), 2);  // as `wsfo run`
   EXPECT_EQ(simulate(kSeed + " --ramp nonsense", dir / "usage.log"), 2);
+  // A SimGrid item it does not know: one line naming the key, not an abort with every key listed.
+  EXPECT_EQ(simulate(kSeed + " --cfg no/such:1", dir / "cfg.log"), 2);
+  EXPECT_NE(slurp(dir / "cfg.log").find("Bad config key: no/such"), std::string::npos);
+  EXPECT_EQ(slurp(dir / "cfg.log").find("Existing config keys"), std::string::npos);
   // A wrong expectation fails the run with 1: the cutover is said to disconnect nobody.
   std::string text = slurp(kSeed);
   auto at = text.find(R"("disconnected": {"slots": [{"from": 5998, "to": 6380}]})");
