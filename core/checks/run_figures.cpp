@@ -37,7 +37,9 @@ FaultFigures fault_figures(std::span<const history::Event> history, std::size_t 
   for (std::size_t i = action_at; i < history.size(); ++i) {
     const auto& e = history[i];
     if (!e.router_id) continue;
-    if (e.kind == "disconnected" && e.t_ns < window_end) disconnected_at.emplace(*e.router_id, e.t_ns);
+    // The clients' own shutdown at the end of a run is not the fault's doing.
+    if (e.kind == "disconnected" && e.t_ns < window_end && field_string(e, "cause") != "shutdown")
+      disconnected_at.emplace(*e.router_id, e.t_ns);
     if (e.kind == "connected" && disconnected_at.count(*e.router_id) && !back_at.count(*e.router_id))
       back_at.emplace(*e.router_id, e.t_ns);
   }

@@ -25,7 +25,8 @@ struct FaultFigures {
   std::string action;       // "kill", "cutover"
   std::int64_t at_ns = 0;   // when it was played
   // Distinct routerIds with a `disconnected` event from the action until the
-  // next action (or the end of the history).
+  // next action (or the end of the history), but for the clients' own
+  // shutdown when the run ends (cause `shutdown`).
   std::uint64_t disconnected = 0;
   // From the action until 99% (nearest rank) of them had a `connected` event
   // after their disconnection; nullopt when fewer came back, or nobody was

@@ -12,14 +12,17 @@ namespace {
 constexpr double kLowFactor = 0.9;
 constexpr double kHighFactor = 1.1;
 
+// Whole numbers as they are, others with 3 significant digits (plain up to 99999).
 std::string number(const std::optional<double>& value) {
   if (!value) return "n/a";
   char text[32];
   double v = *value;
-  if (v != 0 && (v < 0.01 && v > -0.01))
-    std::snprintf(text, sizeof text, "%.2e", v);
-  else if (v == static_cast<double>(static_cast<long long>(v)))
+  if (v == static_cast<double>(static_cast<long long>(v)) && v < 1e9 && v > -1e9)
     std::snprintf(text, sizeof text, "%lld", static_cast<long long>(v));
+  else if (v >= 100 || v <= -100)
+    std::snprintf(text, sizeof text, "%.0f", v);
+  else if (v != 0 && v < 0.01 && v > -0.01)
+    std::snprintf(text, sizeof text, "%.2e", v);
   else
     std::snprintf(text, sizeof text, "%.3g", v);
   return text;

@@ -53,7 +53,7 @@ void write_tiny_point(const fs::path& dir) {
   s["duration"] = "7s";
   s["clients"][0]["router_ids"] = {{"from", 0}, {"to", 29}};
   s["timeline"][0]["at"] = "3s";
-  s["timeline"][0]["expect"] = nlohmann::json::object();
+  s["timeline"][0]["expect"] = {{"reconnect_within", "4s"}};
   for (auto& node : s["units"][0]["nodes"])
     node["address"] = std::regex_replace(node["address"].get<std::string>(), std::regex("^127\\.61\\."), "127.69.");
   for (auto& backend : s["units"][0]["backends"])

@@ -98,6 +98,21 @@ TEST(RunFigures, DisconnectionsAfterTheNextActionBelongToIt) {
   EXPECT_EQ(f.fault->disconnected, 1u);
 }
 
+TEST(RunFigures, TheClientsShutdownAtTheEndIsNotTheFaults) {
+  std::vector<Event> h{connected(0, 1, ms),
+                       connected(0, 2, ms),
+                       action(1000 * ms, 0, "kill"),
+                       disconnected(1001 * ms, 1),
+                       connected(1200 * ms, 1, ms),
+                       disconnected(9000 * ms, 2, "shutdown"),
+                       disconnected(9000 * ms, 1, "shutdown")};
+  RunFigures f = compute_run_figures(h);
+  ASSERT_TRUE(f.fault);
+  EXPECT_EQ(f.fault->disconnected, 1u);
+  ASSERT_TRUE(f.fault->back_99_ns);
+  EXPECT_EQ(*f.fault->back_99_ns, 200 * ms);
+}
+
 TEST(RunFigures, SteadyRunIsUnsaturatedWithoutFault) {
   std::vector<Event> h;
   for (std::uint64_t id = 0; id < 100; ++id) h.push_back(connected(static_cast<std::int64_t>(id) * ms, id, 5 * ms));
