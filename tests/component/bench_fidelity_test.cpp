@@ -47,6 +47,7 @@ int fidelity(const std::string& args, const fs::path& log, std::string& output) 
 
 // The storm point shrunk to 30 clients and 7 s (kill at 3 s), on its own addresses, in `dir`.
 void write_tiny_point(const fs::path& dir) {
+  fs::create_directories(dir);
   std::ifstream in(std::string(WSFO_SOURCE_DIR) + "/scenarios/fidelity/storm-2k.json");
   auto s = nlohmann::json::parse(in);
   s["name"] = "tiny";
