@@ -29,6 +29,7 @@ void add_simulate_commands(CLI::App& app, int& exit_code);
 void add_calibrate_commands(CLI::App& app, int& exit_code);
 void add_crosscheck_commands(CLI::App& app, int& exit_code);
 void add_bench_takeover_commands(CLI::App& app, int& exit_code);
+void add_bench_fidelity_commands(CLI::App& app, int& exit_code);
 
 // The `bench` parent subcommand: found if another family added it, else created.
 CLI::App* bench_command(CLI::App& app);

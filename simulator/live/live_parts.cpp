@@ -60,6 +60,7 @@ std::string Parts::start(const ProcessPlan& plan, bool wait_ready) {
 std::string Parts::restart(const std::string& name, bool wait_ready) {
   auto it = plans_.find(name);
   if (it == plans_.end()) return "no part named " + name;
+  keep_usage(name);
   echoes_.erase(name);
   running_.erase(name);
   return start(ProcessPlan(it->second), wait_ready);
@@ -75,6 +76,7 @@ bool Parts::signal(const std::string& name, int signal) {
 void Parts::kill(const std::string& name) {
   if (auto it = running_.find(name); it != running_.end()) {
     killed_.insert(name);
+    keep_usage(name);
     it->second->send_signal(SIGKILL);
     it->second->wait_for_exit(std::chrono::milliseconds(2000));
   }
@@ -111,6 +113,29 @@ void Parts::terminate(const std::string& prefix) {
     if (!child->wait_for_exit(std::max(left, std::chrono::milliseconds(1))))
       log_ << "  " << name << " did not stop within " << options_.stop_timeout.count() << " ms; killed\n";
   }
+}
+
+void Parts::keep_usage(const std::string& name) {
+  auto it = running_.find(name);
+  if (it == running_.end()) return;
+  if (auto now = read_process_usage(it->second->pid())) {
+    ProcessUsage& kept = ended_usage_[name];
+    kept.cpu_s += now->cpu_s;
+    kept.peak_rss_kib = std::max(kept.peak_rss_kib, now->peak_rss_kib);
+  }
+}
+
+std::map<std::string, ProcessUsage> Parts::usage() {
+  std::map<std::string, ProcessUsage> all = ended_usage_;
+  for (auto& [name, child] : running_) {
+    if (child->try_wait()) continue;
+    if (auto now = read_process_usage(child->pid())) {
+      ProcessUsage& u = all[name];
+      u.cpu_s += now->cpu_s;
+      u.peak_rss_kib = std::max(u.peak_rss_kib, now->peak_rss_kib);
+    }
+  }
+  return all;
 }
 
 void Parts::stop_all() {  // ChildProcess kills and reaps on destruction

@@ -14,6 +14,7 @@
 
 #include "process/child_process.hpp"
 #include "simulator/live/live_plan.hpp"
+#include "simulator/live/process_usage.hpp"
 #include "simulator/live/verbose_echo.hpp"
 
 namespace wsfo::live {
@@ -56,8 +57,14 @@ class Parts {
   // SIGTERM to every part whose name starts with `prefix`, then wait.
   void terminate(const std::string& prefix);
   void stop_all();
+  // CPU and peak RSS per part: the processes a kill or restart ended, added
+  // up, plus the running ones now. Call before stopping them.
+  std::map<std::string, ProcessUsage> usage();
 
  private:
+  // Keeps what `name`'s running process has cost before it goes.
+  void keep_usage(const std::string& name);
+
   std::string log_file(const std::string& name) const;
 
   PartsOptions options_;
@@ -65,6 +72,7 @@ class Parts {
   std::map<std::string, ProcessPlan> plans_;
   std::map<std::string, std::unique_ptr<process::ChildProcess>> running_;
   std::set<std::string> killed_;
+  std::map<std::string, ProcessUsage> ended_usage_;
   std::mutex out_mutex_;
   std::map<std::string, std::unique_ptr<VerboseEcho>> echoes_;  // declared after running_: destroyed first
 };

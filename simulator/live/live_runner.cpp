@@ -6,10 +6,11 @@
 #include "core/run/timeline_player.hpp"
 #include "core/scenario/client_population.hpp"
 #include "gateway/admin_client.hpp"
-#include "simulator/live/monotonic_clock.hpp"
 #include "simulator/live/live_nemesis.hpp"
 #include "simulator/live/live_parts.hpp"
 #include "simulator/live/live_plan.hpp"
+#include "simulator/live/monotonic_clock.hpp"
+#include "simulator/live/processes_file.hpp"
 #include "simulator/live/run_files.hpp"
 
 namespace wsfo::live {
@@ -59,6 +60,9 @@ class LiveRun {
   std::vector<std::string> unexpected_exits() { return parts_.unexpected_exits(); }
 
   void stop() {
+    // Before anything is asked to exit: /proc and the backends' counters are still there.
+    if (std::string error = write_processes_file(options_.run_dir, scenario_, parts_.usage()); !error.empty())
+      log_ << error << "\n";
     parts_.terminate("clients");
     parts_.terminate("gateway");
     parts_.terminate("backend");

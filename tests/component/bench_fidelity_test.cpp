@@ -1,0 +1,136 @@
+// `wsfo bench fidelity` end to end on a tiny point (30 clients, a node kill):
+// it plays the point live and simulated, prints one row per figure with the
+// live and simulated values, writes fidelity.json; a run that cannot be made
+// (its gateway's port is taken) is reported as such with exit 3, never as a
+// figure; bad flags exit 2.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <sstream>
+
+namespace wsfo {
+namespace bench_fidelity_test {
+
+namespace fs = std::filesystem;
+
+fs::path scratch(const std::string& name) {
+  fs::path dir = fs::temp_directory_path() / ("wsfo-fidelity-test-" + std::to_string(::getpid())) / name;
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+std::string slurp(const fs::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Runs `wsfo bench fidelity ARGS` (bounded by timeout(1)); the exit status, its output in `output`.
+int fidelity(const std::string& args, const fs::path& log, std::string& output) {
+  std::string command =
+      "timeout 150 " + std::string(WSFO_BINARY) + " bench fidelity " + args + " > " + log.string() + " 2>&1";
+  int status = std::system(command.c_str());
+  output = slurp(log);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// The storm point shrunk to 30 clients and 7 s (kill at 3 s), on its own addresses, in `dir`.
+void write_tiny_point(const fs::path& dir) {
+  fs::create_directories(dir);
+  std::ifstream in(std::string(WSFO_SOURCE_DIR) + "/scenarios/fidelity/storm-2k.json");
+  auto s = nlohmann::json::parse(in);
+  s["name"] = "tiny";
+  s["duration"] = "7s";
+  s["clients"][0]["router_ids"] = {{"from", 0}, {"to", 29}};
+  s["timeline"][0]["at"] = "3s";
+  s["timeline"][0]["expect"] = {{"reconnect_within", "4s"}};
+  for (auto& node : s["units"][0]["nodes"])
+    node["address"] = std::regex_replace(node["address"].get<std::string>(), std::regex("^127\\.61\\."), "127.69.");
+  for (auto& backend : s["units"][0]["backends"])
+    backend["address"] =
+        std::regex_replace(backend["address"].get<std::string>(), std::regex("^127\\.61\\."), "127.69.");
+  std::ofstream(dir / "tiny.json") << s.dump(2) << "\n";
+}
+
+TEST(BenchFidelity, TinyPointPrintsEveryFigureLiveAndSimulated) {
+  fs::path dir = scratch("tiny");
+  write_tiny_point(dir / "points");
+  std::string out;
+  int code = fidelity("--runs 1 --points-dir " + (dir / "points").string() + " --report-dir " + (dir / "runs").string(),
+                      dir / "out.log", out);
+  // 0 or 1: the figures of one live run against the model may miss on a busy machine; the table must be whole.
+  EXPECT_TRUE(code == 0 || code == 1) << out;
+  for (const char* figure :
+       {"disconnected", "back_99_s", "storm_handshake_p99_ms", "storm_failed_attempts", "storm_handshake_timeouts"}) {
+    // point, figure, live min, median, max (numbers: the live run reported it), simulated, ratio, within.
+    std::regex row(std::string("\\ntiny +") + figure +
+                   " +[0-9.e+-]+ +[0-9.e+-]+ +[0-9.e+-]+ +[0-9.e+-]+ +\\S+ +(yes|no)\\n");
+    EXPECT_TRUE(std::regex_search(out, row)) << figure << " row missing or without figures:\n" << out;
+  }
+  EXPECT_TRUE(std::regex_search(out, std::regex("\\ntiny +saturated +no \\(0/1\\) +no +match\\n"))) << out;
+  auto document = nlohmann::json::parse(slurp(dir / "runs" / "fidelity.json"));
+  ASSERT_EQ(document["points"].size(), 1u);
+  const auto& disconnected = document["points"][0]["figures"][0];
+  EXPECT_EQ(disconnected["figure"], "disconnected");
+  // The kill of one of 3 nodes drops some of the 30 clients (a third on average: each dial picks a node), not all.
+  EXPECT_GE(disconnected["live_median"].get<double>(), 1);
+  EXPECT_LE(disconnected["live_median"].get<double>(), 20);
+  EXPECT_GE(disconnected["simulated"].get<double>(), 1);
+  EXPECT_LE(disconnected["simulated"].get<double>(), 20);
+  // The live run directory has what the runner read: its processes' CPU.
+  auto processes = nlohmann::json::parse(slurp(dir / "runs" / "tiny" / "live-1" / "processes.json"));
+  EXPECT_EQ(processes["backends"].size(), 4u);
+  EXPECT_GE(processes["processes"].size(), 7u);  // 3 gateways (one killed), 4 backends, the clients
+  fs::remove_all(dir);
+}
+
+TEST(BenchFidelity, ARunThatCannotStartIsReportedNotFigured) {
+  fs::path dir = scratch("unmade");
+  write_tiny_point(dir / "points");
+  // Hold the address of the tiny point's second gateway: it cannot listen, so the live run is not made.
+  int holder = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(holder, 0);
+  int one = 1;
+  ::setsockopt(holder, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(8020);
+  ::inet_pton(AF_INET, "127.69.1.2", &address.sin_addr);
+  ASSERT_EQ(::bind(holder, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  ASSERT_EQ(::listen(holder, 1), 0);
+  std::string out;
+  int code = fidelity("--runs 2 --points-dir " + (dir / "points").string() + " --report-dir " + (dir / "runs").string(),
+                      dir / "out.log", out);
+  ::close(holder);
+  EXPECT_EQ(code, 3) << out;
+  EXPECT_NE(out.find("NOT MADE tiny: wsfo run tiny: exit code 2"), std::string::npos) << out;
+  EXPECT_EQ(out.find("live run 2 of 2"), std::string::npos) << "stops at the first run that could not be made\n" << out;
+  EXPECT_FALSE(std::regex_search(out, std::regex("\\ntiny +disconnected"))) << out;
+  fs::remove_all(dir);
+}
+
+TEST(BenchFidelity, BadFlagsAreUsageErrors) {
+  fs::path dir = scratch("usage");
+  std::string out;
+  EXPECT_EQ(fidelity("--points no-such-point --report-dir " + dir.string(), dir / "a.log", out), 2);
+  EXPECT_NE(out.find("no point \"no-such-point\""), std::string::npos) << out;
+  EXPECT_NE(out.find("storm-2k"), std::string::npos) << "the known points are listed\n" << out;
+  EXPECT_EQ(fidelity("--runs 0", dir / "b.log", out), 2) << out;
+  EXPECT_EQ(fidelity("--points-dir " + (dir / "none").string(), dir / "c.log", out), 2) << out;
+  EXPECT_NE(out.find("cannot read"), std::string::npos) << out;
+  fs::remove_all(dir);
+}
+
+}  // namespace bench_fidelity_test
+}  // namespace wsfo
