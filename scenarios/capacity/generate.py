@@ -9,7 +9,7 @@ import pathlib
 HERE = pathlib.Path(__file__).resolve().parent
 
 
-def unit(name, label, second_octet, nodes, backends):
+def unit(name, label, second_octet, nodes, backends, backend_extra=None):
     return {
         "name": name,
         "label": label,
@@ -17,26 +17,32 @@ def unit(name, label, second_octet, nodes, backends):
         "public_url": f"ws://{name}.websocket.msha.tech:8020",
         "nodes": [{"name": f"{name}-gw{i}", "address": f"127.{second_octet}.1.{i}", "port": 8020,
                    "admin_port": 9020} for i in range(1, nodes + 1)],
-        "backends": [{"name": f"{name}-app{i}", "address": f"127.{second_octet}.2.{i}", "port": 8010}
+        # A large fleet's backends announce a new connection to it alone:
+        # `announce: all` costs O(clients^2) messages while the fleet connects.
+        "backends": [{"name": f"{name}-app{i}", "address": f"127.{second_octet}.2.{i}", "port": 8010,
+                      "announce": "self", **(backend_extra or {})}
                      for i in range(1, backends + 1)],
         "routes": [{"prefix": "/", "backends": [f"{name}-app{i}" for i in range(1, backends + 1)],
                     "balance": "round-robin"}],
     }
 
 
-def scenario(name, description, duration, clients, reconnect, timeline, handshake_cpu, nodes, octet):
+def scenario(name, description, duration, clients, reconnect, timeline, handshake_cpu, nodes, octet,
+             backend_extra=None, heartbeat=None):
     return {
         "name": name,
         "description": description,
         "duration": duration,
-        "units": [unit("center", "hangzhou", octet, nodes, 4), unit("unbj", "beijing", octet + 1, nodes, 4)],
+        "units": [unit("center", "hangzhou", octet, nodes, 4, backend_extra),
+                  unit("unbj", "beijing", octet + 1, nodes, 4, backend_extra)],
         "domain": {"name": "websocket.msha.tech", "cname": "unbj"},
         "gateway": {"correction": "redirect",
                     "router_id": {"sources": ["header", "cookie", "query"], "missing": "local", "modulus": 10000}},
         "rules": {"version": 1, "modulus": 10000, "ranges": [{"from": 0, "to": 5997, "unit": "center"},
                                                               {"from": 5998, "to": 9999, "unit": "unbj"}]},
         "clients": [{"name": "fleet", "router_ids": {"from": 0, "to": clients - 1},
-                     "url": "ws://websocket.msha.tech:8020/ws", "mode": "header", "reconnect": reconnect}],
+                     "url": "ws://websocket.msha.tech:8020/ws", "mode": "header", "reconnect": reconnect,
+                     **({"heartbeat": heartbeat} if heartbeat else {})}],
         "timeline": timeline,
         "simulation": {"within_unit": {"latency": "200us", "bandwidth_mbps": 10000},
                        "between_units": {"latency": "30ms", "bandwidth_mbps": 1000},
@@ -80,11 +86,37 @@ def million():
                     "110s", 1000000, FIXED, [cutover, kill], "50us", 4, 62)
 
 
+def traffic(clients, label):
+    # Message traffic at scale: every backend broadcasts one 64-byte message a
+    # second, every client pings every 30 s; the first connections ramp over
+    # clients / 20,000 seconds (wsfo simulate's default), the cutover and the
+    # kill come while the fleet is (nearly) all connected.
+    cutover = {"at": "30s", "action": "cutover",
+               "rules": {"version": 2, "modulus": 10000, "ranges": [{"from": 0, "to": 6380, "unit": "center"},
+                                                                     {"from": 6381, "to": 9999, "unit": "unbj"}]},
+               "fence": True, "catch_up": "1s",
+               "expect": {"disconnected": {"slots": [{"from": 5998, "to": 6380}]}, "reconnect_within": "15s",
+                          "land_in": "center", "no_dual_service": True, "no_redirect_loop": True}}
+    scale = clients // 1000000 if clients >= 1000000 else 0
+    low, high = (80000, 200000) if scale else (clients * 8 // 100, clients * 20 // 100)
+    kill = {"at": "45s", "action": "kill", "node": "center-gw1",
+            "expect": {"disconnected": {"count": {"min": low, "max": high}}, "reconnect_within": "15s",
+                       "land_in": "center", "no_dual_service": True}}
+    return scenario(f"capacity-traffic-{label}",
+                    f"{clients:,} clients with message traffic: each backend broadcasts a 64-byte message every "
+                    f"second, heartbeats every 30 s; a fenced cutover at 30 s, center-gw1 killed at 45 s.",
+                    "60s", clients, FIXED, [cutover, kill], "50us", 4, 64 if scale else 66,
+                    backend_extra={"broadcast_interval": "1s", "message_size": 64},
+                    heartbeat={"interval": "30s", "timeout": "10s"})
+
+
 def main():
     files = {
         "storm-100k-fixed.json": storm("fixed", FIXED, 58),
         "storm-100k-backoff.json": storm("backoff", BACKOFF, 58),
         "cutover-kill-1m.json": million(),
+        "traffic-1m.json": traffic(1000000, "1m"),
+        "traffic-100k.json": traffic(100000, "100k"),
     }
     for name, document in files.items():
         (HERE / name).write_text(json.dumps(document, indent=2) + "\n")

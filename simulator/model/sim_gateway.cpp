@@ -54,6 +54,10 @@ class GatewayLogic {
       now = World::now_ns();
       for (std::size_t i = first; i < std::min(batch.requests.size(), first + chunk); ++i) {
         const Request& r = batch.requests[i];
+        if (batch.forwarded_by) {  // the proxying node's setup ends here, answered or not
+          auto& in_flight = w_.gateways()[batch.forwarded_by - 1u].proxied_in_flight;
+          if (in_flight) --in_flight;
+        }
         // A client that gave up has closed its socket; a request older than
         // the gateway's handshake timeout is dropped unanswered (408 to a
         // closed socket): neither costs a handshake.
@@ -160,6 +164,7 @@ class GatewayLogic {
       c.via[request.client] = static_cast<std::uint16_t>(g_ + 1);
       if (forwards_.size() <= *node) forwards_.resize(*node + 1u);
       forwards_[*node].push_back(request);
+      ++gw_.proxied_in_flight;
       return true;
     }
     refuse(e, gateway::no_upstream_answered(decision, choice.tried()));
@@ -215,6 +220,7 @@ class GatewayLogic {
         GatewaySim& entry = w_.gateways()[forwarded_by - 1u];
         entry.capacity.peak_connections = std::max(entry.capacity.peak_connections, ++entry.connections);
       }
+      w_.traffic().connect(client);
       e.outcome = Outcome::upgraded;
       e.backend = b;
       return 2 * route.latency_ns;
@@ -256,7 +262,8 @@ class GatewayLogic {
       forwarded_ = w_.scenario().units[entry.unit].name + "/" + entry.node;
       head.fields.emplace_back(gateway::kForwardedByHeader, forwarded_);
     }
-    return gateway::decide({head, gw_.config, *gw_.rules, gw_.connections});
+    // As the live gateway counts: registered connections and proxied setups under way.
+    return gateway::decide({head, gw_.config, *gw_.rules, gw_.connections + gw_.proxied_in_flight});
   }
 
   World& w_;
