@@ -9,18 +9,18 @@ namespace wsfo::model {
 
 namespace {
 
-constexpr std::int64_t kSecondNs = 1'000'000'000;
+constexpr std::int64_t kTrafficBucketNs = 1'000'000'000;
 
 template <class T>
-void add_at(std::vector<T>& buckets, std::int64_t t_ns, T amount) {
-  auto index = static_cast<std::size_t>(std::max<std::int64_t>(0, t_ns / kSecondNs));
+void add_to_second(std::vector<T>& buckets, std::int64_t t_ns, T amount) {
+  auto index = static_cast<std::size_t>(std::max<std::int64_t>(0, t_ns / kTrafficBucketNs));
   if (buckets.size() <= index) buckets.resize(index + 1, T{});
   buckets[index] += amount;
 }
 
 template <class T>
-void max_at(std::vector<T>& buckets, std::int64_t t_ns, T value) {
-  auto index = static_cast<std::size_t>(std::max<std::int64_t>(0, t_ns / kSecondNs));
+void max_in_second(std::vector<T>& buckets, std::int64_t t_ns, T value) {
+  auto index = static_cast<std::size_t>(std::max<std::int64_t>(0, t_ns / kTrafficBucketNs));
   if (buckets.size() <= index) buckets.resize(index + 1, T{});
   buckets[index] = std::max(buckets[index], value);
 }
@@ -48,7 +48,7 @@ std::vector<traffic::BackendTraffic> backend_specs(World& w) {
   return specs;
 }
 
-std::string milliseconds(std::chrono::nanoseconds d) { return std::to_string(d.count() / 1'000'000); }
+std::string ms_of(std::chrono::nanoseconds d) { return std::to_string(d.count() / 1'000'000); }
 
 }  // namespace
 
@@ -130,7 +130,7 @@ void TrafficModel::time_out_late_pongs(std::size_t g) {
     const traffic::HeartbeatRule rule{heartbeat->interval.count(), heartbeat->timeout.count()};
     const std::int64_t ping = traffic::next_tick_after(t.since_ns[c], rule.interval_ns, now);
     if (auto end = traffic::late_pong_end(ping, rule, ping_rtt(c, now)))
-      w_.push_lost_at(c, *end, "no pong within " + milliseconds(heartbeat->timeout) + " ms of a ping",
+      w_.push_lost_at(c, *end, "no pong within " + ms_of(heartbeat->timeout) + " ms of a ping",
                       static_cast<std::uint8_t>(CloseCause::pong_timeout));
   }
 }
@@ -142,7 +142,7 @@ void TrafficModel::charge_links(std::int64_t t_ns, const traffic::StepTraffic& s
       link_list_.push_back(link);
       links_.emplace_back();
     }
-    add_at<std::uint64_t>(links_[it->second].bytes, t_ns, bytes);
+    add_to_second<std::uint64_t>(links_[it->second].bytes, t_ns, bytes);
   };
   const std::size_t G = w_.gateways().size();
   for (std::size_t b = 0; b < w_.backends().size(); ++b)
@@ -186,7 +186,7 @@ void TrafficModel::run() {
     traffic::StepTraffic step = ledger_.step(t, next);
     for (std::size_t g = 0; g < G; ++g) {
       GatewaySim& gw = w_.gateways()[g];
-      add_at<std::uint64_t>(gw.capacity.messages, t, step.gateway_messages[g]);
+      add_to_second<std::uint64_t>(gw.capacity.messages, t, step.gateway_messages[g]);
       if (!gw.host->is_on()) {  // its queue died with it
         gateway_backlog_[g] = {};
         continue;
@@ -197,7 +197,7 @@ void TrafficModel::run() {
     }
     for (std::size_t b = 0; b < B; ++b) {
       BackendSim& be = w_.backends()[b];
-      add_at<std::uint64_t>(backends_[b].messages, t, step.backend_messages[b]);
+      add_to_second<std::uint64_t>(backends_[b].messages, t, step.backend_messages[b]);
       if (!be.host->is_on()) {
         backend_backlog_[b] = {};
         continue;
@@ -213,12 +213,12 @@ void TrafficModel::run() {
       const std::int64_t done = gw.host->is_on() ? served(gateway_exec[g], gateway_work[g]) : 0;
       gateway_exec[g] = nullptr;
       gateway_backlog_[g].served(done, step_ns_);
-      add_at<std::int64_t>(gw.capacity.busy_ns, t, done);
+      add_to_second<std::int64_t>(gw.capacity.busy_ns, t, done);
       const std::int64_t delay = gateway_backlog_[g].delay_ns();
       gateway_delay_[g].push_back(delay);
-      max_at<std::int64_t>(gw.capacity.delay_max_ns, t, delay);
-      add_at<std::int64_t>(gw.capacity.delay_sum_ns, t, delay);
-      add_at<std::int64_t>(gw.capacity.delay_steps, t, 1);
+      max_in_second<std::int64_t>(gw.capacity.delay_max_ns, t, delay);
+      add_to_second<std::int64_t>(gw.capacity.delay_sum_ns, t, delay);
+      add_to_second<std::int64_t>(gw.capacity.delay_steps, t, 1);
       const bool late = 2 * delay >= patience;
       if (late && !pongs_late_[g]) time_out_late_pongs(g);
       pongs_late_[g] = late;
@@ -227,7 +227,7 @@ void TrafficModel::run() {
       const std::int64_t done = w_.backends()[b].host->is_on() ? served(backend_exec[b], backend_work[b]) : 0;
       backend_exec[b] = nullptr;
       backend_backlog_[b].served(done, step_ns_);
-      add_at<std::int64_t>(backends_[b].busy_ns, t, done);
+      add_to_second<std::int64_t>(backends_[b].busy_ns, t, done);
       backend_delay_[b].push_back(backend_backlog_[b].delay_ns());
     }
   }
