@@ -107,7 +107,7 @@ def traffic(clients, label):
                     f"second, heartbeats every 30 s; a fenced cutover at 30 s, center-gw1 killed at 45 s.",
                     "60s", clients, FIXED, [cutover, kill], "50us", 4, 64 if scale else 66,
                     backend_extra={"broadcast_interval": "1s", "message_size": 64},
-                    heartbeat={"interval": "30s", "timeout": "10s"})
+                    heartbeat={"interval": "30s", "timeout": "60s"})
 
 
 def main():
