@@ -71,7 +71,9 @@ class GatewayLogic {
       if (live.empty()) continue;
       std::int64_t start = World::now_ns();
       if (cost > 0) sg4::this_actor::execute(static_cast<double>(cost) * static_cast<double>(live.size()));
-      add_busy(gw_.capacity.busy_ns, start, World::now_ns());
+      // The CPU the handshakes took, not the wall time: the traffic actor's
+      // relay work shares the host and books its own share.
+      add_busy(gw_.capacity.busy_ns, start, start + cost * static_cast<std::int64_t>(live.size()));
       add_to_bucket<std::uint64_t>(gw_.capacity.handled, start, live.size());
       Region& region = w_.regions()[batch.region];
       for (std::size_t k = 0; k < live.size(); ++k)
