@@ -1,16 +1,22 @@
 #include "core/traffic/traffic_ledger.hpp"
 
+#include <algorithm>
+
 #include "core/traffic/live_texts.hpp"
 
 namespace wsfo::traffic {
 
 namespace {
 
-// Announcements with `announce: all` in one step: `a` new connections join
-// `before` others; the i-th new one's announcement reaches before + i
-// clients (exact for one relay; the fluid share otherwise).
-std::uint64_t announced_to(std::uint64_t all_new, std::uint64_t before, std::uint64_t mine) {
-  return all_new * before + (all_new * mine + mine) / 2;
+void zero(StepTraffic& t, std::size_t backends, std::size_t gateways) {
+  t.gateway_messages.assign(gateways, 0);
+  t.gateway_bytes.assign(gateways, 0);
+  t.gateway_cpu_ns.assign(gateways, 0);
+  t.backend_messages.assign(backends, 0);
+  t.backend_broadcasts.assign(backends, 0);
+  t.backend_cpu_ns.assign(backends, 0);
+  t.pair_bytes.assign(backends * gateways, 0);
+  t.broadcasts_per_client.assign(backends, 0);
 }
 
 }  // namespace
@@ -20,6 +26,10 @@ TrafficLedger::TrafficLedger(std::vector<BackendTraffic> backends, std::size_t g
     : specs_(std::move(backends)), gateways_(gateways), costs_(costs) {
   pair_.resize(specs_.size() * gateways_);
   backend_.resize(specs_.size());
+  gateway_cpu_.resize(gateways_);
+  backend_cpu_.resize(specs_.size());
+  reads_.resize(specs_.size() * gateways_);
+  zero(accepted_, specs_.size(), gateways_);
 }
 
 void TrafficLedger::add_heartbeat(Counts& counts, std::int64_t interval_ns, bool add) {
@@ -46,21 +56,70 @@ std::uint64_t TrafficLedger::due_pings(Counts& counts, std::int64_t step_ns) {
   return pings;
 }
 
-void TrafficLedger::connect(std::size_t b, int first, int second, std::int64_t ping_interval_ns,
-                            std::size_t path_size) {
+void TrafficLedger::clear_gateway(std::size_t g, std::int64_t now_ns) {
+  gateway_cpu_[g].clear(now_ns);
+  gateway_cpu_[g].set_rate(now_ns, 0);
+  for (std::size_t b = 0; b < specs_.size(); ++b) reads_[at(b, g)].clear();
+}
+
+void TrafficLedger::clear_backend(std::size_t b, std::int64_t now_ns) {
+  backend_cpu_[b].clear(now_ns);
+  backend_cpu_[b].set_rate(now_ns, 0);
+}
+
+void TrafficLedger::connect(std::int64_t now_ns, std::size_t b, int first, int second,
+                            std::int64_t ping_interval_ns, std::size_t path_size) {
   for (int g : {first, second}) {
     if (g < 0) continue;
     Counts& c = pair_[at(b, static_cast<std::size_t>(g))];
     ++c.clients;
-    ++c.accepted;
-    c.path_bytes += path_size;
     add_heartbeat(c, ping_interval_ns, true);
   }
-  Counts& c = backend_[b];
-  ++c.clients;
-  ++c.accepted;
-  c.path_bytes += path_size;
-  add_heartbeat(c, ping_interval_ns, true);
+  Counts& total = backend_[b];
+  ++total.clients;
+  add_heartbeat(total, ping_interval_ns, true);
+
+  const BackendTraffic& spec = specs_[b];
+  const std::size_t welcome = welcome_size(spec.label);
+  const std::size_t announce = announcement_size(spec.label, "") + path_size;
+  const std::size_t echo = echo_size(spec.label);
+  const std::uint64_t per_client_wire = welcome + echo + kFirstMessageSize + frame_header_size(welcome, false) +
+                                        frame_header_size(echo, false) +
+                                        frame_header_size(kFirstMessageSize, true);
+  const std::uint64_t announce_wire = announce + frame_header_size(announce, false);
+  // Each gateway relays the announcement to the clients of this backend it
+  // relays (with `self` only the new one's gateways, to it).
+  for (std::size_t g = 0; g < gateways_; ++g) {
+    const bool relays_new = static_cast<int>(g) == first || static_cast<int>(g) == second;
+    const std::uint64_t announced = spec.announce_to_all ? pair_[at(b, g)].clients : (relays_new ? 1 : 0);
+    const std::uint64_t own = relays_new ? 3 : 0;  // welcome and echo down, the first message up
+    if (!announced && !own) continue;
+    const std::uint64_t messages = own + announced;
+    const std::uint64_t payload =
+        (relays_new ? welcome + echo + kFirstMessageSize : 0) + announced * announce;
+    const std::uint64_t wire = (relays_new ? per_client_wire : 0) + announced * announce_wire;
+    accepted_.gateway_messages[g] += messages;
+    accepted_.gateway_bytes[g] += wire;
+    accepted_.pair_bytes[at(b, g)] += wire;
+    CpuQueue& cpu = gateway_cpu_[g];
+    ReadCoalescer& reads = reads_[at(b, g)];
+    const std::uint64_t fan_out_reads =
+        spec.announce_to_all ? reads.new_reads(announced, cpu.served_at(now_ns)) : announced;
+    const std::int64_t work =
+        static_cast<std::int64_t>(own + fan_out_reads) * costs_.message_cpu.count() +
+        static_cast<std::int64_t>(static_cast<double>(payload) / 1024.0 *
+                                  static_cast<double>(costs_.message_cpu_per_kib.count()));
+    const double from = cpu.tail_at(now_ns);
+    cpu.add(now_ns, work);
+    if (spec.announce_to_all) reads.queued(fan_out_reads, from, cpu.tail_at(now_ns));
+  }
+  // The backend sends each message once, whoever relays it.
+  const auto& be = costs_.backend_cpu;
+  const std::uint64_t sent = 2 /* welcome, echo */ + (spec.announce_to_all ? total.clients : 1);
+  accepted_.backend_messages[b] += sent;
+  accepted_.backend_broadcasts[b] += spec.announce_to_all ? 1 : 0;
+  backend_cpu_[b].add(now_ns, be.handshake.count() + (spec.announce_to_all ? be.broadcast.count() : 0) +
+                                 static_cast<std::int64_t>(sent) * be.message.count());
 }
 
 void TrafficLedger::disconnect(std::size_t b, int first, int second, std::int64_t ping_interval_ns) {
@@ -75,15 +134,8 @@ void TrafficLedger::disconnect(std::size_t b, int first, int second, std::int64_
 
 StepTraffic TrafficLedger::step(std::int64_t from_ns, std::int64_t to_ns) {
   const std::size_t B = specs_.size();
-  StepTraffic out;
-  out.gateway_messages.assign(gateways_, 0);
-  out.gateway_bytes.assign(gateways_, 0);
-  out.gateway_cpu_ns.assign(gateways_, 0);
-  out.backend_messages.assign(B, 0);
-  out.backend_broadcasts.assign(B, 0);
-  out.backend_cpu_ns.assign(B, 0);
-  out.pair_bytes.assign(B * gateways_, 0);
-  out.broadcasts_per_client.assign(B, 0);
+  StepTraffic out = std::move(accepted_);
+  zero(accepted_, B, gateways_);
   std::vector<std::uint64_t> payload(gateways_, 0);
   const std::int64_t step_ns = to_ns - from_ns;
   const auto& be = costs_.backend_cpu;
@@ -99,51 +151,31 @@ StepTraffic TrafficLedger::step(std::int64_t from_ns, std::int64_t to_ns) {
           broadcast_size(static_cast<std::uint64_t>(to_ns / spec.broadcast_interval_ns), spec.label, spec.message_size);
     }
     out.broadcasts_per_client[b] = ticks;
-    const std::uint64_t A = total.accepted;
-    const std::size_t welcome = welcome_size(spec.label);
-    const std::size_t announce = A ? announcement_size(spec.label, "") + total.path_bytes / A : 0;
-    const std::size_t echo = echo_size(spec.label);
-    // Per relaying gateway: down (backend -> client) and up (client -> backend).
+    // Per relaying gateway: broadcasts and pongs down, pings up.
     for (std::size_t g = 0; g < gateways_; ++g) {
       Counts& c = pair_[at(b, g)];
       const std::uint64_t pings = due_pings(c, step_ns);
       const std::uint64_t n = c.clients;
-      const std::uint64_t a = c.accepted;
-      const std::uint64_t announced =
-          spec.announce_to_all ? announced_to(A, n >= a ? n - a : 0, a) : a;
-      const std::uint64_t down = ticks * n + a * 2 /* welcome, echo */ + announced + pings /* pongs */;
-      const std::uint64_t up = a /* first message */ + pings;
-      const std::uint64_t down_payload = ticks * n * broadcast_bytes + a * (welcome + echo) + announced * announce;
-      const std::uint64_t up_payload = a * kFirstMessageSize;
-      const std::uint64_t wire = down_payload + up_payload + ticks * n * frame_header_size(broadcast_bytes, false) +
-                                 a * (frame_header_size(welcome, false) + frame_header_size(echo, false) +
-                                      frame_header_size(kFirstMessageSize, true)) +
-                                 announced * frame_header_size(announce, false) +
+      const std::uint64_t messages = ticks * n + 2 * pings;
+      const std::uint64_t down_payload = ticks * n * broadcast_bytes;
+      const std::uint64_t wire = down_payload + ticks * n * frame_header_size(broadcast_bytes, false) +
                                  pings * (frame_header_size(0, true) + frame_header_size(0, false));
-      out.gateway_messages[g] += down + up;
+      out.gateway_messages[g] += messages;
       out.gateway_bytes[g] += wire;
-      payload[g] += down_payload + up_payload;
+      payload[g] += down_payload;
       out.pair_bytes[at(b, g)] += wire;
-      c.accepted = 0;
-      c.path_bytes = 0;
+      out.gateway_cpu_ns[g] += static_cast<std::int64_t>(messages) * costs_.message_cpu.count();
     }
-    // The backend sends each message once, whoever relays it.
     const std::uint64_t pongs = due_pings(total, step_ns);
-    const std::uint64_t n = total.clients;
-    const std::uint64_t announced = spec.announce_to_all ? announced_to(A, n >= A ? n - A : 0, A) : A;
-    out.backend_messages[b] = ticks * n + A * 2 + announced + pongs;
-    out.backend_broadcasts[b] = ticks + (spec.announce_to_all ? A : 0);
-    out.backend_cpu_ns[b] = static_cast<std::int64_t>(A) * be.handshake.count() +
-                            static_cast<std::int64_t>(out.backend_broadcasts[b]) * be.broadcast.count() +
-                            static_cast<std::int64_t>(out.backend_messages[b]) * be.message.count();
-    total.accepted = 0;
-    total.path_bytes = 0;
+    const std::uint64_t sent = ticks * total.clients + pongs;
+    out.backend_messages[b] += sent;
+    out.backend_broadcasts[b] += ticks;
+    out.backend_cpu_ns[b] = static_cast<std::int64_t>(ticks) * be.broadcast.count() +
+                            static_cast<std::int64_t>(sent) * be.message.count();
   }
   for (std::size_t g = 0; g < gateways_; ++g)
-    out.gateway_cpu_ns[g] =
-        static_cast<std::int64_t>(out.gateway_messages[g]) * costs_.message_cpu.count() +
-        static_cast<std::int64_t>(static_cast<double>(payload[g]) / 1024.0 *
-                                  static_cast<double>(costs_.message_cpu_per_kib.count()));
+    out.gateway_cpu_ns[g] += static_cast<std::int64_t>(static_cast<double>(payload[g]) / 1024.0 *
+                                                       static_cast<double>(costs_.message_cpu_per_kib.count()));
   return out;
 }
 

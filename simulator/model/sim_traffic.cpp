@@ -57,24 +57,64 @@ TrafficModel::TrafficModel(World& world)
       step_ns_(world.options().traffic_step.count()),
       ledger_(backend_specs(world), world.gateways().size(), scenario::simulation_or_default(world.scenario().simulation)) {
   const std::size_t G = w_.gateways().size(), B = w_.backends().size();
-  gateway_backlog_.resize(G);
-  backend_backlog_.resize(B);
+  gateway_epoch_.assign(G, 0);
+  backend_was_on_.assign(B, true);
+  gateway_served_.assign(G, 0);
+  backend_served_.assign(B, 0);
+  gateway_wait_max_.assign(G, 0);
   gateway_delay_.resize(G);
   backend_delay_.resize(B);
-  pongs_late_.assign(G, false);
   backends_.resize(B);
+  shortest_patience_ = std::numeric_limits<std::int64_t>::max();
   for (const auto& group : w_.scenario().clients) {
     group_ping_interval_.push_back(group.heartbeat ? group.heartbeat->interval.count() : 0);
     std::string error;
     auto url = clients::parse_ws_url(group.url.text, error);
     group_path_size_.push_back(url ? url->target.size() : 1);
+    if (group.heartbeat && group.heartbeat->interval.count() > 0 && group.heartbeat->timeout.count() > 0) {
+      const std::int64_t i = group.heartbeat->interval.count();
+      shortest_patience_ =
+          std::min(shortest_patience_, std::max<std::int64_t>(1, (group.heartbeat->timeout.count() + i - 1) / i) * i);
+    }
   }
 }
 
+traffic::CpuQueue& TrafficModel::gateway_cpu(std::size_t g) {
+  const GatewaySim& gw = w_.gateways()[g];
+  if (gw.epoch != gateway_epoch_[g] || !gw.host->is_on()) {  // its queue died with the process
+    ledger_.clear_gateway(g, World::now_ns());
+    gateway_epoch_[g] = gw.epoch;
+  }
+  return ledger_.gateway_cpu(g);
+}
+
+traffic::CpuQueue& TrafficModel::backend_cpu(std::size_t b) {
+  const bool on = w_.backends()[b].host->is_on();
+  if (!on || !backend_was_on_[b]) ledger_.clear_backend(b, World::now_ns());
+  backend_was_on_[b] = on;
+  return ledger_.backend_cpu(b);
+}
+
+std::int64_t TrafficModel::gateway_wait(std::size_t g) { return gateway_cpu(g).delay_at(World::now_ns()); }
+
+std::int64_t TrafficModel::queue_handshakes(std::size_t g, std::int64_t work_ns) {
+  const std::int64_t now = World::now_ns();
+  traffic::CpuQueue& cpu = gateway_cpu(g);
+  gateway_wait_max_[g] = std::max(gateway_wait_max_[g], cpu.delay_at(now));
+  return cpu.add(now, work_ns);
+}
+
+// What the accept causes is queued at its instant: the gateways relay the
+// announcement fan-out before any handshake that comes after it.
 void TrafficModel::connect(std::uint32_t c) {
   const auto& t = w_.clients();
   const int entry = t.via[c] ? t.via[c] - 1 : -1;
-  ledger_.connect(t.backend[c], t.node[c], entry, group_ping_interval_[t.group[c]], group_path_size_[t.group[c]]);
+  if (doomed_.size() < t.size()) doomed_.resize(t.size(), false);
+  doomed_[c] = false;
+  for (std::size_t g = 0; g < w_.gateways().size(); ++g) gateway_cpu(g);  // a dead host's queue is empty
+  backend_cpu(t.backend[c]);
+  ledger_.connect(World::now_ns(), t.backend[c], t.node[c], entry, group_ping_interval_[t.group[c]],
+                  group_path_size_[t.group[c]]);
 }
 
 void TrafficModel::disconnect(std::uint32_t c) {
@@ -117,21 +157,26 @@ std::optional<std::int64_t> TrafficModel::ping_rtt_max(std::uint32_t c, std::int
                                [&](std::int64_t t) { return ping_rtt(c, t); });
 }
 
-// The gateway's queue has grown past a heartbeat group's patience: one pass
-// over its heartbeat clients; each gives up on its next ping at the tick
-// that finds the pong overdue (core's rule), unless the pong would make it.
-void TrafficModel::time_out_late_pongs(std::size_t g) {
-  const std::int64_t now = World::now_ns();
+// The gateway's queue delay reached half the shortest patience in the step
+// (from, to]: the heartbeat clients it relays whose ping fell in the step
+// and whose pong comes later than their patience end at the tick that finds
+// it overdue (core's rule). Only these: a client that did not ping during
+// the spike is not touched.
+void TrafficModel::time_out_late_pongs(std::size_t g, std::int64_t from_ns, std::int64_t to_ns) {
   auto& t = w_.clients();
+  if (doomed_.size() < t.size()) doomed_.resize(t.size(), false);
   for (std::uint32_t c = 0; c < t.size(); ++c) {
-    if (!t.registered[c] || (t.node[c] != g && w_.entry_node(c) != g)) continue;
+    if (!t.registered[c] || doomed_[c] || (t.node[c] != g && w_.entry_node(c) != g)) continue;
     const auto& heartbeat = w_.scenario().clients[t.group[c]].heartbeat;
     if (!heartbeat || heartbeat->interval.count() <= 0 || heartbeat->timeout.count() <= 0) continue;
     const traffic::HeartbeatRule rule{heartbeat->interval.count(), heartbeat->timeout.count()};
-    const std::int64_t ping = traffic::next_tick_after(t.since_ns[c], rule.interval_ns, now);
-    if (auto end = traffic::late_pong_end(ping, rule, ping_rtt(c, now)))
+    const std::int64_t ping = traffic::next_tick_after(t.since_ns[c], rule.interval_ns, from_ns);
+    if (ping > to_ns) continue;  // no ping of its in this step
+    if (auto end = traffic::late_pong_end(ping, rule, ping_rtt(c, ping))) {
+      doomed_[c] = true;
       w_.push_lost_at(c, *end, "no pong within " + ms_of(heartbeat->timeout) + " ms of a ping",
                       static_cast<std::uint8_t>(CloseCause::pong_timeout));
+    }
   }
 }
 
@@ -155,80 +200,40 @@ void TrafficModel::charge_links(std::int64_t t_ns, const traffic::StepTraffic& s
 
 void TrafficModel::run() {
   const std::size_t G = w_.gateways().size(), B = w_.backends().size();
-  std::vector<sg4::ExecPtr> gateway_exec(G), backend_exec(B);
-  std::vector<std::int64_t> gateway_work(G, 0), backend_work(B, 0);
-  // The shortest patience of any heartbeat group: ceil(timeout / interval) ticks.
-  std::int64_t patience = std::numeric_limits<std::int64_t>::max();
-  for (const auto& group : w_.scenario().clients)
-    if (group.heartbeat && group.heartbeat->interval.count() > 0 && group.heartbeat->timeout.count() > 0) {
-      const std::int64_t i = group.heartbeat->interval.count();
-      patience = std::min(patience, std::max<std::int64_t>(1, (group.heartbeat->timeout.count() + i - 1) / i) * i);
-    }
-  auto start = [](sg4::Host* host, std::int64_t work) {
-    sg4::ExecPtr exec = sg4::this_actor::exec_init(static_cast<double>(work));
-    exec->set_host(host);
-    exec->start();
-    return exec;
-  };
-  // How much of `work` the host got through; the rest is cancelled and stays queued.
-  auto served = [](sg4::ExecPtr& exec, std::int64_t work) -> std::int64_t {
-    if (!exec) return 0;
-    std::int64_t done = work;
-    if (exec->get_state() != sg4::Activity::State::FINISHED) {
-      done = work - static_cast<std::int64_t>(exec->get_remaining());
-      exec->cancel();
-    }
-    exec = nullptr;
-    return std::clamp<std::int64_t>(done, 0, work);
-  };
+  const double step = static_cast<double>(step_ns_);
   for (std::int64_t t = 0; !w_.finished() && t < w_.end_ns(); t += step_ns_) {
     const std::int64_t next = t + step_ns_;
-    traffic::StepTraffic step = ledger_.step(t, next);
+    traffic::StepTraffic traffic = ledger_.step(t, next);
     for (std::size_t g = 0; g < G; ++g) {
-      GatewaySim& gw = w_.gateways()[g];
-      add_to_second<std::uint64_t>(gw.capacity.messages, t, step.gateway_messages[g]);
-      if (!gw.host->is_on()) {  // its queue died with it
-        gateway_backlog_[g] = {};
-        continue;
-      }
-      gateway_backlog_[g].arrive(step.gateway_cpu_ns[g]);
-      gateway_work[g] = gateway_backlog_[g].pending_ns();
-      if (gateway_work[g] > 0) gateway_exec[g] = start(gw.host, gateway_work[g]);
+      add_to_second<std::uint64_t>(w_.gateways()[g].capacity.messages, t, traffic.gateway_messages[g]);
+      gateway_cpu(g).set_rate(t, static_cast<double>(traffic.gateway_cpu_ns[g]) / step);
     }
     for (std::size_t b = 0; b < B; ++b) {
-      BackendSim& be = w_.backends()[b];
-      add_to_second<std::uint64_t>(backends_[b].messages, t, step.backend_messages[b]);
-      if (!be.host->is_on()) {
-        backend_backlog_[b] = {};
-        continue;
-      }
-      backend_backlog_[b].arrive(step.backend_cpu_ns[b]);
-      backend_work[b] = backend_backlog_[b].pending_ns();
-      if (backend_work[b] > 0) backend_exec[b] = start(be.host, backend_work[b]);
+      add_to_second<std::uint64_t>(backends_[b].messages, t, traffic.backend_messages[b]);
+      backend_cpu(b).set_rate(t, static_cast<double>(traffic.backend_cpu_ns[b]) / step);
     }
-    charge_links(t, step);
+    charge_links(t, traffic);
     sg4::this_actor::sleep_until(static_cast<double>(std::min(next, w_.end_ns())) / 1e9);
+    const std::int64_t now = World::now_ns();
     for (std::size_t g = 0; g < G; ++g) {
       GatewaySim& gw = w_.gateways()[g];
-      const std::int64_t done = gw.host->is_on() ? served(gateway_exec[g], gateway_work[g]) : 0;
-      gateway_exec[g] = nullptr;
-      gateway_backlog_[g].served(done, step_ns_);
-      add_to_second<std::int64_t>(gw.capacity.busy_ns, t, done);
-      const std::int64_t delay = gateway_backlog_[g].delay_ns();
+      traffic::CpuQueue& cpu = gateway_cpu(g);
+      const std::int64_t delay = cpu.delay_at(now);
+      add_to_second<std::int64_t>(gw.capacity.busy_ns, t, cpu.served_ns() - gateway_served_[g]);
+      gateway_served_[g] = cpu.served_ns();
       gateway_delay_[g].push_back(delay);
-      max_in_second<std::int64_t>(gw.capacity.delay_max_ns, t, delay);
+      const std::int64_t worst = std::max(delay, gateway_wait_max_[g]);
+      gateway_wait_max_[g] = 0;
+      max_in_second<std::int64_t>(gw.capacity.delay_max_ns, t, worst);
       add_to_second<std::int64_t>(gw.capacity.delay_sum_ns, t, delay);
       add_to_second<std::int64_t>(gw.capacity.delay_steps, t, 1);
-      const bool late = 2 * delay >= patience;
-      if (late && !pongs_late_[g]) time_out_late_pongs(g);
-      pongs_late_[g] = late;
+      if (2 * worst >= shortest_patience_ / 2) time_out_late_pongs(g, t, now);
     }
     for (std::size_t b = 0; b < B; ++b) {
-      const std::int64_t done = w_.backends()[b].host->is_on() ? served(backend_exec[b], backend_work[b]) : 0;
-      backend_exec[b] = nullptr;
-      backend_backlog_[b].served(done, step_ns_);
-      add_to_second<std::int64_t>(backends_[b].busy_ns, t, done);
-      backend_delay_[b].push_back(backend_backlog_[b].delay_ns());
+      traffic::CpuQueue& cpu = backend_cpu(b);
+      backend_delay_[b].push_back(cpu.delay_at(now));
+      add_to_second<std::int64_t>(backends_[b].busy_ns, t, cpu.served_ns() - backend_served_[b]);
+      backend_served_[b] = cpu.served_ns();
     }
   }
 }

@@ -1,18 +1,19 @@
 #pragma once
 // Message traffic in the model (docs/simulate.md, "Message traffic"): core's
 // TrafficLedger keeps per (backend, gateway) connection counts, updated at
-// connect and disconnect; one actor, every `--traffic-step`, spends each
-// step's relay CPU as SimGrid executions on the gateway and backend hosts
-// (sharing the CPU with the gateway actor's handshakes, as the live io
-// thread does), reads back how much the host really served, and keeps a
-// FIFO backlog per host whose queue delay is what a relayed message waits.
+// connect and disconnect. Each gateway and backend host has one CPU queue,
+// first come first served, as the live gateway's single io thread: the
+// gateway actor queues its handshake chunks on it, an accept queues the
+// welcome, echo and announcement fan-out it causes at once, and one actor,
+// every `--traffic-step`, sets the step's broadcasts and pings as a fluid
+// rate. The queue delay is what a relayed message, or a handshake, waits.
 #include <cstdint>
 #include <optional>
 #include <simgrid/s4u.hpp>
 #include <unordered_map>
 #include <vector>
 
-#include "core/traffic/fifo_backlog.hpp"
+#include "core/traffic/cpu_queue.hpp"
 #include "core/traffic/heartbeat_rules.hpp"
 #include "core/traffic/traffic_ledger.hpp"
 
@@ -37,6 +38,12 @@ class TrafficModel {
   void disconnect(std::uint32_t client);  // it is not any more (World::unregister)
   void run();                             // the actor's body
 
+  // The gateway queues `work_ns` of handshake CPU now: when the CPU
+  // finishes it (after everything queued before). `wait_ns`: how long work
+  // arriving now waits.
+  std::int64_t queue_handshakes(std::size_t gateway, std::int64_t work_ns);
+  std::int64_t gateway_wait(std::size_t gateway);
+
   // The round trip of a ping the client sends at `t_ns` on its current
   // connection: the path there and back plus the queues of its gateways.
   std::int64_t ping_rtt(std::uint32_t client, std::int64_t t_ns);
@@ -50,16 +57,23 @@ class TrafficModel {
 
  private:
   void charge_links(std::int64_t t_ns, const traffic::StepTraffic& step);
-  void time_out_late_pongs(std::size_t gateway);
+  void time_out_late_pongs(std::size_t gateway, std::int64_t from_ns, std::int64_t to_ns);
   std::int64_t delay_at(std::size_t gateway, std::int64_t t_ns) const;
   std::int64_t backend_delay_at(std::size_t backend, std::int64_t t_ns) const;
+  // The host's queue, emptied when the host died or restarted since.
+  traffic::CpuQueue& gateway_cpu(std::size_t gateway);
+  traffic::CpuQueue& backend_cpu(std::size_t backend);
 
   World& w_;
   std::int64_t step_ns_ = 0;
   traffic::TrafficLedger ledger_;
-  std::vector<traffic::FifoBacklog> gateway_backlog_, backend_backlog_;
-  std::vector<std::vector<std::int64_t>> gateway_delay_, backend_delay_;  // per step
-  std::vector<bool> pongs_late_;  // per gateway: its heartbeat clients were told already
+  std::vector<std::uint32_t> gateway_epoch_;      // the gateway's epoch its queue belongs to
+  std::vector<bool> backend_was_on_;
+  std::vector<std::int64_t> gateway_served_, backend_served_;  // CPU booked so far
+  std::vector<std::int64_t> gateway_wait_max_;    // the longest wait a handshake chunk saw this step
+  std::vector<std::vector<std::int64_t>> gateway_delay_, backend_delay_;  // per step, at its end
+  std::vector<bool> doomed_;  // per client: its connection ends at a late pong already
+  std::int64_t shortest_patience_ = 0;  // of the heartbeat groups: when a pong is overdue
   std::vector<BackendSeries> backends_;
   std::vector<simgrid::s4u::Link*> link_list_;
   std::unordered_map<const simgrid::s4u::Link*, std::size_t> link_index_;
