@@ -112,11 +112,33 @@ TEST(SimTraffic, ConnectionsOverMaxConnectionsGetThe503) {
   EXPECT_GT(count_lines(dir / "history.jsonl", "too many connections (limit 500)"), 0u);
 }
 
+// 400 us per relayed message: the broadcasts and pings of the seed's
+// clients, pinging every second with a 3 s timeout, are more than one CPU:
+// the queue grows past the timeout and the clients that ping then end with
+// pong_timeout, as live.
 TEST(SimTraffic, ASaturatedGatewaysHeartbeatClientsEndWithPongTimeout) {
   fs::path dir = scratch("saturated");
-  ASSERT_GE(simulate(seed_with(dir, "self", "400us"), dir), 0) << slurp(dir.string() + ".log");
+  fs::path file = seed_with(dir, "self", "400us");
+  json scenario = json::parse(slurp(file));
+  for (auto& group : scenario["clients"])
+    if (group.contains("heartbeat")) group["heartbeat"] = {{"interval", "1s"}, {"timeout", "3s"}};
+  std::ofstream(file) << scenario.dump(2);
+  ASSERT_GE(simulate(file, dir), 0) << slurp(dir.string() + ".log");
   EXPECT_GT(count_lines(dir / "history.jsonl", "\"cause\":\"pong_timeout\""), 0u);
   EXPECT_GT(count_lines(dir / "history.jsonl", "\"ping_rtt_max_ns\""), 0u);
+}
+
+// The same clients with 10 us per message: the queue stays short, nobody
+// times out.
+TEST(SimTraffic, AGatewayWithHeadroomTimesNobodyOut) {
+  fs::path dir = scratch("headroom");
+  fs::path file = seed_with(dir, "self", "10us");
+  json scenario = json::parse(slurp(file));
+  for (auto& group : scenario["clients"])
+    if (group.contains("heartbeat")) group["heartbeat"] = {{"interval", "1s"}, {"timeout", "3s"}};
+  std::ofstream(file) << scenario.dump(2);
+  ASSERT_EQ(simulate(file, dir), 0) << slurp(dir.string() + ".log");
+  EXPECT_EQ(count_lines(dir / "history.jsonl", "\"cause\":\"pong_timeout\""), 0u);
 }
 
 TEST(SimTraffic, SameSeedSameHistoryWithTraffic) {
