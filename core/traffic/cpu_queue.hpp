@@ -38,10 +38,10 @@ class CpuQueue {
  private:
   void advance(std::int64_t t_ns);
 
-  std::int64_t t_ = 0;     // the instant backlog_ is for
-  double backlog_ = 0;     // CPU-ns queued at t_
-  double rate_ = 0;        // fluid arrivals, CPU-ns per ns
-  double served_ = 0;      // CPU-ns served up to t_
+  std::int64_t t_ = 0;  // the instant backlog_ is for
+  double backlog_ = 0;  // CPU-ns queued at t_
+  double rate_ = 0;     // fluid arrivals, CPU-ns per ns
+  double served_ = 0;   // CPU-ns served up to t_
 };
 
 }  // namespace wsfo::traffic

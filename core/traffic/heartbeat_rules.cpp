@@ -48,7 +48,8 @@ HeartbeatVerdict silent_peer_end(std::int64_t connected_ns, std::int64_t now_ns,
 // the tick's instant counts as in time).
 std::optional<std::int64_t> late_pong_end(std::int64_t ping_ns, const HeartbeatRule& rule, std::int64_t rtt_ns) {
   if (rule.interval_ns <= 0 || rule.timeout_ns <= 0) return std::nullopt;
-  const std::int64_t overdue = std::max<std::int64_t>(1, ceil_div(rule.timeout_ns, rule.interval_ns)) * rule.interval_ns;
+  const std::int64_t overdue =
+      std::max<std::int64_t>(1, ceil_div(rule.timeout_ns, rule.interval_ns)) * rule.interval_ns;
   if (rtt_ns <= overdue) return std::nullopt;
   return ping_ns + overdue;
 }

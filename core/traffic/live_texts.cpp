@@ -4,7 +4,9 @@
 
 namespace wsfo::traffic {
 
-std::size_t welcome_size(const std::string& label) { return std::string("Welcome to the server!").size() + label.size(); }
+std::size_t welcome_size(const std::string& label) {
+  return std::string("Welcome to the server!").size() + label.size();
+}
 
 std::size_t announcement_size(const std::string& label, const std::string& path) {
   return label.size() + std::string(" new connection: ").size() + path.size();

@@ -67,8 +67,8 @@ void TrafficLedger::clear_backend(std::size_t b, std::int64_t now_ns) {
   backend_cpu_[b].set_rate(now_ns, 0);
 }
 
-void TrafficLedger::connect(std::int64_t now_ns, std::size_t b, int first, int second,
-                            std::int64_t ping_interval_ns, std::size_t path_size) {
+void TrafficLedger::connect(std::int64_t now_ns, std::size_t b, int first, int second, std::int64_t ping_interval_ns,
+                            std::size_t path_size) {
   for (int g : {first, second}) {
     if (g < 0) continue;
     Counts& c = pair_[at(b, static_cast<std::size_t>(g))];
@@ -84,8 +84,7 @@ void TrafficLedger::connect(std::int64_t now_ns, std::size_t b, int first, int s
   const std::size_t announce = announcement_size(spec.label, "") + path_size;
   const std::size_t echo = echo_size(spec.label);
   const std::uint64_t per_client_wire = welcome + echo + kFirstMessageSize + frame_header_size(welcome, false) +
-                                        frame_header_size(echo, false) +
-                                        frame_header_size(kFirstMessageSize, true);
+                                        frame_header_size(echo, false) + frame_header_size(kFirstMessageSize, true);
   const std::uint64_t announce_wire = announce + frame_header_size(announce, false);
   // Each gateway relays the announcement to the clients of this backend it
   // relays (with `self` only the new one's gateways, to it).
@@ -95,8 +94,7 @@ void TrafficLedger::connect(std::int64_t now_ns, std::size_t b, int first, int s
     const std::uint64_t own = relays_new ? 3 : 0;  // welcome and echo down, the first message up
     if (!announced && !own) continue;
     const std::uint64_t messages = own + announced;
-    const std::uint64_t payload =
-        (relays_new ? welcome + echo + kFirstMessageSize : 0) + announced * announce;
+    const std::uint64_t payload = (relays_new ? welcome + echo + kFirstMessageSize : 0) + announced * announce;
     const std::uint64_t wire = (relays_new ? per_client_wire : 0) + announced * announce_wire;
     accepted_.gateway_messages[g] += messages;
     accepted_.gateway_bytes[g] += wire;
@@ -105,10 +103,9 @@ void TrafficLedger::connect(std::int64_t now_ns, std::size_t b, int first, int s
     ReadCoalescer& reads = reads_[at(b, g)];
     const std::uint64_t fan_out_reads =
         spec.announce_to_all ? reads.new_reads(announced, cpu.served_at(now_ns)) : announced;
-    const std::int64_t work =
-        static_cast<std::int64_t>(own + fan_out_reads) * costs_.message_cpu.count() +
-        static_cast<std::int64_t>(static_cast<double>(payload) / 1024.0 *
-                                  static_cast<double>(costs_.message_cpu_per_kib.count()));
+    const std::int64_t work = static_cast<std::int64_t>(own + fan_out_reads) * costs_.message_cpu.count() +
+                              static_cast<std::int64_t>(static_cast<double>(payload) / 1024.0 *
+                                                        static_cast<double>(costs_.message_cpu_per_kib.count()));
     const double from = cpu.tail_at(now_ns);
     cpu.add(now_ns, work);
     if (spec.announce_to_all) reads.queued(fan_out_reads, from, cpu.tail_at(now_ns));
@@ -119,7 +116,7 @@ void TrafficLedger::connect(std::int64_t now_ns, std::size_t b, int first, int s
   accepted_.backend_messages[b] += sent;
   accepted_.backend_broadcasts[b] += spec.announce_to_all ? 1 : 0;
   backend_cpu_[b].add(now_ns, be.handshake.count() + (spec.announce_to_all ? be.broadcast.count() : 0) +
-                                 static_cast<std::int64_t>(sent) * be.message.count());
+                                  static_cast<std::int64_t>(sent) * be.message.count());
 }
 
 void TrafficLedger::disconnect(std::size_t b, int first, int second, std::int64_t ping_interval_ns) {
@@ -170,8 +167,8 @@ StepTraffic TrafficLedger::step(std::int64_t from_ns, std::int64_t to_ns) {
     const std::uint64_t sent = ticks * total.clients + pongs;
     out.backend_messages[b] += sent;
     out.backend_broadcasts[b] += ticks;
-    out.backend_cpu_ns[b] = static_cast<std::int64_t>(ticks) * be.broadcast.count() +
-                            static_cast<std::int64_t>(sent) * be.message.count();
+    out.backend_cpu_ns[b] =
+        static_cast<std::int64_t>(ticks) * be.broadcast.count() + static_cast<std::int64_t>(sent) * be.message.count();
   }
   for (std::size_t g = 0; g < gateways_; ++g)
     out.gateway_cpu_ns[g] += static_cast<std::int64_t>(static_cast<double>(payload[g]) / 1024.0 *

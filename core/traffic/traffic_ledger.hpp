@@ -13,8 +13,8 @@
 // on the hosts' CPU queues at its accept, so the gateway serves it before
 // the handshakes that come after; an `announce: all` fan-out costs a read
 // only for the clients with none queued (ReadCoalescer). Broadcasts and
-// pings are charged per step, as a fluid rate the caller sets. Pings are a rate: a step gets its share, the fraction carried to
-// the next step.
+// pings are charged per step, as a fluid rate the caller sets. Pings are a rate: a step gets its share, the fraction
+// carried to the next step.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -27,9 +27,9 @@
 namespace wsfo::traffic {
 
 struct BackendTraffic {
-  std::string label;                   // the unit label its texts carry
+  std::string label;                       // the unit label its texts carry
   std::int64_t broadcast_interval_ns = 0;  // 0: no broadcasts
-  std::size_t message_size = 0;        // broadcasts padded to this
+  std::size_t message_size = 0;            // broadcasts padded to this
   bool announce_to_all = true;
 };
 
@@ -41,10 +41,10 @@ struct StepTraffic {
   std::vector<std::uint64_t> gateway_messages;  // relayed, both directions
   std::vector<std::uint64_t> gateway_bytes;     // on the wire, both directions
   std::vector<std::int64_t> gateway_cpu_ns;
-  std::vector<std::uint64_t> backend_messages;  // sent
+  std::vector<std::uint64_t> backend_messages;    // sent
   std::vector<std::uint64_t> backend_broadcasts;  // broadcasts and announcements
   std::vector<std::int64_t> backend_cpu_ns;
-  std::vector<std::uint64_t> pair_bytes;  // [backend * gateways + gateway]: between them, both directions
+  std::vector<std::uint64_t> pair_bytes;             // [backend * gateways + gateway]: between them, both directions
   std::vector<std::uint64_t> broadcasts_per_client;  // per backend: broadcast ticks in the step
 };
 
@@ -99,7 +99,7 @@ class TrafficLedger {
   std::vector<Counts> backend_;  // per backend: each connection once
   std::vector<CpuQueue> gateway_cpu_, backend_cpu_;
   std::vector<ReadCoalescer> reads_;  // [backend * gateways + gateway]
-  StepTraffic accepted_;  // counts of the accepts since the last step (CPU fields unused)
+  StepTraffic accepted_;              // counts of the accepts since the last step (CPU fields unused)
 };
 
 }  // namespace wsfo::traffic

@@ -16,7 +16,7 @@ struct SimOptions {
   // this; absent: one second per 20,000 clients (a real fleet ramps up too).
   std::optional<Duration> ramp;
   Duration client_handshake_timeout = std::chrono::seconds(5);  // `wsfo clients --handshake-timeout`
-  Duration max_execution = std::chrono::milliseconds(1);        // largest single CPU execution of a gateway
+  Duration max_execution = std::chrono::milliseconds(1);        // largest handshake chunk a gateway queues at once
   std::uint64_t handshake_bytes = 600;                          // request size on the wire
   std::vector<std::string> simgrid_config;                      // extra --cfg=... for SimGrid
   std::int64_t connection_memory_bytes = 40000;                 // per connection: two 16 KiB relay buffers and the rest

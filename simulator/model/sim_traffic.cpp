@@ -55,7 +55,8 @@ std::string ms_of(std::chrono::nanoseconds d) { return std::to_string(d.count() 
 TrafficModel::TrafficModel(World& world)
     : w_(world),
       step_ns_(world.options().traffic_step.count()),
-      ledger_(backend_specs(world), world.gateways().size(), scenario::simulation_or_default(world.scenario().simulation)) {
+      ledger_(backend_specs(world), world.gateways().size(),
+              scenario::simulation_or_default(world.scenario().simulation)) {
   const std::size_t G = w_.gateways().size(), B = w_.backends().size();
   gateway_epoch_.assign(G, 0);
   backend_was_on_.assign(B, true);

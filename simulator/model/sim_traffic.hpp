@@ -67,12 +67,12 @@ class TrafficModel {
   World& w_;
   std::int64_t step_ns_ = 0;
   traffic::TrafficLedger ledger_;
-  std::vector<std::uint32_t> gateway_epoch_;      // the gateway's epoch its queue belongs to
+  std::vector<std::uint32_t> gateway_epoch_;  // the gateway's epoch its queue belongs to
   std::vector<bool> backend_was_on_;
   std::vector<std::int64_t> gateway_served_, backend_served_;  // CPU booked so far
-  std::vector<std::int64_t> gateway_wait_max_;    // the longest wait a handshake chunk saw this step
+  std::vector<std::int64_t> gateway_wait_max_;                 // the longest wait a handshake chunk saw this step
   std::vector<std::vector<std::int64_t>> gateway_delay_, backend_delay_;  // per step, at its end
-  std::vector<bool> doomed_;  // per client: its connection ends at a late pong already
+  std::vector<bool> doomed_;            // per client: its connection ends at a late pong already
   std::int64_t shortest_patience_ = 0;  // of the heartbeat groups: when a pong is overdue
   std::vector<BackendSeries> backends_;
   std::vector<simgrid::s4u::Link*> link_list_;

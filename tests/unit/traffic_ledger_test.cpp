@@ -1,9 +1,10 @@
+#include "core/traffic/traffic_ledger.hpp"
+
 #include <gtest/gtest.h>
 
 #include "core/traffic/cpu_queue.hpp"
-#include "core/traffic/read_coalescer.hpp"
 #include "core/traffic/live_texts.hpp"
-#include "core/traffic/traffic_ledger.hpp"
+#include "core/traffic/read_coalescer.hpp"
 
 namespace traffic_ledger_test {
 
@@ -147,8 +148,8 @@ TEST(ReadCoalescer, ClientsWithAReadQueuedNeedNoNewOne) {
   traffic::ReadCoalescer reads;
   EXPECT_EQ(reads.new_reads(10, 0), 10u);
   reads.queued(10, 0, 100);
-  EXPECT_EQ(reads.new_reads(10, 0), 0u);    // none read yet
-  EXPECT_EQ(reads.new_reads(10, 30), 3u);   // three read so far
+  EXPECT_EQ(reads.new_reads(10, 0), 0u);   // none read yet
+  EXPECT_EQ(reads.new_reads(10, 30), 3u);  // three read so far
   reads.queued(3, 100, 130);
   EXPECT_EQ(reads.new_reads(10, 130), 10u);  // all read: a new round
   EXPECT_EQ(reads.batches(), 0u);
