@@ -40,6 +40,22 @@ HeartbeatVerdict silent_peer_end(std::int64_t connected_ns, std::int64_t now_ns,
 // arrives before a tick finds it overdue.
 std::optional<std::int64_t> late_pong_end(std::int64_t ping_ns, const HeartbeatRule& rule, std::int64_t rtt_ns);
 
+// The ping the client sends in (from, to], if any: pings at the ticks, no
+// new ping while one is unanswered (the next goes at the first tick after
+// its pong). `rtt_at(t)` is the round trip of a ping sent at t.
+template <class RttAt>
+std::optional<std::int64_t> ping_within(std::int64_t connected_ns, std::int64_t from_ns, std::int64_t to_ns,
+                                        std::int64_t interval_ns, RttAt rtt_at) {
+  if (interval_ns <= 0) return std::nullopt;
+  std::int64_t ping = connected_ns + interval_ns;
+  while (ping <= to_ns) {
+    if (ping > from_ns) return ping;
+    const std::int64_t pong = ping + rtt_at(ping);
+    ping = std::max(ping + interval_ns, tick_at_or_after(connected_ns, interval_ns, pong));
+  }
+  return std::nullopt;
+}
+
 // The longest ping->pong round trip of a connection over [connected, end):
 // pings at the ticks, no new ping while one is unanswered, a pong counts if
 // it arrived by `end_ns`. `rtt_at(t)` is the round trip of a ping sent at t.

@@ -171,9 +171,10 @@ void TrafficModel::time_out_late_pongs(std::size_t g, std::int64_t from_ns, std:
     const auto& heartbeat = w_.scenario().clients[t.group[c]].heartbeat;
     if (!heartbeat || heartbeat->interval.count() <= 0 || heartbeat->timeout.count() <= 0) continue;
     const traffic::HeartbeatRule rule{heartbeat->interval.count(), heartbeat->timeout.count()};
-    const std::int64_t ping = traffic::next_tick_after(t.since_ns[c], rule.interval_ns, from_ns);
-    if (ping > to_ns) continue;  // no ping of its in this step
-    if (auto end = traffic::late_pong_end(ping, rule, ping_rtt(c, ping))) {
+    const auto ping = traffic::ping_within(t.since_ns[c], from_ns, to_ns, rule.interval_ns,
+                                           [&](std::int64_t at) { return ping_rtt(c, at); });
+    if (!ping) continue;  // no ping of its in this step
+    if (auto end = traffic::late_pong_end(*ping, rule, ping_rtt(c, *ping))) {
       doomed_[c] = true;
       w_.push_lost_at(c, *end, "no pong within " + ms_of(heartbeat->timeout) + " ms of a ping",
                       static_cast<std::uint8_t>(CloseCause::pong_timeout));

@@ -41,4 +41,13 @@ TEST(HeartbeatRules, PingRttMaxSkipsTicksWhileAPingIsUnanswered) {
   EXPECT_FALSE(ping_rtt_max(0, kS / 2, kS, rtt));
 }
 
+TEST(HeartbeatRules, NoPingWithinAStepWhileTheOneBeforeIsUnanswered) {
+  auto rtt = [](std::int64_t t) { return t == kS ? kS + kS / 2 : 1000; };  // the first pong takes 1.5 s
+  EXPECT_EQ(ping_within(0, 0, kS, kS, rtt), kS);
+  // The tick at 2 s finds the ping of 1 s unanswered: no ping in (1.5 s, 2.5 s].
+  EXPECT_FALSE(ping_within(0, kS + kS / 2, 2 * kS + kS / 2, kS, rtt));
+  EXPECT_EQ(ping_within(0, 2 * kS + kS / 2, 3 * kS, kS, rtt), 3 * kS);
+  EXPECT_FALSE(ping_within(0, 0, kS / 2, kS, rtt));
+}
+
 }  // namespace traffic_heartbeat_test
