@@ -30,6 +30,8 @@ struct SimulateFlags {
   std::vector<std::string> simgrid_config;
   std::vector<std::string> sweep;  // --sweep GROUP=FROM..TO (cli/simulate_sweep.cpp)
   std::string precision;
+  std::string traffic_step = "100ms";
+  std::size_t max_connections = 0;
 };
 
 // A sweep's trials are `wsfo simulate` runs with the user's other options.
@@ -41,7 +43,11 @@ SweepRequest sweep_request(const SimulateFlags& flags) {
              "--handshake-timeout",
              flags.handshake_timeout,
              "--connection-memory",
-             std::to_string(flags.connection_memory)};
+             std::to_string(flags.connection_memory),
+             "--traffic-step",
+             flags.traffic_step};
+  if (flags.max_connections > 0)
+    options.insert(options.end(), {"--max-connections", std::to_string(flags.max_connections)});
   if (!flags.ramp.empty()) options.insert(options.end(), {"--ramp", flags.ramp});
   for (const auto& item : flags.simgrid_config) options.insert(options.end(), {"--cfg", item});
   return request;
@@ -63,6 +69,13 @@ int simulate(const SimulateFlags& flags) {
                      << "' is not a positive duration\n",
            kUsage;
   options.client_handshake_timeout = *timeout;
+  auto step = json::parse_duration(flags.traffic_step);
+  if (!step || step->count() < 1'000'000 || step->count() > 1'000'000'000)
+    return std::cerr << "wsfo simulate: --traffic-step: '" << flags.traffic_step
+                     << "' is not a duration from 1ms to 1s\n",
+           kUsage;
+  options.traffic_step = *step;
+  if (flags.max_connections) options.max_connections = flags.max_connections;
 
   auto loaded = scenario::load_scenario_file(flags.scenario);
   for (const auto& p : loaded.problems.list()) std::cerr << flags.scenario << ": " << json::format(p) << "\n";
@@ -148,7 +161,9 @@ int bench(const BenchFlags& flags) {
   std::vector<std::string> scenarios = flags.scenarios;
   if (scenarios.empty())
     scenarios = {std::string(WSFO_SOURCE_DIR) + "/scenarios/capacity/storm-100k-fixed.json",
-                 std::string(WSFO_SOURCE_DIR) + "/scenarios/capacity/cutover-kill-1m.json"};
+                 std::string(WSFO_SOURCE_DIR) + "/scenarios/capacity/cutover-kill-1m.json",
+                 std::string(WSFO_SOURCE_DIR) + "/scenarios/capacity/traffic-100k.json",
+                 std::string(WSFO_SOURCE_DIR) + "/scenarios/capacity/traffic-1m.json"};
   bool all_met = true;
   std::cout << "scenario                              clients  exit   wall s   target   peak RSS MiB  target\n";
   for (const auto& path : scenarios) {
@@ -197,6 +212,10 @@ void add_simulate_commands(CLI::App& app, int& exit_code) {
   cmd->add_option("--connection-memory", flags.connection_memory, "Gateway bytes per connection, for the figures")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  cmd->add_option("--traffic-step", flags.traffic_step, "Message traffic is charged per step of this length")
+      ->capture_default_str();
+  cmd->add_option("--max-connections", flags.max_connections,
+                  "The gateways' connection limit (503 above it); default none (the live gateway's is 10000)");
   cmd->add_option("--cfg", flags.simgrid_config, "SimGrid configuration item, e.g. contexts/factory:thread");
   cmd->add_option("--sweep", flags.sweep,
                   "GROUP=FROM..TO: find the largest population of the group(s) for which the expectations hold "
@@ -215,7 +234,7 @@ void add_simulate_commands(CLI::App& app, int& exit_code) {
       "simulate", "Wall time and peak RSS of `wsfo simulate` on the capacity scenarios, against its targets (1,000,000 clients in 60 s and 4 GiB, 100,000 in 6 s)");
   static BenchFlags bench_flags;
   bench_cmd->add_option("SCENARIOS", bench_flags.scenarios,
-                        "Scenario files (default: scenarios/capacity's 100k and 1M)");
+                        "Scenario files (default: scenarios/capacity's 100k and 1M, without and with message traffic)");
   bench_cmd->add_option("--out", bench_flags.out_dir, "Where reports and logs go")->capture_default_str();
   bench_cmd->callback([&exit_code] { exit_code = bench(bench_flags); });
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes the capacity scenarios of scenarios/capacity/ (issue 7): a unit's
+"""Writes the capacity scenarios of scenarios/capacity/: a unit's
 gateway lost under 100,000 clients with the seed's fixed 1500 ms reconnect
 against backoff with jitter, and 1,000,000 clients through a cutover and a
 node kill. Run it again after changing the numbers here."""
@@ -9,7 +9,7 @@ import pathlib
 HERE = pathlib.Path(__file__).resolve().parent
 
 
-def unit(name, label, second_octet, nodes, backends):
+def unit(name, label, second_octet, nodes, backends, backend_extra=None):
     return {
         "name": name,
         "label": label,
@@ -17,26 +17,32 @@ def unit(name, label, second_octet, nodes, backends):
         "public_url": f"ws://{name}.websocket.msha.tech:8020",
         "nodes": [{"name": f"{name}-gw{i}", "address": f"127.{second_octet}.1.{i}", "port": 8020,
                    "admin_port": 9020} for i in range(1, nodes + 1)],
-        "backends": [{"name": f"{name}-app{i}", "address": f"127.{second_octet}.2.{i}", "port": 8010}
+        # A large fleet's backends announce a new connection to it alone:
+        # `announce: all` costs O(clients^2) messages while the fleet connects.
+        "backends": [{"name": f"{name}-app{i}", "address": f"127.{second_octet}.2.{i}", "port": 8010,
+                      "announce": "self", **(backend_extra or {})}
                      for i in range(1, backends + 1)],
         "routes": [{"prefix": "/", "backends": [f"{name}-app{i}" for i in range(1, backends + 1)],
                     "balance": "round-robin"}],
     }
 
 
-def scenario(name, description, duration, clients, reconnect, timeline, handshake_cpu, nodes, octet):
+def scenario(name, description, duration, clients, reconnect, timeline, handshake_cpu, nodes, octet,
+             backend_extra=None, heartbeat=None):
     return {
         "name": name,
         "description": description,
         "duration": duration,
-        "units": [unit("center", "hangzhou", octet, nodes, 4), unit("unbj", "beijing", octet + 1, nodes, 4)],
+        "units": [unit("center", "hangzhou", octet, nodes, 4, backend_extra),
+                  unit("unbj", "beijing", octet + 1, nodes, 4, backend_extra)],
         "domain": {"name": "websocket.msha.tech", "cname": "unbj"},
         "gateway": {"correction": "redirect",
                     "router_id": {"sources": ["header", "cookie", "query"], "missing": "local", "modulus": 10000}},
         "rules": {"version": 1, "modulus": 10000, "ranges": [{"from": 0, "to": 5997, "unit": "center"},
                                                               {"from": 5998, "to": 9999, "unit": "unbj"}]},
         "clients": [{"name": "fleet", "router_ids": {"from": 0, "to": clients - 1},
-                     "url": "ws://websocket.msha.tech:8020/ws", "mode": "header", "reconnect": reconnect}],
+                     "url": "ws://websocket.msha.tech:8020/ws", "mode": "header", "reconnect": reconnect,
+                     **({"heartbeat": heartbeat} if heartbeat else {})}],
         "timeline": timeline,
         "simulation": {"within_unit": {"latency": "200us", "bandwidth_mbps": 10000},
                        "between_units": {"latency": "30ms", "bandwidth_mbps": 1000},
@@ -74,10 +80,43 @@ def million():
     kill = {"at": "80s", "action": "kill", "node": "center-gw1",
             "expect": {"disconnected": {"count": {"min": 100000, "max": 220000}}, "reconnect_within": "30s",
                        "land_in": "center", "no_dual_service": True}}
+    # The backends broadcast every 5 s: at their default (a second), 5 us per
+    # relayed message takes 0.8 of each center gateway's CPU and the kill's
+    # storm does not drain within 30 s.
     return scenario("capacity-cutover-kill-1m",
                     "1,000,000 clients: the seed's cutover (slots 5998-6380 from unbj to center) at 60 s, then "
-                    "center-gw1 killed at 80 s; fixed 1500 ms reconnect.",
-                    "110s", 1000000, FIXED, [cutover, kill], "50us", 4, 62)
+                    "center-gw1 killed at 80 s; fixed 1500 ms reconnect; backends broadcast every 5 s.",
+                    "110s", 1000000, FIXED, [cutover, kill], "50us", 4, 62,
+                    backend_extra={"broadcast_interval": "5s"})
+
+
+def traffic(clients, label):
+    # Message traffic at scale: every backend broadcasts one 64-byte message
+    # every 5 s, every client pings every 30 s (with a broadcast a second, at
+    # 5 us per relayed message, a center gateway's 167,000 clients take 0.83
+    # of its CPU and the kill's storm never drains: the model's answer to
+    # that what-if); the first connections ramp over
+    # clients / 20,000 seconds (wsfo simulate's default), the cutover and the
+    # kill come while the fleet is (nearly) all connected.
+    cutover = {"at": "30s", "action": "cutover",
+               "rules": {"version": 2, "modulus": 10000, "ranges": [{"from": 0, "to": 6380, "unit": "center"},
+                                                                     {"from": 6381, "to": 9999, "unit": "unbj"}]},
+               "fence": True, "catch_up": "1s",
+               # The ramp (clients / 20,000 s) may still be under way: a count, not the slots' every client.
+               "expect": {"disconnected": {"count": {"min": clients * 2 // 100, "max": clients * 4 // 100}},
+                          "reconnect_within": "15s", "land_in": "center", "no_dual_service": True,
+                          "no_redirect_loop": True}}
+    scale = clients // 1000000 if clients >= 1000000 else 0
+    low, high = (80000, 200000) if scale else (clients * 8 // 100, clients * 20 // 100)
+    kill = {"at": "40s", "action": "kill", "node": "center-gw1",
+            "expect": {"disconnected": {"count": {"min": low, "max": high}}, "reconnect_within": "20s",
+                       "land_in": "center", "no_dual_service": True}}
+    return scenario(f"capacity-traffic-{label}",
+                    f"{clients:,} clients with message traffic: each backend broadcasts a 64-byte message every "
+                    f"5 s, heartbeats every 30 s; a fenced cutover at 30 s, center-gw1 killed at 40 s.",
+                    "60s", clients, FIXED, [cutover, kill], "50us", 4, 64 if scale else 66,
+                    backend_extra={"broadcast_interval": "5s", "message_size": 64},
+                    heartbeat={"interval": "30s", "timeout": "60s"})
 
 
 def main():
@@ -85,6 +124,8 @@ def main():
         "storm-100k-fixed.json": storm("fixed", FIXED, 58),
         "storm-100k-backoff.json": storm("backoff", BACKOFF, 58),
         "cutover-kill-1m.json": million(),
+        "traffic-1m.json": traffic(1000000, "1m"),
+        "traffic-100k.json": traffic(100000, "100k"),
     }
     for name, document in files.items():
         (HERE / name).write_text(json.dumps(document, indent=2) + "\n")

@@ -53,6 +53,25 @@ void write_capacity_text(const Capacity& c, std::ostream& out) {
         static_cast<double>(n.peak_connections) * static_cast<double>(c.connection_bytes) / 1048576.0,
         n.dropped_stale ? (", " + std::to_string(n.dropped_stale) + " stale handshakes dropped").c_str() : "");
     out << line;
+    std::snprintf(line, sizeof line, "  %-16s %-8s peak %9llu messages relayed/s, queue delay max %s\n", "", "",
+                  static_cast<unsigned long long>(n.peak_messages_per_s), ms(n.peak_queue_delay_ns).c_str());
+    out << line;
+  }
+  for (const auto& b : c.backends) {
+    char line[256];
+    std::snprintf(line, sizeof line, "  backend %-8s %-8s peak CPU %5.1f%%, peak %9llu messages sent/s\n",
+                  b.backend.c_str(), b.unit.c_str(), b.peak_cpu * 100,
+                  static_cast<unsigned long long>(b.peak_messages_per_s));
+    out << line;
+  }
+  const LinkCapacity* busiest = nullptr;
+  for (const auto& l : c.links)
+    if (!busiest || l.peak_utilisation > busiest->peak_utilisation) busiest = &l;
+  if (busiest) {
+    char line[256];
+    std::snprintf(line, sizeof line, "  busiest link %s: peak utilisation %.1f%%\n", busiest->name.c_str(),
+                  busiest->peak_utilisation * 100);
+    out << line;
   }
   for (const auto& e : c.events) {
     if (e.disconnected == 0) continue;
@@ -74,7 +93,22 @@ void write_capacity_json(const Capacity& c, std::ostream& out) {
                      {"peak_cpu", n.peak_cpu},
                      {"peak_connections", n.peak_connections},
                      {"peak_connection_bytes", n.peak_connections * static_cast<std::uint64_t>(c.connection_bytes)},
-                     {"stale_handshakes_dropped", n.dropped_stale}});
+                     {"stale_handshakes_dropped", n.dropped_stale},
+                     {"messages_relayed_per_s", n.messages_relayed_per_s},
+                     {"queue_delay_max_ns_per_s", n.queue_delay_max_ns_per_s},
+                     {"queue_delay_mean_ns_per_s", n.queue_delay_mean_ns_per_s},
+                     {"peak_messages_relayed_per_s", n.peak_messages_per_s},
+                     {"peak_queue_delay_ns", n.peak_queue_delay_ns}});
+  nlohmann::json backends = nlohmann::json::array();
+  for (const auto& b : c.backends)
+    backends.push_back({{"backend", b.backend},
+                        {"unit", b.unit},
+                        {"cpu_per_s", b.cpu_per_s},
+                        {"messages_sent_per_s", b.messages_sent_per_s},
+                        {"peak_cpu", b.peak_cpu},
+                        {"peak_messages_sent_per_s", b.peak_messages_per_s}});
+  nlohmann::json links = nlohmann::json::array();
+  for (const auto& l : c.links) links.push_back({{"name", l.name}, {"peak_utilisation", l.peak_utilisation}});
   nlohmann::json events = nlohmann::json::array();
   for (const auto& e : c.events) {
     nlohmann::json item = {{"event", e.event},
@@ -91,6 +125,8 @@ void write_capacity_json(const Capacity& c, std::ostream& out) {
                         {"connection_bytes", c.connection_bytes},
                         {"bucket_ns", 1000000000},
                         {"nodes", nodes},
+                        {"backends", backends},
+                        {"links", links},
                         {"events", events}}
              .dump(2)
       << "\n";

@@ -24,6 +24,25 @@ struct NodeCapacity {
   double peak_cpu = 0;
   std::uint64_t peak_connections = 0;
   std::uint64_t dropped_stale = 0;
+  std::vector<std::uint64_t> messages_relayed_per_s;  // both directions
+  std::vector<std::int64_t> queue_delay_max_ns_per_s;   // what a relayed message waits for the CPU
+  std::vector<std::int64_t> queue_delay_mean_ns_per_s;
+  std::uint64_t peak_messages_per_s = 0;
+  std::int64_t peak_queue_delay_ns = 0;
+};
+
+struct BackendCapacity {
+  std::string backend;
+  std::string unit;
+  std::vector<double> cpu_per_s;  // handshakes, broadcasts and messages, 0..1 of one core
+  std::vector<std::uint64_t> messages_sent_per_s;
+  double peak_cpu = 0;
+  std::uint64_t peak_messages_per_s = 0;
+};
+
+struct LinkCapacity {
+  std::string name;
+  double peak_utilisation = 0;  // the busiest second's bytes over the link's bandwidth
 };
 
 struct EventRecovery {
@@ -37,6 +56,8 @@ struct EventRecovery {
 
 struct Capacity {
   std::vector<NodeCapacity> nodes;
+  std::vector<BackendCapacity> backends;
+  std::vector<LinkCapacity> links;  // the links message traffic used
   std::vector<EventRecovery> events;
   std::uint64_t clients = 0;
   std::int64_t connection_bytes = 0;  // memory per connection assumed for the peak memory figure

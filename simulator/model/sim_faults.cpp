@@ -40,6 +40,7 @@ std::uint16_t World::entry_node(std::uint32_t c) const {
 
 void World::unregister(std::uint32_t c) {
   if (!clients_.registered[c]) return;
+  traffic_->disconnect(c);
   clients_.registered[c] = 0;
   for (std::size_t g : {std::size_t{clients_.node[c]}, std::size_t{entry_node(c)}}) {
     if (gateways_[g].connections) --gateways_[g].connections;
@@ -123,7 +124,7 @@ void World::orphan(std::uint32_t c) {
   const std::int64_t interval = heartbeat->interval.count();
   const std::int64_t now = now_ns();
   const std::int64_t connected = std::min(clients_.since_ns[c], now);
-  const std::int64_t next_ping = connected + ((now - connected) / interval + 1) * interval;
+  const std::int64_t next_ping = traffic::next_tick_after(connected, interval, now);
   const Region& region = regions_[clients_.group[c]];
   push_lost_at(c, next_ping + 2 * route(gateways_[entry_node(c)].host, region.host).latency_ns,
                "Connection reset by peer");

@@ -1,7 +1,9 @@
-// The gateway node actor: takes batches of handshakes from its mailbox, spends
-// the handshake CPU cost on them as SimGrid executions on its host (so a
-// storm queues on the CPU, and a killed host loses its queue), and decides
-// each one with core/gateway's route decision, as the real gateway does.
+// The gateway node actor: takes batches of handshakes from its mailbox, queues
+// the handshake CPU cost of each chunk on its host's one CPU queue (after the
+// relay work queued before it, sim_traffic.hpp) and waits until the CPU is
+// done with it (so a storm queues on the CPU, and a killed host's actor dies
+// with its queue), and decides each one with core/gateway's route decision,
+// as the real gateway does.
 #include <algorithm>
 #include <charconv>
 
@@ -28,16 +30,6 @@ void add_to_bucket(std::vector<T>& buckets, std::int64_t t_ns, T amount) {
   buckets[index] += amount;
 }
 
-// CPU time [from, to) spread over the one-second buckets it covers.
-void add_busy(std::vector<std::int64_t>& buckets, std::int64_t from, std::int64_t to) {
-  while (from < to) {
-    std::int64_t bucket_end = (from / kBucketNs + 1) * kBucketNs;
-    std::int64_t part = std::min(to, bucket_end) - from;
-    add_to_bucket(buckets, from, part);
-    from += part;
-  }
-}
-
 class GatewayLogic {
  public:
   GatewayLogic(World& world, std::size_t index) : w_(world), g_(index), gw_(world.gateways()[index]) {}
@@ -52,26 +44,33 @@ class GatewayLogic {
     for (std::size_t first = 0; first < batch.requests.size(); first += chunk) {
       live.clear();
       now = World::now_ns();
+      // The CPU gets to this chunk after the work queued before it (relayed
+      // messages included): one queue, as the live io thread.
+      const std::int64_t start = now + w_.traffic().gateway_wait(g_);
       for (std::size_t i = first; i < std::min(batch.requests.size(), first + chunk); ++i) {
         const Request& r = batch.requests[i];
+        if (batch.forwarded_by) {  // the proxying node's setup ends here, answered or not
+          auto& in_flight = w_.gateways()[batch.forwarded_by - 1u].proxied_in_flight;
+          if (in_flight) --in_flight;
+        }
         // A client that gave up has closed its socket; a request older than
-        // the gateway's handshake timeout is dropped unanswered (408 to a
-        // closed socket): neither costs a handshake.
+        // the gateway's handshake timeout when the CPU gets to it is dropped
+        // unanswered (408 to a closed socket): neither costs a handshake.
         if (w_.clients().token[r.client] != r.token) continue;
-        if (now - r.sent_ns > gw_.config.limits.handshake_timeout.count()) {
+        if (start - r.sent_ns > gw_.config.limits.handshake_timeout.count()) {
           ++gw_.capacity.dropped_stale;
           continue;
         }
         live.push_back(r);
       }
       if (live.empty()) continue;
-      std::int64_t start = World::now_ns();
-      if (cost > 0) sg4::this_actor::execute(static_cast<double>(cost) * static_cast<double>(live.size()));
-      add_busy(gw_.capacity.busy_ns, start, World::now_ns());
-      add_to_bucket<std::uint64_t>(gw_.capacity.handled, start, live.size());
+      const std::int64_t work = cost * static_cast<std::int64_t>(live.size());
+      const std::int64_t done = w_.traffic().queue_handshakes(g_, work);
+      if (done > now) sg4::this_actor::sleep_until(static_cast<double>(done) / 1e9);
+      add_to_bucket<std::uint64_t>(gw_.capacity.handled, done - work, live.size());
       Region& region = w_.regions()[batch.region];
       for (std::size_t k = 0; k < live.size(); ++k)
-        answer(region, live[k], start + cost * static_cast<std::int64_t>(k + 1), batch.forwarded_by);
+        answer(region, live[k], done - work + cost * static_cast<std::int64_t>(k + 1), batch.forwarded_by);
       forward_pending(batch.region);
     }
   }
@@ -160,6 +159,7 @@ class GatewayLogic {
       c.via[request.client] = static_cast<std::uint16_t>(g_ + 1);
       if (forwards_.size() <= *node) forwards_.resize(*node + 1u);
       forwards_[*node].push_back(request);
+      ++gw_.proxied_in_flight;
       return true;
     }
     refuse(e, gateway::no_upstream_answered(decision, choice.tried()));
@@ -215,6 +215,7 @@ class GatewayLogic {
         GatewaySim& entry = w_.gateways()[forwarded_by - 1u];
         entry.capacity.peak_connections = std::max(entry.capacity.peak_connections, ++entry.connections);
       }
+      w_.traffic().connect(client);
       e.outcome = Outcome::upgraded;
       e.backend = b;
       return 2 * route.latency_ns;
@@ -256,7 +257,8 @@ class GatewayLogic {
       forwarded_ = w_.scenario().units[entry.unit].name + "/" + entry.node;
       head.fields.emplace_back(gateway::kForwardedByHeader, forwarded_);
     }
-    return gateway::decide({head, gw_.config, *gw_.rules, gw_.connections});
+    // As the live gateway counts: registered connections and proxied setups under way.
+    return gateway::decide({head, gw_.config, *gw_.rules, gw_.connections + gw_.proxied_in_flight});
   }
 
   World& w_;

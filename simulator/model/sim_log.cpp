@@ -72,6 +72,7 @@ void with_record(const LogRecord& r, const LogNames& names, F&& f) {
       record.backend = names.backend_labels[r.a];
       if (r.n) record.code = r.n;
       record.connected_ns = r.d;
+      record.ping_rtt_max_ns = ping_rtt_max(r);
       f(record);
       break;
     }

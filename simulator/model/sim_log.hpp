@@ -37,6 +37,19 @@ struct LogRecord {
   std::int64_t d = 0;       // connected: handshake_ns; rejected: retry_after_ns (-1 none); disconnected: connected_ns
 };
 
+// disconnected: 1 + the longest ping round trip in ns, in b (high 16 bits)
+// and text2 (low 32 bits); 0: no pong arrived.
+inline void set_ping_rtt_max(LogRecord& r, std::int64_t rtt_ns) {
+  const auto v = static_cast<std::uint64_t>(rtt_ns) + 1u;
+  r.b = static_cast<std::uint16_t>(v >> 32);
+  r.text2 = static_cast<std::uint32_t>(v);
+}
+inline std::optional<std::int64_t> ping_rtt_max(const LogRecord& r) {
+  const std::uint64_t v = (std::uint64_t{r.b} << 32) | r.text2;
+  if (v == 0) return std::nullopt;
+  return static_cast<std::int64_t>(v - 1u);
+}
+
 // Interned strings: urls, reasons, error codes. A deque, so a reference from
 // at() stays valid while later strings are interned (callers pass one back in).
 class StringTable {

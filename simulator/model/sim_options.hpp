@@ -16,10 +16,15 @@ struct SimOptions {
   // this; absent: one second per 20,000 clients (a real fleet ramps up too).
   std::optional<Duration> ramp;
   Duration client_handshake_timeout = std::chrono::seconds(5);  // `wsfo clients --handshake-timeout`
-  Duration max_execution = std::chrono::milliseconds(1);        // largest single CPU execution of a gateway
+  Duration max_execution = std::chrono::milliseconds(1);        // largest handshake chunk a gateway queues at once
   std::uint64_t handshake_bytes = 600;                          // request size on the wire
   std::vector<std::string> simgrid_config;                      // extra --cfg=... for SimGrid
   std::int64_t connection_memory_bytes = 40000;                 // per connection: two 16 KiB relay buffers and the rest
+  // Message traffic is charged per step of this length (docs/simulate.md, "Message traffic").
+  Duration traffic_step = std::chrono::milliseconds(100);
+  // The gateways' limits.max_connections; absent: no limit (the live
+  // gateway's default is 10000; capacity is what the model measures).
+  std::optional<std::size_t> max_connections;
 };
 
 }  // namespace wsfo::model

@@ -19,8 +19,6 @@ namespace {
 
 std::string milliseconds(std::chrono::nanoseconds d) { return std::to_string(d.count() / 1'000'000); }
 
-std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return a <= 0 ? 0 : (a + b - 1) / b; }
-
 }  // namespace
 
 void World::power_off_gateway(std::size_t g) {
@@ -56,35 +54,18 @@ void World::release_powered_off_orphans(std::size_t vip) {
   std::vector<std::uint32_t>().swap(powered_off_orphans_[vip]);
 }
 
-// What the live client decides on its heartbeat ticks (connect time + k *
-// interval): a ping unanswered for `timeout` ends it as pong_timeout,
-// nothing heard for `timeout` (checked after) as idle_timeout. The ping
-// before the power-off was answered if its pong arrived in time; the next
-// one never is.
+// The live client's heartbeat verdict on a peer gone silent now (core's
+// rule, core/traffic/heartbeat_rules.hpp): the ping before the power-off
+// was answered if its pong arrived in time; the next one never is.
 void World::time_out_silently(std::uint32_t c) {
   const auto& heartbeat = scenario_.clients[clients_.group[c]].heartbeat;
   if (!heartbeat || heartbeat->interval.count() <= 0 || heartbeat->timeout.count() <= 0) return;
-  const std::int64_t interval = heartbeat->interval.count();
-  const std::int64_t timeout = heartbeat->timeout.count();
-  const std::int64_t now = now_ns();
-  const std::int64_t connected = std::min(clients_.since_ns[c], now);
   const std::int64_t round_trip =
       2 * route(gateways_[entry_node(c)].host, regions_[clients_.group[c]].host).latency_ns;
-  const std::int64_t last_tick = (now - connected) / interval;  // 0: no ping yet
-  std::int64_t unanswered_tick = last_tick + 1;                 // the first ping that meets the dead host
-  std::int64_t last_heard = connected;
-  if (last_tick >= 1) {
-    if (connected + last_tick * interval + round_trip <= now) {
-      last_heard = connected + last_tick * interval + round_trip;
-    } else {  // that ping's pong was on its way: lost with the host
-      unanswered_tick = last_tick;
-      if (last_tick >= 2) last_heard = connected + (last_tick - 1) * interval + round_trip;
-    }
-  }
-  const std::int64_t pong_tick = unanswered_tick + ceil_div(timeout, interval);
-  const std::int64_t idle_tick = std::max(last_tick + 1, ceil_div(last_heard + timeout - connected, interval));
-  const bool pong = pong_tick <= idle_tick;
-  push_lost_at(c, connected + (pong ? pong_tick : idle_tick) * interval,
+  const auto verdict = traffic::silent_peer_end(clients_.since_ns[c], now_ns(),
+                                                {heartbeat->interval.count(), heartbeat->timeout.count()}, round_trip);
+  const bool pong = verdict.cause == traffic::HeartbeatEnd::pong_timeout;
+  push_lost_at(c, verdict.t_ns,
                pong ? "no pong within " + milliseconds(heartbeat->timeout) + " ms of a ping"
                     : "nothing heard for " + milliseconds(heartbeat->timeout) + " ms",
                static_cast<std::uint8_t>(pong ? CloseCause::pong_timeout : CloseCause::idle_timeout));

@@ -263,7 +263,9 @@ class RegionLogic {
     r.n = e.status;
     r.text = e.text;
     r.d = e.t_ns - c_.since_ns[client];
+    if (auto rtt = w_.traffic().ping_rtt_max(client, e.t_ns)) set_ping_rtt_max(r, *rtt);
     w_.record(r);
+    w_.unregister(client);  // a heartbeat timeout the client decided: its gateways count it until now
     ++c_.token[client];
     schedule_retry(client, e.t_ns, -1);
   }

@@ -24,7 +24,33 @@ Capacity node_capacity(World& world) {
     for (auto cpu : node.cpu_per_s) node.peak_cpu = std::max(node.peak_cpu, cpu);
     node.peak_connections = gw.capacity.peak_connections;
     node.dropped_stale = gw.capacity.dropped_stale;
+    node.messages_relayed_per_s = gw.capacity.messages;
+    node.queue_delay_max_ns_per_s = gw.capacity.delay_max_ns;
+    for (std::size_t s = 0; s < gw.capacity.delay_sum_ns.size(); ++s)
+      node.queue_delay_mean_ns_per_s.push_back(
+          s < gw.capacity.delay_steps.size() && gw.capacity.delay_steps[s]
+              ? gw.capacity.delay_sum_ns[s] / gw.capacity.delay_steps[s]
+              : 0);
+    for (auto n : node.messages_relayed_per_s) node.peak_messages_per_s = std::max(node.peak_messages_per_s, n);
+    for (auto d : node.queue_delay_max_ns_per_s) node.peak_queue_delay_ns = std::max(node.peak_queue_delay_ns, d);
     capacity.nodes.push_back(std::move(node));
+  }
+  const auto& series = world.traffic().backend_series();
+  for (std::size_t b = 0; b < world.backends().size(); ++b) {
+    BackendCapacity backend;
+    backend.backend = world.backends()[b].name;
+    backend.unit = world.scenario().units[world.backends()[b].unit].name;
+    for (auto busy : series[b].busy_ns) backend.cpu_per_s.push_back(static_cast<double>(busy) / 1e9);
+    backend.messages_sent_per_s = series[b].messages;
+    for (auto cpu : backend.cpu_per_s) backend.peak_cpu = std::max(backend.peak_cpu, cpu);
+    for (auto n : backend.messages_sent_per_s) backend.peak_messages_per_s = std::max(backend.peak_messages_per_s, n);
+    capacity.backends.push_back(std::move(backend));
+  }
+  const auto& links = world.traffic().links();
+  for (std::size_t l = 0; l < links.size(); ++l) {
+    std::uint64_t peak = 0;
+    for (auto bytes : world.traffic().link_series()[l].bytes) peak = std::max(peak, bytes);
+    capacity.links.push_back({links[l]->get_name(), static_cast<double>(peak) / links[l]->get_bandwidth()});
   }
   return capacity;
 }

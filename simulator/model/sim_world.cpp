@@ -77,6 +77,7 @@ std::string World::prepare() {
   if (auto error = build_gateways(); !error.empty()) return error;
   if (auto error = build_vrrp(); !error.empty()) return error;
   build_clients();
+  traffic_ = std::make_unique<TrafficModel>(*this);
   return {};
 }
 
@@ -197,7 +198,7 @@ std::string World::configure_gateway(std::size_t g) {
   const scenario::Node* node = current_.find_node(gw.node);
   if (!node) return "gateway " + gw.node + ": not a node of the scenario";
   gw.config = run::gateway_config_for(current_, unit, *node, {});
-  gw.config.limits.max_connections = std::numeric_limits<std::size_t>::max();  // capacity is what we measure
+  gw.config.limits.max_connections = options_.max_connections.value_or(std::numeric_limits<std::size_t>::max());
   reset_choices(g);
   gw.route_backends.clear();
   for (const auto& route : gw.config.routes) {
@@ -295,6 +296,7 @@ void World::run() {
     sg4::Actor::create("region:" + scenario_.clients[r].name, regions_[r].host, [this, r] { region_actor(*this, r); });
   }
   sg4::Actor::create("timeline", orchestrator_, [this] { timeline_actor(*this); });
+  sg4::Actor::create("traffic", orchestrator_, [this] { traffic_->run(); })->daemonize();
   engine_->run();
 }
 

@@ -30,6 +30,7 @@
 #include "reports/report.hpp"
 #include "simulator/model/sim_log.hpp"
 #include "simulator/model/sim_options.hpp"
+#include "simulator/model/sim_traffic.hpp"
 #include "simulator/model/sim_vrrp.hpp"
 
 namespace wsfo::model {
@@ -128,6 +129,10 @@ struct CapacitySeries {                // per gateway, one bucket per second of 
   std::vector<std::int64_t> busy_ns;   // CPU time spent
   std::uint64_t peak_connections = 0;
   std::uint64_t dropped_stale = 0;  // waited longer than the handshake timeout: dropped unanswered
+  std::vector<std::uint64_t> messages;      // relayed (sim_traffic.cpp)
+  std::vector<std::int64_t> delay_max_ns;   // relay queue delay, the longest of the second's steps
+  std::vector<std::int64_t> delay_sum_ns;   // and their sum
+  std::vector<std::int64_t> delay_steps;    // over this many steps
 };
 
 // Where a `proxy` correction may connect for one unit: a node, or a VIP and
@@ -148,6 +153,7 @@ struct GatewaySim {
   bool serving = true;
   std::uint32_t epoch = 0;  // bumps at every restart: batches sent before are dropped
   std::uint64_t connections = 0;
+  std::uint64_t proxied_in_flight = 0;  // handshakes handed to another unit's gateway, not yet answered
   // The live gateway's backend choice (routes, balance, down marks); a
   // restart starts with a fresh one, as a new process does.
   std::optional<gateway::BackendPool> pool;
@@ -235,6 +241,8 @@ class World {
   reports::RunRecord& record_base() { return record_; }
   const std::vector<LogRecord>& log() const { return log_; }
   const std::vector<history::Event>& agent_events() const { return agent_events_; }
+  TrafficModel& traffic() { return *traffic_; }
+  sg4::Link* uplink(const sg4::Host* host) const { return host_uplink_.at(host); }
   LogNames log_names() const;
   std::size_t gateway_index(const std::string& node) const;
   std::uint16_t first_node_of(std::size_t unit) const;
@@ -282,6 +290,7 @@ class World {
   std::vector<std::vector<std::uint32_t>> powered_off_orphans_;  // by VIP: clients awaiting its new holder
   std::vector<std::unique_ptr<NodeVrrpSim>> vrrp_;  // by gateway; null for a node no VIP lists
   reports::RunRecord record_;
+  std::unique_ptr<TrafficModel> traffic_;
   std::int64_t end_ns_ = 0;
   bool finished_ = false;
 };

@@ -1,0 +1,85 @@
+#pragma once
+// Message traffic in the model (docs/simulate.md, "Message traffic"): core's
+// TrafficLedger keeps per (backend, gateway) connection counts, updated at
+// connect and disconnect. Each gateway and backend host has one CPU queue,
+// first come first served, as the live gateway's single io thread: the
+// gateway actor queues its handshake chunks on it, an accept queues the
+// welcome, echo and announcement fan-out it causes at once, and one actor,
+// every `--traffic-step`, sets the step's broadcasts and pings as a fluid
+// rate. The queue delay is what a relayed message, or a handshake, waits.
+#include <cstdint>
+#include <optional>
+#include <simgrid/s4u.hpp>
+#include <unordered_map>
+#include <vector>
+
+#include "core/traffic/cpu_queue.hpp"
+#include "core/traffic/heartbeat_rules.hpp"
+#include "core/traffic/traffic_ledger.hpp"
+
+namespace wsfo::model {
+
+class World;
+
+struct LinkSeries {
+  std::vector<std::uint64_t> bytes;  // per second of virtual time
+};
+
+struct BackendSeries {
+  std::vector<std::int64_t> busy_ns;
+  std::vector<std::uint64_t> messages;
+};
+
+class TrafficModel {
+ public:
+  TrafficModel(World& world);
+
+  void connect(std::uint32_t client);     // the client's connection is registered (gateway accept)
+  void disconnect(std::uint32_t client);  // it is not any more (World::unregister)
+  void run();                             // the actor's body
+
+  // The gateway queues `work_ns` of handshake CPU now: when the CPU
+  // finishes it (after everything queued before). `wait_ns`: how long work
+  // arriving now waits.
+  std::int64_t queue_handshakes(std::size_t gateway, std::int64_t work_ns);
+  std::int64_t gateway_wait(std::size_t gateway);
+
+  // The round trip of a ping the client sends at `t_ns` on its current
+  // connection: the path there and back plus the queues of its gateways.
+  std::int64_t ping_rtt(std::uint32_t client, std::int64_t t_ns);
+  // The longest answered ping of the client's connection, ending at `end_ns`.
+  std::optional<std::int64_t> ping_rtt_max(std::uint32_t client, std::int64_t end_ns);
+
+  std::int64_t step_ns() const { return step_ns_; }
+  const std::vector<BackendSeries>& backend_series() const { return backends_; }
+  const std::vector<LinkSeries>& link_series() const { return links_; }
+  const std::vector<simgrid::s4u::Link*>& links() const { return link_list_; }
+
+ private:
+  void charge_links(std::int64_t t_ns, const traffic::StepTraffic& step);
+  void time_out_late_pongs(std::size_t gateway, std::int64_t from_ns, std::int64_t to_ns);
+  std::int64_t delay_at(std::size_t gateway, std::int64_t t_ns) const;
+  std::int64_t backend_delay_at(std::size_t backend, std::int64_t t_ns) const;
+  // The host's queue, emptied when the host died or restarted since.
+  traffic::CpuQueue& gateway_cpu(std::size_t gateway);
+  traffic::CpuQueue& backend_cpu(std::size_t backend);
+
+  World& w_;
+  std::int64_t step_ns_ = 0;
+  traffic::TrafficLedger ledger_;
+  std::vector<std::uint32_t> gateway_epoch_;  // the gateway's epoch its queue belongs to
+  std::vector<bool> backend_was_on_;
+  std::vector<std::int64_t> gateway_served_, backend_served_;  // CPU booked so far
+  std::vector<std::int64_t> gateway_wait_max_;                 // the longest wait a handshake chunk saw this step
+  std::vector<std::vector<std::int64_t>> gateway_delay_, backend_delay_;  // per step, at its end
+  std::vector<bool> doomed_;            // per client: its connection ends at a late pong already
+  std::int64_t shortest_patience_ = 0;  // of the heartbeat groups: when a pong is overdue
+  std::vector<BackendSeries> backends_;
+  std::vector<simgrid::s4u::Link*> link_list_;
+  std::unordered_map<const simgrid::s4u::Link*, std::size_t> link_index_;
+  std::vector<LinkSeries> links_;
+  std::vector<std::int64_t> group_ping_interval_;
+  std::vector<std::size_t> group_path_size_;
+};
+
+}  // namespace wsfo::model
