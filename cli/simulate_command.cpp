@@ -215,7 +215,8 @@ void add_simulate_commands(CLI::App& app, int& exit_code) {
   cmd->add_option("--traffic-step", flags.traffic_step, "Message traffic is charged per step of this length")
       ->capture_default_str();
   cmd->add_option("--max-connections", flags.max_connections,
-                  "The gateways' connection limit (503 above it); default none (the live gateway's is 10000)");
+                  "The gateways' connection limit (503 above it), instead of the scenario's gateway.max_connections "
+                  "or the live gateway's default, 10000");
   cmd->add_option("--cfg", flags.simgrid_config, "SimGrid configuration item, e.g. contexts/factory:thread");
   cmd->add_option("--sweep", flags.sweep,
                   "GROUP=FROM..TO: find the largest population of the group(s) for which the expectations hold "

@@ -63,6 +63,7 @@ gateway::GatewayConfig gateway_config_for(const scenario::Scenario& scenario, co
   config.missing = missing_policy(scenario.gateway.router_id.missing);
   config.rules = scenario.rules;
   config.routes = routes_of(unit);
+  if (scenario.gateway.max_connections) config.limits.max_connections = *scenario.gateway.max_connections;
   config.state_file = files.state_file;
   std::string error;
   if (auto agent = vrrp::agent_config_for_node(scenario, node.name, error); agent && !agent->instances.empty()) {

@@ -102,6 +102,8 @@ struct RouterIdPolicy {
 struct GatewayPolicy {
   Correction correction = Correction::redirect;
   RouterIdPolicy router_id;
+  // Each node's limits.max_connections (503 with Retry-After above it); absent: the gateway's default.
+  std::optional<std::size_t> max_connections{};
 };
 
 struct Domain {

@@ -74,6 +74,9 @@ std::optional<RouterIdPolicy> read_router_id_policy(const Json& value, const std
   return policy;
 }
 
+// As the gateway config's own bound (core/gateway/gateway_config.cpp).
+constexpr std::int64_t kMaxGatewayConnections = 10'000'000;
+
 std::optional<GatewayPolicy> read_gateway(const Json& value, const std::string& pointer, Problems& problems,
                                           const std::vector<Unit>& units, std::optional<std::uint32_t>& modulus) {
   ObjectReader reader(value, pointer, problems);
@@ -86,6 +89,9 @@ std::optional<GatewayPolicy> read_gateway(const Json& value, const std::string& 
     policy.router_id = *router_id;
   }
   if (reader.has("correction") && !correction) return std::nullopt;
+  auto max_connections = reader.integer("max_connections", false, 1, kMaxGatewayConnections);
+  if (reader.has("max_connections") && !max_connections) return std::nullopt;
+  if (max_connections) policy.max_connections = static_cast<std::size_t>(*max_connections);
   return policy;
 }
 

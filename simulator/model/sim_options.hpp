@@ -22,8 +22,8 @@ struct SimOptions {
   std::int64_t connection_memory_bytes = 40000;                 // per connection: two 16 KiB relay buffers and the rest
   // Message traffic is charged per step of this length (docs/simulate.md, "Message traffic").
   Duration traffic_step = std::chrono::milliseconds(100);
-  // The gateways' limits.max_connections; absent: no limit (the live
-  // gateway's default is 10000; capacity is what the model measures).
+  // Overrides the gateways' limits.max_connections (the scenario's
+  // gateway.max_connections, else the live gateway's default), for what-ifs.
   std::optional<std::size_t> max_connections;
 };
 

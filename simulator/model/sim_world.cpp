@@ -198,7 +198,7 @@ std::string World::configure_gateway(std::size_t g) {
   const scenario::Node* node = current_.find_node(gw.node);
   if (!node) return "gateway " + gw.node + ": not a node of the scenario";
   gw.config = run::gateway_config_for(current_, unit, *node, {});
-  gw.config.limits.max_connections = options_.max_connections.value_or(std::numeric_limits<std::size_t>::max());
+  if (options_.max_connections) gw.config.limits.max_connections = *options_.max_connections;
   reset_choices(g);
   gw.route_backends.clear();
   for (const auto& route : gw.config.routes) {
