@@ -19,6 +19,8 @@ namespace http = beast::http;
 namespace asio = boost::asio;
 using Json = nlohmann::json;
 
+// The stream's deadline bounds asynchronous operations only, so each step is
+// one: a peer that accepts and never answers costs `timeout`, not a hang.
 HttpReply http_request(const std::string& endpoint, const std::string& method, const std::string& target,
                        const std::string& body, const std::string& token, std::chrono::milliseconds timeout) {
   auto colon = endpoint.rfind(':');
@@ -26,22 +28,29 @@ HttpReply http_request(const std::string& endpoint, const std::string& method, c
   try {
     asio::io_context io;
     beast::tcp_stream stream(io);
-    stream.expires_after(timeout);
     asio::ip::tcp::endpoint address(asio::ip::make_address(endpoint.substr(0, colon)),
                                     static_cast<unsigned short>(std::stoi(endpoint.substr(colon + 1))));
-    stream.connect(address);
     http::request<http::string_body> request{http::string_to_verb(method), target, 11};
     request.set(http::field::host, endpoint);
     if (!token.empty()) request.set(http::field::authorization, "Bearer " + token);
     if (!body.empty()) request.set(http::field::content_type, "application/json");
     request.body() = body;
     request.prepare_payload();
-    stream.expires_after(timeout);
-    http::write(stream, request);
     beast::flat_buffer buffer;
     http::response<http::string_body> response;
+    beast::error_code failure;
     stream.expires_after(timeout);
-    http::read(stream, buffer, response);
+    stream.async_connect(address, [&](beast::error_code ec) {
+      if (ec) return void(failure = ec);
+      stream.expires_after(timeout);
+      http::async_write(stream, request, [&](beast::error_code ec, std::size_t) {
+        if (ec) return void(failure = ec);
+        stream.expires_after(timeout);
+        http::async_read(stream, buffer, response, [&](beast::error_code ec, std::size_t) { failure = ec; });
+      });
+    });
+    io.run();
+    if (failure) return {0, {}, failure.message()};
     beast::error_code ignored;
     stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
     return {static_cast<int>(response.result_int()), response.body(), {}};
