@@ -45,8 +45,9 @@ int fidelity(const std::string& args, const fs::path& log, std::string& output) 
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-// The storm point shrunk to 30 clients and 7 s (kill at 3 s), on its own addresses, in `dir`.
-void write_tiny_point(const fs::path& dir) {
+// The storm point shrunk to 30 clients and 7 s (kill at 3 s), on addresses
+// 127.<octet>.x of its own (each test its own: ctest runs them in parallel), in `dir`.
+void write_tiny_point(const fs::path& dir, const std::string& octet) {
   fs::create_directories(dir);
   std::ifstream in(std::string(WSFO_SOURCE_DIR) + "/scenarios/fidelity/storm-2k.json");
   auto s = nlohmann::json::parse(in);
@@ -56,16 +57,16 @@ void write_tiny_point(const fs::path& dir) {
   s["timeline"][0]["at"] = "3s";
   s["timeline"][0]["expect"] = {{"reconnect_within", "4s"}};
   for (auto& node : s["units"][0]["nodes"])
-    node["address"] = std::regex_replace(node["address"].get<std::string>(), std::regex("^127\\.61\\."), "127.69.");
+    node["address"] = std::regex_replace(node["address"].get<std::string>(), std::regex("^127\\.61\\."), "127." + octet + ".");
   for (auto& backend : s["units"][0]["backends"])
     backend["address"] =
-        std::regex_replace(backend["address"].get<std::string>(), std::regex("^127\\.61\\."), "127.69.");
+        std::regex_replace(backend["address"].get<std::string>(), std::regex("^127\\.61\\."), "127." + octet + ".");
   std::ofstream(dir / "tiny.json") << s.dump(2) << "\n";
 }
 
 TEST(BenchFidelity, TinyPointPrintsEveryFigureLiveAndSimulated) {
   fs::path dir = scratch("tiny");
-  write_tiny_point(dir / "points");
+  write_tiny_point(dir / "points", "69");
   std::string out;
   int code = fidelity("--runs 1 --points-dir " + (dir / "points").string() + " --report-dir " + (dir / "runs").string(),
                       dir / "out.log", out);
@@ -97,7 +98,7 @@ TEST(BenchFidelity, TinyPointPrintsEveryFigureLiveAndSimulated) {
 
 TEST(BenchFidelity, ARunThatCannotStartIsReportedNotFigured) {
   fs::path dir = scratch("unmade");
-  write_tiny_point(dir / "points");
+  write_tiny_point(dir / "points", "79");
   // Hold the address of the tiny point's second gateway: it cannot listen, so the live run is not made.
   int holder = ::socket(AF_INET, SOCK_STREAM, 0);
   ASSERT_GE(holder, 0);
@@ -106,7 +107,7 @@ TEST(BenchFidelity, ARunThatCannotStartIsReportedNotFigured) {
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_port = htons(8020);
-  ::inet_pton(AF_INET, "127.69.1.2", &address.sin_addr);
+  ::inet_pton(AF_INET, "127.79.1.2", &address.sin_addr);
   ASSERT_EQ(::bind(holder, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
   ASSERT_EQ(::listen(holder, 1), 0);
   std::string out;
