@@ -17,6 +17,8 @@
 #include <regex>
 #include <sstream>
 
+#include "tests/support/test_files.hpp"
+
 namespace wsfo {
 namespace bench_fidelity_test {
 
@@ -29,12 +31,7 @@ fs::path scratch(const std::string& name) {
   return dir;
 }
 
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using wsfo::test_support::slurp;
 
 // Runs `wsfo bench fidelity ARGS` (bounded by timeout(1)); the exit status, its output in `output`.
 int fidelity(const std::string& args, const fs::path& log, std::string& output) {

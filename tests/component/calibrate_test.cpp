@@ -18,6 +18,8 @@
 #include "simulator/bench/calibration_fit.hpp"
 #include "simulator/bench/json_splice.hpp"
 
+#include "tests/support/test_files.hpp"
+
 namespace wsfo {
 namespace calibrate_test {
 
@@ -32,12 +34,7 @@ fs::path scratch() {
   return dir;
 }
 
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using wsfo::test_support::slurp;
 
 // Runs `wsfo calibrate ARGS` (bounded by timeout(1)); the exit status.
 int calibrate(const std::string& args, const fs::path& log) {

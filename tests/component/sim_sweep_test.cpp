@@ -15,6 +15,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "tests/support/test_files.hpp"
+
 namespace sim_sweep_test {
 
 namespace fs = std::filesystem;
@@ -38,12 +40,7 @@ fs::path scratch(const std::string& name) {
   return dir;
 }
 
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using wsfo::test_support::slurp;
 
 // regression/node-kill.json's two units, one gateway each, with one fleet in
 // unbj's slots: unbj-gw1 is killed at 10 s and restored at 11 s; every client

@@ -13,6 +13,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "tests/support/test_files.hpp"
+
 namespace sim_traffic_test {
 
 namespace fs = std::filesystem;
@@ -27,12 +29,7 @@ fs::path scratch(const std::string& name) {
   return dir;
 }
 
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using wsfo::test_support::slurp;
 
 // The seed scenario with every backend's announce mode and the gateway's
 // cost per message (and per handshake) set; written next to `dir`.
