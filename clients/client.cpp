@@ -5,6 +5,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "clients/fleet_worker.hpp"
+#include "core/clients/client_stream.hpp"
 #include "process/live_clock.hpp"
 
 namespace wsfo::clients {
@@ -17,7 +18,7 @@ Client::Client(Worker& worker, std::uint64_t router_id, std::uint64_t index)
     : worker_(worker),
       router_id_(router_id),
       index_(index),
-      rng_(util::SplitMix64(worker.options().seed ^ router_id * 0x9E3779B97F4A7C15ULL).next() ^ index),
+      rng_(client_stream_seed(worker.options().seed, router_id, index)),
       policy_(worker.options().reconnect),
       socket_(worker.io()),
       timer_(worker.io()),

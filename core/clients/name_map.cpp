@@ -2,7 +2,7 @@
 
 #include <cctype>
 
-#include "core/util/random.hpp"
+#include "core/clients/client_stream.hpp"
 
 namespace wsfo::clients {
 namespace {
@@ -110,7 +110,7 @@ std::optional<SocketAddress> NameMap::pick(const std::string& host, std::uint16_
   auto it = names_.find(lower(host));
   if (it != names_.end()) {
     const auto& list = it->second;
-    return list[util::SplitMix64::scale_inclusive(draw, list.size() - 1)];
+    return list[address_pick(draw, list.size())];
   }
   if (is_numeric_ip(host)) return SocketAddress{host, port};
   return std::nullopt;

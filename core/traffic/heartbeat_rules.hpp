@@ -76,4 +76,19 @@ std::optional<std::int64_t> ping_rtt_max(std::int64_t connected_ns, std::int64_t
   return longest;
 }
 
+// How many pings the client sent over [connected, end): the same ticks as
+// ping_rtt_max, a ping unanswered at the end counted too.
+template <class RttAt>
+std::uint32_t pings_sent(std::int64_t connected_ns, std::int64_t end_ns, std::int64_t interval_ns, RttAt rtt_at) {
+  std::uint32_t count = 0;
+  if (interval_ns <= 0) return count;
+  std::int64_t ping = connected_ns + interval_ns;
+  while (ping < end_ns) {
+    ++count;
+    const std::int64_t pong = ping + rtt_at(ping);
+    ping = std::max(ping + interval_ns, tick_at_or_after(connected_ns, interval_ns, pong));
+  }
+  return count;
+}
+
 }  // namespace wsfo::traffic

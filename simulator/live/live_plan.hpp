@@ -9,11 +9,12 @@
 #include <vector>
 
 #include "core/json/json_reader.hpp"
+#include "core/clients/client_stream.hpp"
 #include "core/scenario/scenario.hpp"
 
 namespace wsfo::live {
 
-inline constexpr std::size_t kMaxClientsPerProcess = 8000;  // 20000 descriptors per process here
+using clients::kMaxClientsPerProcess;
 
 struct ProcessPlan {
   std::string name;               // "gateway center-gw1", "backend center-app1", "clients fleet#0"
