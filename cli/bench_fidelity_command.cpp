@@ -21,6 +21,7 @@ struct FidelityFlags {
   std::string points;  // comma-separated names; empty: every point
   std::string points_dir = std::string(WSFO_SOURCE_DIR) + "/scenarios/fidelity";
   std::string report_dir;
+  std::string live_from;  // an earlier report dir whose live runs are read, not played again
 };
 
 std::vector<std::string> split_names(const std::string& text) {
@@ -65,11 +66,14 @@ int fidelity(const FidelityFlags& flags) {
   std::filesystem::create_directories(out_dir);
   std::cout << "wsfo bench fidelity --runs " << flags.runs << " --points ";
   for (std::size_t i = 0; i < points.size(); ++i) std::cout << (i ? "," : "") << points[i].name;
-  std::cout << " --report-dir " << out_dir << "\n" << std::flush;
+  std::cout << " --report-dir " << out_dir;
+  if (!flags.live_from.empty()) std::cout << " --live-from " << flags.live_from;
+  std::cout << "\n" << std::flush;
 
   std::vector<bench::PointComparison> compared;
   std::vector<std::string> unmade;
   nlohmann::json document = {{"runs", flags.runs}, {"points", nlohmann::json::array()}};
+  if (!flags.live_from.empty()) document["live_from"] = flags.live_from;
   for (const auto& point : points) {
     std::string dir = out_dir + "/" + point.name;
     auto simulated = bench::play(self_path(), point, dir + "/simulated", false);
@@ -79,13 +83,18 @@ int fidelity(const FidelityFlags& flags) {
     std::vector<bench::RunSample> live;
     std::string live_error;
     for (int i = 1; i <= flags.runs && live_error.empty(); ++i) {  // one at a time: they share the machine
-      auto run = bench::play(self_path(), point, dir + "/live-" + std::to_string(i), true);
+      const std::string name = "/live-" + std::to_string(i);
+      auto run = flags.live_from.empty()
+                     ? bench::play(self_path(), point, dir + name, true)
+                     : bench::read_run_dir(point, flags.live_from + "/" + point.name + name, true);
       if (run.sample)
         live.push_back(*run.sample);
       else
         live_error = run.error;
       std::cout << point.name << ": live run " << i << " of " << flags.runs << " "
-                << (run.sample ? "done" : "could not be made: " + run.error) << "\n"
+                << (run.sample ? (flags.live_from.empty() ? "done" : "read from " + flags.live_from)
+                               : "could not be made: " + run.error)
+                << "\n"
                 << std::flush;
     }
     if (!simulated.sample || !live_error.empty()) {
@@ -129,6 +138,10 @@ void add_bench_fidelity_commands(CLI::App& app, int& exit_code) {
   cmd->add_option("--points", flags.points, "Comma-separated point names (default: every scenario of --points-dir)");
   cmd->add_option("--points-dir", flags.points_dir, "Where the point scenarios are")->capture_default_str();
   cmd->add_option("--report-dir", flags.report_dir, "Where the runs go (default: reports/out/fidelity-<time>)");
+  cmd->add_option("--live-from", flags.live_from,
+                  "Read the live runs from this earlier report dir (its <point>/live-<i>) instead of playing them: "
+                  "the model judged again against the same live runs")
+      ->check(CLI::ExistingDirectory);
   cmd->callback([&exit_code] { exit_code = fidelity(flags); });
 }
 

@@ -304,6 +304,17 @@ struct BackendCpu {
   Duration message{};    // per message sent to one client (fan-out, welcome, echo, pong)
 };
 
+// Every part of the run on one machine of `cores` cores, as a live run on
+// this machine is: the gateways, backends and client fleet processes share
+// them (each process single-threaded, at most one core), and the clients'
+// work is charged too. Without it, each gateway and backend has a CPU of its
+// own and the clients cost nothing (a production what-if).
+struct Testbed {
+  double cores = 2;
+  Duration client_handshake{};  // client fleet CPU per connection attempt (connect, 101, history event)
+  Duration client_message{};    // client fleet CPU per message it receives
+};
+
 struct Simulation {  // SimGrid model parameters
   Link within_unit;
   Link between_units;
@@ -311,6 +322,7 @@ struct Simulation {  // SimGrid model parameters
   Duration message_cpu{};            // gateway CPU time per relayed message
   Duration message_cpu_per_kib{};    // gateway CPU time added per KiB of a relayed message's payload
   BackendCpu backend_cpu{};
+  std::optional<Testbed> testbed;    // none: every host has its own CPU
 };
 
 // The scenario's `simulation` block with the defaults (docs/simulate.md) for

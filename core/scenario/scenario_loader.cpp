@@ -133,6 +133,19 @@ std::optional<Simulation> read_simulation(const Json& value, const std::string& 
     optional_duration(cpu, "broadcast", sim.backend_cpu.broadcast);
     optional_duration(cpu, "message", sim.backend_cpu.message);
   }
+  if (const Json* v = reader.object("testbed", false)) {
+    ObjectReader testbed(*v, reader.pointer_of("testbed"), problems);
+    Testbed bed;
+    auto cores = testbed.number("cores", true, 1, 1024);
+    if (const Json* c = testbed.object("client_cpu", true)) {
+      ObjectReader cpu(*c, testbed.pointer_of("client_cpu"), problems);
+      optional_duration(cpu, "handshake", bed.client_handshake);
+      optional_duration(cpu, "message", bed.client_message);
+    }
+    if (cores) bed.cores = *cores;
+    else optional_ok = false;
+    sim.testbed = bed;
+  }
   if (!within || !between || !handshake || !message || !optional_ok) return std::nullopt;
   sim.within_unit = *within;
   sim.between_units = *between;

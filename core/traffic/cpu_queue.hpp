@@ -11,6 +11,8 @@
 
 namespace wsfo::traffic {
 
+class SharedCores;
+
 class CpuQueue {
  public:
   // From `t_ns` on, work arrives evenly at `rate` CPU-ns per ns (0: none).
@@ -36,7 +38,18 @@ class CpuQueue {
   void clear(std::int64_t t_ns);
 
  private:
+  friend class SharedCores;
+  // Brings the queue to `t_ns`: alone, at one core; on a shared machine,
+  // every queue of the machine together.
   void advance(std::int64_t t_ns);
+  // Serves for `dt_ns` at `speed` cores (the machine's share of this queue).
+  void run_for(std::int64_t dt_ns, double speed);
+  // How long the backlog takes at the speed it gets while busy.
+  std::int64_t drain_ns() const;
+  // Cores it asks for: one while anything is queued, else its arrival rate.
+  double demand() const;
+
+  SharedCores* machine_ = nullptr;
 
   std::int64_t t_ = 0;  // the instant backlog_ is for
   double backlog_ = 0;  // CPU-ns queued at t_

@@ -68,6 +68,7 @@ class TrafficLedger {
 
   std::uint64_t clients(std::size_t backend, std::size_t gateway) const { return pair_[at(backend, gateway)].clients; }
   std::uint64_t backend_clients(std::size_t backend) const { return backend_[backend].clients; }
+  bool announces_to_all(std::size_t backend) const { return specs_[backend].announce_to_all; }
   std::size_t gateways() const { return gateways_; }
   std::size_t backends() const { return specs_.size(); }
   // Each host's one CPU queue (the caller queues handshakes and sets the

@@ -215,10 +215,15 @@ class GatewayLogic {
         GatewaySim& entry = w_.gateways()[forwarded_by - 1u];
         entry.capacity.peak_connections = std::max(entry.capacity.peak_connections, ++entry.connections);
       }
+      // The backend answers the upgrade after what it has queued, before
+      // the welcome and announcements this connection causes.
+      const std::int64_t backend_ns =
+          w_.traffic().backend_wait(b) +
+          scenario::simulation_or_default(w_.scenario().simulation).backend_cpu.handshake.count();
       w_.traffic().connect(client);
       e.outcome = Outcome::upgraded;
       e.backend = b;
-      return 2 * route.latency_ns;
+      return 2 * route.latency_ns + backend_ns;
     }
     refuse(e, gateway::no_upstream_answered(decision, choice.tried()));
     return 0;

@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "core/clients/attempt.hpp"
+#include "core/clients/client_stream.hpp"
 #include "core/gateway/answers.hpp"
 #include "simulator/model/sim_world.hpp"
 
@@ -39,7 +40,18 @@ class RegionLogic {
         if (c_.state[e.client] == ClientState::idle) begin_attempt(e.client, e.t_ns);
         break;
       case EventType::result:
-        if (c_.token[e.client] == e.token && c_.state[e.client] == ClientState::connecting) on_result(e);
+        if (c_.token[e.client] == e.token && c_.state[e.client] == ClientState::connecting) {
+          if (!e.handled && w_.traffic().testbed()) {  // the answer waits for the fleet's CPU
+            SimEvent later = e;
+            later.handled = true;
+            later.t_ns = w_.traffic().client_handles(region_.group, e.t_ns);
+            if (later.t_ns > e.t_ns + kClockToleranceNs) {
+              w_.push(region_, later);
+              break;
+            }
+          }
+          on_result(e);
+        }
         break;
       case EventType::timeout:
         if (c_.token[e.client] == e.token && c_.state[e.client] == ClientState::connecting) on_timeout(e);
@@ -77,19 +89,19 @@ class RegionLogic {
     c_.url[client] = url;
     c_.vip[client] = 0;
     c_.via[client] = 0;
+    const std::uint64_t draw = w_.draw(client);  // drawn before the name is looked up, as live
     if (target.nodes.empty() && target.vips.empty()) {
       fail(client, t,
            clients::Attempt::on_failure(AttemptError::unresolvable, clients::unresolvable_reason(target.url.host)));
       return;
     }
-    const std::uint64_t draw = w_.draw(client, 0x100000000ULL * c_.attempts[client] + c_.hops[client]);
     std::optional<std::uint16_t> node;
     if (!target.vips.empty()) {
-      const std::uint16_t v = target.vips[draw % target.vips.size()];
+      const std::uint16_t v = target.vips[clients::address_pick(draw, target.vips.size())];
       c_.vip[client] = static_cast<std::uint16_t>(v + 1);
       node = w_.vips()[v].holder;
     } else {
-      node = target.nodes[draw % target.nodes.size()];
+      node = target.nodes[clients::address_pick(draw, target.nodes.size())];
     }
     // Nobody holding the VIP, nothing listens on its address: the unit's
     // first node stands in for where the RST comes from.
@@ -229,6 +241,7 @@ class RegionLogic {
     c_.state[client] = ClientState::connected;
     c_.since_ns[client] = e.t_ns;
     c_.failures[client] = 0;
+    w_.skip_draws(client, 1);  // the mask of its first message
   }
 
   void on_timeout(const SimEvent& e) {
@@ -265,6 +278,8 @@ class RegionLogic {
     r.d = e.t_ns - c_.since_ns[client];
     if (auto rtt = w_.traffic().ping_rtt_max(client, e.t_ns)) set_ping_rtt_max(r, *rtt);
     w_.record(r);
+    // The masks of its pings, and of its answer to the server's close frame.
+    w_.skip_draws(client, w_.traffic().pings_sent(client, e.t_ns) + (!lost && e.cause == 0 ? 1u : 0u));
     w_.unregister(client);  // a heartbeat timeout the client decided: its gateways count it until now
     ++c_.token[client];
     schedule_retry(client, e.t_ns, -1);
@@ -292,7 +307,7 @@ class RegionLogic {
   void schedule_retry(std::uint32_t client, std::int64_t t, std::int64_t retry_after_ns) {
     std::optional<clients::Nanos> floor;
     if (retry_after_ns >= 0) floor = clients::Nanos(retry_after_ns);
-    std::uint64_t draw = w_.draw(client, 0xD1CEULL << 32 | (c_.attempts[client] * 131u + c_.failures[client]));
+    std::uint64_t draw = w_.draw(client);
     clients::Nanos delay = clients::reconnect_delay(region_.reconnect, c_.failures[client], draw, floor);
     if (c_.failures[client] < UINT32_MAX) ++c_.failures[client];
     c_.state[client] = ClientState::idle;

@@ -78,7 +78,38 @@ TrafficModel::TrafficModel(World& world)
           std::min(shortest_patience_, std::max<std::int64_t>(1, (group.heartbeat->timeout.count() + i - 1) / i) * i);
     }
   }
+  region_connected_.assign(w_.regions().size(), 0);
+  const auto simulation = scenario::simulation_or_default(w_.scenario().simulation);
+  if (simulation.testbed) {
+    machine_ = std::make_unique<traffic::SharedCores>(simulation.testbed->cores);
+    client_cpu_.resize(w_.regions().size());  // sized once: the machine holds their addresses
+    client_reads_.resize(w_.regions().size() * B);
+    for (std::size_t g = 0; g < G; ++g) machine_->attach(ledger_.gateway_cpu(g));
+    for (std::size_t b = 0; b < B; ++b) machine_->attach(ledger_.backend_cpu(b));
+    for (auto& queue : client_cpu_) machine_->attach(queue);
+    client_handshake_ns_ = simulation.testbed->client_handshake.count();
+    client_message_ns_ = simulation.testbed->client_message.count();
+  }
 }
+
+std::int64_t TrafficModel::client_handles(std::size_t region, std::int64_t t_ns) {
+  if (!machine_) return t_ns;
+  return client_cpu_[region].add(t_ns, client_handshake_ns_);
+}
+
+// The step's broadcasts and pongs reach the clients as a fluid rate, each
+// region's share by its connections.
+void TrafficModel::set_client_rates(std::int64_t t_ns, std::uint64_t messages) {
+  std::uint64_t connected = 0;
+  for (auto n : region_connected_) connected += n;
+  for (std::size_t r = 0; r < client_cpu_.size(); ++r) {
+    const double share = connected ? static_cast<double>(region_connected_[r]) / static_cast<double>(connected) : 0.0;
+    client_cpu_[r].set_rate(t_ns, static_cast<double>(messages) * share * static_cast<double>(client_message_ns_) /
+                                      static_cast<double>(step_ns_));
+  }
+}
+
+std::int64_t TrafficModel::backend_wait(std::size_t b) { return backend_cpu(b).delay_at(World::now_ns()); }
 
 traffic::CpuQueue& TrafficModel::gateway_cpu(std::size_t g) {
   const GatewaySim& gw = w_.gateways()[g];
@@ -116,10 +147,27 @@ void TrafficModel::connect(std::uint32_t c) {
   backend_cpu(t.backend[c]);
   ledger_.connect(World::now_ns(), t.backend[c], t.node[c], entry, group_ping_interval_[t.group[c]],
                   group_path_size_[t.group[c]]);
+  ++region_connected_[t.group[c]];
+  if (machine_) {
+    // Its welcome and echo, and the announcement to every client it goes to
+    // (counted in the new one's region): a client whose earlier announcement
+    // the fleet has not read yet reads both at once, as the gateway does.
+    const std::int64_t now = World::now_ns();
+    const bool to_all = ledger_.announces_to_all(t.backend[c]);
+    const std::uint64_t announced = to_all ? ledger_.backend_clients(t.backend[c]) : 1;
+    traffic::CpuQueue& queue = client_cpu_[t.group[c]];
+    traffic::ReadCoalescer& reads = client_reads_[t.group[c] * w_.backends().size() + t.backend[c]];
+    const std::uint64_t announce_reads = to_all ? reads.new_reads(announced, queue.served_at(now)) : 1;
+    accepted_client_messages_ += 2 + announced;
+    const double from = queue.tail_at(now);
+    queue.add(now, static_cast<std::int64_t>(2 + announce_reads) * client_message_ns_);
+    if (to_all) reads.queued(announce_reads, from, queue.tail_at(now));
+  }
 }
 
 void TrafficModel::disconnect(std::uint32_t c) {
   const auto& t = w_.clients();
+  if (region_connected_[t.group[c]]) --region_connected_[t.group[c]];
   const int entry = t.via[c] ? t.via[c] - 1 : -1;
   ledger_.disconnect(t.backend[c], t.node[c], entry, group_ping_interval_[t.group[c]]);
 }
@@ -156,6 +204,12 @@ std::optional<std::int64_t> TrafficModel::ping_rtt_max(std::uint32_t c, std::int
   if (interval <= 0) return std::nullopt;
   return traffic::ping_rtt_max(w_.clients().since_ns[c], end_ns, interval,
                                [&](std::int64_t t) { return ping_rtt(c, t); });
+}
+
+std::uint32_t TrafficModel::pings_sent(std::uint32_t c, std::int64_t end_ns) {
+  const std::int64_t interval = group_ping_interval_[w_.clients().group[c]];
+  return traffic::pings_sent(w_.clients().since_ns[c], end_ns, interval,
+                             [&](std::int64_t t) { return ping_rtt(c, t); });
 }
 
 // The gateway's queue delay reached half the shortest patience in the step
@@ -210,10 +264,14 @@ void TrafficModel::run() {
       add_to_second<std::uint64_t>(w_.gateways()[g].capacity.messages, t, traffic.gateway_messages[g]);
       gateway_cpu(g).set_rate(t, static_cast<double>(traffic.gateway_cpu_ns[g]) / step);
     }
+    std::uint64_t to_clients = 0;
     for (std::size_t b = 0; b < B; ++b) {
       add_to_second<std::uint64_t>(backends_[b].messages, t, traffic.backend_messages[b]);
       backend_cpu(b).set_rate(t, static_cast<double>(traffic.backend_cpu_ns[b]) / step);
+      to_clients += traffic.backend_messages[b];
     }
+    if (machine_) set_client_rates(t, to_clients - std::min(to_clients, accepted_client_messages_));
+    accepted_client_messages_ = 0;
     charge_links(t, traffic);
     sg4::this_actor::sleep_until(static_cast<double>(std::min(next, w_.end_ns())) / 1e9);
     const std::int64_t now = World::now_ns();

@@ -8,6 +8,7 @@
 // every `--traffic-step`, sets the step's broadcasts and pings as a fluid
 // rate. The queue delay is what a relayed message, or a handshake, waits.
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <simgrid/s4u.hpp>
 #include <unordered_map>
@@ -15,6 +16,8 @@
 
 #include "core/traffic/cpu_queue.hpp"
 #include "core/traffic/heartbeat_rules.hpp"
+#include "core/traffic/read_coalescer.hpp"
+#include "core/traffic/shared_cores.hpp"
 #include "core/traffic/traffic_ledger.hpp"
 
 namespace wsfo::model {
@@ -43,12 +46,21 @@ class TrafficModel {
   // arriving now waits.
   std::int64_t queue_handshakes(std::size_t gateway, std::int64_t work_ns);
   std::int64_t gateway_wait(std::size_t gateway);
+  // How long work arriving at the backend now waits (its part of an upgrade).
+  std::int64_t backend_wait(std::size_t backend);
+  // On a testbed (scenario `simulation.testbed`), the client fleet's CPU
+  // handles an attempt's answer that reached the region at `t_ns`: when it
+  // is done with it. Without a testbed the clients cost nothing: `t_ns`.
+  std::int64_t client_handles(std::size_t region, std::int64_t t_ns);
+  bool testbed() const { return machine_ != nullptr; }
 
   // The round trip of a ping the client sends at `t_ns` on its current
   // connection: the path there and back plus the queues of its gateways.
   std::int64_t ping_rtt(std::uint32_t client, std::int64_t t_ns);
   // The longest answered ping of the client's connection, ending at `end_ns`.
   std::optional<std::int64_t> ping_rtt_max(std::uint32_t client, std::int64_t end_ns);
+  // The pings the client sent on its connection, ending at `end_ns`.
+  std::uint32_t pings_sent(std::uint32_t client, std::int64_t end_ns);
 
   std::int64_t step_ns() const { return step_ns_; }
   const std::vector<BackendSeries>& backend_series() const { return backends_; }
@@ -57,6 +69,7 @@ class TrafficModel {
 
  private:
   void charge_links(std::int64_t t_ns, const traffic::StepTraffic& step);
+  void set_client_rates(std::int64_t t_ns, std::uint64_t messages);
   void time_out_late_pongs(std::size_t gateway, std::int64_t from_ns, std::int64_t to_ns);
   std::int64_t delay_at(std::size_t gateway, std::int64_t t_ns) const;
   std::int64_t backend_delay_at(std::size_t backend, std::int64_t t_ns) const;
@@ -80,6 +93,14 @@ class TrafficModel {
   std::vector<LinkSeries> links_;
   std::vector<std::int64_t> group_ping_interval_;
   std::vector<std::size_t> group_path_size_;
+  // The testbed: one machine's cores under every queue, and the client
+  // fleet's own queue per region.
+  std::unique_ptr<traffic::SharedCores> machine_;
+  std::vector<traffic::CpuQueue> client_cpu_;
+  std::vector<traffic::ReadCoalescer> client_reads_;  // [region * backends + backend]
+  std::vector<std::uint64_t> region_connected_;
+  std::uint64_t accepted_client_messages_ = 0;  // since the last step: sent to clients by accepts
+  std::int64_t client_handshake_ns_ = 0, client_message_ns_ = 0;
 };
 
 }  // namespace wsfo::model

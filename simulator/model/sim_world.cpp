@@ -5,6 +5,7 @@
 
 #include "core/run/part_plan.hpp"
 #include "core/scenario/client_population.hpp"
+#include "core/clients/client_stream.hpp"
 #include "core/util/random.hpp"
 #include "core/vrrp/agent_config.hpp"
 
@@ -35,6 +36,7 @@ void ClientTable::resize(std::size_t n) {
   attempts.resize(n);
   failures.resize(n);
   since_ns.resize(n);
+  stream.resize(n);
 }
 
 bool Route::up() const {
@@ -46,10 +48,15 @@ World::World(const scenario::Scenario& scenario, const SimOptions& options)
 
 std::int64_t World::now_ns() { return std::llround(sg4::Engine::get_clock() * 1e9); }
 
-std::uint64_t World::draw(std::uint32_t client, std::uint64_t salt) const {
-  util::SplitMix64 rng(options_.seed * 0x9E3779B97F4A7C15ULL ^ (std::uint64_t{client} << 24) ^ salt);
-  rng.next();
-  return rng.next();
+std::uint64_t World::draw(std::uint32_t client) {
+  util::SplitMix64 rng(clients_.stream[client]);
+  const std::uint64_t value = rng.next();
+  clients_.stream[client] = rng.state();
+  return value;
+}
+
+void World::skip_draws(std::uint32_t client, std::uint32_t count) {
+  while (count-- > 0) draw(client);
 }
 
 std::string World::prepare() {
@@ -266,9 +273,12 @@ void World::build_clients() {
   Duration ramp = options_.ramp.value_or(
       Duration(static_cast<std::int64_t>(static_cast<double>(population.size()) / 20000.0 * 1e9)));
   std::vector<std::size_t> seen(scenario_.clients.size(), 0);
+  std::vector<std::size_t> position(scenario_.clients.size(), 0);
   for (std::size_t i = 0; i < population.size(); ++i) {
     const auto& m = population[i];
     clients_.router_id[i] = m.router_id;
+    clients_.stream[i] =
+        clients::client_stream_seed(options_.seed, m.router_id, clients::index_in_process(position[m.group]++));
     clients_.slot[i] = routing::slot_of(m.router_id, scenario_.rules.modulus());
     clients_.group[i] = static_cast<std::uint16_t>(m.group);
     record_.population.push_back(m.router_id);

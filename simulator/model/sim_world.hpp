@@ -59,6 +59,7 @@ struct ClientTable {
   std::vector<std::uint32_t> attempts;
   std::vector<std::uint32_t> failures;  // consecutive, for the reconnect policy
   std::vector<std::int64_t> since_ns;   // hop start while connecting, connect time while connected
+  std::vector<std::uint64_t> stream;    // the live client's random stream (core/clients/client_stream.hpp)
 
   std::size_t size() const { return router_id.size(); }
   void resize(std::size_t n);
@@ -81,6 +82,7 @@ struct SimEvent {
   std::uint32_t text = 0;    // reject: reason; close: reason; redirect: location url
   std::int64_t extra = -1;   // reject: Retry-After ns
   std::uint8_t cause = 0;    // close: a CloseCause the client decided on (a timeout); 0: from `outcome`
+  bool handled = false;      // result: the client fleet's CPU (testbed) already got to it
 };
 
 struct LaterFirst {
@@ -251,7 +253,10 @@ class World {
   // scenario as the reloads changed it, each gateway of the unit re-reads its
   // config (new backend choice, connections and rules kept). "" or why not.
   std::string reload_unit(const scenario::Scenario& reloaded, const std::string& unit);
-  std::uint64_t draw(std::uint32_t client, std::uint64_t salt) const;
+  // The client's next draw from its stream, as the live client takes it.
+  std::uint64_t draw(std::uint32_t client);
+  // The client used `count` draws the model has no other use for (frame masks).
+  void skip_draws(std::uint32_t client, std::uint32_t count);
 
  private:
   std::string build_platform();
