@@ -32,6 +32,8 @@ std::string yes_no(bool b) { return b ? "yes" : "no"; }
 
 }  // namespace
 
+bool censored_by_window(const std::string& figure) { return figure == "back_99_s"; }
+
 PointComparison compare_point(const std::string& point, const std::vector<std::string>& figure_names,
                               const std::vector<RunSample>& live, const RunSample& simulated) {
   PointComparison result;
@@ -54,9 +56,17 @@ PointComparison compare_point(const std::string& point, const std::vector<std::s
     }
     if (auto it = simulated.figures.find(name); it != simulated.figures.end()) f.simulated = it->second;
     if (f.simulated && f.live_median && *f.live_median != 0) f.ratio = *f.simulated / *f.live_median;
-    // Every live run must have reported it: a figure some runs lack is not comparable.
-    f.within = f.simulated && !values.empty() && values.size() == live.size() &&
-               *f.simulated >= kLowFactor * *f.live_min && *f.simulated <= kHighFactor * *f.live_max;
+    if (censored_by_window(name)) {
+      // A run that lacks it was not back within its window: later than any
+      // value it could have had, so the live range is open above.
+      f.censored = values.size() < live.size();
+      const bool above_low = !values.empty() && f.simulated && *f.simulated >= kLowFactor * *f.live_min;
+      f.within = f.censored ? (!f.simulated || above_low) : above_low && *f.simulated <= kHighFactor * *f.live_max;
+    } else {
+      // Every live run must have reported it: a figure some runs lack is not comparable.
+      f.within = f.simulated && !values.empty() && values.size() == live.size() &&
+                 *f.simulated >= kLowFactor * *f.live_min && *f.simulated <= kHighFactor * *f.live_max;
+    }
     result.figures.push_back(std::move(f));
   }
   return result;
@@ -68,7 +78,13 @@ std::vector<std::string> PointComparison::misses() const {
   std::vector<std::string> out;
   for (const auto& f : figures) {
     if (f.within) continue;
-    if (!f.simulated) {
+    if (f.censored && !f.live_min) {
+      out.push_back(f.name + ": simulated " + number(f.simulated) + ", while no live run was back within the window");
+    } else if (f.censored) {
+      out.push_back(f.name + ": simulated " + number(f.simulated) + " below " + number(kLowFactor * *f.live_min) +
+                    ", while " + std::to_string(live_runs - f.live_reported) + " of " + std::to_string(live_runs) +
+                    " live runs were not back within the window");
+    } else if (!f.simulated) {
       out.push_back(f.name + ": the simulated run does not report it");
     } else if (f.live_reported < live_runs || !f.live_min) {
       out.push_back(f.name + ": reported by " + std::to_string(f.live_reported) + " of " + std::to_string(live_runs) +
@@ -93,8 +109,10 @@ void write_table(std::ostream& out, const std::vector<PointComparison>& points) 
   for (const auto& p : points) {
     for (const auto& f : p.figures) {
       std::snprintf(line, sizeof line, "%-20s %-24s %10s %10s %10s %10s %8s  %s\n", p.point.c_str(), f.name.c_str(),
-                    number(f.live_min).c_str(), number(f.live_median).c_str(), number(f.live_max).c_str(),
-                    number(f.simulated).c_str(), number(f.ratio).c_str(), yes_no(f.within).c_str());
+                    number(f.live_min).c_str(), number(f.live_median).c_str(),
+                    f.censored ? "later" : number(f.live_max).c_str(),
+                    f.simulated || !censored_by_window(f.name) ? number(f.simulated).c_str() : "later",
+                    number(f.ratio).c_str(), yes_no(f.within).c_str());
       out << line;
     }
     std::string live = yes_no(p.live_saturated) + " (" + std::to_string(p.live_saturated_runs) + "/" +
@@ -115,6 +133,7 @@ nlohmann::json to_json(const PointComparison& point) {
                        {"live_max", opt(f.live_max)},
                        {"live_reported", f.live_reported},
                        {"simulated", opt(f.simulated)},
+                       {"live_not_back_within_window", f.censored},
                        {"ratio", opt(f.ratio)},
                        {"within", f.within}});
   return {{"point", point.point},

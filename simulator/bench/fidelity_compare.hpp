@@ -26,7 +26,13 @@ struct FigureComparison {
   std::optional<double> simulated{};
   std::optional<double> ratio{};  // simulated / live median; absent when the median is 0
   bool within = false;
+  bool censored = false;  // a time figure some live runs lack: they were not back within the window
 };
+
+// A time until clients are back (back_99_s): a run that lacks it was not back
+// within its window. Its live range is then open above: the simulated value
+// is within when it is not back either, or not below 0.9 x the live min.
+bool censored_by_window(const std::string& figure);
 
 struct PointComparison {
   std::string point;

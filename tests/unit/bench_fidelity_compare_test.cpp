@@ -48,5 +48,32 @@ TEST(FidelityCompare, SaturatedByStrictMajorityMustMatch) {
   EXPECT_NE(table.str().find("MISMATCH"), std::string::npos) << table.str();
 }
 
+TEST(FidelityCompare, TimeToBackIsOpenAboveWhenALiveRunWasNotBackInItsWindow) {
+  auto back = [](std::optional<double> v) {
+    RunSample s;
+    if (v) s.figures["back_99_s"] = *v;
+    return s;
+  };
+  std::vector<RunSample> mixed{back(2), back(3), back({})};
+  EXPECT_TRUE(compare_point("p", {"back_99_s"}, mixed, back({})).figures[0].within);  // neither back
+  EXPECT_TRUE(compare_point("p", {"back_99_s"}, mixed, back(50)).figures[0].within);  // later than 3 s is fine
+  auto early = compare_point("p", {"back_99_s"}, mixed, back(1.7));                    // below 0.9 x 2
+  EXPECT_FALSE(early.figures[0].within);
+  EXPECT_EQ(early.misses()[0],
+            "back_99_s: simulated 1.7 below 1.8, while 1 of 3 live runs were not back within the window");
+  std::vector<RunSample> never{back({}), back({})};
+  EXPECT_TRUE(compare_point("p", {"back_99_s"}, never, back({})).figures[0].within);
+  auto came_back = compare_point("p", {"back_99_s"}, never, back(9));
+  EXPECT_FALSE(came_back.figures[0].within);
+  EXPECT_EQ(came_back.misses()[0], "back_99_s: simulated 9, while no live run was back within the window");
+  std::vector<RunSample> all_back{back(2), back(3)};
+  auto not_back = compare_point("p", {"back_99_s"}, all_back, back({}));
+  EXPECT_FALSE(not_back.figures[0].within);
+  EXPECT_EQ(not_back.misses()[0], "back_99_s: the simulated run does not report it");
+  // Other figures stay strict: a live run that lacks one is not comparable.
+  std::vector<RunSample> partial{sample(10), RunSample{}};
+  EXPECT_FALSE(compare_point("p", {"f"}, partial, RunSample{}).figures[0].within);
+}
+
 }  // namespace fidelity_compare_test
 }  // namespace wsfo::bench
