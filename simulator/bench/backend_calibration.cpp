@@ -117,7 +117,8 @@ BackendStatsSample read_backend_stats(const Target& backend) {
   auto stats = nlohmann::json::parse(answer.substr(body + 4), nullptr, false);
   if (!stats.is_object() || !stats.contains("messages_sent") || !stats.contains("last_broadcast_seq"))
     throw std::runtime_error("backend GET /stats: no messages_sent or last_broadcast_seq");
-  return {stats["messages_sent"].get<std::uint64_t>(), stats["last_broadcast_seq"].get<std::uint64_t>()};
+  return {stats["messages_sent"].get<std::uint64_t>(), stats["last_broadcast_seq"].get<std::uint64_t>(),
+          stats.value("open_connections", std::uint64_t{0})};
 }
 
 BackendFigures calibrate_backend(const BackendCalibrationOptions& options, std::ostream& progress) {

@@ -22,6 +22,7 @@ RunningProcess start_backend_with(const std::string& wsfo_exe, const std::string
 struct BackendStatsSample {
   std::uint64_t messages_sent = 0;
   std::uint64_t last_broadcast_seq = 0;
+  std::uint64_t open_connections = 0;
 };
 
 // GET /stats of a backend. Throws std::runtime_error when it does not answer.
