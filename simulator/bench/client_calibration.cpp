@@ -11,7 +11,6 @@
 
 #include "core/history/event.hpp"
 #include "core/json/json_reader.hpp"
-#include "process/live_clock.hpp"
 #include "simulator/bench/backend_calibration.hpp"
 #include "simulator/bench/bench_peers.hpp"
 #include "simulator/bench/calibration_fit.hpp"
@@ -116,17 +115,13 @@ ClientFanoutPoint measure_fanout(const ClientCalibrationOptions& options, std::s
     return point;
   }
   std::this_thread::sleep_for(300ms);  // the welcomes, announcements and echoes are read
-  const pid_t pid = fleet.process->pid();
-  auto before = read_backend_stats(backend.target);
-  double cpu = process_cpu_seconds(pid);
-  std::this_thread::sleep_for(options.duration);
-  point.cpu_s = process_cpu_seconds(pid) - cpu;
-  auto after = read_backend_stats(backend.target);
+  auto window = measure_window(fleet.process->pid(), backend.target, options.duration);
+  point.cpu_s = window.cpu_s;
   const std::string log = fleet.process->log_file();
   if (auto ended = stop(fleet); !ended.empty()) problems += "wsfo clients (" + label + ") ended early: " + ended + "; ";
   if (auto ended = stop(backend); !ended.empty()) problems += "backend " + label + " ended early: " + ended + "; ";
-  point.messages = after.messages_sent - before.messages_sent;
-  point.ticks = after.last_broadcast_seq - before.last_broadcast_seq;
+  point.messages = window.messages();
+  point.ticks = window.broadcasts();
   if (point.messages == 0 || point.ticks == 0) {
     problems += "backend " + label + " sent no broadcast in the window; ";
     return point;
@@ -140,9 +135,9 @@ ClientFanoutPoint measure_fanout(const ClientCalibrationOptions& options, std::s
   if (received < 0) {
     problems += "wsfo clients (" + label + ") printed no summary, so whether it kept up is unknown; ";
   } else if (static_cast<double>(received) + static_cast<double>(clients) <
-             0.98 * static_cast<double>(after.messages_sent)) {
+             0.98 * static_cast<double>(window.after.messages_sent)) {
     problems += "the fleet of " + std::to_string(clients) + " clients read " + std::to_string(received) + " of " +
-                std::to_string(after.messages_sent) + " messages sent (it fell behind; try a longer --client-interval); ";
+                std::to_string(window.after.messages_sent) + " messages sent (it fell behind; try a longer --client-interval); ";
   }
   return point;
 }
@@ -161,23 +156,17 @@ void measure_attempts(const ClientCalibrationOptions& options, ClientFigures& fi
                               "--events", events});
   std::this_thread::sleep_for(500ms);  // every client has started its loop
   require_running(fleet, label);
-  const pid_t pid = fleet.process->pid();
-  auto before = read_backend_stats(backend.target);
-  const std::int64_t from_ns = process::LiveClock::now_ns();
-  double cpu = process_cpu_seconds(pid);
-  std::this_thread::sleep_for(options.duration);
-  figures.session_cpu_s = process_cpu_seconds(pid) - cpu;
-  const std::int64_t to_ns = process::LiveClock::now_ns();
-  auto after = read_backend_stats(backend.target);
+  auto window = measure_window(fleet.process->pid(), backend.target, options.duration);
+  figures.session_cpu_s = window.cpu_s;
   if (auto ended = stop(fleet); !ended.empty())
     figures.problems += "wsfo clients (" + label + ") ended early: " + ended + "; ";
   if (auto ended = stop(backend); !ended.empty())
     figures.problems += "backend " + label + " ended early: " + ended + "; ";
 
-  auto counts = events_between(events, from_ns, to_ns);  // complete: the fleet has exited
+  auto counts = events_between(events, window.from_ns, window.to_ns);  // complete: the fleet has exited
   figures.attempts = counts.attempts;
   figures.connected = counts.connected;
-  figures.session_messages = after.messages_sent - before.messages_sent;
+  figures.session_messages = window.messages();
   std::uint64_t rejected = 0;
   std::string reasons;
   for (const auto& [error, n] : counts.rejected) {
