@@ -1,7 +1,9 @@
 // `wsfo calibrate`: measure what the model charges on real processes (the
 // gateway's CPU per handshake and per relayed message by size, a backend's
-// CPU per upgrade, broadcast and message) and write it as a scenario
+// CPU per upgrade, broadcast and message; with --testbed the client fleet's
+// CPU per attempt and per message received) and write it as a scenario
 // `simulation` block (docs/calibrate.md).
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -33,6 +35,10 @@ struct CalibrateFlags {
   std::string sizes = "64,4096,16384";
   std::string fanout = "0,100,1000";
   std::string interval = "10ms";
+  bool testbed = false;
+  std::size_t clients = 200;
+  std::string client_fanout = "100,1000";
+  std::string client_interval = "50ms";
 };
 
 // "64,4096" -> {64, 4096}: at least two different whole numbers in [low, high].
@@ -119,6 +125,17 @@ int calibrate(const CalibrateFlags& flags) {
   auto fanout = number_list("--fanout", flags.fanout, 0, 60000);
   if (!fanout) return kUsage;
   options.fanout_clients = *fanout;
+  options.testbed = flags.testbed;
+  options.client_sessions = flags.clients;
+  auto client_fanout = number_list("--client-fanout", flags.client_fanout, 1, 10000);
+  if (!client_fanout) return kUsage;
+  options.client_fanout = *client_fanout;
+  auto client_interval = json::parse_duration(flags.client_interval);
+  if (!client_interval || *client_interval < std::chrono::milliseconds(1))
+    return std::cerr << "wsfo calibrate: --client-interval: '" << flags.client_interval
+                     << "' is not a duration of at least 1ms\n",
+           kUsage;
+  options.client_interval = *client_interval;
 
   // Every input is checked before the minutes of measurement.
   std::optional<OrderedJson> links;
@@ -137,6 +154,11 @@ int calibrate(const CalibrateFlags& flags) {
     // Its own links stay unless --links-from names others.
     auto into = OrderedJson::parse(into_text, nullptr, false);
     if (!links && into.is_object() && into.contains("simulation")) links = into["simulation"];
+    if (!flags.testbed && into.is_object() && into.contains("simulation") && into["simulation"].is_object() &&
+        into["simulation"].contains("testbed"))
+      std::cerr << "note: " << flags.into
+                << " has a simulation.testbed; without --testbed the new block has none (a what-if on hosts of "
+                   "their own)\n";
   }
 
   bench::Calibration result;
@@ -148,7 +170,10 @@ int calibrate(const CalibrateFlags& flags) {
   }
   bench::print_figures(result, std::cerr);
   if (!result.problems.empty()) std::cerr << "wsfo calibrate: problems: " << result.problems << "\n";
-  if (result.sessions == 0 || result.messages == 0 || result.backend.sessions == 0) {
+  bool clients_missing = result.clients && (result.clients->attempts == 0 ||
+                                            std::none_of(result.clients->fanout.begin(), result.clients->fanout.end(),
+                                                         [](const auto& p) { return p.messages > 0; }));
+  if (result.sessions == 0 || result.messages == 0 || result.backend.sessions == 0 || clients_missing) {
     std::cerr << "wsfo calibrate: a handshake or message figure was not measured; nothing written\n";
     return kCheckFailed;
   }
@@ -183,8 +208,10 @@ void add_calibrate_commands(CLI::App& app, int& exit_code) {
               "connect/upgrade/close loops through the gateway (gateway_cpu.handshake), echo through it at each of "
               "--sizes (gateway_cpu.message and message_per_kib, a least-squares line), a backend ticking every "
               "--interval with each of --fanout idle clients (backend_cpu.broadcast and message, a line), "
-              "connect/upgrade/close loops straight to a backend (backend_cpu.handshake). Writes {\"simulation\": "
-              "{...}} for a scenario file (docs/calibrate.md).\nExit: 0 measured, 1 a measurement was incomplete, 2 "
+              "connect/upgrade/close loops straight to a backend (backend_cpu.handshake); with --testbed, a `wsfo clients` "
+              "child reconnecting in a loop (testbed.client_cpu.handshake) and one with each of --client-fanout idle "
+              "clients of a backend ticking every --client-interval (testbed.client_cpu.message, a line). Writes "
+              "{\"simulation\": {...}} for a scenario file (docs/calibrate.md).\nExit: 0 measured, 1 a measurement was incomplete, 2 "
               "usage or an input file missing or invalid, 3 a process could not start or a file not be written.");
   static CalibrateFlags flags;
   cmd->add_option("--out", flags.out, "Write the block here (default: stdout, unless --into)");
@@ -207,6 +234,17 @@ void add_calibrate_commands(CLI::App& app, int& exit_code) {
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   cmd->add_option("--idle", flags.idle, "Idle connections for the memory figure")->capture_default_str();
+  cmd->add_flag("--testbed", flags.testbed,
+                "Also measure the client fleet and write simulation.testbed (this machine's cores, client_cpu)");
+  cmd->add_option("--clients", flags.clients, "With --testbed: clients of the reconnect loop")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 5000));
+  cmd->add_option("--client-fanout", flags.client_fanout,
+                  "With --testbed: idle clients of the ticking backend, comma-separated (at least two)")
+      ->capture_default_str();
+  cmd->add_option("--client-interval", flags.client_interval,
+                  "With --testbed: broadcast interval of the backend the idle clients read")
+      ->capture_default_str();
   cmd->callback([&exit_code] { exit_code = calibrate(flags); });
 }
 

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "core/json/json_reader.hpp"
+#include "process/live_clock.hpp"
 #include "simulator/bench/ws_load.hpp"
 
 namespace wsfo::bench {
@@ -68,22 +69,16 @@ FanoutPoint measure_fanout(const BackendCalibrationOptions& options, std::size_t
           std::to_string(clients - opened) + " of " + std::to_string(clients) + " fan-out clients failed to connect; ";
   }
   std::this_thread::sleep_for(300ms);  // the welcomes and announcements are over
-  const pid_t pid = backend.process->pid();
-  auto before = read_backend_stats(backend.target);
-  double cpu = process_cpu_seconds(pid);
-  std::this_thread::sleep_for(options.duration);
-  double used = process_cpu_seconds(pid) - cpu;
-  auto after = read_backend_stats(backend.target);
+  auto window = measure_window(backend.process->pid(), backend.target, options.duration);
   idle.close();
   if (auto ended = stop(backend); !ended.empty()) problems += "backend " + label + " ended early: " + ended + "; ";
-  point.ticks = after.last_broadcast_seq - before.last_broadcast_seq;
+  point.ticks = window.broadcasts();
   if (point.ticks == 0) {
     problems += "backend " + label + " sent no broadcast in the window; ";
     return point;
   }
-  point.clients_per_tick =
-      static_cast<double>(after.messages_sent - before.messages_sent) / static_cast<double>(point.ticks);
-  point.cpu_us_per_tick = used / static_cast<double>(point.ticks) * 1e6;
+  point.clients_per_tick = static_cast<double>(window.messages()) / static_cast<double>(point.ticks);
+  point.cpu_us_per_tick = window.cpu_s / static_cast<double>(point.ticks) * 1e6;
   return point;
 }
 
@@ -117,7 +112,20 @@ BackendStatsSample read_backend_stats(const Target& backend) {
   auto stats = nlohmann::json::parse(answer.substr(body + 4), nullptr, false);
   if (!stats.is_object() || !stats.contains("messages_sent") || !stats.contains("last_broadcast_seq"))
     throw std::runtime_error("backend GET /stats: no messages_sent or last_broadcast_seq");
-  return {stats["messages_sent"].get<std::uint64_t>(), stats["last_broadcast_seq"].get<std::uint64_t>()};
+  return {stats["messages_sent"].get<std::uint64_t>(), stats["last_broadcast_seq"].get<std::uint64_t>(),
+          stats.value("open_connections", std::uint64_t{0})};
+}
+
+StatsWindow measure_window(pid_t pid, const Target& backend, std::chrono::nanoseconds duration) {
+  StatsWindow window;
+  window.before = read_backend_stats(backend);
+  window.from_ns = process::LiveClock::now_ns();
+  double cpu = process_cpu_seconds(pid);
+  std::this_thread::sleep_for(duration);
+  window.cpu_s = process_cpu_seconds(pid) - cpu;
+  window.to_ns = process::LiveClock::now_ns();
+  window.after = read_backend_stats(backend);
+  return window;
 }
 
 BackendFigures calibrate_backend(const BackendCalibrationOptions& options, std::ostream& progress) {

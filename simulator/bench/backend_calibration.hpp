@@ -22,10 +22,23 @@ RunningProcess start_backend_with(const std::string& wsfo_exe, const std::string
 struct BackendStatsSample {
   std::uint64_t messages_sent = 0;
   std::uint64_t last_broadcast_seq = 0;
+  std::uint64_t open_connections = 0;
 };
 
 // GET /stats of a backend. Throws std::runtime_error when it does not answer.
 BackendStatsSample read_backend_stats(const Target& backend);
+
+// One measurement: the CPU process `pid` spends over `duration`, and the
+// backend's /stats on either side of it.
+struct StatsWindow {
+  double cpu_s = 0;
+  BackendStatsSample before, after;
+  std::int64_t from_ns = 0, to_ns = 0;  // CLOCK_MONOTONIC, as wsfo's events are stamped
+
+  std::uint64_t messages() const { return after.messages_sent - before.messages_sent; }
+  std::uint64_t broadcasts() const { return after.last_broadcast_seq - before.last_broadcast_seq; }
+};
+StatsWindow measure_window(pid_t pid, const Target& backend, std::chrono::nanoseconds duration);
 
 struct FanoutPoint {
   std::size_t clients = 0;      // idle clients connected straight to the backend

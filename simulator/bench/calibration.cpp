@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <sstream>
 #include <thread>
 
 #include "core/json/json_reader.hpp"
@@ -123,6 +124,19 @@ Calibration calibrate(const CalibrationOptions& options, std::ostream& progress)
   backend_options.session_concurrency = options.session_concurrency;
   result.backend = calibrate_backend(backend_options, progress);
   result.problems += result.backend.problems;
+
+  if (options.testbed) {
+    ClientCalibrationOptions client_options;
+    client_options.wsfo_exe = options.wsfo_exe;
+    client_options.dir = dir.path();
+    client_options.duration = options.duration;
+    client_options.session_clients = options.client_sessions;
+    client_options.fanout_clients = options.client_fanout;
+    client_options.interval = options.client_interval;
+    result.clients = calibrate_clients(client_options, progress);
+    result.problems += result.clients->problems;
+    result.cores = usable_cores();
+  }
   return result;
 }
 
@@ -131,12 +145,51 @@ std::string duration_of_micros(double us) {
   return ns % 1000 == 0 ? std::to_string(ns / 1000) + "us" : std::to_string(ns) + "ns";
 }
 
+namespace calibration_detail {
+
+// One figure's line: its value as written and how it was measured.
+void print_figure(std::ostream& out, const char* name, double us, const std::string& how) {
+  out << "  " << name << " = " << duration_of_micros(us) << " (" << how;
+  if (std::llround(us * 1000) < 1) out << "; measured " << us << " us, written as the least positive figure";
+  out << ")\n";
+}
+
+// What the model will charge from a figure as written (whole ns, at least 1).
+double written_us(double us) { return static_cast<double>(std::max<long long>(1, std::llround(us * 1000))) / 1000; }
+
+std::string number_list(const std::vector<std::size_t>& values) {
+  std::string text;
+  for (auto v : values) text += (text.empty() ? "" : ", ") + std::to_string(v);
+  return text;
+}
+
+void print_client_figures(const Calibration& c, std::ostream& out) {
+  const ClientFigures& f = *c.clients;
+  std::vector<std::size_t> fanouts;
+  for (const auto& p : f.fanout) fanouts.push_back(p.clients);
+  std::ostringstream wakeup, per_attempt;
+  wakeup << f.wakeup_us;
+  per_attempt << f.messages_per_attempt;
+  out << "  testbed.cores = " << c.cores << " (the cores this process may run on, as nproc counts them)\n";
+  print_figure(out, "testbed.client_cpu.handshake", f.handshake_us,
+               "`wsfo clients` CPU per `attempt` event of its history, " + std::to_string(f.attempts) +
+                   " attempts of " + f.loop + ", straight to a backend, "
+                   "less the " + per_attempt.str() + " messages received per attempt (welcome, announcement, echo) x "
+                   "client_cpu.message");
+  print_figure(out, "testbed.client_cpu.message", f.message_us,
+               "least-squares slope of `wsfo clients` CPU per broadcast over fan-outs of " + number_list(fanouts) +
+                   " idle clients of a ticking backend, per message received (the intercept, " + wakeup.str() +
+                   " us per broadcast, is not charged)");
+  out << "  check: per attempt the model charges the fleet client_cpu.handshake + " << per_attempt.str()
+      << " x message = " << written_us(f.handshake_us) + f.messages_per_attempt * written_us(f.message_us)
+      << " us (measured " << f.attempt_us << " us)\n";
+}
+
+}  // namespace calibration_detail
+
 void print_figures(const Calibration& c, std::ostream& out) {
-  auto figure = [&out](const char* name, double us, const std::string& how) {
-    out << "  " << name << " = " << duration_of_micros(us) << " (" << how;
-    if (std::llround(us * 1000) < 1) out << "; measured " << us << " us, written as the least positive figure";
-    out << ")\n";
-  };
+  using namespace calibration_detail;
+  auto figure = [&out](const char* name, double us, const std::string& how) { print_figure(out, name, us, how); };
   std::string sizes;
   for (const auto& p : c.echo) sizes += (sizes.empty() ? "" : ", ") + std::to_string(p.message_size) + " B";
   std::string fanouts;
@@ -156,12 +209,13 @@ void print_figures(const Calibration& c, std::ostream& out) {
   figure("backend_cpu.message", c.backend.message_us, "least-squares slope of the same fit, per client");
   // What the model will charge per session from the written figures, next to what was measured: the split
   // between the upgrade and its announcement is a subtraction, the sum is the measurement.
-  auto written = [](double us) { return static_cast<double>(std::max<long long>(1, std::llround(us * 1000))) / 1000; };
+  auto written = written_us;
   out << "  check: per session the model charges the gateway handshake + 2 x message = "
       << written(c.handshake_cpu_us) + 2 * written(c.message_cpu_us) << " us (measured " << c.session_cpu_us
       << " us); the backend handshake + broadcast + 2 x message = "
       << written(c.backend.handshake_us) + written(c.backend.broadcast_us) + 2 * written(c.backend.message_us)
       << " us (measured " << c.backend.session_us << " us)\n";
+  if (c.clients) print_client_figures(c, out);
   out << "  (not in the block) " << c.connection_bytes
       << " bytes of gateway VmRSS per idle proxied connection: use --connection-memory with wsfo simulate\n";
 }
@@ -187,6 +241,11 @@ nlohmann::ordered_json simulation_block(const Calibration& c, const nlohmann::or
   block["backend_cpu"] = {{"handshake", duration_of_micros(c.backend.handshake_us)},
                           {"broadcast", duration_of_micros(c.backend.broadcast_us)},
                           {"message", duration_of_micros(c.backend.message_us)}};
+  if (c.clients)
+    block["testbed"] = {{"cores", c.cores},
+                        {"client_cpu",
+                         {{"handshake", duration_of_micros(c.clients->handshake_us)},
+                          {"message", duration_of_micros(c.clients->message_us)}}}};
   return {{"simulation", block}};
 }
 

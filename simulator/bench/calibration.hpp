@@ -2,16 +2,19 @@
 // `wsfo calibrate`: measures what the SimGrid model charges (docs/calibrate.md)
 // on real processes: the gateway's CPU per handshake and per relayed message
 // by size, a backend's CPU per upgrade, per broadcast and per message sent,
-// the gateway's memory per connection; and writes them as a scenario
+// the gateway's memory per connection; with `testbed`, the client fleet's CPU
+// per attempt and per message received too; and writes them as a scenario
 // `simulation` block.
 #include <chrono>
 #include <cstddef>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
 
 #include "simulator/bench/backend_calibration.hpp"
+#include "simulator/bench/client_calibration.hpp"
 
 namespace wsfo::bench {
 
@@ -25,6 +28,11 @@ struct CalibrationOptions {
   std::size_t idle_connections = 2000;
   std::vector<std::size_t> fanout_clients{0, 100, 1000};  // clients of the ticking backend, one run each
   std::chrono::nanoseconds broadcast_interval = std::chrono::milliseconds(10);
+  // The client fleet's figures (`simulation.testbed`), only when asked for.
+  bool testbed = false;
+  std::size_t client_sessions = 200;                     // clients of the attempt loop
+  std::vector<std::size_t> client_fanout{100, 1000};     // idle clients of a ticking backend, one run each
+  std::chrono::nanoseconds client_interval = std::chrono::milliseconds(50);
 };
 
 struct EchoPoint {
@@ -43,6 +51,8 @@ struct Calibration {
   double message_cpu_us_per_kib = 0;  // fit: added per KiB of payload
   double connection_bytes = 0;        // resident memory per idle proxied connection
   BackendFigures backend;
+  std::optional<ClientFigures> clients;  // with `testbed` only
+  unsigned cores = 0;                    // the cores of this machine, for the testbed block
   std::uint64_t sessions = 0;
   std::uint64_t messages = 0;
   std::string problems;  // empty when every measurement completed
@@ -56,7 +66,8 @@ void print_figures(const Calibration& calibration, std::ostream& out);
 
 // {"simulation": {"within_unit", "between_units", "gateway_cpu": {...},
 // "backend_cpu": {...}}} with the links of `links_from` (a `simulation`
-// block) or the defaults.
+// block) or the defaults, and "testbed": {"cores", "client_cpu": {...}}
+// when the client fleet was measured.
 nlohmann::ordered_json simulation_block(const Calibration& calibration, const nlohmann::ordered_json* links_from);
 
 // A figure in microseconds as a scenario duration in whole nanoseconds,

@@ -1,8 +1,10 @@
 // `wsfo calibrate` end to end on real processes, kept short (300 ms per
 // measurement, few connections): the block it writes loads as a scenario's
 // simulation block with every figure positive; --into rewrites a scenario's
-// block in place and keeps the rest of the file; bad input is exit 2 before
-// anything starts. Also the least-squares line the figures come from.
+// block in place and keeps the rest of the file; --testbed adds the client
+// fleet's figures, and without it the block has no testbed; bad input is
+// exit 2 before anything starts. Also the least-squares line the figures
+// come from.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -16,6 +18,7 @@
 #include "core/scenario/scenario_loader.hpp"
 #include "simulator/bench/calibration.hpp"
 #include "simulator/bench/calibration_fit.hpp"
+#include "simulator/bench/client_calibration.hpp"
 #include "simulator/bench/json_splice.hpp"
 
 #include "tests/support/test_files.hpp"
@@ -109,6 +112,10 @@ TEST(Calibrate, WritesALoadableBlockAndRewritesAScenarioInPlace) {
   EXPECT_GT(sim.handshake_cpu.count(), 1000);
   EXPECT_GT(sim.message_cpu.count() + sim.message_cpu_per_kib.count(), 1000);
   EXPECT_GT(sim.backend_cpu.broadcast.count() + sim.backend_cpu.message.count(), 1000);
+  // A block for hosts of their own: no testbed, in the file or in the progress.
+  EXPECT_FALSE(block["simulation"].contains("testbed")) << block.dump(2);
+  EXPECT_FALSE(sim.testbed);
+  EXPECT_EQ(progress.find("client_cpu"), std::string::npos) << progress;
 
   // --into: the same block, the seed's links and every other field as they were, in their order.
   auto original_text = slurp(kSource + "/scenarios/seed-msha-cutover.json");
@@ -133,6 +140,47 @@ TEST(Calibrate, WritesALoadableBlockAndRewritesAScenarioInPlace) {
   fs::remove_all(dir);
 }
 
+TEST(Calibrate, TestbedMeasuresTheClientFleetOnRealProcesses) {
+  auto dir = scratch();
+  auto block_path = dir / "testbed-block.json";
+  auto log = dir / "testbed.log";
+  int status = calibrate(
+      "--testbed --duration 300ms --idle 50 --connections 20 --backends 1 --concurrency 8 --sizes 64,4096 "
+      "--fanout 0,50 --clients 50 --client-fanout 20,200 --client-interval 20ms --out " +
+          block_path.string(),
+      log);
+  ASSERT_EQ(status, 0) << slurp(log);
+  auto progress = slurp(log);
+  for (auto line : {"client attempts:", "client fan-out: 20 idle clients", "client fan-out: 200 idle clients",
+                    "testbed.cores = ", "testbed.client_cpu.handshake = ", "testbed.client_cpu.message = ",
+                    "check: per attempt"})
+    EXPECT_NE(progress.find(line), std::string::npos) << line << " not in the progress:\n" << progress;
+
+  auto block = OrderedJson::parse(slurp(block_path));
+  ASSERT_TRUE(block["simulation"].contains("testbed")) << block.dump(2);
+  const auto& testbed = block["simulation"]["testbed"];
+  EXPECT_EQ(testbed["cores"], bench::usable_cores());
+  auto small = OrderedJson::parse(slurp(kSource + "/scenarios/regression/node-kill.json"));
+  small["simulation"] = block.at("simulation");
+  auto loaded = scenario::parse_scenario(small.dump());
+  ASSERT_TRUE(loaded.scenario) << json::format(loaded.problems.list().front()) << "\n" << block.dump(2);
+  ASSERT_TRUE(loaded.scenario->simulation && loaded.scenario->simulation->testbed) << block.dump(2);
+  const auto& bed = *loaded.scenario->simulation->testbed;
+  EXPECT_EQ(bed.cores, static_cast<double>(bench::usable_cores()));
+  // Plausible CPU figures of a real process: 1 us to 5 ms, not the 1ns floor nor a stall.
+  for (auto [name, figure] : {std::pair{"handshake", bed.client_handshake}, std::pair{"message", bed.client_message}}) {
+    EXPECT_GE(figure.count(), 1'000) << name << "\n" << testbed.dump() << "\n" << progress;
+    EXPECT_LE(figure.count(), 5'000'000) << name << "\n" << testbed.dump() << "\n" << progress;
+  }
+  // A session receives the welcome, the announcement and the echo of its first message.
+  auto at = progress.find("less the ", progress.find("testbed.client_cpu.handshake = "));
+  ASSERT_NE(at, std::string::npos) << progress;
+  double per_attempt = std::stod(progress.substr(at + 9));
+  EXPECT_GT(per_attempt, 2.5) << progress;
+  EXPECT_LT(per_attempt, 3.5) << progress;
+  fs::remove_all(dir);
+}
+
 TEST(Calibrate, BadInputIsOneLineAndExitTwoBeforeAnythingStarts) {
   auto dir = scratch();
   auto not_scenario = dir / "not-a-scenario.json";
@@ -146,6 +194,9 @@ TEST(Calibrate, BadInputIsOneLineAndExitTwoBeforeAnythingStarts) {
       {"--sizes 64,70000", "--sizes"},
       {"--fanout 10,-1", "--fanout"},
       {"--interval 0s", "--interval"},
+      {"--client-fanout 100", "--client-fanout"},
+      {"--client-fanout 0,100", "--client-fanout"},
+      {"--client-interval 0s", "--client-interval"},
       {"--into " + (dir / "missing.json").string(), "cannot read"},
       {"--into " + not_scenario.string(), "does not load as a scenario"},
       {"--links-from " + not_scenario.string(), "no simulation block"},
