@@ -220,10 +220,13 @@ class GatewayLogic {
       const std::int64_t backend_ns =
           w_.traffic().backend_wait(b) +
           scenario::simulation_or_default(w_.scenario().simulation).backend_cpu.handshake.count();
+      // Its 101 comes back through this gateway's one queue, behind the
+      // relay work queued since the handshake's turn (announcements).
+      const std::int64_t relay_back_ns = w_.traffic().gateway_wait(g_);
       w_.traffic().connect(client);
       e.outcome = Outcome::upgraded;
       e.backend = b;
-      return 2 * route.latency_ns + backend_ns;
+      return 2 * route.latency_ns + backend_ns + relay_back_ns;
     }
     refuse(e, gateway::no_upstream_answered(decision, choice.tried()));
     return 0;

@@ -41,10 +41,13 @@ class RegionLogic {
         break;
       case EventType::result:
         if (c_.token[e.client] == e.token && c_.state[e.client] == ClientState::connecting) {
-          if (!e.handled && w_.traffic().testbed()) {  // the answer waits for the fleet's CPU
+          // An HTTP answer waits for the fleet's CPU (testbed); a refused or
+          // reset connect costs it next to nothing (no request, no answer to parse).
+          const bool http = e.outcome != Outcome::refused && e.outcome != Outcome::reset;
+          if (!e.handled && http && w_.traffic().testbed()) {
             SimEvent later = e;
             later.handled = true;
-            later.t_ns = w_.traffic().client_handles(region_.group, e.t_ns);
+            later.t_ns = w_.traffic().client_handles(region_.group, e.client, e.t_ns);
             if (later.t_ns > e.t_ns + kClockToleranceNs) {
               w_.push(region_, later);
               break;

@@ -92,9 +92,33 @@ TrafficModel::TrafficModel(World& world)
   }
 }
 
-std::int64_t TrafficModel::client_handles(std::size_t region, std::int64_t t_ns) {
+std::int64_t TrafficModel::client_handles(std::size_t region, std::uint32_t client, std::int64_t t_ns) {
   if (!machine_) return t_ns;
-  return client_cpu_[region].add(t_ns, client_handshake_ns_);
+  const std::int64_t done = client_cpu_[region].add(t_ns, client_handshake_ns_);
+  // What its accept sent to the clients comes after its 101: its welcome and
+  // echo, and the announcement, to every client of the backend with `all`
+  // (each region its share): a client whose earlier announcement the fleet
+  // has not read yet reads both at once, as the gateway relays them.
+  if (auto it = pending_.find(client); it != pending_.end()) {
+    const Delivery delivery = it->second;
+    pending_.erase(it);
+    client_cpu_[region].add(t_ns, 2 * client_message_ns_);
+    std::uint64_t connected = 0;
+    for (auto n : region_connected_) connected += n;
+    for (std::size_t r = 0; r < client_cpu_.size(); ++r) {
+      const std::uint64_t announced =
+          !delivery.to_all ? (r == region ? 1 : 0)
+                           : (connected ? delivery.announced * region_connected_[r] / connected : 0);
+      if (!announced) continue;
+      traffic::CpuQueue& queue = client_cpu_[r];
+      traffic::ReadCoalescer& reads = client_reads_[r * w_.backends().size() + delivery.backend];
+      const std::uint64_t fresh = delivery.to_all ? reads.new_reads(announced, queue.served_at(t_ns)) : announced;
+      const double from = queue.tail_at(t_ns);
+      queue.add(t_ns, static_cast<std::int64_t>(fresh) * client_message_ns_);
+      if (delivery.to_all) reads.queued(fresh, from, queue.tail_at(t_ns));
+    }
+  }
+  return done;
 }
 
 // The step's broadcasts and pongs reach the clients as a fluid rate, each
@@ -148,25 +172,17 @@ void TrafficModel::connect(std::uint32_t c) {
   ledger_.connect(World::now_ns(), t.backend[c], t.node[c], entry, group_ping_interval_[t.group[c]],
                   group_path_size_[t.group[c]]);
   ++region_connected_[t.group[c]];
-  if (machine_) {
-    // Its welcome and echo, and the announcement to every client it goes to
-    // (counted in the new one's region): a client whose earlier announcement
-    // the fleet has not read yet reads both at once, as the gateway does.
-    const std::int64_t now = World::now_ns();
+  if (machine_) {  // the fleet reads it once the client has its 101 (client_handles)
     const bool to_all = ledger_.announces_to_all(t.backend[c]);
     const std::uint64_t announced = to_all ? ledger_.backend_clients(t.backend[c]) : 1;
-    traffic::CpuQueue& queue = client_cpu_[t.group[c]];
-    traffic::ReadCoalescer& reads = client_reads_[t.group[c] * w_.backends().size() + t.backend[c]];
-    const std::uint64_t announce_reads = to_all ? reads.new_reads(announced, queue.served_at(now)) : 1;
     accepted_client_messages_ += 2 + announced;
-    const double from = queue.tail_at(now);
-    queue.add(now, static_cast<std::int64_t>(2 + announce_reads) * client_message_ns_);
-    if (to_all) reads.queued(announce_reads, from, queue.tail_at(now));
+    pending_[c] = Delivery{t.backend[c], to_all, announced};
   }
 }
 
 void TrafficModel::disconnect(std::uint32_t c) {
   const auto& t = w_.clients();
+  pending_.erase(c);
   if (region_connected_[t.group[c]]) --region_connected_[t.group[c]];
   const int entry = t.via[c] ? t.via[c] - 1 : -1;
   ledger_.disconnect(t.backend[c], t.node[c], entry, group_ping_interval_[t.group[c]]);

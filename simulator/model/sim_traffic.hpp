@@ -51,7 +51,7 @@ class TrafficModel {
   // On a testbed (scenario `simulation.testbed`), the client fleet's CPU
   // handles an attempt's answer that reached the region at `t_ns`: when it
   // is done with it. Without a testbed the clients cost nothing: `t_ns`.
-  std::int64_t client_handles(std::size_t region, std::int64_t t_ns);
+  std::int64_t client_handles(std::size_t region, std::uint32_t client, std::int64_t t_ns);
   bool testbed() const { return machine_ != nullptr; }
 
   // The round trip of a ping the client sends at `t_ns` on its current
@@ -98,6 +98,12 @@ class TrafficModel {
   std::unique_ptr<traffic::SharedCores> machine_;
   std::vector<traffic::CpuQueue> client_cpu_;
   std::vector<traffic::ReadCoalescer> client_reads_;  // [region * backends + backend]
+  struct Delivery {  // what an accept sent to the clients, read after the new client's 101
+    std::uint16_t backend = 0;
+    bool to_all = false;
+    std::uint64_t announced = 0;
+  };
+  std::unordered_map<std::uint32_t, Delivery> pending_;  // by client
   std::vector<std::uint64_t> region_connected_;
   std::uint64_t accepted_client_messages_ = 0;  // since the last step: sent to clients by accepts
   std::int64_t client_handshake_ns_ = 0, client_message_ns_ = 0;
