@@ -78,7 +78,10 @@ void add_gateway_commands(CLI::App& app, int& exit_code) {
   command->description(
       std::string(command->get_description()) + ". " +
 
-      "Prints `ready <listen,...> admin <addr:port>` on stdout once listening. SIGTERM/SIGINT: stop accepting, "
+      "Prints `ready <listen,...> admin <addr:port>` on stdout once listening. The admin API needs a bearer "
+      "token: without --token-file, --token or admin.token one is generated and written (mode 0600) to "
+      "<node>.admin-token beside the state file, or beside the config without one, and its path printed on "
+      "stderr; /health and /metrics stay open unless admin.open says otherwise. SIGTERM/SIGINT: stop accepting, "
       "let connections drain for limits.drain_timeout, then close the rest with 1001. SIGHUP (or POST /reload): "
       "re-read the config file's routes and backends; relayed connections stay open.");
   command->callback([&exit_code, token_option, token_file_option] {
