@@ -7,6 +7,7 @@
 #include "core/routing/rules_json.hpp"
 #include "core/scenario/scenario_loader.hpp"
 #include "gateway/admin_client.hpp"
+#include "gateway/admin_token.hpp"
 
 namespace wsfo::cli {
 
@@ -22,6 +23,7 @@ struct CutoverFlags {
   std::string skew = "0s";
   int attempts = 3;
   std::string token;
+  std::string token_file;
   bool yes = false;
   bool plan_only = false;
 };
@@ -64,10 +66,29 @@ std::optional<std::vector<cutover::GatewayRef>> gateways_of(const CutoverFlags& 
   return refs;
 }
 
+// The token the flags name: --token, or the first line of --token-file.
+std::optional<std::string> admin_token(const CutoverFlags& flags, int& code) {
+  if (flags.token_file.empty()) return flags.token;
+  std::string error, warning;
+  auto token = gateway::read_token_file(flags.token_file, error, warning);
+  if (!warning.empty()) std::cerr << "warning: " << warning << "\n";
+  if (!token) {
+    std::cerr << "--token-file: " << error << "\n";
+    code = kIoError;
+  }
+  return token;
+}
+
 // The rules every gateway is on now: read from the first reachable one.
 std::optional<routing::RuleSet> current_rules(const std::vector<cutover::GatewayRef>& refs, const std::string& token) {
   for (const auto& ref : refs) {
     auto reply = gateway::http_request(ref.admin, "GET", "/rules", "", token, std::chrono::milliseconds(3000));
+    if (reply.status == 401)
+      std::cerr << ref.node << " (" << ref.admin << ") answered 401: "
+                << (token.empty() ? "its admin API needs a token: pass --token-file (a gateway started without one "
+                                    "wrote it beside its state file or config)"
+                                  : "the token is not this gateway's")
+                << "\n";
     auto document = json::Json::parse(reply.body, nullptr, false);
     if (reply.status != 200 || !document.is_object() || !document.contains("active")) continue;
     json::Problems problems;
@@ -118,12 +139,14 @@ int cutover_command(const CutoverFlags& flags) {
     }
     options.skip.insert(name);
   }
-  auto baseline = current_rules(*refs, flags.token);
+  auto token = admin_token(flags, code);
+  if (!token) return code;
+  auto baseline = current_rules(*refs, *token);
   if (!baseline) {
     std::cerr << "no gateway answered GET /rules: cannot learn the current rules\n";
     return kIoError;
   }
-  gateway::HttpGatewayAdmin admin(flags.token);
+  gateway::HttpGatewayAdmin admin(*token);
   cutover::CutoverWorkflow workflow(*refs, *baseline, *target, options, admin);
   cutover::CutoverResult plan = workflow.plan();
   print_plan(plan);
@@ -170,10 +193,20 @@ void add_cutover_commands(CLI::App& app, int& exit_code) {
   cmd->add_option("--attempts", flags.attempts, "Attempts per pre-check")
       ->check(CLI::Range(1, 100))
       ->capture_default_str();
-  cmd->add_option("--token", flags.token, "Bearer token of the admin APIs");
+  auto* token = cmd->add_option("--token", flags.token,
+                                "Bearer token of the admin APIs (visible in `ps` to every user: prefer --token-file)");
+  auto* token_file = cmd->add_option("--token-file", flags.token_file,
+                                     "File whose first line is the admin APIs' bearer token (the file a gateway "
+                                     "started without a token wrote)");
+  token->excludes(token_file);
   cmd->add_flag("--yes", flags.yes, "Execute without asking for confirmation");
   cmd->add_flag("--plan-only", flags.plan_only, "Preview and pre-checks only");
-  cmd->callback([&exit_code] { exit_code = cutover_command(flags); });
+  cmd->callback([&exit_code, token] {
+    if (token->count() > 0)
+      std::cerr << "wsfo cutover: warning: --token shows the admin token to every user of this machine (`ps`); "
+                   "use --token-file\n";
+    exit_code = cutover_command(flags);
+  });
 }
 
 }  // namespace wsfo::cli

@@ -201,7 +201,7 @@ class AdminRoutes {
     std::optional<bool> serving;
     bool drop = true;
     std::optional<std::set<std::string>> drop_adverts_from;  // VRRP partition (gateway/vrrp_node)
-    bool power_off = false;                                   // a dead host (node_power_off.cpp)
+    bool power_off = false;                                  // a dead host (node_power_off.cpp)
     if (body.document) {
       json::ObjectReader reader(*body.document, "", body.problems);
       bool partition = reader.has("drop_adverts_from");
@@ -250,28 +250,20 @@ class AdminRoutes {
   GatewayNode& node_;
 };
 
-struct Route {
-  std::string_view method;
-  std::string_view path;
-};
-
-constexpr Route kRoutes[] = {{"GET", "/rules"},         {"POST", "/rules/preview"}, {"POST", "/rules/prepare"},
-                             {"POST", "/rules/commit"}, {"POST", "/rules/abort"},   {"GET", "/health"},
-                             {"GET", "/metrics"},       {"POST", "/faults"},        {"POST", "/reload"}};
-
 }  // namespace
 
 AdminReply GatewayNode::handle_admin(const AdminRequest& request) {
-  if (!config.admin_token.empty() && request.authorization != "Bearer " + config.admin_token) {
-    AdminReply denied = error_reply(
-        401, request.authorization.empty() ? "a bearer token is required" : "the bearer token is not valid");
+  std::string_view path(request.target);
+  path = path.substr(0, path.find('?'));
+  // Before anything else, so a refused request learns nothing: not whether
+  // the path exists, the method fits, or how close a token came.
+  if (!admin_request_allowed(config.admin_auth, path, request.authorization)) {
+    AdminReply denied = error_reply(401, "unauthorized");
     denied.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"wsfo-gateway\"");
     return denied;
   }
-  std::string_view path(request.target);
-  path = path.substr(0, path.find('?'));
   bool known_path = false;
-  for (const Route& route : kRoutes) {
+  for (const AdminEndpoint& route : kAdminEndpoints) {
     if (route.path != path) continue;
     known_path = true;
     if (route.method != request.method) continue;
@@ -288,7 +280,7 @@ AdminReply GatewayNode::handle_admin(const AdminRequest& request) {
   }
   if (!known_path) return error_reply(404, "no admin endpoint " + std::string(path));
   std::string allowed;
-  for (const Route& route : kRoutes)
+  for (const AdminEndpoint& route : kAdminEndpoints)
     if (route.path == path) allowed = std::string(route.method);
   AdminReply wrong = error_reply(405, "use " + allowed + " for " + std::string(path));
   wrong.headers.emplace_back("Allow", allowed);

@@ -1,6 +1,7 @@
 #include "gateway/state_file.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -22,10 +23,18 @@ std::string directory_of(const std::string& path) {
 
 }  // namespace
 
-std::string write_file_atomically(const std::string& path, const std::string& content) {
+std::string write_file_atomically(const std::string& path, const std::string& content, mode_t mode) {
   std::string temporary = path + ".tmp." + std::to_string(::getpid());
-  int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
   if (fd < 0) return failed("cannot create", temporary);
+  // A leftover temporary file keeps its old mode: narrow it to `mode`.
+  struct stat status {};
+  if (::fstat(fd, &status) != 0 || ((status.st_mode & 0777 & ~mode) != 0 && ::fchmod(fd, status.st_mode & mode) != 0)) {
+    std::string error = failed("cannot set the mode of", temporary);
+    ::close(fd);
+    ::unlink(temporary.c_str());
+    return error;
+  }
   std::size_t written = 0;
   while (written < content.size()) {
     ssize_t n = ::write(fd, content.data() + written, content.size() - written);

@@ -94,10 +94,16 @@ void apply_overrides(json::Json& document, const ConfigOverrides& overrides) {
   if (!overrides.node.empty()) document["node"] = overrides.node;
   if (!overrides.unit.empty()) document["unit"] = overrides.unit;
   if (!overrides.state_file.empty()) document["state_file"] = overrides.state_file;
-  if (!overrides.admin.empty() || overrides.token) {
+  if (!overrides.admin.empty() || overrides.token || overrides.token_file || overrides.no_admin_auth) {
     if (!document.contains("admin") || !document["admin"].is_object()) document["admin"] = json::Json::object();
-    if (!overrides.admin.empty()) document["admin"]["listen"] = overrides.admin;
-    if (overrides.token) document["admin"]["token"] = *overrides.token;
+    json::Json& admin = document["admin"];
+    if (!overrides.admin.empty()) admin["listen"] = overrides.admin;
+    if (overrides.token || overrides.token_file || overrides.no_admin_auth) {
+      admin.erase("token");
+      admin.erase("token_file");
+    }
+    if (overrides.token) admin["token"] = *overrides.token;
+    if (overrides.token_file) admin["token_file"] = *overrides.token_file;
   }
 }
 
@@ -146,7 +152,30 @@ void read_admin(ObjectReader& root, GatewayConfig& config, Problems& problems) {
   ObjectReader reader(*admin, root.pointer_of("admin"), problems);
   if (const Json* listen = reader.value("listen", false))
     if (auto e = read_endpoint(*listen, reader.pointer_of("listen"), true, problems)) config.admin = *e;
-  config.admin_token = reader.string("token", false).value_or("");
+  auto token = reader.string("token", false);
+  auto token_file = reader.string("token_file", false);
+  if (token && token->empty())
+    problems.add(reader.pointer_of("token"), "expected a non-empty token (leave it out to have one generated)");
+  else if (token)
+    config.admin_auth.token = *token;
+  if (token_file && token_file->empty()) problems.add(reader.pointer_of("token_file"), "expected a file path");
+  if (token && token_file)
+    problems.add(reader.pointer_of("token_file"), "give the token or a file holding it, not both");
+  else if (token_file)
+    config.admin_token_file = *token_file;
+  if (const Json* open = reader.array("open", false)) {
+    config.admin_auth.open_paths.clear();
+    for (std::size_t i = 0; i < open->size(); ++i) {
+      const Json& path = (*open)[i];
+      std::string pointer = json::pointer_append(reader.pointer_of("open"), i);
+      bool openable = path.is_string() && std::find(std::begin(kOpenablePaths), std::end(kOpenablePaths),
+                                                    path.get<std::string>()) != std::end(kOpenablePaths);
+      if (!openable)
+        problems.add(pointer, "only \"/health\" and \"/metrics\" may be open without the token, got " + path.dump());
+      else
+        config.admin_auth.open_paths.push_back(path.get<std::string>());
+    }
+  }
 }
 
 void read_units(ObjectReader& root, GatewayConfig& config, Problems& problems) {
@@ -321,7 +350,9 @@ std::optional<GatewayConfig> load_gateway_config(const std::string& path, const 
   auto document = json::parse(text.str(), problems);
   if (!document) return std::nullopt;
   apply_overrides(*document, overrides);
-  return read_gateway_config(*document, problems);
+  auto config = read_gateway_config(*document, problems);
+  if (config && overrides.no_admin_auth) config->admin_auth.required = false;
+  return config;
 }
 
 }  // namespace wsfo::gateway

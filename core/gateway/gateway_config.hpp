@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/gateway/admin_auth.hpp"
 #include "core/json/json_reader.hpp"
 #include "core/routing/router_id.hpp"
 #include "core/routing/rule_set.hpp"
@@ -69,7 +70,8 @@ struct GatewayConfig {
   std::string unit;
   std::vector<Endpoint> listen;
   Endpoint admin{"127.0.0.1", 0};
-  std::string admin_token;  // empty: no authentication
+  AdminAuth admin_auth;          // a token, the paths open without it (docs/gateway-config.md, "Admin API access")
+  std::string admin_token_file;  // `admin.token_file`: read at start (gateway/admin_token.cpp) into admin_auth.token
   std::vector<UnitConfig> units;
   CorrectionMode correction = CorrectionMode::redirect;
   std::vector<routing::RouterIdSource> router_id_sources{std::begin(routing::kDefaultSourceOrder),
@@ -91,7 +93,9 @@ struct ConfigOverrides {
   std::string admin;
   std::string node;
   std::string unit;
-  std::optional<std::string> token;
+  std::optional<std::string> token;       // replaces admin.token and admin.token_file
+  std::optional<std::string> token_file;  // likewise
+  bool no_admin_auth = false;             // the admin API asks for no token at all
   std::string state_file;
 };
 

@@ -42,7 +42,10 @@ Json to_json(const GatewayConfig& config) {
   for (const auto& r : config.routes)
     routes.push_back({{"prefix", r.prefix}, {"backends", endpoints(r.backends)}, {"balance", to_string(r.balance)}});
   Json admin = {{"listen", config.admin.text()}};
-  if (!config.admin_token.empty()) admin["token"] = config.admin_token;
+  if (!config.admin_auth.token.empty()) admin["token"] = config.admin_auth.token;
+  if (!config.admin_token_file.empty() && config.admin_auth.token.empty())
+    admin["token_file"] = config.admin_token_file;
+  if (config.admin_auth.open_paths != AdminAuth{}.open_paths) admin["open"] = config.admin_auth.open_paths;
   Json document = {{"node", config.node},
                    {"unit", config.unit},
                    {"listen", endpoints(config.listen)},

@@ -51,7 +51,7 @@ std::string LiveNemesis::restore_node(const scenario::RestoreNode& r) {
 std::string LiveNemesis::post_faults(const std::string& node, const std::string& body) {
   const GatewayPlan* gateway = find_gateway(node);
   if (!gateway) return "unknown node " + node;
-  auto reply = gateway::http_request(gateway->admin, "POST", "/faults", body, "", kAdminTimeout);
+  auto reply = gateway::http_request(gateway->admin, "POST", "/faults", body, admin_token_, kAdminTimeout);
   return reply.status == 200 ? std::string() : "POST /faults on " + node + " failed: " + reply.error + reply.body;
 }
 
@@ -107,7 +107,7 @@ std::string LiveNemesis::partition(const scenario::Partition& p) { return drop_a
 std::string LiveNemesis::heal(const scenario::Heal& h) { return drop_adverts_both(h.a, h.b, false); }
 
 std::map<std::string, std::optional<std::uint64_t>> LiveNemesis::gateway_versions() {
-  gateway::HttpGatewayAdmin admin;
+  gateway::HttpGatewayAdmin admin(admin_token_);
   std::map<std::string, std::optional<std::uint64_t>> versions;
   for (const auto& ref : gateway_refs(plan_)) {
     cutover::GatewayStatus status = admin.status(ref);
@@ -130,7 +130,7 @@ std::string LiveNemesis::reload_unit(const scenario::Scenario& reloaded, const s
       log_ << "  " << node.name << " is down: its config is rewritten for the restore\n";
       continue;
     }
-    auto reply = gateway::http_request(gateway->admin, "POST", "/reload", "", "", kAdminTimeout);
+    auto reply = gateway::http_request(gateway->admin, "POST", "/reload", "", admin_token_, kAdminTimeout);
     if (reply.status == 200) {
       log_ << "  " << node.name << " reloaded\n";
     } else if (reply.status == 404 && parts_.signal("gateway " + node.name, SIGHUP)) {

@@ -22,6 +22,8 @@ class LiveNemesis : public run::Nemesis {
       : scenario_(scenario), plan_(plan), run_dir_(run_dir), parts_(parts), events_files_(events_files), log_(log) {}
 
   void set_start_ns(std::int64_t start_ns) { actions_.set_start_ns(start_ns); }
+  // The bearer token of the gateways' admin APIs.
+  void set_admin_token(std::string token) { admin_token_ = std::move(token); }
   // The orchestrator's own records (one `action` per timeline event).
   const std::vector<history::Event>& own_events() const { return actions_.events(); }
 
@@ -54,6 +56,7 @@ class LiveNemesis : public run::Nemesis {
   std::vector<std::string>& events_files_;
   std::ostream& log_;
   ActionLog actions_;
+  std::string admin_token_;
 };
 
 std::vector<cutover::GatewayRef> gateway_refs(const LivePlan& plan);

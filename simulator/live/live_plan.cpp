@@ -107,6 +107,7 @@ std::string loopback_source_net(std::size_t process_index) {
 LivePlan make_live_plan(const scenario::Scenario& scenario, const std::string& run_dir,
                         const std::set<std::string>& verbose_groups, std::string (*source_net)(std::size_t)) {
   LivePlan plan;
+  plan.admin_token_file = run_dir + "/state/admin-token";
   for (const auto& unit : scenario.units) {
     std::string entry = join(run::unit_entry_points(unit), ",");
     plan.resolve.push_back(unit.subdomain + "=" + entry);
@@ -122,14 +123,16 @@ LivePlan make_live_plan(const scenario::Scenario& scenario, const std::string& r
       gateway.config = gateway_config(scenario, unit, node, run_dir);
       gateway.config_file = node.name + ".gateway.json";
       if (gateway.config.contains("vrrp")) gateway.vrrp_events_file = vrrp_events_file(run_dir, node.name);
-      gateway.process = {"gateway " + node.name, {"gateway", "--config", run_dir + "/" + gateway.config_file}};
+      gateway.process = {
+          "gateway " + node.name,
+          {"gateway", "--config", run_dir + "/" + gateway.config_file, "--token-file", plan.admin_token_file}};
       plan.gateways.push_back(std::move(gateway));
     }
   }
   std::size_t process_counter = 0;
   for (const auto& group : scenario.clients) {
-    auto processes =
-        client_processes(group, plan.resolve, run_dir, process_counter, verbose_groups.count(group.name) != 0, source_net);
+    auto processes = client_processes(group, plan.resolve, run_dir, process_counter,
+                                      verbose_groups.count(group.name) != 0, source_net);
     if (group.connect_at_start)
       plan.clients.insert(plan.clients.end(), processes.begin(), processes.end());
     else

@@ -56,6 +56,9 @@ struct LivePlan {
   std::vector<ClientsPlan> clients;                       // groups that connect at the start
   std::map<std::string, std::vector<ClientsPlan>> waves;  // group → processes started by clients-add
   std::vector<std::string> resolve;                       // "host=ip:port,..." entries of the name map
+  // The run's one admin token (mode 0600), written by the runner before any
+  // gateway starts; every gateway reads it with --token-file.
+  std::string admin_token_file;
 };
 
 // The block of source addresses of the i-th client process: its own /16 of

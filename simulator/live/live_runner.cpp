@@ -6,6 +6,7 @@
 #include "core/run/timeline_player.hpp"
 #include "core/scenario/client_population.hpp"
 #include "gateway/admin_client.hpp"
+#include "gateway/admin_token.hpp"
 #include "simulator/live/live_nemesis.hpp"
 #include "simulator/live/live_parts.hpp"
 #include "simulator/live/live_plan.hpp"
@@ -33,6 +34,7 @@ class LiveRun {
   std::string start() {
     if (std::string error = prepare_run_dir(options_.run_dir); !error.empty()) return error;
     if (std::string error = write_plan_files(plan_, options_.run_dir); !error.empty()) return error;
+    if (std::string error = write_admin_token(); !error.empty()) return error;
     log_ << "starting " << plan_.backends.size() << " backends, " << plan_.gateways.size() << " gateways, "
          << plan_.clients.size() << " client processes\n";
     for (const auto& b : plan_.backends)
@@ -51,7 +53,7 @@ class LiveRun {
   void play(run::RunRecord& record) {
     MonotonicClock clock(options_.progress, std::chrono::duration_cast<std::chrono::seconds>(scenario_.duration), log_);
     nemesis_.set_start_ns(clock.now_ns());
-    gateway::HttpGatewayAdmin admin;
+    gateway::HttpGatewayAdmin admin(admin_token_);
     run::TimelinePlayer player(scenario_, {nemesis_, admin, clock, gateway_refs(plan_),
                                            [this](const std::string& line) { log_ << line << "\n"; }});
     player.play(record);
@@ -73,6 +75,17 @@ class LiveRun {
   void collect(run::RunRecord& record) { collect_history(nemesis_.own_events(), events_files_, record); }
 
  private:
+  // One token per run: every gateway reads it, every admin call sends it.
+  std::string write_admin_token() {
+    std::string error;
+    auto token = gateway::generate_admin_token(error);
+    if (!token) return error;
+    if (error = gateway::write_token_file(plan_.admin_token_file, *token); !error.empty()) return error;
+    admin_token_ = *token;
+    nemesis_.set_admin_token(admin_token_);
+    return {};
+  }
+
   const scenario::Scenario& scenario_;
   const LiveRunOptions& options_;
   std::ostream& log_;
@@ -80,6 +93,7 @@ class LiveRun {
   LivePlan plan_;
   std::vector<std::string> events_files_;
   LiveNemesis nemesis_;
+  std::string admin_token_;
 };
 
 std::vector<std::uint64_t> population_of(const scenario::Scenario& scenario) {

@@ -204,12 +204,12 @@ TEST(ClientsWithGateway, CutoverClosesWith4001AndTheClientReconnectsIntoItsNewUn
   Json prepare = {{"version", 2}, {"rules", rules_v2_moving_1000_to_1999()}};
   auto prepared_at = now_ns();
   for (auto* gateway : {&units.unbj, &units.center}) {
-    auto answer = gateway_test::admin(gateway->admin_port, http::verb::post, "/rules/prepare", prepare);
+    auto answer = gateway_test::admin(*gateway, http::verb::post, "/rules/prepare", prepare);
     ASSERT_EQ(answer.status, 200) << answer.body;
   }
   std::this_thread::sleep_for(500ms);
   for (auto* gateway : {&units.unbj, &units.center}) {
-    auto answer = gateway_test::admin(gateway->admin_port, http::verb::post, "/rules/commit", {{"version", 2}});
+    auto answer = gateway_test::admin(*gateway, http::verb::post, "/rules/commit", {{"version", 2}});
     ASSERT_EQ(answer.status, 200) << answer.body;
   }
   auto status = process.wait_for_exit(9s);

@@ -1,5 +1,5 @@
 // `wsfo gateway` as a real process: cutover closes exactly the moved
-// connections, version conflicts, persistence across restarts, admin auth,
+// connections, version conflicts, persistence across restarts,
 // graceful SIGTERM (issue 3, item 8).
 #include <csignal>
 
@@ -25,7 +25,7 @@ TEST(GatewayCutover, PrepareClosesExactlyTheMovedConnections) {
   auto is_moved = [](std::uint64_t id) { return id % 10000 >= 5998 && id % 10000 <= 6700; };
 
   // Preview counts what prepare will close.
-  auto preview = admin(gateway.admin_port, http::verb::post, "/rules/preview", {{"rules", rules_json(2, 6700)}});
+  auto preview = admin(gateway, http::verb::post, "/rules/preview", {{"rules", rules_json(2, 6700)}});
   ASSERT_EQ(preview.status, 200) << preview.body;
   std::size_t expected = std::count_if(ids.begin(), ids.end(), is_moved);
   ASSERT_GT(expected, 3u);
@@ -35,8 +35,7 @@ TEST(GatewayCutover, PrepareClosesExactlyTheMovedConnections) {
   EXPECT_EQ(preview.json()["moved"][0]["from_unit"], "unbj");
   EXPECT_TRUE(preview.json()["version_ok"]);
 
-  auto prepared =
-      admin(gateway.admin_port, http::verb::post, "/rules/prepare", {{"version", 2}, {"rules", rules_json(2, 6700)}});
+  auto prepared = admin(gateway, http::verb::post, "/rules/prepare", {{"version", 2}, {"rules", rules_json(2, 6700)}});
   ASSERT_EQ(prepared.status, 200) << prepared.body;
   EXPECT_EQ(prepared.json()["closed_total"], expected);
 
@@ -59,20 +58,19 @@ TEST(GatewayCutover, PrepareClosesExactlyTheMovedConnections) {
   Json stats = backend_stats(backend.port);
   for (auto id : ids) EXPECT_EQ(stats["router_ids"][std::to_string(id)]["open"], is_moved(id) ? 0 : 1) << id;
   EXPECT_EQ(stats["open_connections"], ids.size() - expected + 1);
-  auto metrics = admin(gateway.admin_port, http::verb::get, "/metrics").body;
+  auto metrics = admin(gateway, http::verb::get, "/metrics").body;
   EXPECT_NE(metrics.find("wsfo_gateway_closes_total{code=\"4001\"} " + std::to_string(expected) + "\n"),
             std::string::npos)
       << metrics;
   EXPECT_NE(metrics.find("wsfo_gateway_rules_pending_version 2\n"), std::string::npos);
 
   // Repeating the prepare is harmless; commit activates v2.
-  auto again =
-      admin(gateway.admin_port, http::verb::post, "/rules/prepare", {{"version", 2}, {"rules", rules_json(2, 6700)}});
+  auto again = admin(gateway, http::verb::post, "/rules/prepare", {{"version", 2}, {"rules", rules_json(2, 6700)}});
   EXPECT_EQ(again.status, 200);
   EXPECT_TRUE(again.json()["repeated"]);
   EXPECT_EQ(again.json()["closed_total"], 0);
-  EXPECT_EQ(admin(gateway.admin_port, http::verb::post, "/rules/commit", {{"version", 2}}).status, 200);
-  EXPECT_EQ(admin(gateway.admin_port, http::verb::get, "/rules").json()["active"]["version"], 2);
+  EXPECT_EQ(admin(gateway, http::verb::post, "/rules/commit", {{"version", 2}}).status, 200);
+  EXPECT_EQ(admin(gateway, http::verb::get, "/rules").json()["active"]["version"], 2);
 }
 
 // A cutover rollback calls abort(v) on every gateway, also on those that
@@ -83,11 +81,9 @@ TEST(GatewayCutover, AbortOfACommittedVersionRevertsItAndClosesOnlyWhatMovesBack
   std::string dir = temp_dir();
   Gateway gateway(gateway_config({backend.address()}, {{"state_file", dir + "/rules-state.json"}}), dir);
   // v2 gives center's slots 5501..5997 to unbj (this gateway's unit).
-  ASSERT_EQ(
-      admin(gateway.admin_port, http::verb::post, "/rules/prepare", {{"version", 2}, {"rules", rules_json(2, 5500)}})
-          .status,
-      200);
-  ASSERT_EQ(admin(gateway.admin_port, http::verb::post, "/rules/commit", {{"version", 2}}).status, 200);
+  ASSERT_EQ(admin(gateway, http::verb::post, "/rules/prepare", {{"version", 2}, {"rules", rules_json(2, 5500)}}).status,
+            200);
+  ASSERT_EQ(admin(gateway, http::verb::post, "/rules/commit", {{"version", 2}}).status, 200);
   const std::vector<std::uint64_t> ids = {5501, 5600, 15700, 5997, 5998, 6500, 9999, 16001};
   auto moves_back = [](std::uint64_t id) { return id % 10000 <= 5997; };
   std::vector<std::unique_ptr<Client>> clients;
@@ -95,10 +91,10 @@ TEST(GatewayCutover, AbortOfACommittedVersionRevertsItAndClosesOnlyWhatMovesBack
     clients.push_back(std::make_unique<Client>(gateway.port, "/ws", std::to_string(id)));
     clients.back()->expect("Welcome to the server!beijing");
   }
-  EXPECT_EQ(admin(gateway.admin_port, http::verb::get, "/rules").json()["revertible_to"], 1);
+  EXPECT_EQ(admin(gateway, http::verb::get, "/rules").json()["revertible_to"], 1);
 
-  auto reverted =
-      gateway::HttpGatewayAdmin().abort({"unbj-gw1", "unbj", "127.0.0.1:" + std::to_string(gateway.admin_port)}, 2);
+  auto reverted = gateway::HttpGatewayAdmin(gateway.token)
+                      .abort({"unbj-gw1", "unbj", "127.0.0.1:" + std::to_string(gateway.admin_port)}, 2);
   EXPECT_TRUE(reverted.ok) << reverted.message;
   for (std::size_t i = 0; i < ids.size(); ++i) {
     SCOPED_TRACE(ids[i]);
@@ -112,7 +108,7 @@ TEST(GatewayCutover, AbortOfACommittedVersionRevertsItAndClosesOnlyWhatMovesBack
       EXPECT_TRUE(clients[i]->alive("beijing")) << ids[i];
     }
   }
-  auto health = admin(gateway.admin_port, http::verb::get, "/health").json();
+  auto health = admin(gateway, http::verb::get, "/health").json();
   EXPECT_EQ(health["rules_version"], 1);
   EXPECT_EQ(health["connections"], 4);
   EXPECT_EQ(raw_exchange(gateway.port, upgrade_request("/ws", "routerId: 5600\r\n")).status, 302);
@@ -122,44 +118,36 @@ TEST(GatewayCutover, AbortOfACommittedVersionRevertsItAndClosesOnlyWhatMovesBack
   EXPECT_EQ(persisted["committed"]["version"], 1);
   EXPECT_TRUE(persisted["previous"].is_null());
   // Repeating the rollback is harmless; reverting further is a conflict.
-  auto again = admin(gateway.admin_port, http::verb::post, "/rules/abort", {{"version", 2}});
+  auto again = admin(gateway, http::verb::post, "/rules/abort", {{"version", 2}});
   EXPECT_EQ(again.status, 200);
   EXPECT_TRUE(again.json()["repeated"]);
-  auto further = admin(gateway.admin_port, http::verb::post, "/rules/abort", {{"version", 1}});
+  auto further = admin(gateway, http::verb::post, "/rules/abort", {{"version", 1}});
   EXPECT_EQ(further.status, 409) << further.body;
   // The rules moved back and forth again: v2 is the next version.
-  EXPECT_EQ(
-      admin(gateway.admin_port, http::verb::post, "/rules/prepare", {{"version", 2}, {"rules", rules_json(2, 5500)}})
-          .status,
-      200);
+  EXPECT_EQ(admin(gateway, http::verb::post, "/rules/prepare", {{"version", 2}, {"rules", rules_json(2, 5500)}}).status,
+            200);
 }
 
 TEST(GatewayCutover, VersionConflictsAnswer409) {
   Backend backend("beijing");
   Gateway gateway(gateway_config({backend.address()}));
-  auto skip =
-      admin(gateway.admin_port, http::verb::post, "/rules/prepare", {{"version", 3}, {"rules", rules_json(3, 6700)}});
+  auto skip = admin(gateway, http::verb::post, "/rules/prepare", {{"version", 3}, {"rules", rules_json(3, 6700)}});
   EXPECT_EQ(skip.status, 409) << skip.body;
   EXPECT_NE(skip.json()["error"].get<std::string>().find("must be v2"), std::string::npos) << skip.body;
-  EXPECT_EQ(admin(gateway.admin_port, http::verb::post, "/rules/commit", {{"version", 2}}).status, 409);
-  ASSERT_EQ(
-      admin(gateway.admin_port, http::verb::post, "/rules/prepare", {{"version", 2}, {"rules", rules_json(2, 6700)}})
-          .status,
-      200);
-  EXPECT_EQ(
-      admin(gateway.admin_port, http::verb::post, "/rules/prepare", {{"version", 2}, {"rules", rules_json(2, 7000)}})
-          .status,
-      409);
-  EXPECT_EQ(admin(gateway.admin_port, http::verb::post, "/rules/abort", {{"version", 3}}).status, 409);
-  EXPECT_EQ(admin(gateway.admin_port, http::verb::post, "/rules/abort", {{"version", 2}}).status, 200);
-  EXPECT_EQ(admin(gateway.admin_port, http::verb::get, "/rules").json()["active"]["version"], 1);
+  EXPECT_EQ(admin(gateway, http::verb::post, "/rules/commit", {{"version", 2}}).status, 409);
+  ASSERT_EQ(admin(gateway, http::verb::post, "/rules/prepare", {{"version", 2}, {"rules", rules_json(2, 6700)}}).status,
+            200);
+  EXPECT_EQ(admin(gateway, http::verb::post, "/rules/prepare", {{"version", 2}, {"rules", rules_json(2, 7000)}}).status,
+            409);
+  EXPECT_EQ(admin(gateway, http::verb::post, "/rules/abort", {{"version", 3}}).status, 409);
+  EXPECT_EQ(admin(gateway, http::verb::post, "/rules/abort", {{"version", 2}}).status, 200);
+  EXPECT_EQ(admin(gateway, http::verb::get, "/rules").json()["active"]["version"], 1);
   // Bad bodies get 400 naming the pointer.
-  auto bad =
-      admin(gateway.admin_port, http::verb::post, "/rules/prepare", {{"version", 2}, {"rules", {{"version", 2}}}});
+  auto bad = admin(gateway, http::verb::post, "/rules/prepare", {{"version", 2}, {"rules", {{"version", 2}}}});
   EXPECT_EQ(bad.status, 400);
   EXPECT_NE(bad.body.find("/rules/ranges"), std::string::npos) << bad.body;
-  EXPECT_EQ(admin(gateway.admin_port, http::verb::get, "/nothing").status, 404);
-  EXPECT_EQ(admin(gateway.admin_port, http::verb::get, "/rules/commit").status, 405);
+  EXPECT_EQ(admin(gateway, http::verb::get, "/nothing").status, 404);
+  EXPECT_EQ(admin(gateway, http::verb::get, "/rules/commit").status, 405);
 }
 
 TEST(GatewayCutover, RulesStateSurvivesRestarts) {
@@ -169,19 +157,17 @@ TEST(GatewayCutover, RulesStateSurvivesRestarts) {
   {
     Gateway gateway(config, dir);
     ASSERT_EQ(
-        admin(gateway.admin_port, http::verb::post, "/rules/prepare", {{"version", 2}, {"rules", rules_json(2, 6700)}})
-            .status,
+        admin(gateway, http::verb::post, "/rules/prepare", {{"version", 2}, {"rules", rules_json(2, 6700)}}).status,
         200);
-    ASSERT_EQ(admin(gateway.admin_port, http::verb::post, "/rules/commit", {{"version", 2}}).status, 200);
+    ASSERT_EQ(admin(gateway, http::verb::post, "/rules/commit", {{"version", 2}}).status, 200);
     ASSERT_EQ(
-        admin(gateway.admin_port, http::verb::post, "/rules/prepare", {{"version", 3}, {"rules", rules_json(3, 8000)}})
-            .status,
+        admin(gateway, http::verb::post, "/rules/prepare", {{"version", 3}, {"rules", rules_json(3, 8000)}}).status,
         200);
     gateway.process().send_signal(SIGKILL);
     ASSERT_TRUE(gateway.process().wait_for_exit(3000ms));
   }
   Gateway restarted(config, dir);
-  auto health = admin(restarted.admin_port, http::verb::get, "/health").json();
+  auto health = admin(restarted, http::verb::get, "/health").json();
   EXPECT_EQ(health["rules_version"], 2);
   EXPECT_EQ(health["discarded_pending"], 3);
   EXPECT_TRUE(health["pending_version"].is_null());
@@ -190,8 +176,7 @@ TEST(GatewayCutover, RulesStateSurvivesRestarts) {
   EXPECT_EQ(raw_exchange(restarted.port, upgrade_request("/ws", "routerId: 6500\r\n")).status, 302);
   // The next cutover continues from v2.
   EXPECT_EQ(
-      admin(restarted.admin_port, http::verb::post, "/rules/prepare", {{"version", 3}, {"rules", rules_json(3, 8000)}})
-          .status,
+      admin(restarted, http::verb::post, "/rules/prepare", {{"version", 3}, {"rules", rules_json(3, 8000)}}).status,
       200);
 
   std::ofstream(dir + "/rules-state.json") << "{\"committed\": 5}";
@@ -202,31 +187,17 @@ TEST(GatewayCutover, RulesStateSurvivesRestarts) {
   EXPECT_NE(broken.read_stderr(1000ms).find("/committed"), std::string::npos);
 }
 
-TEST(GatewayAdmin, BearerTokenIsRequiredWhenConfigured) {
-  Backend backend("beijing");
-  Gateway gateway(gateway_config({backend.address()}), temp_dir(), {"--token", "s3cret"});
-  EXPECT_EQ(admin(gateway.admin_port, http::verb::get, "/health").status, 401);
-  EXPECT_EQ(admin(gateway.admin_port, http::verb::get, "/health", nullptr, "wrong").status, 401);
-  EXPECT_EQ(admin(gateway.admin_port, http::verb::post, "/rules/prepare",
-                  {{"version", 2}, {"rules", rules_json(2, 6700)}}, "wrong")
-                .status,
-            401);
-  EXPECT_EQ(admin(gateway.admin_port, http::verb::get, "/rules").status, 401);
-  EXPECT_EQ(admin(gateway.admin_port, http::verb::get, "/health", nullptr, "s3cret").status, 200);
-  EXPECT_EQ(admin(gateway.admin_port, http::verb::get, "/rules", nullptr, "s3cret").json()["active"]["version"], 1);
-}
-
 TEST(GatewayAdmin, FaultsStopAndRestartServing) {
   Backend backend("beijing");
   Gateway gateway(gateway_config({backend.address()}));
   Client client(gateway.port, "/ws", "7000");
   client.expect("Welcome to the server!beijing");
-  ASSERT_EQ(admin(gateway.admin_port, http::verb::post, "/faults", {{"serving", false}}).status, 200);
+  ASSERT_EQ(admin(gateway, http::verb::post, "/faults", {{"serving", false}}).status, 200);
   EXPECT_EQ(client.wait_close(2000ms), 0);  // dropped without a close frame, like a dead process
-  EXPECT_EQ(admin(gateway.admin_port, http::verb::get, "/health").status, 503);
+  EXPECT_EQ(admin(gateway, http::verb::get, "/health").status, 503);
   EXPECT_THROW(Client(gateway.port, "/ws", "7000"), std::exception);
-  ASSERT_EQ(admin(gateway.admin_port, http::verb::post, "/faults", {{"serving", true}}).status, 200);
-  EXPECT_EQ(admin(gateway.admin_port, http::verb::get, "/health").status, 200);
+  ASSERT_EQ(admin(gateway, http::verb::post, "/faults", {{"serving", true}}).status, 200);
+  EXPECT_EQ(admin(gateway, http::verb::get, "/health").status, 200);
   Client again(gateway.port, "/ws", "7000");
   EXPECT_EQ(again.read_text(), "Welcome to the server!beijing");
 }

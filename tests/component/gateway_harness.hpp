@@ -96,6 +96,7 @@ class Gateway {
       throw std::runtime_error("gateway did not start: " + line.value_or("(no line)") + "\n" + log());
     port = static_cast<std::uint16_t>(std::stoi(m[1]));
     admin_port = static_cast<std::uint16_t>(std::stoi(m[2]));
+    token = read_token(flags);
   }
 
   std::string log() const {
@@ -107,8 +108,33 @@ class Gateway {
 
   std::uint16_t port = 0;
   std::uint16_t admin_port = 0;
+  std::string token;       // of its admin API; empty with --no-admin-auth
+  std::string token_file;  // where it wrote a token it generated
 
  private:
+  // The token its admin API wants: the flag's, or the one it generated and
+  // named on stderr (written before the ready line). Empty without auth.
+  std::string read_token(const std::vector<std::string>& flags) {
+    for (std::size_t i = 0; i + 1 < flags.size(); ++i) {
+      if (flags[i] == "--token") return flags[i + 1];
+      if (flags[i] == "--token-file") return first_line(flags[i + 1]);
+    }
+    std::smatch m;
+    std::string text = log();
+    if (std::regex_search(text, m, std::regex(R"(admin token written to (\S+) \(mode 0600\))"))) {
+      token_file = m[1];
+      return first_line(token_file);
+    }
+    return {};
+  }
+
+  static std::string first_line(const std::string& path) {
+    std::ifstream in(path);
+    std::string line;
+    std::getline(in, line);
+    return line;
+  }
+
   std::string dir_;
   std::unique_ptr<ChildProcess> process_;
 };
@@ -180,6 +206,12 @@ inline AdminResponse admin(std::uint16_t port, http::verb verb, const std::strin
   http::response<http::string_body> response;
   http::read(stream, buffer, response);
   return {static_cast<int>(response.result_int()), response.body()};
+}
+
+// An admin call with the gateway's own token.
+inline AdminResponse admin(const Gateway& gateway, http::verb verb, const std::string& target,
+                           const Json& body = nullptr) {
+  return admin(gateway.admin_port, verb, target, body, gateway.token);
 }
 
 inline Json rules_json(std::uint64_t version, std::int64_t center_last) {

@@ -65,12 +65,12 @@ TEST(GatewayRelay, ProxyCorrectionForwardsToTheOwningUnitOnce) {
   EXPECT_TRUE(client.alive("hangzhou"));
   EXPECT_EQ(backend_stats(hangzhou.port)["router_ids"]["1111"]["open"], 1);
   EXPECT_EQ(backend_stats(beijing.port)["open_connections"], 0);
-  auto metrics = admin(unbj.admin_port, http::verb::get, "/metrics").body;
+  auto metrics = admin(unbj, http::verb::get, "/metrics").body;
   EXPECT_NE(metrics.find("wsfo_gateway_connections{unit=\"center\"} 1\n"), std::string::npos) << metrics;
 
   // A cutover on the forwarding gateway closes the forwarded connection too.
   ASSERT_EQ(
-      admin(unbj.admin_port, http::verb::post, "/rules/prepare",
+      admin(unbj, http::verb::post, "/rules/prepare",
             {{"version", 2}, {"rules", {{"version", 2}, {"ranges", {{{"from", 0}, {"to", 9999}, {"unit", "unbj"}}}}}}})
           .status,
       200);

@@ -47,7 +47,7 @@ TEST(GatewayReload, BackendsChangeForNewConnectionsWhileRelayedOnesStayOpen) {
   // backend-add through the admin API.
   config["routes"][0]["backends"] = {first.address(), second.address()};
   write_config(gateway, config);
-  auto added = admin(gateway.admin_port, http::verb::post, "/reload");
+  auto added = admin(gateway, http::verb::post, "/reload");
   ASSERT_EQ(added.status, 200) << added.body;
   EXPECT_EQ(added.json()["added_backends"], Json::array({second.address()}));
   EXPECT_EQ(added.json()["removed_backends"], Json::array());
@@ -55,7 +55,7 @@ TEST(GatewayReload, BackendsChangeForNewConnectionsWhileRelayedOnesStayOpen) {
   EXPECT_EQ(added.json()["connections_kept"], 1);
   EXPECT_TRUE(kept.alive("bj1"));
   EXPECT_EQ(labels_reached(gateway, 4), (std::set<std::string>{"bj1", "bj2"}));
-  EXPECT_EQ(admin(gateway.admin_port, http::verb::get, "/health").json()["live_backends"], 2);
+  EXPECT_EQ(admin(gateway, http::verb::get, "/health").json()["live_backends"], 2);
 
   // backend-remove through SIGHUP: the removed backend's connection stays until it closes.
   config["routes"][0]["backends"] = {second.address()};
@@ -71,7 +71,7 @@ TEST(GatewayReload, BackendsChangeForNewConnectionsWhileRelayedOnesStayOpen) {
   config["limits"]["idle_timeout"] = "9s";
   config["node"] = "renamed";
   write_config(gateway, config);
-  auto ignored = admin(gateway.admin_port, http::verb::post, "/reload");
+  auto ignored = admin(gateway, http::verb::post, "/reload");
   ASSERT_EQ(ignored.status, 200) << ignored.body;
   ASSERT_EQ(ignored.json()["ignored"].size(), 2u) << ignored.body;
   EXPECT_EQ(ignored.json()["ignored"][0]["pointer"], "/limits/idle_timeout");
@@ -79,12 +79,12 @@ TEST(GatewayReload, BackendsChangeForNewConnectionsWhileRelayedOnesStayOpen) {
   EXPECT_NE(gateway.log().find("warning: " + gateway.dir() + "/gateway.json: /limits/idle_timeout differs"),
             std::string::npos)
       << gateway.log();
-  EXPECT_EQ(admin(gateway.admin_port, http::verb::get, "/health").json()["node"], "unbj-gw1");
+  EXPECT_EQ(admin(gateway, http::verb::get, "/health").json()["node"], "unbj-gw1");
 
   // A bad file changes nothing, by either trigger.
   config["routes"][0]["backends"] = {"nowhere:80"};
   write_config(gateway, config);
-  auto bad = admin(gateway.admin_port, http::verb::post, "/reload");
+  auto bad = admin(gateway, http::verb::post, "/reload");
   EXPECT_EQ(bad.status, 422) << bad.body;
   EXPECT_NE(bad.body.find("/routes/0/backends/0"), std::string::npos) << bad.body;
   std::ofstream(gateway.dir() + "/gateway.json") << "{ not json";

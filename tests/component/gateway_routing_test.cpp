@@ -57,15 +57,13 @@ TEST(GatewayRouting, SeedCaseAndTheRoutingMatrix) {
   EXPECT_EQ(stats["nodes"]["unbj-gw1"]["open"], 2);
 
   // A pending prepare fences the slots it moves.
-  ASSERT_EQ(
-      admin(gateway.admin_port, http::verb::post, "/rules/prepare", {{"version", 2}, {"rules", rules_json(2, 8400)}})
-          .status,
-      200);
+  ASSERT_EQ(admin(gateway, http::verb::post, "/rules/prepare", {{"version", 2}, {"rules", rules_json(2, 8400)}}).status,
+            200);
   auto fenced = raw_exchange(gateway.port, upgrade_request("/ws", "routerId: 8330\r\n"));
   EXPECT_EQ(fenced.status, 503) << fenced.text;
   EXPECT_EQ(fenced.header("Retry-After"), "1");
   EXPECT_NE(fenced.body().find("from unbj to center"), std::string::npos) << fenced.text;
-  ASSERT_EQ(admin(gateway.admin_port, http::verb::post, "/rules/commit", {{"version", 2}}).status, 200);
+  ASSERT_EQ(admin(gateway, http::verb::post, "/rules/commit", {{"version", 2}}).status, 200);
   auto moved = raw_exchange(gateway.port, upgrade_request("/ws", "routerId: 8330\r\n"));
   EXPECT_EQ(moved.status, 302);
   EXPECT_EQ(moved.header("Location"), "ws://center.websocket.msha.tech:8080/ws");
@@ -113,12 +111,12 @@ TEST(GatewayProxy, FailsOverToTheNextBackendAnd502WhenNoneAnswers) {
     ++failures;
   EXPECT_EQ(failures, 1u) << log;
   // Health reports what the cutover pre-checks need: backends not marked down, the configured limit.
-  auto health = admin(gateway.admin_port, http::verb::get, "/health").json();
+  auto health = admin(gateway, http::verb::get, "/health").json();
   EXPECT_EQ(health["live_backends"], 1) << health.dump();
   EXPECT_EQ(health["max_connections"], 10000) << health.dump();
   // ... and the cutover workflow's HTTP port reads them.
-  cutover::GatewayStatus status =
-      gateway::HttpGatewayAdmin().status({"unbj-gw1", "unbj", "127.0.0.1:" + std::to_string(gateway.admin_port)});
+  cutover::GatewayStatus status = gateway::HttpGatewayAdmin(gateway.token)
+                                      .status({"unbj-gw1", "unbj", "127.0.0.1:" + std::to_string(gateway.admin_port)});
   EXPECT_TRUE(status.reachable) << status.error;
   EXPECT_TRUE(status.serving);
   EXPECT_EQ(status.live_backends, 1u);
@@ -132,7 +130,7 @@ TEST(GatewayProxy, FailsOverToTheNextBackendAnd502WhenNoneAnswers) {
   EXPECT_EQ(r.text.substr(0, r.text.find("\r\n")), "HTTP/1.1 502 Bad Gateway") << r.text;
   EXPECT_EQ(r.body(), "no backend answered: " + first + " (Connection refused), " + second + " (Connection refused)\n")
       << r.text;
-  EXPECT_EQ(admin(nowhere.admin_port, http::verb::get, "/health").json()["live_backends"], 0);
+  EXPECT_EQ(admin(nowhere, http::verb::get, "/health").json()["live_backends"], 0);
 }
 
 TEST(GatewayProxy, APathNoRouteMatchesIs404NamingTheWholeTarget) {
@@ -241,7 +239,7 @@ TEST(GatewayMetrics, CountsConnectionsHandshakesClosesAndBytes) {
     b.expect("Welcome to the server!beijing");
     raw_exchange(gateway.port, upgrade_request("/ws", "routerId: 1111\r\n"));
     raw_exchange(gateway.port, upgrade_request("/ws", "routerId: x\r\n"));
-    auto text = admin(gateway.admin_port, http::verb::get, "/metrics").body;
+    auto text = admin(gateway, http::verb::get, "/metrics").body;
     for (const char* line :
          {"wsfo_gateway_connections{unit=\"unbj\"} 2\n", "wsfo_gateway_handshakes_total{outcome=\"proxied\"} 2\n",
           "wsfo_gateway_handshakes_total{outcome=\"redirected\"} 1\n",
@@ -252,7 +250,7 @@ TEST(GatewayMetrics, CountsConnectionsHandshakesClosesAndBytes) {
     a.expect("x:beijing");
   }  // both clients go away without a close handshake
   std::this_thread::sleep_for(300ms);
-  auto text = admin(gateway.admin_port, http::verb::get, "/metrics").body;
+  auto text = admin(gateway, http::verb::get, "/metrics").body;
   EXPECT_NE(text.find("wsfo_gateway_connections{unit=\"unbj\"} 0\n"), std::string::npos) << text;
   EXPECT_NE(text.find("wsfo_gateway_closes_total{code=\"1006\"} 2\n"), std::string::npos) << text;
   std::smatch m;
@@ -281,7 +279,7 @@ TEST(GatewayRouting, TooManyConnectionsAnswer503ButRedirectsStillWork) {
   EXPECT_NE(full.body().find("too many connections"), std::string::npos) << full.text;
   EXPECT_EQ(raw_exchange(gateway.port, upgrade_request("/ws", "routerId: 1111\r\n")).status, 302);
   EXPECT_TRUE(first.alive("beijing"));
-  auto health = admin(gateway.admin_port, http::verb::get, "/health").json();
+  auto health = admin(gateway, http::verb::get, "/health").json();
   EXPECT_EQ(health["max_connections"], 1) << health.dump();
   EXPECT_EQ(health["connections"], 1) << health.dump();
 }

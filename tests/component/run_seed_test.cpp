@@ -138,6 +138,26 @@ TEST_F(RunSeed, CutoverDisconnectsExactlyTheMovedSlotsAndTheyReconnectToCenter) 
   EXPECT_EQ(cutover["reconnected_to"], (json{{"center", moved.size()}}));
   EXPECT_EQ(result.report["events"][1]["disconnected"]["count"], 0);
   EXPECT_NE(result.stdout_text.find("RESULT: PASS"), std::string::npos) << result.stdout_text;
+
+  // The cutover went through closed admin APIs: the run wrote one token
+  // (mode 0600) and every gateway read it instead of generating its own.
+  fs::path token = dir_ / "out/state/admin-token";
+  ASSERT_TRUE(fs::exists(token));
+  EXPECT_EQ(fs::status(token).permissions(), fs::perms::owner_read | fs::perms::owner_write);
+  std::ifstream token_in(token);
+  std::string token_text;
+  std::getline(token_in, token_text);
+  EXPECT_EQ(token_text.size(), 64u);
+  std::size_t gateway_logs = 0;
+  for (const auto& entry : fs::directory_iterator(dir_ / "out/logs")) {
+    if (entry.path().filename().string().rfind("gateway", 0) != 0) continue;
+    ++gateway_logs;
+    std::ifstream log_in(entry.path());
+    std::string log((std::istreambuf_iterator<char>(log_in)), {});
+    EXPECT_EQ(log.find("admin token written"), std::string::npos) << entry.path();
+    EXPECT_NE(log.find("prepared v2"), std::string::npos) << entry.path();
+  }
+  EXPECT_EQ(gateway_logs, 2u);
 }
 
 TEST_F(RunSeed, WrongExpectedRangeExitsOneAndTheReportShowsTheDifference) {

@@ -165,7 +165,7 @@ std::unique_ptr<VipClient> connect_via_vip(Ports ports, std::chrono::millisecond
 }
 
 Json post_faults(const Gateway& gateway, const Json& body) {
-  auto reply = admin(gateway.admin_port, http::verb::post, "/faults", body);
+  auto reply = admin(gateway, http::verb::post, "/faults", body);
   if (reply.status != 200) throw std::runtime_error("POST /faults: " + std::to_string(reply.status) + reply.body);
   return reply.json();
 }
@@ -336,7 +336,8 @@ TEST(VrrpGateway, APoweredOffHolderLeavesItsClientsSilentUntilTheBackupTakesTheV
   EXPECT_EQ(quiet->listen(500ms), std::make_pair(0, std::string("open"))) << "no send, no reset";
   EXPECT_EQ(quiet->ping(), "");
   EXPECT_EQ(quiet->wait_end(1s), "Connection reset by peer");
-  EXPECT_EQ(direct.listen(500ms), std::make_pair(0, std::string("open"))) << "the dead host's own address never answers";
+  EXPECT_EQ(direct.listen(500ms), std::make_pair(0, std::string("open")))
+      << "the dead host's own address never answers";
   EXPECT_FALSE(events1.wait_for("vip", "", powered_off_at, 0ms)) << "a dead host writes no transition";
   EXPECT_EQ(connect_via_vip(kPowerOffPorts)->node(), "server2");
   std::filesystem::remove_all(dir);
@@ -356,7 +357,7 @@ TEST(VrrpGateway, PartitionMakesTwoMastersAndHealLeavesOne) {
   ASSERT_TRUE(events1.wait_for("vip", "MASTER", t0, 6s)) << server1.log();
 
   // Bad input is refused with the offending pointer.
-  auto bad = admin(server1.admin_port, http::verb::post, "/faults", {{"drop_adverts_from", {"server2"}}});
+  auto bad = admin(server1, http::verb::post, "/faults", {{"drop_adverts_from", {"server2"}}});
   EXPECT_EQ(bad.status, 400);
   EXPECT_NE(bad.body.find("/drop_adverts_from/0"), std::string::npos) << bad.body;
 

@@ -63,6 +63,9 @@ TEST(GatewayConfig, EveryErrorNamesItsPointer) {
       {"zero idle timeout", R"({"limits": {"idle_timeout": "0s"}})", "/limits/idle_timeout", "positive"},
       {"tiny header limit", R"({"limits": {"max_header_bytes": 10}})", "/limits/max_header_bytes", "256"},
       {"admin token type", R"({"admin": {"token": 5}})", "/admin/token", "string"},
+      {"empty admin token", R"({"admin": {"token": ""}})", "/admin/token", "generated"},
+      {"token and token file", R"({"admin": {"token": "a", "token_file": "/t"}})", "/admin/token_file", "not both"},
+      {"open rules", R"({"admin": {"open": ["/health", "/rules"]}})", "/admin/open/1", "/metrics"},
       {"proxy without gateways", R"({"correction": "proxy", "units": {"center": {"gateways": null}}})", "/units/center",
        "gateways"},
   };
@@ -98,11 +101,13 @@ TEST(GatewayConfig, OverridesReplaceFileValuesAndAreValidated) {
   EXPECT_EQ(config->admin, (Endpoint{"127.0.0.7", 9000}));
   EXPECT_EQ(config->node, "n2");
   EXPECT_EQ(config->unit, "center");
-  EXPECT_EQ(config->admin_token, "secret");
+  EXPECT_EQ(config->admin_auth.token, "secret");
   EXPECT_EQ(config->state_file, "/tmp/state.json");
 
   document = seed_config_json();
-  apply_overrides(document, ConfigOverrides{{}, "nowhere", "", "", std::nullopt, ""});
+  ConfigOverrides bad_admin;
+  bad_admin.admin = "nowhere";
+  apply_overrides(document, bad_admin);
   EXPECT_FALSE(read_gateway_config(document, problems));
   EXPECT_EQ(problems.list().back().pointer, "/admin/listen");
 }

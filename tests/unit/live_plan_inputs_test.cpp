@@ -56,4 +56,22 @@ TEST(LivePlanInputs, NoArgumentOfAnyPartIsLongAndEveryRouterIdIsInAFile) {
   std::filesystem::remove_all(dir);
 }
 
+// Every gateway of a run reads the run's one admin token from a file: none
+// generates its own, none has it on its command line.
+TEST(LivePlanInputs, EveryGatewayReadsTheRunsAdminTokenFile) {
+  scenario::Scenario s = test::load_project_scenario("regression/fenced-cutover.json");
+  live::LivePlan plan = live::make_live_plan(s, "/run/x");
+  EXPECT_EQ(plan.admin_token_file, "/run/x/state/admin-token");
+  ASSERT_FALSE(plan.gateways.empty());
+  for (const auto& g : plan.gateways) {
+    const auto& args = g.process.args;
+    auto flag = std::find(args.begin(), args.end(), "--token-file");
+    ASSERT_NE(flag, args.end()) << g.node;
+    ASSERT_NE(flag + 1, args.end());
+    EXPECT_EQ(*(flag + 1), plan.admin_token_file);
+    EXPECT_EQ(std::find(args.begin(), args.end(), "--token"), args.end());
+    EXPECT_EQ(std::find(args.begin(), args.end(), "--no-admin-auth"), args.end());
+  }
+}
+
 }  // namespace live_plan_inputs_test
