@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """Writes the seed corpora of fuzz/corpus/<target>/ from the cases the unit
-tests use (tests/unit/*): a few small files per target. Rerun after changing
-a target's input layout; libFuzzer grows its own corpus from these in
-build/fuzz/corpus/, never here."""
+tests use (tests/unit/*): a few small files per target, and the dictionaries
+of fuzz/dict/ (the keys and words the readers look for, taken from their
+sources). Rerun after changing a target's input layout or a reader's keys;
+libFuzzer grows its own corpus from these in build/fuzz/corpus/, never here."""
 import json
 import pathlib
+import re
 import struct
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -181,3 +183,31 @@ TEST_CONFIG = {
 }
 write("gateway_config", "unit-test.json", json.dumps(TEST_CONFIG).encode() + b"\x00")
 write("gateway_config", "overrides.json", b"\x0e127.0.0.1:80\x0e[::1]:9180\x04gw-2\x04tok" + json.dumps(TEST_CONFIG).encode() + b"\x01")
+
+
+# ---- dictionaries: JSON keys and choices the strict readers accept, and the
+# HTTP words the handshake path looks for.
+def dictionary(name, words):
+    folder = ROOT / "fuzz" / "dict"
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = []
+    for word in sorted(set(words)):
+        escaped = "".join(c if 32 <= ord(c) < 127 and c not in '"\\' else "\\x%02x" % ord(c) for c in word)
+        lines.append('"%s"' % escaped)
+    (folder / (name + ".dict")).write_text("\n".join(lines) + "\n")
+
+
+READERS = ["core/scenario/*.cpp", "core/gateway/gateway_config.cpp", "core/routing/rules_json.cpp",
+           "core/vrrp/agent_config.cpp"]
+literals = set()
+for pattern in READERS:
+    for path in ROOT.glob(pattern):
+        literals |= set(re.findall(r'[({,]\s*"([a-z][a-z0-9_]*)"', path.read_text()))
+json_words = ['"%s"' % w for w in literals] + ['": ', "true", "false", "null", "[]", "{}", '"1s"', '"250ms"', '"127.0.0.1:80"']
+for target in ["rules", "scenario", "gateway_config"]:
+    dictionary(target, json_words)
+dictionary("handshake", ["GET", "POST", "HTTP/1.1", "HTTP/1.0", "\r\n", "\r\n\r\n", ": ", "Host", "Upgrade",
+                         "websocket", "Connection", "Sec-WebSocket-Key", "Sec-WebSocket-Version", "13",
+                         "dGhlIHNhbXBsZSBub25jZQ==", "routerId", "routerId=", "Cookie", "; ", "?", "&", "#", "%",
+                         "X-Wsfo-Forwarded-By", "Content-Length", "Transfer-Encoding", "chunked", "/ws", "/ws/chat"])
+dictionary("router_id", ["routerId=", "9223372036854775807", "9223372036854775808", "; ", "&", "?", "\n", ",", "-"])

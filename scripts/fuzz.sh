@@ -57,11 +57,12 @@ export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:allocator_may_return_null=1
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 
 run_one() {
-  local t="$1" corpus="$build/corpus/$1" artifacts="$build/artifacts/$1/" status=0
+  local t="$1" corpus="$build/corpus/$1" artifacts="$build/artifacts/$1/" status=0 dict=()
   mkdir -p "$corpus" "$artifacts"
+  [ -f "$ROOT/fuzz/dict/$t.dict" ] && dict=(-dict="$ROOT/fuzz/dict/$t.dict")
   # The first folder gathers what the run finds; the seeds in fuzz/corpus are only read.
   "$build/fuzz/fuzz_$t" -max_total_time="$seconds" -timeout="$per_input" -rss_limit_mb=1536 \
-    -print_final_stats=1 -artifact_prefix="$artifacts" "$corpus" "$ROOT/fuzz/corpus/$t" \
+    -print_final_stats=1 -artifact_prefix="$artifacts" "${dict[@]}" "$corpus" "$ROOT/fuzz/corpus/$t" \
     >"$build/logs/$t.log" 2>&1 || status=$?
   echo "$status" >"$build/logs/$t.status"
 }
