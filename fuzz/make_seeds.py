@@ -160,6 +160,13 @@ BROKEN_RULES = {
 }
 for name, value in BROKEN_RULES.items():
     write("rules", name + ".json", json.dumps(value))
+# A gateway's persisted state file (RulesState::to_json), after a commit and mid-prepare.
+V2 = {"version": 2, "modulus": 10000, "ranges": [{"from": 0, "to": 5997, "unit": "center"},
+                                                 {"from": 5998, "to": 9999, "unit": "unbj"}]}
+V3 = {"version": 3, "modulus": 10000, "ranges": [{"from": 0, "to": 6380, "unit": "center"},
+                                                 {"from": 6381, "to": 9999, "unit": "unbj"}]}
+write("rules", "state-file.json", json.dumps({"committed": V3, "pending": None, "previous": V2}))
+write("rules", "state-file-pending.json", json.dumps({"committed": V2, "pending": V3}))
 
 # ---- scenario: small scenario files with cutovers, faults, VRRP and fleets.
 for name in ["regression/silent-connections.json", "regression/fenced-cutover.json", "regression/keepalived-ha.json",

@@ -1,6 +1,7 @@
-// Rule files (`wsfo rules diff`, the admin API's prepare body): the JSON text
-// through core/json's parser and core/routing/rules_json's strict reader, with
-// no unit list and with the seed's two units. Accepted rules cover every slot
+// Rule files (`wsfo rules diff`, the admin API's prepare body) and a
+// gateway's persisted rules state: the JSON text through core/json's parser,
+// core/routing/rules_json's strict reader (with no unit list and with the
+// seed's two units) and RulesState::restore. Accepted rules cover every slot
 // once and read back the same from their JSON form; a rejection names why.
 #include <cstddef>
 #include <cstdint>
@@ -55,5 +56,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!document) return 0;
   check_rules(*document, {});
   check_rules(*document, {"center", "unbj"});
+  // The same text as a gateway's persisted state file, read on restart.
+  json::Problems restore_problems;
+  const gateway::RestoredRules restored = gateway::RulesState::restore(*document, {"center", "unbj"}, restore_problems);
+  // The gateway starts from it only when there is a state and no problem
+  // (gateway_server.cpp); a refusal must say why.
+  const bool accepted = restored.state.has_value() && restore_problems.empty();
+  for (const auto& problem : restore_problems.list()) WSFO_FUZZ_CHECK(!problem.message.empty());
+  if (!restored.state) WSFO_FUZZ_CHECK(!restore_problems.empty());
+  if (accepted) {
+    json::Problems again;
+    const auto back = gateway::RulesState::restore(restored.state->to_json(), {"center", "unbj"}, again);
+    WSFO_FUZZ_CHECK(back.state && again.empty());
+    WSFO_FUZZ_CHECK(back.state->to_json() == restored.state->to_json());
+  }
   return 0;
 }
