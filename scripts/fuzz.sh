@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Runs every libFuzzer target of fuzz/ (docs/fuzzing.md) for SECONDS each,
 # two at a time, after configuring and building build/fuzz with clang-15 when
-# needed. Prints per target the executions, executions/s, coverage and the
-# verdict; exits 1 on any crash, timeout, leak, out-of-memory or sanitizer
-# report (the input is kept under build/fuzz/artifacts/), 2 on a usage or
-# setup error such as clang-15 or libFuzzer missing.
+# needed. Prints per target the executions, executions/s, coverage, the
+# inputs saved as crashes (libFuzzer stops at the first) and the verdict.
+# Exits 1 on any crash, timeout, leak, out-of-memory, sanitizer report or
+# violated property (the input is kept under build/fuzz/artifacts/), 2 on a
+# usage or setup error such as clang-15 or libFuzzer missing.
 #
 #   scripts/fuzz.sh [SECONDS] [TARGET...]     SECONDS defaults to 60
 #
@@ -69,6 +70,7 @@ run_one() {
 
 mkdir -p "$build/logs"
 rm -f "$build"/logs/*.status
+touch "$build/logs/started"  # what this run saves in artifacts/ is newer
 echo "fuzz: ${#targets[@]} targets, $seconds s each, $jobs at a time, at most $per_input s per input"
 running=0
 for t in "${targets[@]}"; do
@@ -82,7 +84,7 @@ done
 wait || true
 
 failed=0
-printf '%-16s %12s %10s %8s %8s %8s  %s\n' target executions execs/s cov ft corpus result
+printf '%-16s %12s %10s %8s %8s %8s %8s  %s\n' target executions execs/s cov ft corpus crashes result
 for t in "${targets[@]}"; do
   log="$build/logs/$t.log"
   status="$(cat "$build/logs/$t.status" 2>/dev/null || echo '?')"
@@ -92,17 +94,19 @@ for t in "${targets[@]}"; do
   cov="$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$last")"
   ft="$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$last")"
   corp="$(sed -n 's/.* corp: \([0-9]*\).*/\1/p' <<<"$last")"
+  saved="$(find "$build/artifacts/$t" -type f -newer "$build/logs/started" 2>/dev/null | wc -l)"
   findings="$(grep -cE 'ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error:|property violated' "$log" || true)"
   result=ok
-  if [ "$status" != 0 ] || [ "$findings" != 0 ]; then
+  if [ "$status" != 0 ] || [ "$findings" != 0 ] || [ "$saved" != 0 ]; then
     result="FAILED (exit $status): $(grep -m1 -oE 'ERROR: [A-Za-z]+: [^(]*|runtime error: .*|property violated: .*|ALARM: .*' "$log" || echo 'see log')"
     failed=1
   fi
-  printf '%-16s %12s %10s %8s %8s %8s  %s\n' "$t" "${runs:-?}" "${rate:-?}" "${cov:-?}" "${ft:-?}" "${corp:-?}" "$result"
+  printf '%-16s %12s %10s %8s %8s %8s %8s  %s\n' "$t" "${runs:-?}" "${rate:-?}" "${cov:-?}" "${ft:-?}" "${corp:-?}" \
+    "$saved" "$result"
 done
 if [ "$failed" != 0 ]; then
   echo "fuzz: FAILED; logs in $build/logs/, failing inputs in $build/artifacts/<target>/:" >&2
-  find "$build/artifacts" -type f -newer "$build/build.log" -printf '  %p\n' >&2
+  find "$build/artifacts" -type f -newer "$build/logs/started" -printf '  %p\n' >&2
   exit 1
 fi
 echo "fuzz: 0 crashes, 0 timeouts, 0 sanitizer reports"
