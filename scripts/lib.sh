@@ -3,10 +3,11 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 # Debian 12 packages the build, the tests and the peers (nginx) need; keepalived, nftables and
-# iproute2 for the real stack in network namespaces.
+# iproute2 for the real stack in network namespaces; clang-15 and its libFuzzer for the fuzz
+# targets (scripts/fuzz.sh, the fuzz.smoke test).
 PACKAGES=(g++ cmake ninja-build pkg-config libboost-dev libsimgrid-dev libcli11-dev
           nlohmann-json3-dev libgtest-dev procps ccache python3-jsonschema nginx-light chromium
-          keepalived nftables iproute2)
+          keepalived nftables iproute2 clang-15 libfuzzer-15-dev)
 
 install_missing() {
   local missing=()

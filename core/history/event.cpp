@@ -120,7 +120,7 @@ std::optional<Event> parse_event_line(std::string_view line, std::string& error)
   Json object;
   try {
     object = Json::parse(line);
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {  // parse_error, or out_of_range for a number like 1e999
     error = "not JSON: " + std::string(e.what());
     return std::nullopt;
   }

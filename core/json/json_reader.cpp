@@ -32,6 +32,11 @@ std::optional<Json> parse(const std::string& text, Problems& problems) {
   } catch (const Json::parse_error& e) {
     problems.add("", std::string("invalid JSON at byte ") + std::to_string(e.byte) + ": " + e.what());
     return std::nullopt;
+  } catch (const Json::exception& e) {
+    // Valid syntax nlohmann cannot hold: a number beyond a double's range
+    // ("1e999") is out_of_range, not a parse_error.
+    problems.add("", std::string("invalid JSON: ") + e.what());
+    return std::nullopt;
   }
 }
 

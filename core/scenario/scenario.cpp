@@ -10,6 +10,9 @@ template <class... Ts>
 struct Overloaded : Ts... {
   using Ts::operator()...;
 };
+// Spelled out for clang before 17, which does not deduce an aggregate's arguments.
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
 
 template <class Item>
 const Item* find_named(const std::vector<Item>& items, const std::string& name) {

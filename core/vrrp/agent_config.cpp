@@ -128,7 +128,7 @@ std::optional<AgentInstance> read_instance(const Json& value, const std::string&
   if (!reader.valid()) return std::nullopt;
   AgentInstance instance;
   bool ok = true;
-  auto take = [&ok](auto&& optional, auto& target) {
+  auto take = [](auto&& optional, auto& target) {
     if (optional) target = static_cast<std::remove_reference_t<decltype(target)>>(*optional);
     return optional.has_value();
   };

@@ -168,7 +168,7 @@ Actions VrrpInstance::on_timer(TimePoint now) {
   if (state_ == State::backup) {
     become_master(now, deadline_reason_, actions);
   } else if (state_ == State::master) {
-    actions.emplace_back(std::in_place_type<SendAdvert>, effective_priority(), config_.advert_interval);
+    actions.emplace_back(SendAdvert{effective_priority(), config_.advert_interval});
     arm(now + config_.advert_interval, "advert timer", actions);
   }
   return actions;
@@ -195,7 +195,7 @@ Actions VrrpInstance::shutdown(TimePoint /*now*/) {
   const bool was_master = state_ == State::master;
   change_state(State::initialize, "shutdown", actions);
   if (was_master) {
-    actions.emplace_back(std::in_place_type<SendAdvert>, kResignPriority, config_.advert_interval);
+    actions.emplace_back(SendAdvert{kResignPriority, config_.advert_interval});
     actions.emplace_back(std::in_place_type<ReleaseVip>);
   }
   arm(std::nullopt, "", actions);
@@ -245,7 +245,7 @@ Actions VrrpInstance::advert_in_master(TimePoint now, const Advert& advert) {
   const int ours = effective_priority();
   if (advert.priority == kResignPriority) {
     // Another master resigned: assert ourselves at once so backups do not take over.
-    actions.emplace_back(std::in_place_type<SendAdvert>, ours, config_.advert_interval);
+    actions.emplace_back(SendAdvert{ours, config_.advert_interval});
     arm(now + config_.advert_interval, "advert timer", actions);
   } else if (outranks_us(advert)) {
     if (config_.variant == Variant::rfc5798) master_adver_interval_ = advert.interval;
@@ -254,7 +254,7 @@ Actions VrrpInstance::advert_in_master(TimePoint now, const Advert& advert) {
     become_backup(now, reason, actions);
   } else if (config_.variant == Variant::keepalived_v2) {
     // keepalived answers a lower-priority master with an advert at once (forcing a new election).
-    actions.emplace_back(std::in_place_type<SendAdvert>, ours, config_.advert_interval);
+    actions.emplace_back(SendAdvert{ours, config_.advert_interval});
   }
   return actions;
 }
@@ -265,12 +265,12 @@ Actions VrrpInstance::on_track_change(TimePoint now, int priority_before) {
   Actions actions;
   const int priority_after = effective_priority();
   if (priority_after != priority_before)
-    actions.emplace_back(std::in_place_type<PriorityChanged>, priority_before, priority_after);
+    actions.emplace_back(PriorityChanged{priority_before, priority_after});
   if (faulted_by_track() && (state_ == State::master || state_ == State::backup)) {
     const bool was_master = state_ == State::master;
     change_state(State::fault, "track script down", actions);
     if (was_master) {
-      actions.emplace_back(std::in_place_type<SendAdvert>, kResignPriority, config_.advert_interval);
+      actions.emplace_back(SendAdvert{kResignPriority, config_.advert_interval});
       actions.emplace_back(std::in_place_type<ReleaseVip>);
     }
     arm(std::nullopt, "", actions);
@@ -296,7 +296,7 @@ void VrrpInstance::enter_from_initialize(TimePoint now, const std::string& reaso
 
 void VrrpInstance::become_master(TimePoint now, const std::string& reason, Actions& actions) {
   change_state(State::master, reason, actions);
-  actions.emplace_back(std::in_place_type<SendAdvert>, effective_priority(), config_.advert_interval);
+  actions.emplace_back(SendAdvert{effective_priority(), config_.advert_interval});
   actions.emplace_back(std::in_place_type<TakeVip>);
   arm(now + config_.advert_interval, "advert timer", actions);
 }
@@ -312,14 +312,14 @@ void VrrpInstance::become_backup(TimePoint now, const std::string& reason, Actio
 }
 
 void VrrpInstance::change_state(State to, const std::string& reason, Actions& actions) {
-  actions.emplace_back(std::in_place_type<StateChanged>, state_, to, reason);
+  actions.emplace_back(StateChanged{state_, to, reason});
   state_ = to;
 }
 
 void VrrpInstance::arm(std::optional<TimePoint> at, std::string reason, Actions& actions) {
   deadline_ = at;
   deadline_reason_ = std::move(reason);
-  actions.emplace_back(std::in_place_type<SetTimer>, at);
+  actions.emplace_back(SetTimer{at});
 }
 
 }  // namespace wsfo::vrrp

@@ -100,5 +100,16 @@ TEST(HistoryEvent, NotJsonNamesTheOffset) {
   EXPECT_TRUE(error.starts_with("not JSON: ")) << error;
 }
 
+// A number beyond a double's range is valid JSON syntax that nlohmann throws
+// out_of_range for (the class of crash the fuzz targets found in json::parse).
+TEST(HistoryEvent, OverflowingNumberIsAnErrorNotAnException) {
+  std::string error;
+  std::optional<Event> event;
+  ASSERT_NO_THROW(event = parse_event_line(R"({"kind":"gap","t_ns":1e999,"source":"c"})", error));
+  EXPECT_FALSE(event);
+  EXPECT_TRUE(error.starts_with("not JSON: ")) << error;
+  EXPECT_NE(error.find("number overflow"), std::string::npos) << error;
+}
+
 }  // namespace
 }  // namespace wsfo::history
