@@ -32,7 +32,11 @@ void add_to_bucket(std::vector<T>& buckets, std::int64_t t_ns, T amount) {
 
 class GatewayLogic {
  public:
-  GatewayLogic(World& world, std::size_t index) : w_(world), g_(index), gw_(world.gateways()[index]) {}
+  GatewayLogic(World& world, std::size_t index)
+      : w_(world),
+        g_(index),
+        gw_(world.gateways()[index]),
+        backend_handshake_ns_(scenario::simulation_or_default(world.scenario().simulation).backend_cpu.handshake.count()) {}
 
   void handle(Batch& batch) {
     std::int64_t now = World::now_ns();
@@ -217,9 +221,7 @@ class GatewayLogic {
       }
       // The backend answers the upgrade after what it has queued, before
       // the welcome and announcements this connection causes.
-      const std::int64_t backend_ns =
-          w_.traffic().backend_wait(b) +
-          scenario::simulation_or_default(w_.scenario().simulation).backend_cpu.handshake.count();
+      const std::int64_t backend_ns = w_.traffic().backend_wait(b) + backend_handshake_ns_;
       // Its 101 comes back through this gateway's one queue, behind the
       // relay work queued since the handshake's turn (announcements).
       const std::int64_t relay_back_ns = w_.traffic().gateway_wait(g_);
@@ -272,6 +274,7 @@ class GatewayLogic {
   World& w_;
   std::size_t g_;
   GatewaySim& gw_;
+  std::int64_t backend_handshake_ns_;  // read once, not per accept
   std::string host_, target_, cookie_, forwarded_;  // backing store of the request head's views
   std::vector<std::vector<Request>> forwards_;      // by target gateway: handshakes to hand on
 };

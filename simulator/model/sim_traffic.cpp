@@ -103,8 +103,7 @@ std::int64_t TrafficModel::client_handles(std::size_t region, std::uint32_t clie
     const Delivery delivery = it->second;
     pending_.erase(it);
     client_cpu_[region].add(t_ns, 2 * client_message_ns_);
-    std::uint64_t connected = 0;
-    for (auto n : region_connected_) connected += n;
+    const std::uint64_t connected = connected_total_;
     for (std::size_t r = 0; r < client_cpu_.size(); ++r) {
       const std::uint64_t announced =
           !delivery.to_all ? (r == region ? 1 : 0)
@@ -124,8 +123,7 @@ std::int64_t TrafficModel::client_handles(std::size_t region, std::uint32_t clie
 // The step's broadcasts and pongs reach the clients as a fluid rate, each
 // region's share by its connections.
 void TrafficModel::set_client_rates(std::int64_t t_ns, std::uint64_t messages) {
-  std::uint64_t connected = 0;
-  for (auto n : region_connected_) connected += n;
+  const std::uint64_t connected = connected_total_;
   for (std::size_t r = 0; r < client_cpu_.size(); ++r) {
     const double share = connected ? static_cast<double>(region_connected_[r]) / static_cast<double>(connected) : 0.0;
     client_cpu_[r].set_rate(t_ns, static_cast<double>(messages) * share * static_cast<double>(client_message_ns_) /
@@ -172,6 +170,7 @@ void TrafficModel::connect(std::uint32_t c) {
   ledger_.connect(World::now_ns(), t.backend[c], t.node[c], entry, group_ping_interval_[t.group[c]],
                   group_path_size_[t.group[c]]);
   ++region_connected_[t.group[c]];
+  ++connected_total_;
   if (machine_) {  // the fleet reads it once the client has its 101 (client_handles)
     const bool to_all = ledger_.announces_to_all(t.backend[c]);
     const std::uint64_t announced = to_all ? ledger_.backend_clients(t.backend[c]) : 1;
@@ -183,7 +182,10 @@ void TrafficModel::connect(std::uint32_t c) {
 void TrafficModel::disconnect(std::uint32_t c) {
   const auto& t = w_.clients();
   pending_.erase(c);
-  if (region_connected_[t.group[c]]) --region_connected_[t.group[c]];
+  if (region_connected_[t.group[c]]) {
+    --region_connected_[t.group[c]];
+    --connected_total_;
+  }
   const int entry = t.via[c] ? t.via[c] - 1 : -1;
   ledger_.disconnect(t.backend[c], t.node[c], entry, group_ping_interval_[t.group[c]]);
 }

@@ -105,6 +105,7 @@ class TrafficModel {
   };
   std::unordered_map<std::uint32_t, Delivery> pending_;  // by client
   std::vector<std::uint64_t> region_connected_;
+  std::uint64_t connected_total_ = 0;  // the sum of region_connected_
   std::uint64_t accepted_client_messages_ = 0;  // since the last step: sent to clients by accepts
   std::int64_t client_handshake_ns_ = 0, client_message_ns_ = 0;
 };
