@@ -302,6 +302,7 @@ struct BackendCpu {
   Duration handshake{};  // per WebSocket upgrade accepted
   Duration broadcast{};  // per broadcast or announcement, whatever its fan-out
   Duration message{};    // per message sent to one client (fan-out, welcome, echo, pong)
+  Duration close{};      // per connection of its that ends (0: paid with the handshake)
 };
 
 // Every part of the run on one machine of `cores` cores, as a live run on
@@ -313,6 +314,7 @@ struct Testbed {
   double cores = 2;
   Duration client_handshake{};  // client fleet CPU per connection attempt (connect, 101, history event)
   Duration client_message{};    // client fleet CPU per message it receives
+  Duration client_close{};      // client fleet CPU per connection that ends under it (its disconnected event)
 };
 
 struct Simulation {  // SimGrid model parameters
@@ -321,6 +323,7 @@ struct Simulation {  // SimGrid model parameters
   Duration handshake_cpu{};          // gateway CPU time per WebSocket handshake
   Duration message_cpu{};            // gateway CPU time per relayed message
   Duration message_cpu_per_kib{};    // gateway CPU time added per KiB of a relayed message's payload
+  Duration close_cpu{};              // gateway CPU time per relayed connection it closes (0: paid with the handshake)
   BackendCpu backend_cpu{};
   std::optional<Testbed> testbed;    // none: every host has its own CPU
 };

@@ -126,12 +126,14 @@ std::optional<Simulation> read_simulation(const Json& value, const std::string& 
     handshake = cpu.duration("handshake", true);
     message = cpu.duration("message", true);
     optional_duration(cpu, "message_per_kib", sim.message_cpu_per_kib);
+    optional_duration(cpu, "close", sim.close_cpu);
   }
   if (const Json* v = reader.object("backend_cpu", false)) {
     ObjectReader cpu(*v, reader.pointer_of("backend_cpu"), problems);
     optional_duration(cpu, "handshake", sim.backend_cpu.handshake);
     optional_duration(cpu, "broadcast", sim.backend_cpu.broadcast);
     optional_duration(cpu, "message", sim.backend_cpu.message);
+    optional_duration(cpu, "close", sim.backend_cpu.close);
   }
   if (const Json* v = reader.object("testbed", false)) {
     ObjectReader testbed(*v, reader.pointer_of("testbed"), problems);
@@ -141,6 +143,7 @@ std::optional<Simulation> read_simulation(const Json& value, const std::string& 
       ObjectReader cpu(*c, testbed.pointer_of("client_cpu"), problems);
       optional_duration(cpu, "handshake", bed.client_handshake);
       optional_duration(cpu, "message", bed.client_message);
+      optional_duration(cpu, "close", bed.client_close);
     }
     if (cores) bed.cores = *cores;
     else optional_ok = false;

@@ -115,11 +115,18 @@ void TrafficLedger::connect(std::int64_t now_ns, std::size_t b, int first, int s
   const std::uint64_t sent = 2 /* welcome, echo */ + (spec.announce_to_all ? total.clients : 1);
   accepted_.backend_messages[b] += sent;
   accepted_.backend_broadcasts[b] += spec.announce_to_all ? 1 : 0;
-  // The announcement is a broadcast, to one client or to all: `wsfo
-  // calibrate` measures the handshake as a session less its welcome, echo
-  // and that broadcast.
-  backend_cpu_[b].add(now_ns, be.handshake.count() + be.broadcast.count() +
-                                  static_cast<std::int64_t>(sent) * be.message.count());
+  // The announcement is written in the upgrade's own wake-up, so it costs
+  // its messages and no broadcast (a broadcast's figure is mostly its timer's
+  // wake-up): `wsfo calibrate` measures the handshake as an upgrade less its
+  // welcome and announcement.
+  backend_cpu_[b].add(now_ns, be.handshake.count() + static_cast<std::int64_t>(sent) * be.message.count());
+}
+
+void TrafficLedger::closed(std::int64_t now_ns, std::size_t b, int first, int second, bool backend_alive) {
+  if (costs_.close_cpu.count() > 0)
+    for (int g : {first, second})
+      if (g >= 0) gateway_cpu_[static_cast<std::size_t>(g)].add(now_ns, costs_.close_cpu.count());
+  if (backend_alive && costs_.backend_cpu.close.count() > 0) backend_cpu_[b].add(now_ns, costs_.backend_cpu.close.count());
 }
 
 void TrafficLedger::disconnect(std::size_t b, int first, int second, std::int64_t ping_interval_ns) {

@@ -61,6 +61,10 @@ class TrafficLedger {
   void connect(std::int64_t now_ns, std::size_t backend, int first, int second, std::int64_t ping_interval_ns,
                std::size_t path_size);
   void disconnect(std::size_t backend, int first, int second, std::int64_t ping_interval_ns);
+  // The teardown of a connection that ended, on the hosts still running:
+  // the close figure on gateways `first` and `second` (-1: none, or dead)
+  // and on the backend when `backend_alive`.
+  void closed(std::int64_t now_ns, std::size_t backend, int first, int second, bool backend_alive);
 
   // The traffic of (from, to]: broadcasts due in it, pings at their rate,
   // and the counts of the connections accepted since the last step.

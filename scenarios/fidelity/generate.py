@@ -10,16 +10,16 @@ import json
 SIMULATION = {
     "within_unit": {"latency": "100us", "bandwidth_mbps": 10000},
     "between_units": {"latency": "100us", "bandwidth_mbps": 10000},
-    # `wsfo calibrate --duration 2s`, 2026-12-07, load average 0.9.
-    "gateway_cpu": {"handshake": "183us", "message": "9287ns", "message_per_kib": "986ns"},
-    # The backend's handshake was below what calibrate resolves (a difference
-    # of larger figures); its broadcast cost is mostly the timer's wake-up.
-    "backend_cpu": {"handshake": "1us", "broadcast": "98us", "message": "10860ns"},
+    # `wsfo calibrate --testbed --duration 2s`, 2026-12-07 08:07 UTC, every
+    # other process on the machine stopped while it ran. An upgrade and a
+    # teardown are figures of their own: a killed process tears nothing down.
+    "gateway_cpu": {"handshake": "140113ns", "message": "8211ns", "message_per_kib": "967ns", "close": "55257ns"},
+    # The broadcast figure is mostly the interval timer's wake-up; an
+    # announcement at an upgrade costs its messages only.
+    "backend_cpu": {"handshake": "86465ns", "broadcast": "39278ns", "message": "11091ns", "close": "28921ns"},
     # The live runs share this machine's two cores, the client fleet too: the
     # model plays them on one machine (docs/simulate.md, "Testbed").
-    # `wsfo calibrate --testbed --duration 2s`, 2026-12-07, load average 6
-    # (builds ran beside it; a 1 s run before gave 68.7 us and 7.81 us).
-    "testbed": {"cores": 2, "client_cpu": {"handshake": "69221ns", "message": "7974ns"}},
+    "testbed": {"cores": 2, "client_cpu": {"handshake": "71472ns", "message": "8997ns", "close": "23318ns"}},
 }
 
 

@@ -15,6 +15,7 @@
 
 #include "core/json/json_reader.hpp"
 #include "process/live_clock.hpp"
+#include "simulator/bench/held_connections_cost.hpp"
 #include "simulator/bench/ws_load.hpp"
 
 namespace wsfo::bench {
@@ -159,16 +160,28 @@ BackendFigures calibrate_backend(const BackendCalibrationOptions& options, std::
   if (auto ended = stop(backend); !ended.empty()) figures.problems += "backend sessions ended early: " + ended + "; ";
   if (sessions.failures) figures.problems += std::to_string(sessions.failures) + " backend sessions failed; ";
   figures.sessions = sessions.sessions;
-  if (sessions.sessions > 0) {
-    figures.session_us = used / static_cast<double>(sessions.sessions) * 1e6;
-    // The model charges the welcome and the announcement (a broadcast of one)
-    // as messages of their own.
-    figures.handshake_us =
-        figures.session_us - 2 * std::max(figures.message_us, 0.0) - std::max(figures.broadcast_us, 0.0);
-  }
+  if (sessions.sessions > 0) figures.session_us = used / static_cast<double>(sessions.sessions) * 1e6;
   progress << "  backend sessions: " << sessions.sessions << " connect/upgrade/close in "
            << json::format_duration(options.duration) << ", backend CPU " << used << " s -> " << figures.session_us
            << " us per session\n";
+
+  // Connections held open, then closed: the upgrade apart from the teardown.
+  auto idle = start_backend_with(options.wsfo_exe, "held", options.dir + "/backend-held.log",
+                                 {"--interval", "0s", "--announce", "self"});
+  auto held = measure_held_connections(idle.process->pid(), idle.target, options.held_connections);
+  if (auto ended = stop(idle); !ended.empty()) figures.problems += "backend held ended early: " + ended + "; ";
+  figures.held = held.opened;
+  if (held.opened == 0) {
+    figures.problems += "no idle connection could be opened to a backend; ";
+    return figures;
+  }
+  figures.open_us = held.open_us();
+  figures.close_us = held.close_us();
+  // The model charges the welcome and the announcement as messages of their own.
+  figures.handshake_us = figures.open_us - 2 * std::max(figures.message_us, 0.0);
+  progress << "  backend idle: " << held.opened << " connections opened (backend CPU " << held.open_cpu_s << " s -> "
+           << figures.open_us << " us each), closed (" << held.close_cpu_s << " s -> " << figures.close_us
+           << " us each)\n";
   return figures;
 }
 

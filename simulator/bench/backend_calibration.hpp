@@ -52,8 +52,11 @@ struct BackendFigures {
   double broadcast_us = 0;  // fit intercept: per broadcast whatever its fan-out
   double message_us = 0;    // fit slope: per message sent to one client
   std::uint64_t sessions = 0;
-  double session_us = 0;    // backend CPU per connect + upgrade + welcome + announcement + close
-  double handshake_us = 0;  // session_us less the welcome, the announcement and its broadcast
+  double session_us = 0;    // backend CPU per connect + upgrade + welcome + announcement + close handshake
+  std::size_t held = 0;     // connections held open straight to it, then closed
+  double open_us = 0;       // backend CPU per connection opened (upgrade, welcome, announcement)
+  double close_us = 0;      // backend CPU per connection closed by its client
+  double handshake_us = 0;  // open_us less the welcome and the announcement
   std::string problems;     // empty when every measurement completed
 };
 
@@ -64,6 +67,7 @@ struct BackendCalibrationOptions {
   std::chrono::nanoseconds interval = std::chrono::milliseconds(10);
   std::chrono::nanoseconds duration = std::chrono::seconds(3);
   std::size_t session_concurrency = 32;
+  std::size_t held_connections = 2000;  // opened at once, then closed
 };
 
 // Throws std::runtime_error when a backend cannot be started.

@@ -8,6 +8,7 @@
 #include "core/json/json_reader.hpp"
 #include "core/scenario/scenario.hpp"
 #include "simulator/bench/bench_peers.hpp"
+#include "simulator/bench/held_connections_cost.hpp"
 #include "simulator/bench/ws_load.hpp"
 
 namespace wsfo::bench {
@@ -53,17 +54,24 @@ EchoPoint measure_echo(const CalibrationOptions& options, const RunningProcess& 
   return point;
 }
 
-void measure_memory(const CalibrationOptions& options, const RunningProcess& gateway, Calibration& result,
-                    std::ostream& progress) {
-  const pid_t pid = gateway.process->pid();
-  long before = resident_kib(pid);
-  IdleConnections idle;
-  auto opened = idle.open(gateway.target, options.idle_connections, 30s);
-  idle.wait_quiet(1s, 30s);
-  long after = resident_kib(pid);
-  idle.close();
-  if (opened > 0) result.connection_bytes = static_cast<double>(after - before) * 1024.0 / static_cast<double>(opened);
-  progress << "  gateway idle: " << opened << " connections, VmRSS " << before << " -> " << after << " KiB\n";
+// Connections held open through the gateway, then closed: its CPU per
+// upgrade apart from its CPU per teardown, and its memory per connection.
+void measure_held(const CalibrationOptions& options, const RunningProcess& gateway, Calibration& result,
+                  std::ostream& progress) {
+  auto held = measure_held_connections(gateway.process->pid(), gateway.target, options.idle_connections);
+  if (held.opened == 0) {
+    result.problems += "no idle connection could be opened through the gateway; ";
+    return;
+  }
+  result.held = held.opened;
+  result.open_cpu_us = held.open_us();
+  result.close_cpu_us = held.close_us();
+  result.connection_bytes =
+      static_cast<double>(held.rss_held_kib - held.rss_before_kib) * 1024.0 / static_cast<double>(held.opened);
+  progress << "  gateway idle: " << held.opened << " connections opened (gateway CPU " << held.open_cpu_s
+           << " s -> " << result.open_cpu_us << " us each), closed (" << held.close_cpu_s << " s -> "
+           << result.close_cpu_us << " us each), VmRSS " << held.rss_before_kib << " -> " << held.rss_held_kib
+           << " KiB\n";
 }
 
 double kib(std::size_t bytes) { return static_cast<double>(bytes) / 1024.0; }
@@ -105,11 +113,11 @@ Calibration calibrate(const CalibrationOptions& options, std::ostream& progress)
       result.message_cpu_us = fit.intercept;
       result.message_cpu_us_per_kib = fit.slope;
     }
-    // A session relays the welcome and the announcement, which the model
-    // charges as messages of their own.
-    result.handshake_cpu_us = result.session_cpu_us - 2 * std::max(result.message_cpu_us, 0.0);
     std::this_thread::sleep_for(300ms);
-    measure_memory(options, gateway, result, progress);
+    measure_held(options, gateway, result, progress);
+    // An upgrade relays the welcome and the announcement, which the model
+    // charges as messages of their own; its teardown is the close figure.
+    result.handshake_cpu_us = result.open_cpu_us - 2 * std::max(result.message_cpu_us, 0.0);
     if (auto ended = stop(gateway); !ended.empty()) result.problems += "the gateway ended early: " + ended + "; ";
     for (auto& b : backend_processes)
       if (auto ended = stop(b); !ended.empty()) result.problems += "a backend ended early: " + ended + "; ";
@@ -122,6 +130,7 @@ Calibration calibrate(const CalibrationOptions& options, std::ostream& progress)
   backend_options.interval = options.broadcast_interval;
   backend_options.duration = options.duration;
   backend_options.session_concurrency = options.session_concurrency;
+  backend_options.held_connections = options.idle_connections;
   result.backend = calibrate_backend(backend_options, progress);
   result.problems += result.backend.problems;
 
@@ -180,8 +189,13 @@ void print_client_figures(const Calibration& c, std::ostream& out) {
                "least-squares slope of `wsfo clients` CPU per broadcast over fan-outs of " + number_list(fanouts) +
                    " idle clients of a ticking backend, per message received (the intercept, " + wakeup.str() +
                    " us per broadcast, is not charged)");
-  out << "  check: per attempt the model charges the fleet client_cpu.handshake + " << per_attempt.str()
-      << " x message = " << written_us(f.handshake_us) + f.messages_per_attempt * written_us(f.message_us)
+  print_figure(out, "testbed.client_cpu.close", f.close_us,
+               "`wsfo clients` CPU per connection ended under it, " + std::to_string(f.dropped) +
+                   " idle clients whose backend was killed: end of file, `disconnected` event, retry a minute away");
+  out << "  check: per attempt of the loop (which closes each connection) the model charges the fleet "
+         "client_cpu.handshake + close + "
+      << per_attempt.str() << " x message = "
+      << written_us(f.handshake_us) + written_us(f.close_us) + f.messages_per_attempt * written_us(f.message_us)
       << " us (measured " << f.attempt_us << " us)\n";
 }
 
@@ -196,24 +210,31 @@ void print_figures(const Calibration& c, std::ostream& out) {
   for (const auto& p : c.backend.fanout) fanouts += (fanouts.empty() ? "" : ", ") + std::to_string(p.clients);
   out << "figures:\n";
   figure("gateway_cpu.handshake", c.handshake_cpu_us,
-         "gateway CPU per connect/upgrade/close session through it, " + std::to_string(c.sessions) +
-             " sessions, less the 2 relayed messages of each (welcome, announcement)");
+         "gateway CPU per connection opened through it, " + std::to_string(c.held) +
+             " held open at once, less the 2 messages it relayed in each (welcome, announcement)");
+  figure("gateway_cpu.close", c.close_cpu_us,
+         "gateway CPU per connection of those " + std::to_string(c.held) + " closed by their client (end of file)");
   figure("gateway_cpu.message", c.message_cpu_us,
          "least-squares intercept of gateway CPU per relayed echo message over sizes " + sizes);
   figure("gateway_cpu.message_per_kib", c.message_cpu_us_per_kib, "least-squares slope of the same fit, per KiB");
   figure("backend_cpu.handshake", c.backend.handshake_us,
-         "backend CPU per connect/upgrade/close session straight to it, " + std::to_string(c.backend.sessions) +
-             " sessions, less its welcome, its announcement and that broadcast");
+         "backend CPU per connection opened straight to it, " + std::to_string(c.backend.held) +
+             " held open at once, less its welcome and announcement");
+  figure("backend_cpu.close", c.backend.close_us,
+         "backend CPU per connection of those " + std::to_string(c.backend.held) + " closed by their client");
   figure("backend_cpu.broadcast", c.backend.broadcast_us,
          "least-squares intercept of backend CPU per interval broadcast over fan-outs of " + fanouts + " clients");
   figure("backend_cpu.message", c.backend.message_us, "least-squares slope of the same fit, per client");
-  // What the model will charge per session from the written figures, next to what was measured: the split
-  // between the upgrade and its announcement is a subtraction, the sum is the measurement.
+  // What the model would charge for a connect/upgrade/close loop's session
+  // (two more messages: the close frames) from the written figures, next to
+  // that loop's measurement: held connections and a loop batch differently,
+  // so the two differ by what batching saves.
   auto written = written_us;
-  out << "  check: per session the model charges the gateway handshake + 2 x message = "
-      << written(c.handshake_cpu_us) + 2 * written(c.message_cpu_us) << " us (measured " << c.session_cpu_us
-      << " us); the backend handshake + broadcast + 2 x message = "
-      << written(c.backend.handshake_us) + written(c.backend.broadcast_us) + 2 * written(c.backend.message_us)
+  out << "  check: per session (connect, upgrade, close handshake) the model charges the gateway handshake + close + "
+         "4 x message = "
+      << written(c.handshake_cpu_us) + written(c.close_cpu_us) + 4 * written(c.message_cpu_us) << " us (a loop of "
+      << c.sessions << " sessions measured " << c.session_cpu_us << " us); the backend handshake + close + 3 x message = "
+      << written(c.backend.handshake_us) + written(c.backend.close_us) + 3 * written(c.backend.message_us)
       << " us (measured " << c.backend.session_us << " us)\n";
   if (c.clients) print_client_figures(c, out);
   out << "  (not in the block) " << c.connection_bytes
@@ -237,15 +258,18 @@ nlohmann::ordered_json simulation_block(const Calibration& c, const nlohmann::or
   }
   block["gateway_cpu"] = {{"handshake", duration_of_micros(c.handshake_cpu_us)},
                           {"message", duration_of_micros(c.message_cpu_us)},
-                          {"message_per_kib", duration_of_micros(c.message_cpu_us_per_kib)}};
+                          {"message_per_kib", duration_of_micros(c.message_cpu_us_per_kib)},
+                          {"close", duration_of_micros(c.close_cpu_us)}};
   block["backend_cpu"] = {{"handshake", duration_of_micros(c.backend.handshake_us)},
                           {"broadcast", duration_of_micros(c.backend.broadcast_us)},
-                          {"message", duration_of_micros(c.backend.message_us)}};
+                          {"message", duration_of_micros(c.backend.message_us)},
+                          {"close", duration_of_micros(c.backend.close_us)}};
   if (c.clients)
     block["testbed"] = {{"cores", c.cores},
                         {"client_cpu",
                          {{"handshake", duration_of_micros(c.clients->handshake_us)},
-                          {"message", duration_of_micros(c.clients->message_us)}}}};
+                          {"message", duration_of_micros(c.clients->message_us)},
+                          {"close", duration_of_micros(c.clients->close_us)}}}};
   return {{"simulation", block}};
 }
 

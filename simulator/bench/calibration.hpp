@@ -44,8 +44,11 @@ struct EchoPoint {
 };
 
 struct Calibration {
-  double session_cpu_us = 0;    // gateway CPU per connect + upgrade + welcome + announcement + close
-  double handshake_cpu_us = 0;  // the same less its two relayed messages
+  double session_cpu_us = 0;    // gateway CPU per connect + upgrade + welcome + announcement + close handshake
+  std::size_t held = 0;         // connections held open through the gateway, then closed
+  double open_cpu_us = 0;       // gateway CPU per connection opened (upgrade, welcome, announcement)
+  double close_cpu_us = 0;      // gateway CPU per connection closed (end of file from the client)
+  double handshake_cpu_us = 0;  // open_cpu_us less its two relayed messages
   std::vector<EchoPoint> echo;
   double message_cpu_us = 0;          // fit: gateway CPU per relayed message at 0 bytes
   double message_cpu_us_per_kib = 0;  // fit: added per KiB of payload

@@ -1,6 +1,7 @@
 #include "simulator/bench/client_calibration.hpp"
 
 #include <sched.h>
+#include <signal.h>
 
 #include <algorithm>
 #include <fstream>
@@ -14,6 +15,8 @@
 #include "simulator/bench/backend_calibration.hpp"
 #include "simulator/bench/bench_peers.hpp"
 #include "simulator/bench/calibration_fit.hpp"
+#include "simulator/bench/held_connections_cost.hpp"
+#include "process/live_clock.hpp"
 
 namespace wsfo::bench {
 
@@ -79,6 +82,7 @@ long long summary_messages(const std::string& log) {
 struct WindowEvents {
   std::uint64_t attempts = 0;
   std::uint64_t connected = 0;
+  std::uint64_t disconnected = 0;
   std::map<std::string, std::uint64_t> rejected;  // by error code
 };
 
@@ -93,6 +97,7 @@ WindowEvents events_between(const std::string& path, std::int64_t from_ns, std::
     if (!event || event->t_ns < from_ns || event->t_ns > to_ns) continue;
     if (event->kind == "attempt") ++counts.attempts;
     if (event->kind == "connected") ++counts.connected;
+    if (event->kind == "disconnected") ++counts.disconnected;
     if (event->kind == "rejected") ++counts.rejected[event->fields.value("error", std::string("?"))];
   }
   return counts;
@@ -142,6 +147,43 @@ ClientFanoutPoint measure_fanout(const ClientCalibrationOptions& options, std::s
   return point;
 }
 
+// Connections that end under the fleet: `clients` idle clients of a backend
+// that is then killed; the fleet reads each end of file, writes its
+// `disconnected` event and waits (the retry is a minute away): its CPU from
+// the kill until it is idle again, per connection.
+void measure_drops(const ClientCalibrationOptions& options, std::size_t clients, ClientFigures& figures,
+                   std::ostream& progress) {
+  const std::string label = "clients-drops";
+  auto backend = start_backend_with(options.wsfo_exe, label, options.dir + "/backend-" + label + ".log",
+                                    {"--interval", "0s", "--announce", "self"});
+  const std::string events = options.dir + "/" + label + ".events";
+  auto fleet = start_clients(options, label, backend.target, clients, {"--reconnect", "fixed:60s", "--events", events});
+  if (!wait_connected(fleet, label, backend.target, clients, 30s)) {
+    figures.problems += "the fleet of " + std::to_string(clients) + " clients to drop did not all connect in 30 s; ";
+    stop(fleet);
+    stop(backend);
+    return;
+  }
+  const pid_t pid = fleet.process->pid();
+  const double before = cpu_when_idle(pid, 300ms, 10s);
+  const std::int64_t from_ns = process::LiveClock::now_ns();
+  backend.process->send_signal(SIGKILL);
+  const double after = cpu_when_idle(pid, 300ms, 30s);
+  const std::int64_t to_ns = process::LiveClock::now_ns();
+  stop(backend);  // reaped: it was killed on purpose
+  if (auto ended = stop(fleet); !ended.empty())
+    figures.problems += "wsfo clients (" + label + ") ended early: " + ended + "; ";
+  const auto counts = events_between(events, from_ns, to_ns);
+  figures.dropped = counts.disconnected;
+  figures.drop_cpu_s = after - before;
+  if (counts.disconnected != clients)
+    figures.problems += "of " + std::to_string(clients) + " clients whose backend was killed, " +
+                        std::to_string(counts.disconnected) + " wrote a disconnected event; ";
+  if (counts.disconnected) figures.close_us = figures.drop_cpu_s / static_cast<double>(counts.disconnected) * 1e6;
+  progress << "  client drops: " << counts.disconnected << " of " << clients << " connections ended by a killed backend, fleet CPU "
+           << figures.drop_cpu_s << " s -> " << figures.close_us << " us per connection\n";
+}
+
 // The attempt loop: clients that close `close_after` after each open and
 // reconnect at once; the fleet's CPU over `duration` per `attempt` event.
 void measure_attempts(const ClientCalibrationOptions& options, ClientFigures& figures, std::ostream& progress) {
@@ -181,8 +223,10 @@ void measure_attempts(const ClientCalibrationOptions& options, ClientFigures& fi
     figures.attempt_us = figures.session_cpu_s / attempts * 1e6;
     figures.messages_per_attempt = static_cast<double>(figures.session_messages) / attempts;
     // The model charges the messages a session receives (welcome,
-    // announcement, echo) at the per-message figure, apart from the attempt.
-    figures.handshake_us = figures.attempt_us - figures.messages_per_attempt * std::max(figures.message_us, 0.0);
+    // announcement, echo) at the per-message figure and the session's end at
+    // the close figure, apart from the attempt.
+    figures.handshake_us = figures.attempt_us - figures.messages_per_attempt * std::max(figures.message_us, 0.0) -
+                           std::max(figures.close_us, 0.0);
   }
   progress << "  client attempts: " << figures.loop << ", " << figures.attempts
            << " attempts (" << figures.connected << " connected) in " << json::format_duration(options.duration)
@@ -211,6 +255,8 @@ ClientFigures calibrate_clients(const ClientCalibrationOptions& options, std::os
     figures.message_us = fit.slope;
     figures.wakeup_us = fit.intercept;
   }
+  measure_drops(options, options.fanout_clients.empty() ? options.session_clients : options.fanout_clients.back(),
+                figures, progress);
   measure_attempts(options, figures, progress);
   return figures;
 }

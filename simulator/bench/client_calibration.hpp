@@ -49,7 +49,10 @@ struct ClientFigures {
   double session_cpu_s = 0;             // the fleet's CPU in that window
   double attempt_us = 0;                // session_cpu_s / attempts
   double messages_per_attempt = 0;      // session_messages / attempts
-  double handshake_us = 0;              // attempt_us less messages_per_attempt x message_us
+  std::uint64_t dropped = 0;            // connections a killed backend ended under the fleet
+  double drop_cpu_s = 0;                // the fleet's CPU from that kill until it was idle
+  double close_us = 0;                  // drop_cpu_s / dropped
+  double handshake_us = 0;              // attempt_us less messages_per_attempt x message_us, less close_us
   std::string problems;                 // empty when every measurement completed
 };
 

@@ -60,7 +60,19 @@ class RegionLogic {
         if (c_.token[e.client] == e.token && c_.state[e.client] == ClientState::connecting) on_timeout(e);
         break;
       case EventType::close:
-        if (c_.token[e.client] == e.token) on_close(e);
+        if (c_.token[e.client] != e.token) break;
+        // On a testbed the fleet reads the end of file or the close frame when
+        // its CPU gets to it: a node's death reaches its clients one by one.
+        if (!e.handled && c_.state[e.client] == ClientState::connected && w_.traffic().testbed()) {
+          SimEvent later = e;
+          later.handled = true;
+          later.t_ns = w_.traffic().client_closes(region_.group, e.t_ns);
+          if (later.t_ns > e.t_ns + kClockToleranceNs) {
+            w_.push(region_, later);
+            break;
+          }
+        }
+        on_close(e);
         break;
     }
   }

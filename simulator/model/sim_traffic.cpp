@@ -89,6 +89,7 @@ TrafficModel::TrafficModel(World& world)
     for (auto& queue : client_cpu_) machine_->attach(queue);
     client_handshake_ns_ = simulation.testbed->client_handshake.count();
     client_message_ns_ = simulation.testbed->client_message.count();
+    client_close_ns_ = simulation.testbed->client_close.count();
   }
 }
 
@@ -118,6 +119,11 @@ std::int64_t TrafficModel::client_handles(std::size_t region, std::uint32_t clie
     }
   }
   return done;
+}
+
+std::int64_t TrafficModel::client_closes(std::size_t region, std::int64_t t_ns) {
+  if (!machine_ || client_close_ns_ <= 0) return t_ns;
+  return client_cpu_[region].add(t_ns, client_close_ns_);
 }
 
 // The step's broadcasts and pongs reach the clients as a fluid rate, each
@@ -188,6 +194,15 @@ void TrafficModel::disconnect(std::uint32_t c) {
   }
   const int entry = t.via[c] ? t.via[c] - 1 : -1;
   ledger_.disconnect(t.backend[c], t.node[c], entry, group_ping_interval_[t.group[c]]);
+  // A killed process tears nothing down: only the hosts still on pay the close.
+  auto alive = [this](int g) {
+    if (g < 0) return -1;
+    gateway_cpu(static_cast<std::size_t>(g));  // a dead host's queue is cleared first
+    return w_.gateways()[static_cast<std::size_t>(g)].host->is_on() ? g : -1;
+  };
+  backend_cpu(t.backend[c]);
+  ledger_.closed(World::now_ns(), t.backend[c], alive(t.node[c]), alive(entry),
+                 w_.backends()[t.backend[c]].host->is_on());
 }
 
 std::int64_t TrafficModel::delay_at(std::size_t g, std::int64_t t_ns) const {

@@ -53,6 +53,9 @@ class TrafficModel {
   // is done with it. Without a testbed the clients cost nothing: `t_ns`.
   std::int64_t client_handles(std::size_t region, std::uint32_t client, std::int64_t t_ns);
   bool testbed() const { return machine_ != nullptr; }
+  // On a testbed, when the fleet's CPU is done with a connection that ended
+  // under it (read at `t_ns`); `t_ns` without one.
+  std::int64_t client_closes(std::size_t region, std::int64_t t_ns);
 
   // The round trip of a ping the client sends at `t_ns` on its current
   // connection: the path there and back plus the queues of its gateways.
@@ -107,7 +110,7 @@ class TrafficModel {
   std::vector<std::uint64_t> region_connected_;
   std::uint64_t connected_total_ = 0;  // the sum of region_connected_
   std::uint64_t accepted_client_messages_ = 0;  // since the last step: sent to clients by accepts
-  std::int64_t client_handshake_ns_ = 0, client_message_ns_ = 0;
+  std::int64_t client_handshake_ns_ = 0, client_message_ns_ = 0, client_close_ns_ = 0;
 };
 
 }  // namespace wsfo::model

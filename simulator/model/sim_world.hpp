@@ -82,7 +82,7 @@ struct SimEvent {
   std::uint32_t text = 0;    // reject: reason; close: reason; redirect: location url
   std::int64_t extra = -1;   // reject: Retry-After ns
   std::uint8_t cause = 0;    // close: a CloseCause the client decided on (a timeout); 0: from `outcome`
-  bool handled = false;      // result: the client fleet's CPU (testbed) already got to it
+  bool handled = false;      // result, close: the client fleet's CPU (testbed) already got to it
 };
 
 struct LaterFirst {

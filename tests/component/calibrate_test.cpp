@@ -89,7 +89,8 @@ TEST(Calibrate, WritesALoadableBlockAndRewritesAScenarioInPlace) {
   ASSERT_EQ(status, 0) << slurp(log);
   auto progress = slurp(log);
   for (auto figure : {"gateway_cpu.handshake", "gateway_cpu.message", "gateway_cpu.message_per_kib",
-                      "backend_cpu.handshake", "backend_cpu.broadcast", "backend_cpu.message"})
+                      "gateway_cpu.close", "backend_cpu.handshake", "backend_cpu.broadcast", "backend_cpu.message",
+                      "backend_cpu.close"})
     EXPECT_NE(progress.find(figure), std::string::npos) << figure << " not in the progress:\n" << progress;
 
   // The block, put into a scenario without one, loads with every figure positive.
@@ -107,6 +108,11 @@ TEST(Calibrate, WritesALoadableBlockAndRewritesAScenarioInPlace) {
   EXPECT_GT(sim.backend_cpu.handshake.count(), 0);
   EXPECT_GT(sim.backend_cpu.broadcast.count(), 0);
   EXPECT_GT(sim.backend_cpu.message.count(), 0);
+  // The teardown apart from the upgrade: measured on real processes (1 us to 5 ms each).
+  for (auto close : {sim.close_cpu, sim.backend_cpu.close}) {
+    EXPECT_GE(close.count(), 1'000) << block.dump(2) << "\n" << progress;
+    EXPECT_LE(close.count(), 5'000'000) << block.dump(2) << "\n" << progress;
+  }
   // Whole microseconds of CPU: figures the load did measure, not the 1ns floor. (The backend's
   // handshake is a difference of measurements that may be near 0; docs/calibrate.md.)
   EXPECT_GT(sim.handshake_cpu.count(), 1000);
@@ -153,7 +159,7 @@ TEST(Calibrate, TestbedMeasuresTheClientFleetOnRealProcesses) {
   auto progress = slurp(log);
   for (auto line : {"client attempts:", "client fan-out: 20 idle clients", "client fan-out: 200 idle clients",
                     "testbed.cores = ", "testbed.client_cpu.handshake = ", "testbed.client_cpu.message = ",
-                    "check: per attempt"})
+                    "testbed.client_cpu.close = ", "client drops: 200 of 200 connections", "check: per attempt"})
     EXPECT_NE(progress.find(line), std::string::npos) << line << " not in the progress:\n" << progress;
 
   auto block = OrderedJson::parse(slurp(block_path));
@@ -168,7 +174,8 @@ TEST(Calibrate, TestbedMeasuresTheClientFleetOnRealProcesses) {
   const auto& bed = *loaded.scenario->simulation->testbed;
   EXPECT_EQ(bed.cores, static_cast<double>(bench::usable_cores()));
   // Plausible CPU figures of a real process: 1 us to 5 ms, not the 1ns floor nor a stall.
-  for (auto [name, figure] : {std::pair{"handshake", bed.client_handshake}, std::pair{"message", bed.client_message}}) {
+  for (auto [name, figure] : {std::pair{"handshake", bed.client_handshake}, std::pair{"message", bed.client_message},
+                              std::pair{"close", bed.client_close}}) {
     EXPECT_GE(figure.count(), 1'000) << name << "\n" << testbed.dump() << "\n" << progress;
     EXPECT_LE(figure.count(), 5'000'000) << name << "\n" << testbed.dump() << "\n" << progress;
   }

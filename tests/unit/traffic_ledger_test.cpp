@@ -16,7 +16,7 @@ scenario::Simulation costs() {
   scenario::Simulation sim = scenario::default_simulation();
   sim.message_cpu = microseconds(5);
   sim.message_cpu_per_kib = nanoseconds(1024);  // 1 ns per payload byte
-  sim.backend_cpu = {microseconds(60), microseconds(2), microseconds(3)};
+  sim.backend_cpu = {microseconds(60), microseconds(2), microseconds(3), microseconds(0)};
   return sim;
 }
 
@@ -35,7 +35,8 @@ TEST(TrafficLedger, AnnounceAllReachesEveryClientOfTheBackend) {
   EXPECT_EQ(step.backend_broadcasts[0], 3u);
   // Queued at the accepts, not in the step's periodic work.
   EXPECT_EQ(step.backend_cpu_ns[0], 0);
-  EXPECT_EQ(ledger.backend_cpu(0).served_at(10'000'000'000), 3 * 60'000 + 3 * 2'000 + 12 * 3'000);
+  // An announcement at an upgrade costs its messages, no broadcast.
+  EXPECT_EQ(ledger.backend_cpu(0).served_at(10'000'000'000), 3 * 60'000 + 12 * 3'000);
   const auto own = static_cast<std::int64_t>(traffic::welcome_size("center") + traffic::echo_size("center") +
                                              traffic::kFirstMessageSize);
   const auto announce = static_cast<std::int64_t>(traffic::announcement_size("center", "/"));
@@ -43,6 +44,27 @@ TEST(TrafficLedger, AnnounceAllReachesEveryClientOfTheBackend) {
   EXPECT_EQ(ledger.gateway_cpu(0).served_at(10'000'000'000), 15 * 5'000 + payload);
   // The next step: nothing new, no broadcasts.
   EXPECT_EQ(ledger.step(100'000'000, 200'000'000).gateway_messages[0], 0u);
+}
+
+// A connection's teardown is paid by the hosts still running: each relaying
+// gateway given and the backend when it is alive; nothing else changes.
+TEST(TrafficLedger, ClosedChargesTheTeardownOnTheHostsStillRunning) {
+  scenario::Simulation sim = costs();
+  sim.close_cpu = microseconds(40);
+  sim.backend_cpu.close = microseconds(25);
+  traffic::TrafficLedger ledger({backend(false)}, 3, sim);
+  const std::int64_t t = 5'000'000'000;
+  ledger.closed(t, 0, 0, 2, true);    // relayed by 0 for entry node 2
+  ledger.closed(t, 0, -1, 1, false);  // the backend died with it; gateway 1 tears down
+  EXPECT_EQ(ledger.gateway_cpu(0).served_at(t + 1'000'000'000), 40'000);
+  EXPECT_EQ(ledger.gateway_cpu(1).served_at(t + 1'000'000'000), 40'000);
+  EXPECT_EQ(ledger.gateway_cpu(2).served_at(t + 1'000'000'000), 40'000);
+  EXPECT_EQ(ledger.backend_cpu(0).served_at(t + 1'000'000'000), 25'000);
+  // Without close figures (older calibrations paid it with the handshake) nothing is charged.
+  traffic::TrafficLedger plain({backend(false)}, 1, costs());
+  plain.closed(t, 0, 0, -1, true);
+  EXPECT_EQ(plain.gateway_cpu(0).served_at(t + 1'000'000'000), 0);
+  EXPECT_EQ(plain.backend_cpu(0).served_at(t + 1'000'000'000), 0);
 }
 
 // A burst of accepts while the gateway is behind: a client whose read is
