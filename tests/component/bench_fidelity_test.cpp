@@ -25,7 +25,8 @@ namespace bench_fidelity_test {
 namespace fs = std::filesystem;
 
 fs::path scratch(const std::string& name) {
-  fs::path dir = fs::temp_directory_path() / ("wsfo-fidelity-test-" + std::to_string(::getpid())) / name;
+  // One directory per test, removed by the test: nothing is left in the temp directory.
+  fs::path dir = fs::temp_directory_path() / ("wsfo-fidelity-test-" + std::to_string(::getpid()) + "-" + name);
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir;

@@ -24,7 +24,7 @@ namespace fs = std::filesystem;
 const std::string kSeed = std::string(WSFO_SOURCE_DIR) + "/scenarios/seed-msha-cutover.json";
 
 fs::path scratch(const std::string& name) {
-  fs::path dir = fs::temp_directory_path() / ("wsfo-sim-test-" + std::to_string(::getpid())) / name;
+  fs::path dir = fs::temp_directory_path() / ("wsfo-sim-test-" + std::to_string(::getpid()) + "-" + name);
   fs::remove_all(dir);
   fs::create_directories(dir.parent_path());
   return dir;
