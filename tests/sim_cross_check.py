@@ -21,11 +21,16 @@ to the next one) the two runs must agree on (docs/simulate.md, "Cross-check"):
 The connections' longest ping round trips (`ping_rtt_max_ns`) are printed,
 not judged.
 
-usage: sim_cross_check.py [--sets-only] WSFO SCENARIO WORKDIR
+usage: sim_cross_check.py [--expect-live-pass] [--sets-only] WSFO SCENARIO WORKDIR
 --sets-only (the sanitizer build): the medians are printed but not judged,
 because instrumentation slows the live run and not the model's virtual time.
-Exit 0 when both agree, 1 when they differ (the differences are printed),
-2 when a run could not be made, 77 when the model does not play the scenario."""
+--expect-live-pass (the regression suite): the live run's own verdict counts
+too: it must exit 0 (every expectation held); a scenario the model does not
+play is then judged by that verdict alone.
+Exit 0 when both agree (and, with --expect-live-pass, the live run passed),
+1 when they differ or the live run failed (the differences are printed), 2
+when a run could not be made, 77 when the model does not play the scenario
+(without --expect-live-pass)."""
 import json
 import pathlib
 import shutil
@@ -43,6 +48,10 @@ HEARTBEAT_CAUSES = {"idle_timeout", "pong_timeout"}
 SKIP = 77  # ctest SKIP_RETURN_CODE: the model does not play this scenario
 
 
+class NotModelled(Exception):
+    """`wsfo simulate` refused the scenario: the model does not play it."""
+
+
 def play(wsfo, command, scenario, directory):
     shutil.rmtree(directory, ignore_errors=True)
     result = subprocess.run([wsfo, command, str(scenario), "--report-dir", str(directory)],
@@ -50,7 +59,9 @@ def play(wsfo, command, scenario, directory):
     history = directory / "history.jsonl"
     if not history.exists():
         print(f"wsfo {command} wrote no history (exit {result.returncode}):\n{result.stdout[-3000:]}")
-        sys.exit(SKIP if command == "simulate" and "not modelled" in result.stdout else 2)
+        if command == "simulate" and "not modelled" in result.stdout:
+            raise NotModelled()
+        sys.exit(2)
     events = [json.loads(line) for line in history.read_text().splitlines() if line.strip()]
     report = directory / "report.json"
     silent = json.loads(report.read_text()).get("silent_connections", []) if report.exists() else []
@@ -206,15 +217,29 @@ def compare_window(live, sim, sets_only):
 
 def main():
     args = sys.argv[1:]
-    sets_only = args[:1] == ["--sets-only"]
-    if sets_only:
+    flags = {"--sets-only", "--expect-live-pass"}
+    sets_only = expect_live_pass = False
+    while args and args[0] in flags:
+        sets_only = sets_only or args[0] == "--sets-only"
+        expect_live_pass = expect_live_pass or args[0] == "--expect-live-pass"
         args = args[1:]
     if len(args) != 3:
-        sys.exit("usage: sim_cross_check.py [--sets-only] WSFO_BINARY SCENARIO.json WORK_DIR")
+        sys.exit("usage: sim_cross_check.py [--expect-live-pass] [--sets-only] WSFO_BINARY SCENARIO.json WORK_DIR")
     wsfo, scenario, work = args[0], pathlib.Path(args[1]), pathlib.Path(args[2])
-    sim, sim_silent, sim_code = play(wsfo, "simulate", scenario, work / "sim")  # first: it may refuse, and is quick
+    try:
+        sim, sim_silent, sim_code = play(wsfo, "simulate", scenario, work / "sim")  # first: it may refuse, and is quick
+    except NotModelled:
+        if not expect_live_pass:
+            sys.exit(SKIP)
+        _, _, live_code = play(wsfo, "run", scenario, work / "live")
+        print(f"{scenario.name}: wsfo run exit {live_code}; the model does not play it: only the live verdict judged")
+        sys.exit(0 if live_code == 0 else 1)
     live, live_silent, live_code = play(wsfo, "run", scenario, work / "live")
     print(f"{scenario.name}: wsfo run exit {live_code}, wsfo simulate exit {sim_code}")
+    live_failed = expect_live_pass and live_code != 0
+    if live_failed:
+        print(f"  the live run's expectations did not all hold (wsfo run exit {live_code}; "
+              f"its report: {work / 'live' / 'report.html'})")
     live_windows, sim_windows = per_event(live, live_silent), per_event(sim, sim_silent)
     ok = True
     for index in sorted(set(live_windows) | set(sim_windows)):
@@ -224,8 +249,8 @@ def main():
         print(f"  event #{index}: " + lines[0])
         for line in lines[1:]:
             print("    " + line)
-    print("RESULT: " + ("agree" if ok else "DIFFER"))
-    sys.exit(0 if ok else 1)
+    print("RESULT: " + ("agree" if ok else "DIFFER") + ("; the live run FAILED its expectations" if live_failed else ""))
+    sys.exit(0 if ok and not live_failed else 1)
 
 
 if __name__ == "__main__":
