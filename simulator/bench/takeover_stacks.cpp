@@ -13,8 +13,8 @@
 #include "core/stack/keepalived_config.hpp"
 #include "core/vrrp/agent_config.hpp"
 #include "process/child_process.hpp"
+#include "process/interrupt_signals.hpp"
 #include "simulator/bench/takeover_capture.hpp"
-#include "simulator/stack/interrupt_teardown.hpp"
 #include "simulator/stack/testbed.hpp"
 
 namespace wsfo::bench {
@@ -282,7 +282,7 @@ class KeepalivedStack : public TakeoverStack {
   std::string dir_;
   TakeoverAddresses addresses_;
   std::unique_ptr<stack::Testbed> testbed_;
-  std::optional<stack::InterruptTeardown> guard_;
+  std::optional<process::UrgentTeardown> guard_;
   std::unique_ptr<AdvertCapture> capture_;
   std::map<std::string, std::unique_ptr<process::ChildProcess>> daemons_;
 };

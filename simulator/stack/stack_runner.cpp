@@ -11,10 +11,11 @@
 #include "core/stack/address_map.hpp"
 #include "core/stack/mapped_scenario.hpp"
 #include "gateway/admin_client.hpp"
+#include "process/interrupt_signals.hpp"
 #include "simulator/live/live_parts.hpp"
+#include "simulator/live/live_runner.hpp"
 #include "simulator/live/monotonic_clock.hpp"
 #include "simulator/live/run_files.hpp"
-#include "simulator/stack/interrupt_teardown.hpp"
 #include "simulator/stack/stack_nemesis.hpp"
 
 namespace wsfo::stack {
@@ -65,12 +66,15 @@ class StackRun {
     if (auto error = live::prepare_run_dir(options_.run_dir, {"stack"}); !error.empty()) return error;
     const auto began = LiveClock::now();
     std::string error;
-    for (const auto& stale : remove_stale_testbeds(error)) log_ << "removed the testbed of a dead run: " << stale << "\n";
+    for (const auto& stale : remove_stale_testbeds(error))
+      log_ << "removed the testbed of a dead run: " << stale << "\n";
     if (!error.empty()) log_ << "could not remove a stale testbed: " << error << "\n";
     testbed_ = Testbed::build(plan_.namespaces, this_process_as_owner(), error);
     if (!testbed_) return "testbed: " + error;
     log_ << "testbed up in " << testbed_->build_time().count() << " ms (" << plan_.namespaces.size()
          << " namespaces and a bridge)\n";
+    // On a quick exit by signal (a second SIGINT, or a first without wsfo run's
+    // graceful stop) the namespaces go before the process does.
     guard_.emplace([this](int) { testbed_->teardown(); });
     place_in_namespaces(plan_, *testbed_);
     nemesis_.emplace(plan_, *testbed_, parts_, events_files_, options_.ready_timeout, log_);
@@ -89,10 +93,11 @@ class StackRun {
       events_files_.push_back(node.vip_events_file);
     }
     auto deadline = LiveClock::now() + std::chrono::seconds(15);
-    while (!vips_held(plan_) && LiveClock::now() < deadline)
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    if (!vips_held(plan_)) return "keepalived: not every VIP has a MASTER 15 s after the start (see logs/keepalived-*.log)";
-    log_ << "stack up in " << milliseconds_since(began) << " ms (testbed, backends, nginx and keepalived; every VIP held)\n";
+    while (!vips_held(plan_) && LiveClock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (!vips_held(plan_))
+      return "keepalived: not every VIP has a MASTER 15 s after the start (see logs/keepalived-*.log)";
+    log_ << "stack up in " << milliseconds_since(began)
+         << " ms (testbed, backends, nginx and keepalived; every VIP held)\n";
     for (const auto& c : plan_.live.clients) {
       if (auto e = parts_.start(c.process, false); !e.empty()) return e;
       events_files_.push_back(c.events_file);
@@ -101,8 +106,10 @@ class StackRun {
   }
 
   void play(run::RunRecord& record) {
+    if (!nemesis_) return;  // the testbed did not come up
     live::MonotonicClock clock(options_.progress,
-                               std::chrono::duration_cast<std::chrono::seconds>(plan_.mapped.duration), log_);
+                               std::chrono::duration_cast<std::chrono::seconds>(plan_.mapped.duration), log_,
+                               options_.stop);
     nemesis_->actions().set_start_ns(clock.now_ns());
     gateway::HttpGatewayAdmin admin;  // unused: a cutover is refused on this stack before the run
     run::TimelinePlayer player(plan_.mapped, {*nemesis_, admin, clock, no_gateway_refs(),
@@ -138,7 +145,7 @@ class StackRun {
   live::Parts parts_;
   StackPlan plan_;
   std::unique_ptr<Testbed> testbed_;
-  std::optional<InterruptTeardown> guard_;
+  std::optional<process::UrgentTeardown> guard_;
   std::optional<StackNemesis> nemesis_;
   std::vector<std::string> events_files_;
 };
@@ -173,18 +180,18 @@ run::RunRecord run_on_stack(const scenario::Scenario& scenario, const live::Live
   std::ofstream(options.run_dir + "/address-map.json") << map->to_json().dump(2) << "\n";
 
   StackRun run(mapped_scenario(scenario, *map), options, binaries, log);
-  if (std::string start_error = run.start(); !start_error.empty()) {
+  std::string start_error = run.start();
+  if (!start_error.empty()) {
     log << "the stack failed to start: " << start_error << "\n";
     record.part_failures.push_back(start_error);
-  } else {
-    run.play(record);
-    for (auto& failure : run.unexpected_exits()) {
-      log << "a part failed: " << failure << "\n";
-      record.part_failures.push_back(std::move(failure));
-    }
   }
+  // A stopped run's player returns at once, recording the events it did not play.
+  if (start_error.empty() || live::stop_requested(options)) run.play(record);
+  live::note_stop(record, options);
+  if (start_error.empty()) live::add_part_exits(record, run.unexpected_exits(), options, log);
   run.stop();
   run.collect(record);
+  live::note_stop(record, options);
   return record;
 }
 
