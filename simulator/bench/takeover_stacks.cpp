@@ -169,8 +169,8 @@ class KeepalivedStack : public TakeoverStack {
   ~KeepalivedStack() override {
     capture_.reset();
     for (auto& [node, child] : daemons_) child.reset();
-    guard_.reset();
     if (testbed_) testbed_->teardown();
+    guard_.reset();  // after: a quick exit by signal during the teardown waits for it
   }
 
   std::string prepare(const scenario::Scenario& scenario) {

@@ -126,12 +126,13 @@ class StackRun {
     parts_.terminate("nginx");
     parts_.terminate("backend");
     parts_.stop_all();
-    guard_.reset();
     if (testbed_) {
       if (auto error = testbed_->teardown(); !error.empty()) log_ << "testbed teardown: " << error << "\n";
       log_ << "stack down in " << milliseconds_since(began) << " ms (parts stopped, testbed removed in "
            << testbed_->teardown_time().count() << " ms)\n";
     }
+    // Only now: a quick exit by signal during the teardown above waits for it to finish.
+    guard_.reset();
   }
 
   void collect(run::RunRecord& record) {

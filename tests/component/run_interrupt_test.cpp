@@ -201,7 +201,9 @@ class RunInterrupt : public ::testing::Test {
       // #0 was played to its end; #1 was cut short; #2 was never played.
       const std::string expected = e["event"] == 0 ? "pass" : "unknown";
       EXPECT_EQ(e["status"], expected) << e.dump();
-      if (e["event"] == 2) EXPECT_EQ(e["actual"], "not played") << e.dump();
+      if (e["event"] == 2) {
+        EXPECT_EQ(e["actual"], "not played") << e.dump();
+      }
     }
     const std::string history = slurp(out() / "history.jsonl");
     EXPECT_NE(history.find("\"kind\":\"connected\""), std::string::npos) << "no client's connection in the history";
