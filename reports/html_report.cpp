@@ -19,8 +19,8 @@ constexpr const char* kStyle =
     "tr.pass td:nth-child(3){color:#080}tr.fail td:nth-child(3){color:#c00;font-weight:bold}"
     "pre{background:#f6f6f6;padding:1em;overflow:auto}.verdict{font-size:1.4em;font-weight:bold}"
     ".verdict.fail{color:#c00}.verdict.pass{color:#080}.verdict.unknown,.verdict.interrupted{color:#b60}"
-    ".banner{background:#fff3cd;border:2px solid #b60;padding:.6em "
-    "1em;font-weight:bold}svg.chart{display:block;margin:0."
+    ".banner{background:#fff3cd;border:2px solid #b60;padding:.6em 1em;font-weight:bold}"
+    "svg.chart{display:block;margin:0."
     "5em 0}";
 
 std::string slot_ranges(const std::vector<std::uint64_t>& ids, std::uint32_t modulus) {

@@ -33,9 +33,8 @@ void write_cutover(const cutover::CutoverResult& c, std::ostream& out) {
 // a reload whose old worker kept its connections for a while shows how long.
 std::string disconnect_span(const checks::WindowFacts& facts, const checks::EventWindow& window) {
   if (facts.reconnects.empty()) return {};
-  auto [first, last] =
-      std::minmax_element(facts.reconnects.begin(), facts.reconnects.end(),
-                          [](const auto& a, const auto& b) { return a.disconnected_ns < b.disconnected_ns; });
+  auto [first, last] = std::minmax_element(facts.reconnects.begin(), facts.reconnects.end(),
+                                           [](const auto& a, const auto& b) { return a.disconnected_ns < b.disconnected_ns; });
   return " (+" + seconds(first->disconnected_ns - window.start_ns) + " to +" +
          seconds(last->disconnected_ns - window.start_ns) + " after the event)";
 }

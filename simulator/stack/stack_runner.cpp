@@ -66,8 +66,7 @@ class StackRun {
     if (auto error = live::prepare_run_dir(options_.run_dir, {"stack"}); !error.empty()) return error;
     const auto began = LiveClock::now();
     std::string error;
-    for (const auto& stale : remove_stale_testbeds(error))
-      log_ << "removed the testbed of a dead run: " << stale << "\n";
+    for (const auto& stale : remove_stale_testbeds(error)) log_ << "removed the testbed of a dead run: " << stale << "\n";
     if (!error.empty()) log_ << "could not remove a stale testbed: " << error << "\n";
     testbed_ = Testbed::build(plan_.namespaces, this_process_as_owner(), error);
     if (!testbed_) return "testbed: " + error;
@@ -93,11 +92,10 @@ class StackRun {
       events_files_.push_back(node.vip_events_file);
     }
     auto deadline = LiveClock::now() + std::chrono::seconds(15);
-    while (!vips_held(plan_) && LiveClock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    if (!vips_held(plan_))
-      return "keepalived: not every VIP has a MASTER 15 s after the start (see logs/keepalived-*.log)";
-    log_ << "stack up in " << milliseconds_since(began)
-         << " ms (testbed, backends, nginx and keepalived; every VIP held)\n";
+    while (!vips_held(plan_) && LiveClock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (!vips_held(plan_)) return "keepalived: not every VIP has a MASTER 15 s after the start (see logs/keepalived-*.log)";
+    log_ << "stack up in " << milliseconds_since(began) << " ms (testbed, backends, nginx and keepalived; every VIP held)\n";
     for (const auto& c : plan_.live.clients) {
       if (auto e = parts_.start(c.process, false); !e.empty()) return e;
       events_files_.push_back(c.events_file);
