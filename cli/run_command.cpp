@@ -11,17 +11,12 @@
 #include "cli/self_path.hpp"
 #include "core/scenario/scenario_loader.hpp"
 #include "core/stack/stack_support.hpp"
+#include "process/interrupt_signals.hpp"
 #include "reports/report.hpp"
 #include "simulator/live/live_runner.hpp"
 #include "simulator/stack/stack_runner.hpp"
 
 namespace wsfo::cli {
-
-namespace {
-
-
-
-}  // namespace
 
 run::RunRecord play_on_its_stack(const scenario::Scenario& scenario, const live::LiveRunOptions& options,
                                  stack::StackBinaries binaries, std::string& unavailable) {
@@ -64,6 +59,12 @@ int play_scenario_live(const LiveRunRequest& request) {
                         .string();
   options.verbose_groups = request.verbose_groups;
   options.progress = ::isatty(STDOUT_FILENO) == 1;  // progress on a terminal, not in CI logs
+  // The one handling of SIGINT and SIGTERM for the run: the first stops the
+  // timeline, the parts are stopped and the history and reports of what was
+  // played are written, then the process ends by the same signal. A second
+  // one exits at once (the testbed still removed, no reports).
+  process::GracefulStop stop;
+  options.stop = &stop;
   std::string unavailable;
   stack::StackBinaries binaries;
   if (!request.nginx_binary.empty()) binaries.nginx = request.nginx_binary;
@@ -72,7 +73,9 @@ int play_scenario_live(const LiveRunRequest& request) {
   if (!unavailable.empty())
     return stack_unavailable_exit("wsfo run", scenario::stack_kind_name(loaded.scenario->stack.kind), unavailable,
                                   request.skip_unavailable);
-  return finish_run(reports::build_report(std::move(record)), options.run_dir, "wsfo run");
+  const int code = finish_run(reports::build_report(std::move(record)), options.run_dir, "wsfo run");
+  stop.end_by_signal();  // returns only when no signal asked for a stop
+  return code;
 }
 
 void add_run_commands(CLI::App& app, int& exit_code) {
@@ -83,7 +86,11 @@ void add_run_commands(CLI::App& app, int& exit_code) {
               "the events into history.jsonl and writes report.json, junit.xml and report.html to the run "
               "directory.\nExit: 0 every expectation held, 1 an expectation failed, 2 the scenario is "
               "invalid, or the run could not be judged because a part failed to start or died on its own "
-              "(the report and the message name the part and the cause), 3 a file could not be read or written.");
+              "(the report and the message name the part and the cause), 3 a file could not be read or written.\n"
+              "SIGINT/SIGTERM: the timeline stops where it is, the parts are stopped, history.jsonl and the "
+              "reports of what was played are written, marked interrupted (verdict INTERRUPTED; an expectation "
+              "whose window was not played to its end is unknown), then wsfo ends by the same signal (a shell "
+              "shows 130 or 143). A second signal exits at once, without reports.");
   static LiveRunRequest request;
   cmd->add_option("SCENARIO", request.scenario, "Scenario file (JSON)")->required();
   cmd->add_option("--report-dir", request.report_dir, "Run directory (default: reports/out/<scenario>-<time>)");

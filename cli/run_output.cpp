@@ -26,6 +26,11 @@ int finish_run(const reports::Report& report, const std::string& run_dir, const 
     return kIoError;
   }
   std::cout << "report: " << run_dir << "/report.html\n";
+  if (report.interrupted()) {
+    std::cerr << command << ": interrupted: " << reports::interruption_summary(report)
+              << "; history.jsonl and the reports of what was played are in " << run_dir << "\n";
+    return kNotJudged;  // `wsfo run` then ends by the signal itself
+  }
   if (!report.judgeable()) {
     for (const auto& failure : report.run.part_failures) std::cerr << command << ": part failed: " << failure << "\n";
     std::cerr << command << ": the run could not be judged\n";

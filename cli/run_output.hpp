@@ -16,7 +16,8 @@ std::string default_report_dir(const std::string& scenario);
 // (unless `history` says the caller does) history.jsonl into `run_dir`, then
 // runs `extra` (more files; returns an error or empty). Returns kOk when every
 // expectation held, kCheckFailed when one failed, kNotJudged when a part failed
-// and the run could not be judged, kIoError when a file could not be written.
+// and the run could not be judged or the run was interrupted (the caller then
+// ends by the signal), kIoError when a file could not be written.
 int finish_run(const reports::Report& report, const std::string& run_dir, const std::string& command,
                const std::function<std::string(const std::string&)>& extra = {},
                reports::HistoryFile history = reports::HistoryFile::from_report);

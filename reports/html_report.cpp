@@ -18,7 +18,9 @@ constexpr const char* kStyle =
     "td,th{border:1px solid #ccc;padding:3px 6px;text-align:left;vertical-align:top}"
     "tr.pass td:nth-child(3){color:#080}tr.fail td:nth-child(3){color:#c00;font-weight:bold}"
     "pre{background:#f6f6f6;padding:1em;overflow:auto}.verdict{font-size:1.4em;font-weight:bold}"
-    ".verdict.fail{color:#c00}.verdict.pass{color:#080}.verdict.unknown{color:#b60}svg.chart{display:block;margin:0."
+    ".verdict.fail{color:#c00}.verdict.pass{color:#080}.verdict.unknown,.verdict.interrupted{color:#b60}"
+    ".banner{background:#fff3cd;border:2px solid #b60;padding:.6em 1em;font-weight:bold}"
+    "svg.chart{display:block;margin:0."
     "5em 0}";
 
 std::string slot_ranges(const std::vector<std::uint64_t>& ids, std::uint32_t modulus) {
@@ -79,12 +81,19 @@ void write_html(const Report& report, std::ostream& out) {
   const auto colours = unit_colours(report);
   std::ostringstream text;
   write_text(report, text);
-  const char* verdict = !report.judgeable() ? "unknown" : report.passed() ? "pass" : "fail";
+  const char* verdict = report.interrupted()  ? "interrupted"
+                        : !report.judgeable() ? "unknown"
+                        : report.passed()     ? "pass"
+                                              : "fail";
   out << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>wsfo report: "
       << xml_escape(report.run.scenario) << "</title>\n<style>" << kStyle << "</style></head><body>\n";
   out << "<h1>" << xml_escape(report.run.scenario) << " <small>(" << xml_escape(report.run.engine)
       << ")</small></h1>\n";
   out << "<p class=\"verdict " << verdict << "\" id=\"verdict\">" << report.verdict() << "</p>\n";
+  if (report.interrupted())
+    out << "<p class=\"banner\" id=\"interrupted\">Interrupted: " << xml_escape(interruption_summary(report))
+        << ". This report shows what was played; an expectation whose window was not played to its end is "
+           "unknown.</p>\n";
   out << "<h2>Connections per unit</h2>\n";
   connections_chart(report, colours, out);
   out << "<h2>Slot map (0.." << report.run.rules_before.modulus() - 1 << ") before and after</h2>\n";

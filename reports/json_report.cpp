@@ -92,6 +92,24 @@ Json window_json(const Report& report, std::size_t i) {
   return event;
 }
 
+// null, or how the run was stopped and what it did not play.
+Json interruption_json(const Report& report) {
+  const auto& stop = report.run.interrupted;
+  if (!stop) return nullptr;
+  Json unplayed = Json::array();
+  for (const auto& never : stop->unplayed)
+    unplayed.push_back(
+        {{"index", never.index}, {"action", never.name}, {"planned_at_ns", never.start_ns - report.run.start_ns}});
+  return {{"signal", stop->cause},
+          {"at_ns", stop->at_ns - report.run.start_ns},
+          {"planned_duration_ns", stop->planned_end_ns - report.run.start_ns},
+          {"timeline_cut", stop->timeline_cut},
+          {"events_played", report.run.windows.size()},
+          {"events_planned", report.run.windows.size() + stop->unplayed.size()},
+          {"unplayed", unplayed},
+          {"summary", interruption_summary(report)}};
+}
+
 }  // namespace
 
 void write_json(const Report& report, std::ostream& out) {
@@ -131,6 +149,7 @@ void write_json(const Report& report, std::ostream& out) {
                    {"passed", report.passed()},
                    {"verdict", report.verdict()},
                    {"part_failures", run.part_failures},
+                   {"interrupted", interruption_json(report)},
                    {"duration_ns", run.end_ns - run.start_ns},
                    {"clients", run.population.size()},
                    {"rules", {{"before", run.rules_before.version()}, {"after", run.rules_after.version()}}},

@@ -1,6 +1,7 @@
-// junit.xml: one testcase per expectation, so CI shows each one, and one
-// errored testcase per failed part: a run that could not be judged must not
-// read as a pass to a CI system that only looks at this file.
+// junit.xml: one testcase per expectation, so CI shows each one, one errored
+// testcase per failed part, and one for a run interrupted by a signal: a run
+// that could not be judged must not read as a pass to a CI system that only
+// looks at this file.
 #include <ostream>
 
 #include "reports/format.hpp"
@@ -16,7 +17,8 @@ void write_junit(const Report& report, std::ostream& out) {
     skipped += v.status == checks::Status::unknown;
   }
   const auto& part_failures = report.run.part_failures;
-  const std::size_t tests = verdicts.size() + part_failures.size(), errors = part_failures.size();
+  const std::size_t stopped = report.interrupted() ? 1 : 0;
+  const std::size_t tests = verdicts.size() + part_failures.size() + stopped, errors = part_failures.size() + stopped;
   std::string suite = xml_escape(report.run.scenario);
   out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   out << "<testsuites name=\"wsfo\" tests=\"" << tests << "\" failures=\"" << failures << "\" errors=\"" << errors
@@ -24,6 +26,13 @@ void write_junit(const Report& report, std::ostream& out) {
   out << "  <testsuite name=\"" << suite << "\" tests=\"" << tests << "\" failures=\"" << failures << "\" errors=\""
       << errors << "\" skipped=\"" << skipped << "\" time=\""
       << static_cast<double>(report.run.end_ns - report.run.start_ns) / 1e9 << "\">\n";
+  if (stopped) {
+    const std::string why = "interrupted: " + interruption_summary(report);
+    out << "    <testcase classname=\"" << suite << ".run\" name=\"interrupted\">\n      <error type=\"interrupted\" "
+        << "message=\"" << xml_escape(why) << "\">" << xml_escape(why)
+        << "\nThe run was stopped before its end: expectations whose window was not played to its end are skipped "
+           "(unknown).</error>\n    </testcase>\n";
+  }
   for (std::size_t i = 0; i < part_failures.size(); ++i)
     out << "    <testcase classname=\"" << suite << ".parts\" name=\"part-" << i
         << "\">\n      <error type=\"part-failed\" "
@@ -33,6 +42,9 @@ void write_junit(const Report& report, std::ostream& out) {
     std::string event_name;
     for (const auto& w : report.run.windows)
       if (w.index == v.event) event_name = w.name;
+    if (report.run.interrupted)
+      for (const auto& never : report.run.interrupted->unplayed)
+        if (never.index == v.event) event_name = never.name;
     out << "    <testcase classname=\"" << suite << ".event" << v.event << "-" << xml_escape(event_name) << "\" name=\""
         << xml_escape(v.check) << "\">";
     // The message is one line for CI summaries; the body repeats it with the evidence on its own line.

@@ -25,17 +25,26 @@ struct Report {
   std::vector<checks::SeriesPoint> series;
   std::vector<checks::VipTransition> vip;
   std::vector<checks::Takeover> takeovers;
-  std::vector<VipFault> vip_faults;  // one per takeover: takeover time and client downtime
+  std::vector<VipFault> vip_faults;            // one per takeover: takeover time and client downtime
   std::vector<checks::SilentWindow> silent{};  // clients left on a dead connection when a VIP moved
 
   // A run with a failed part (did not start, died on its own) is neither
   // passed nor failed: what it recorded is not the scenario's behaviour.
   bool judgeable() const { return run.judgeable(); }
-  bool passed() const { return judgeable() && analysis.passed(); }
-  const char* verdict() const { return !judgeable() ? "UNKNOWN" : passed() ? "PASS" : "FAIL"; }
+  // Stopped by a signal before its end: what was played is reported, and is
+  // neither a pass nor a fail of the scenario.
+  bool interrupted() const { return run.interrupted.has_value(); }
+  bool passed() const { return judgeable() && !interrupted() && analysis.passed(); }
+  const char* verdict() const {
+    return interrupted() ? "INTERRUPTED" : !judgeable() ? "UNKNOWN" : passed() ? "PASS" : "FAIL";
+  }
 };
 
 Report build_report(RunRecord run);
+
+// "SIGINT at +12.345s, 2 of 4 timeline events played": an interrupted run's
+// one-line account, for every report format; "" when it was not interrupted.
+std::string interruption_summary(const Report& report);
 
 void write_text(const Report& report, std::ostream& out);
 void write_json(const Report& report, std::ostream& out);   // schema: docs/report-json.md

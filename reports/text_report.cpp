@@ -90,6 +90,20 @@ void write_traces(const Report& report, std::size_t i, std::ostream& out) {
   }
 }
 
+void write_verdicts(const Report& report, std::size_t event, std::ostream& out) {
+  for (const auto& v : report.analysis.verdicts) {
+    if (v.event != event) continue;
+    out << "  ["
+        << (v.status == checks::Status::pass   ? "PASS"
+            : v.status == checks::Status::fail ? "FAIL"
+                                               : "????")
+        << "] " << v.check << ": expected " << v.expected;
+    if (!v.actual.empty()) out << "; got " << v.actual;
+    out << "\n";
+    if (!v.evidence.empty()) out << "         " << v.evidence << "\n";
+  }
+}
+
 void write_window(const Report& report, std::size_t i, std::ostream& out) {
   const checks::EventWindow& window = report.run.windows[i];
   const checks::WindowFacts& facts = report.analysis.windows[i];
@@ -113,17 +127,14 @@ void write_window(const Report& report, std::size_t i, std::ostream& out) {
   for (const auto& silent : report.silent)
     if (silent.window == i) write_silent(silent, out);
   write_traces(report, i, out);
-  for (const auto& v : report.analysis.verdicts) {
-    if (v.event != window.index) continue;
-    out << "  ["
-        << (v.status == checks::Status::pass   ? "PASS"
-            : v.status == checks::Status::fail ? "FAIL"
-                                               : "????")
-        << "] " << v.check << ": expected " << v.expected;
-    if (!v.actual.empty()) out << "; got " << v.actual;
-    out << "\n";
-    if (!v.evidence.empty()) out << "         " << v.evidence << "\n";
-  }
+  write_verdicts(report, window.index, out);
+}
+
+// An event the interrupted run never played, and its expectations (unknown).
+void write_unplayed(const Report& report, const checks::EventWindow& never, std::ostream& out) {
+  out << "\n[+" << seconds(never.start_ns - report.run.start_ns) << "] #" << never.index << " " << never.name
+      << ": not played\n";
+  write_verdicts(report, never.index, out);
 }
 
 }  // namespace
@@ -139,8 +150,13 @@ void write_text(const Report& report, std::ostream& out) {
            "scenario\n";
     for (const auto& failure : run.part_failures) out << "  part failed: " << failure << "\n";
   }
+  if (report.interrupted())
+    out << "INTERRUPTED: " << interruption_summary(report)
+        << "; an expectation whose window was not played to its end is unknown\n";
   for (const auto& note : run.notes) out << "note: " << note << "\n";
   for (std::size_t i = 0; i < run.windows.size(); ++i) write_window(report, i, out);
+  if (run.interrupted)
+    for (const auto& never : run.interrupted->unplayed) write_unplayed(report, never, out);
   if (!report.vip.empty()) {
     out << "\nVIP transitions:\n";
     for (const auto& t : report.vip)
@@ -155,10 +171,14 @@ void write_text(const Report& report, std::ostream& out) {
           << ":" << e.fields.value("port", 0) << " (" << e.fields.value("reason", "") << ")\n";
   if (!report.analysis.dual_service.empty())
     out << "\ndual service: " << report.analysis.dual_service.size() << " occurrences\n";
-  std::size_t held = 0;
-  for (const auto& v : report.analysis.verdicts) held += v.status == checks::Status::pass;
+  std::size_t held = 0, unknown = 0;
+  for (const auto& v : report.analysis.verdicts) {
+    held += v.status == checks::Status::pass;
+    unknown += v.status == checks::Status::unknown;
+  }
   out << "\nRESULT: " << report.verdict() << " (" << held << " of " << report.analysis.verdicts.size()
       << " expectations held";
+  if (report.interrupted()) out << ", " << unknown << " unknown";
   if (!report.judgeable()) out << "; " << run.part_failures.size() << " part(s) failed";
   out << ")\n";
 }

@@ -48,7 +48,11 @@ class RunClock {
  public:
   virtual ~RunClock() = default;
   virtual std::int64_t now_ns() = 0;
+  // Returns early when a stop is requested.
   virtual void sleep_until_ns(std::int64_t t_ns) = 0;
+  // The user asked the run to stop (SIGINT, SIGTERM on a live run): the
+  // player ends the timeline where it is. The model's virtual time never is.
+  virtual bool stop_requested() { return false; }
 };
 
 }  // namespace wsfo::run

@@ -4,6 +4,7 @@
 // notes. The report (reports/) and the checks (core/checks) read it.
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,9 +15,25 @@
 
 namespace wsfo::run {
 
+// A run stopped before its end by the user (SIGINT, SIGTERM): what was played
+// is kept and reported, and an expectation whose window was not played to its
+// end is judged unknown (core/checks/unfinished_verdicts.hpp).
+struct Interruption {
+  std::string cause;                // "SIGINT", "SIGTERM"
+  std::int64_t at_ns = 0;           // when the stop was asked for, on the run's clock
+  std::int64_t planned_end_ns = 0;  // when the scenario would have ended
+  // The timeline stopped before the scenario's end: the last played window
+  // ends at the stop, not where it was meant to. False when the stop came
+  // after the timeline had ended (while the parts were being stopped).
+  bool timeline_cut = false;
+  // The events never played, with their expectations, their windows where
+  // they were planned.
+  std::vector<checks::EventWindow> unplayed;
+};
+
 struct RunRecord {
   std::string scenario;
-  std::string engine;  // "live" or "simulate"
+  std::string engine;          // "live" or "simulate"
   std::string stack = "wsfo";  // what stood for the gateway nodes and VIPs: "wsfo" or "nginx-keepalived"
   std::int64_t start_ns = 0;
   std::int64_t end_ns = 0;
@@ -30,6 +47,7 @@ struct RunRecord {
   // Parts of the run that failed (did not start, or died without the
   // timeline killing them): the run cannot be judged.
   std::vector<std::string> part_failures;
+  std::optional<Interruption> interrupted;  // set when the run was stopped by a signal
 
   bool judgeable() const { return part_failures.empty(); }
 };

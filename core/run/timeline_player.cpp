@@ -33,6 +33,7 @@ void TimelinePlayer::play(RunRecord& record) {
   for (std::size_t i = 0; i < scenario_.timeline.size(); ++i) {
     const scenario::TimelineEvent& event = scenario_.timeline[i];
     engine_.clock.sleep_until_ns(start + to_ns(event.at));
+    if (engine_.clock.stop_requested()) return finish(record, i);
     const std::int64_t at = engine_.clock.now_ns();
     const std::string name = scenario::action_name(event.action);
     engine_.nemesis.action_started(i, name, at);
@@ -51,7 +52,31 @@ void TimelinePlayer::play(RunRecord& record) {
       record.windows.back().versions_after = engine_.nemesis.gateway_versions();
   }
   engine_.clock.sleep_until_ns(start + to_ns(scenario_.duration));
+  finish(record, scenario_.timeline.size());
+}
+
+void TimelinePlayer::finish(RunRecord& record, std::size_t played) {
+  const std::int64_t planned_end = record.start_ns + to_ns(scenario_.duration);
   record.end_ns = engine_.clock.now_ns();
+  if (engine_.clock.stop_requested() && record.end_ns < planned_end) {
+    Interruption interruption;
+    interruption.at_ns = record.end_ns;
+    interruption.planned_end_ns = planned_end;
+    interruption.timeline_cut = true;
+    for (std::size_t i = played; i < scenario_.timeline.size(); ++i) {
+      checks::EventWindow never;
+      never.index = i;
+      never.name = scenario::action_name(scenario_.timeline[i].action);
+      never.start_ns = record.start_ns + to_ns(scenario_.timeline[i].at);  // where it was planned
+      never.end_ns =
+          i + 1 < scenario_.timeline.size() ? record.start_ns + to_ns(scenario_.timeline[i + 1].at) : planned_end;
+      never.expect = scenario_.timeline[i].expect;
+      interruption.unplayed.push_back(std::move(never));
+    }
+    say("  stopped at +" + std::to_string((record.end_ns - record.start_ns) / 1'000'000) + " ms: " +
+        std::to_string(played) + " of " + std::to_string(scenario_.timeline.size()) + " timeline events played");
+    record.interrupted = std::move(interruption);
+  }
   for (std::size_t i = 0; i < record.windows.size(); ++i)
     record.windows[i].end_ns = i + 1 < record.windows.size() ? record.windows[i + 1].start_ns : record.end_ns;
   record.rules_after = reloaded_.rules;

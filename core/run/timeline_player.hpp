@@ -30,12 +30,16 @@ class TimelinePlayer {
   TimelinePlayer(const scenario::Scenario& scenario, Engine engine);
 
   // Plays every action, then waits for the scenario's end. Fills the record's
-  // start and end times, windows, cutovers, notes and rules after.
+  // start and end times, windows, cutovers, notes and rules after. When the
+  // clock says a stop was requested, ends at once: the record is marked
+  // interrupted (its cause left to the engine) with the events not played.
   void play(RunRecord& record);
 
   const routing::RuleSet& active_rules() const { return reloaded_.rules; }
 
  private:
+  // End times of the windows, rules after, and the interruption if any.
+  void finish(RunRecord& record, std::size_t played);
   std::string perform(std::size_t index, const scenario::Action& action, RunRecord& record);
   std::string cutover(std::size_t index, const scenario::Cutover& cutover, RunRecord& record);
   void say(const std::string& line) const;

@@ -13,8 +13,8 @@
 #include "core/stack/keepalived_config.hpp"
 #include "core/vrrp/agent_config.hpp"
 #include "process/child_process.hpp"
+#include "process/interrupt_signals.hpp"
 #include "simulator/bench/takeover_capture.hpp"
-#include "simulator/stack/interrupt_teardown.hpp"
 #include "simulator/stack/testbed.hpp"
 
 namespace wsfo::bench {
@@ -169,8 +169,8 @@ class KeepalivedStack : public TakeoverStack {
   ~KeepalivedStack() override {
     capture_.reset();
     for (auto& [node, child] : daemons_) child.reset();
-    guard_.reset();
     if (testbed_) testbed_->teardown();
+    guard_.reset();  // after: a quick exit by signal during the teardown waits for it
   }
 
   std::string prepare(const scenario::Scenario& scenario) {
@@ -282,7 +282,7 @@ class KeepalivedStack : public TakeoverStack {
   std::string dir_;
   TakeoverAddresses addresses_;
   std::unique_ptr<stack::Testbed> testbed_;
-  std::optional<stack::InterruptTeardown> guard_;
+  std::optional<process::UrgentTeardown> guard_;
   std::unique_ptr<AdvertCapture> capture_;
   std::map<std::string, std::unique_ptr<process::ChildProcess>> daemons_;
 };

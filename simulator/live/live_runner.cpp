@@ -51,7 +51,8 @@ class LiveRun {
   }
 
   void play(run::RunRecord& record) {
-    MonotonicClock clock(options_.progress, std::chrono::duration_cast<std::chrono::seconds>(scenario_.duration), log_);
+    MonotonicClock clock(options_.progress, std::chrono::duration_cast<std::chrono::seconds>(scenario_.duration), log_,
+                         options_.stop);
     nemesis_.set_start_ns(clock.now_ns());
     gateway::HttpGatewayAdmin admin(admin_token_);
     run::TimelinePlayer player(scenario_, {nemesis_, admin, clock, gateway_refs(plan_),
@@ -112,20 +113,46 @@ run::RunRecord run_live(const scenario::Scenario& scenario, const LiveRunOptions
   record.rules_after = scenario.rules;
   record.population = population_of(scenario);
   LiveRun live(scenario, options, log);
-  if (std::string error = live.start(); !error.empty()) {
+  std::string error = live.start();
+  if (!error.empty()) {
     log << "a part failed to start: " << error << "\n";
     record.part_failures.push_back(error);
-  } else {
-    live.play(record);
-    // Checked before the stop: from then on every part is asked to exit.
-    for (auto& failure : live.unexpected_exits()) {
-      log << "a part failed: " << failure << "\n";
-      record.part_failures.push_back(std::move(failure));
-    }
   }
+  // A stopped run's player returns at once, recording the events it did not play.
+  if (error.empty() || stop_requested(options)) live.play(record);
+  note_stop(record, options);
+  // Checked before the stop: from then on every part is asked to exit.
+  if (error.empty()) add_part_exits(record, live.unexpected_exits(), options, log);
   live.stop();
   live.collect(record);
+  note_stop(record, options);
   return record;
+}
+
+bool stop_requested(const LiveRunOptions& options) { return options.stop != nullptr && options.stop->requested(); }
+
+void note_stop(run::RunRecord& record, const LiveRunOptions& options) {
+  if (!stop_requested(options)) return;
+  if (!record.interrupted) {
+    run::Interruption late;  // the timeline had ended (or never started): nothing of it was cut
+    late.at_ns = options.stop->at_ns();
+    if (record.start_ns == 0) record.start_ns = record.end_ns = late.at_ns;
+    late.planned_end_ns = record.end_ns;
+    record.interrupted = std::move(late);
+  }
+  record.interrupted->cause = process::signal_name(options.stop->signal());
+}
+
+void add_part_exits(run::RunRecord& record, std::vector<std::string> exits, const LiveRunOptions& options,
+                    std::ostream& log) {
+  for (auto& failure : exits) {
+    if (stop_requested(options)) {
+      record.notes.push_back("ended after the stop was requested: " + failure);
+      continue;
+    }
+    log << "a part failed: " << failure << "\n";
+    record.part_failures.push_back(std::move(failure));
+  }
 }
 
 }  // namespace wsfo::live

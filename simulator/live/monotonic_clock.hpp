@@ -5,33 +5,47 @@
 #include <thread>
 
 #include "core/run/nemesis.hpp"
+#include "process/interrupt_signals.hpp"
 #include "process/live_clock.hpp"
 
 namespace wsfo::live {
 
 // CLOCK_MONOTONIC, shared by every process of the run; on a terminal, a
-// progress line every few seconds while it waits.
+// progress line every few seconds while it waits. With a GracefulStop, a
+// SIGINT or SIGTERM ends its waits at once and the player stops.
 class MonotonicClock : public run::RunClock {
  public:
-  MonotonicClock(bool progress, std::chrono::seconds total, std::ostream& log)
-      : progress_(progress), total_(total), log_(log) {}
+  MonotonicClock(bool progress, std::chrono::seconds total, std::ostream& log,
+                 const process::GracefulStop* stop = nullptr)
+      : progress_(progress), total_(total), log_(log), stop_(stop) {}
 
   std::int64_t now_ns() override { return process::LiveClock::now_ns(); }
   void sleep_until_ns(std::int64_t t_ns) override {
     using Steady = process::LiveClock::Steady;
     const Steady::time_point deadline{std::chrono::duration_cast<Steady::duration>(std::chrono::nanoseconds(t_ns))};
     while (progress_ && process::LiveClock::now() + std::chrono::seconds(5) < deadline) {
-      std::this_thread::sleep_for(std::chrono::seconds(5));
+      if (!sleep_until(process::LiveClock::now() + std::chrono::seconds(5))) return;
       log_ << "  ... " << std::chrono::duration_cast<std::chrono::seconds>(process::LiveClock::now() - started_).count()
            << " s of " << total_.count() << " s" << std::endl;
     }
-    std::this_thread::sleep_until(deadline);
+    sleep_until(deadline);
   }
+  bool stop_requested() override { return stop_ != nullptr && stop_->requested(); }
 
  private:
+  // false: a stop was requested before `deadline`.
+  bool sleep_until(process::LiveClock::Steady::time_point deadline) {
+    if (stop_ == nullptr) {
+      std::this_thread::sleep_until(deadline);
+      return true;
+    }
+    return stop_->sleep_until(deadline);
+  }
+
   bool progress_;
   std::chrono::seconds total_;
   std::ostream& log_;
+  const process::GracefulStop* stop_;
   process::LiveClock::Steady::time_point started_ = process::LiveClock::now();
 };
 

@@ -11,10 +11,11 @@
 #include "core/stack/address_map.hpp"
 #include "core/stack/mapped_scenario.hpp"
 #include "gateway/admin_client.hpp"
+#include "process/interrupt_signals.hpp"
 #include "simulator/live/live_parts.hpp"
+#include "simulator/live/live_runner.hpp"
 #include "simulator/live/monotonic_clock.hpp"
 #include "simulator/live/run_files.hpp"
-#include "simulator/stack/interrupt_teardown.hpp"
 #include "simulator/stack/stack_nemesis.hpp"
 
 namespace wsfo::stack {
@@ -71,6 +72,8 @@ class StackRun {
     if (!testbed_) return "testbed: " + error;
     log_ << "testbed up in " << testbed_->build_time().count() << " ms (" << plan_.namespaces.size()
          << " namespaces and a bridge)\n";
+    // On a quick exit by signal (a second SIGINT, or a first without wsfo run's
+    // graceful stop) the namespaces go before the process does.
     guard_.emplace([this](int) { testbed_->teardown(); });
     place_in_namespaces(plan_, *testbed_);
     nemesis_.emplace(plan_, *testbed_, parts_, events_files_, options_.ready_timeout, log_);
@@ -101,8 +104,10 @@ class StackRun {
   }
 
   void play(run::RunRecord& record) {
+    if (!nemesis_) return;  // the testbed did not come up
     live::MonotonicClock clock(options_.progress,
-                               std::chrono::duration_cast<std::chrono::seconds>(plan_.mapped.duration), log_);
+                               std::chrono::duration_cast<std::chrono::seconds>(plan_.mapped.duration), log_,
+                               options_.stop);
     nemesis_->actions().set_start_ns(clock.now_ns());
     gateway::HttpGatewayAdmin admin;  // unused: a cutover is refused on this stack before the run
     run::TimelinePlayer player(plan_.mapped, {*nemesis_, admin, clock, no_gateway_refs(),
@@ -119,12 +124,13 @@ class StackRun {
     parts_.terminate("nginx");
     parts_.terminate("backend");
     parts_.stop_all();
-    guard_.reset();
     if (testbed_) {
       if (auto error = testbed_->teardown(); !error.empty()) log_ << "testbed teardown: " << error << "\n";
       log_ << "stack down in " << milliseconds_since(began) << " ms (parts stopped, testbed removed in "
            << testbed_->teardown_time().count() << " ms)\n";
     }
+    // Only now: a quick exit by signal during the teardown above waits for it to finish.
+    guard_.reset();
   }
 
   void collect(run::RunRecord& record) {
@@ -138,7 +144,7 @@ class StackRun {
   live::Parts parts_;
   StackPlan plan_;
   std::unique_ptr<Testbed> testbed_;
-  std::optional<InterruptTeardown> guard_;
+  std::optional<process::UrgentTeardown> guard_;
   std::optional<StackNemesis> nemesis_;
   std::vector<std::string> events_files_;
 };
@@ -173,18 +179,18 @@ run::RunRecord run_on_stack(const scenario::Scenario& scenario, const live::Live
   std::ofstream(options.run_dir + "/address-map.json") << map->to_json().dump(2) << "\n";
 
   StackRun run(mapped_scenario(scenario, *map), options, binaries, log);
-  if (std::string start_error = run.start(); !start_error.empty()) {
+  std::string start_error = run.start();
+  if (!start_error.empty()) {
     log << "the stack failed to start: " << start_error << "\n";
     record.part_failures.push_back(start_error);
-  } else {
-    run.play(record);
-    for (auto& failure : run.unexpected_exits()) {
-      log << "a part failed: " << failure << "\n";
-      record.part_failures.push_back(std::move(failure));
-    }
   }
+  // A stopped run's player returns at once, recording the events it did not play.
+  if (start_error.empty() || live::stop_requested(options)) run.play(record);
+  live::note_stop(record, options);
+  if (start_error.empty()) live::add_part_exits(record, run.unexpected_exits(), options, log);
   run.stop();
   run.collect(record);
+  live::note_stop(record, options);
   return record;
 }
 

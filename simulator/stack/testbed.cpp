@@ -249,6 +249,7 @@ std::string Testbed::kill_all(const std::string& role, int signal) {
 }
 
 std::string Testbed::teardown() {
+  std::lock_guard lock(teardown_mutex_);
   if (torn_down_) return "";
   torn_down_ = true;
   auto start = Clock::now();

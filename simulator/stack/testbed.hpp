@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <vector>
@@ -59,7 +60,9 @@ class Testbed {
   std::vector<pid_t> pids(const std::string& role) const;  // every process in the namespace
   std::string kill_all(const std::string& role, int signal);
   // SIGKILL every process of every namespace, then delete the namespaces (and
-  // so the veths). Idempotent.
+  // so the veths). Idempotent, and safe from two threads: a second call while
+  // the first runs (a quick exit by signal during the run's own teardown)
+  // returns once the testbed is gone.
   std::string teardown();
 
   std::chrono::milliseconds build_time() const { return build_time_; }
@@ -83,6 +86,7 @@ class Testbed {
   std::string ip_;
   std::string bridge_namespace_;
   std::vector<Member> members_;
+  std::mutex teardown_mutex_;
   bool torn_down_ = false;
   std::chrono::milliseconds build_time_{0};
   std::chrono::milliseconds teardown_time_{0};
