@@ -124,7 +124,7 @@ def traffic(clients, label):
 def live_20k():
     # For `wsfo run` on one machine, each process at most 20,000 descriptors:
     # 20,000 clients with random 63-bit routerIds (ten-ish per slot), center
-    # (slots 0-5997, about 12,000 clients, 12,760 after the cutover) on three
+    # (slots 0-5997, 12,119 clients, 12,854 after the cutover) on three
     # gateways, so that after center-gw1's kill each survivor relays about
     # 6,400 connections (12,800 descriptors of its 20,000); unbj on two. The
     # backends broadcast every 5 s, not every second: the run shares 2 cores.
