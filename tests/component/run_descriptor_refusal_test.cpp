@@ -66,6 +66,7 @@ class RunDescriptorRefusal : public ::testing::Test {
 
 TEST_F(RunDescriptorRefusal, TooFewDescriptorsForTheGatewaysIsRefusedWithTheArithmetic) {
   Outcome r = run_limited(4096, {"run", kLive20k, "--report-dir", (dir_ / "out").string()});
+  if (r.exit_code == 99) GTEST_SKIP() << "the hard descriptor limit here is below 4096";
   EXPECT_EQ(r.exit_code, 2) << r.output;
   // The worst moment: center-gw1's clients have moved to center's two other nodes.
   const std::string prefix = "wsfo run: " + kLive20k + ": gateway center-gw";
@@ -82,6 +83,7 @@ TEST_F(RunDescriptorRefusal, TooFewDescriptorsForTheGatewaysIsRefusedWithTheArit
 
 TEST_F(RunDescriptorRefusal, ScenarioCheckShowsTheLargestNeedsAndTheRefusalButStaysValid) {
   Outcome r = run_limited(4096, {"scenario", "check", kLive20k});
+  if (r.exit_code == 99) GTEST_SKIP() << "the hard descriptor limit here is below 4096";
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("descriptors live, each process may open 4096 (ulimit -n):\n  largest: gateway center-gw"),
             std::string::npos)
