@@ -6,9 +6,11 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/descriptor_limit.hpp"
 #include "cli/live_run.hpp"
 #include "cli/run_output.hpp"
 #include "cli/self_path.hpp"
+#include "core/run/descriptor_budget.hpp"
 #include "core/scenario/scenario_loader.hpp"
 #include "core/stack/stack_support.hpp"
 #include "process/interrupt_signals.hpp"
@@ -52,6 +54,15 @@ int play_scenario_live(const LiveRunRequest& request) {
     std::cerr << "wsfo run: " << request.scenario << ": " << refusal << "\n";
     return kUsage;
   }
+  // wsfo's own gateways and backends hold a descriptor or two per client: a
+  // scenario whose clients cannot fit them at its worst moment is refused now.
+  if (loaded.scenario->stack.kind == scenario::StackKind::wsfo) {
+    auto budget = run::descriptor_budget(*loaded.scenario, part_descriptor_limit());
+    if (auto refusal = run::refusal(budget); !refusal.empty()) {
+      std::cerr << "wsfo run: " << request.scenario << ": " << refusal << "\n";
+      return kUsage;
+    }
+  }
   live::LiveRunOptions options;
   options.wsfo_binary = self_path();
   options.run_dir = std::filesystem::absolute(request.report_dir.empty() ? default_report_dir(loaded.scenario->name)
@@ -85,8 +96,11 @@ void add_run_commands(CLI::App& app, int& exit_code) {
               "Starts every part as a child process on its own 127.x address, plays the timeline, merges "
               "the events into history.jsonl and writes report.json, junit.xml and report.html to the run "
               "directory.\nExit: 0 every expectation held, 1 an expectation failed, 2 the scenario is "
-              "invalid, or the run could not be judged because a part failed to start or died on its own "
-              "(the report and the message name the part and the cause), 3 a file could not be read or written.\n"
+              "invalid, or its clients cannot fit a gateway's or backend's descriptors (ulimit -n) at the worst "
+              "moment of its timeline (the message shows the arithmetic), or the run could not be judged because a "
+              "part failed to start or died on its own "
+              "(the report and the message name the part and the cause), 3 a file could not be read or written.
+"
               "SIGINT/SIGTERM: the timeline stops where it is, the parts are stopped, history.jsonl and the "
               "reports of what was played are written, marked interrupted (verdict INTERRUPTED; an expectation "
               "whose window was not played to its end is unknown), then wsfo ends by the same signal (a shell "

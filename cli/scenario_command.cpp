@@ -4,7 +4,9 @@
 #include <sstream>
 
 #include "cli/commands.hpp"
+#include "cli/descriptor_limit.hpp"
 #include "core/routing/rule_diff.hpp"
+#include "core/run/descriptor_budget.hpp"
 #include "core/scenario/client_population.hpp"
 #include "core/scenario/scenario_loader.hpp"
 
@@ -220,6 +222,17 @@ void print_summary(std::ostream& out, const Scenario& s) {
         << format_duration(s.simulation->message_cpu) << " per message\n";
 }
 
+// The largest descriptor needs of a live run on this machine; a scenario too
+// big for them stays valid (the model plays it) and says so.
+void print_descriptors(std::ostream& out, const Scenario& s) {
+  if (s.stack.kind != StackKind::wsfo) return;
+  const run::DescriptorBudget budget = run::descriptor_budget(s, part_descriptor_limit());
+  out << "descriptors live, each process may open " << budget.limit << " (ulimit -n):\n";
+  for (auto kind : {run::DescriptorNeed::Kind::gateway, run::DescriptorNeed::Kind::backend})
+    if (const run::DescriptorNeed* worst = budget.worst(kind)) out << "  largest: " << run::describe(*worst) << "\n";
+  if (auto refusal = run::refusal(budget); !refusal.empty()) out << "  wsfo run refuses it here: " << refusal << "\n";
+}
+
 int scenario_check(const std::string& path) {
   LoadedScenario loaded = load_scenario_file(path);
   if (loaded.unreadable) {
@@ -233,6 +246,7 @@ int scenario_check(const std::string& path) {
     return kCheckFailed;
   }
   print_summary(std::cout, *loaded.scenario);
+  print_descriptors(std::cout, *loaded.scenario);
   return kOk;
 }
 

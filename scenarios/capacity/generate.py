@@ -2,7 +2,8 @@
 """Writes the capacity scenarios of scenarios/capacity/: a unit's
 gateway lost under 100,000 clients with the seed's fixed 1500 ms reconnect
 against backoff with jitter, and 1,000,000 clients through a cutover and a
-node kill. Run it again after changing the numbers here."""
+node kill, and 20,000 live clients (live-20k.json, for `wsfo run`). Run it
+again after changing the numbers here."""
 import json
 import pathlib
 
@@ -120,6 +121,57 @@ def traffic(clients, label):
                     heartbeat={"interval": "30s", "timeout": "60s"}, message_cpu="2us")
 
 
+def live_20k():
+    # For `wsfo run` on one machine, each process at most 20,000 descriptors:
+    # 20,000 clients with random 63-bit routerIds (ten-ish per slot), center
+    # (slots 0-5997, 12,119 clients, 12,854 after the cutover) on three
+    # gateways, so that after center-gw1's kill each survivor relays about
+    # 6,400 connections (12,800 descriptors of its 20,000); unbj on two. The
+    # backends broadcast every 5 s, not every second: the run shares 2 cores.
+    center = unit("center", "hangzhou", 91, 3, 3, {"broadcast_interval": "5s"})
+    unbj = unit("unbj", "beijing", 92, 2, 2, {"broadcast_interval": "5s"})
+    moved = [{"from": 5998, "to": 6380}]
+    cutover = {"at": "40s", "action": "cutover",
+               "rules": {"version": 2, "modulus": 10000, "ranges": [{"from": 0, "to": 6380, "unit": "center"},
+                                                                     {"from": 6381, "to": 9999, "unit": "unbj"}]},
+               "fence": True, "catch_up": "1s",
+               "expect": {"disconnected": {"slots": moved}, "reconnect_within": "15s", "land_in": "center",
+                          "no_dual_service": True, "no_redirect_loop": True, "cutover": "committed",
+                          "same_version": True}}
+    # center-gw1 relays a third of center's clients, about 4,250 (± 65 at one
+    # standard deviation of the clients' random pick of a node). Its address
+    # stays in the name map (no VIP), so each attempt of a disconnected client
+    # picks it again with probability 1/3 and backs off 0.5, 1, 2, 4, 4 ... s:
+    # k misses in a row cost about 3.5 + 4 (k - 3) s, and the unluckiest of
+    # 4,250 clients misses about log3(4250) = 7.6 times (P(12 or more) < 1 %),
+    # hence 45 s, not the 20 s a unit with VIPs would need.
+    kill = {"at": "70s", "action": "kill", "node": "center-gw1",
+            "expect": {"disconnected": {"count": {"min": 3600, "max": 4900}}, "reconnect_within": "45s",
+                       "land_in": "center", "no_dual_service": True, "no_redirect_loop": True}}
+    settled = {"at": "120s", "action": "wait", "expect": {"disconnected": "none", "no_dual_service": True}}
+    return {
+        "name": "capacity-live-20k",
+        "description": "20,000 live clients with random 63-bit routerIds (passed to the client processes by file) "
+                       "through a fenced cutover (slots 5998-6380 from unbj to center) at 40 s and a SIGKILL of "
+                       "center-gw1 at 70 s; three gateways in center and two in unbj, so that no gateway or backend "
+                       "needs more than its 20,000 descriptors after the kill. Run outside CI: wsfo run "
+                       "scenarios/capacity/live-20k.json (docs/capacity.md).",
+        "duration": "130s",
+        "units": [center, unbj],
+        "domain": {"name": "websocket.msha.tech", "cname": "unbj"},
+        "gateway": {"correction": "redirect",
+                    "router_id": {"sources": ["header", "cookie", "query"], "missing": "local", "modulus": 10000}},
+        "rules": {"version": 1, "modulus": 10000, "ranges": [{"from": 0, "to": 5997, "unit": "center"},
+                                                              {"from": 5998, "to": 9999, "unit": "unbj"}]},
+        "clients": [{"name": "fleet",
+                     "router_ids": {"random": {"count": 20000, "seed": 20261207, "from": 0,
+                                               "to": 9223372036854775807}},
+                     "url": "ws://websocket.msha.tech:8020/ws", "mode": "header",
+                     "reconnect": {"backoff": {"base": "500ms", "cap": "4s", "jitter": 0.2}}}],
+        "timeline": [cutover, kill, settled],
+    }
+
+
 def main():
     files = {
         "storm-100k-fixed.json": storm("fixed", FIXED, 58),
@@ -127,6 +179,7 @@ def main():
         "cutover-kill-1m.json": million(),
         "traffic-1m.json": traffic(1000000, "1m"),
         "traffic-100k.json": traffic(100000, "100k"),
+        "live-20k.json": live_20k(),
     }
     for name, document in files.items():
         (HERE / name).write_text(json.dumps(document, indent=2) + "\n")
