@@ -39,10 +39,10 @@ Followed follow(const std::vector<std::uint8_t>& bytes, const std::vector<std::s
     const std::size_t n = std::min(bytes.size() - position, chunks[i % chunks.size()]);
     std::size_t done = 0;
     while (done < n) {
-      const bool judged_before = tracker.violation().has_value();
+      const bool judged_before = tracker.violation() != nullptr;
       const std::size_t used = tracker.consume(bytes.data() + position + done, n - done, stop);
       WSFO_FUZZ_CHECK(used <= n - done);
-      const bool found_now = !judged_before && tracker.violation();
+      const bool found_now = !judged_before && tracker.violation() != nullptr;
       WSFO_FUZZ_CHECK(used > 0 || found_now);  // no progress only where it stops in front of a frame
       if (found_now) {
         out.boundaries_before_violation = out.boundaries.size();
@@ -61,7 +61,7 @@ Followed follow(const std::vector<std::uint8_t>& bytes, const std::vector<std::s
   out.close_seen = tracker.close_seen();
   out.close_code = tracker.close_code();
   out.malformed = tracker.malformed();
-  out.violation = tracker.violation();
+  if (tracker.violation()) out.violation = *tracker.violation();
   out.at_boundary = tracker.at_boundary();
   if (out.malformed) WSFO_FUZZ_CHECK(!out.at_boundary);
   if (out.close_code) WSFO_FUZZ_CHECK(out.close_seen);

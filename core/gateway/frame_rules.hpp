@@ -21,12 +21,13 @@ struct NegotiatedExtensions {
 };
 NegotiatedExtensions parse_negotiated_extensions(std::string_view header_value);
 
+// (Fields ordered to pack: every relayed connection holds two.)
 struct FramePolicy {
-  bool enforce = false;  // false: every header passes (only the framing itself is followed)
-  websocket::Sender sender = websocket::Sender::either;
-  std::uint8_t reserved_allowed = 0;    // RSV bits (0x70 of the first byte) a frame may set
-  bool deflate = false;                 // RSV1 only on the first frame of a data message
   std::uint64_t max_message_bytes = 0;  // payload of a message, fragments summed; 0: no limit
+  websocket::Sender sender = websocket::Sender::either;
+  std::uint8_t reserved_allowed = 0;  // RSV bits (0x70 of the first byte) a frame may set
+  bool deflate = false;               // RSV1 only on the first frame of a data message
+  bool enforce = false;               // false: every header passes (only the framing itself is followed)
 };
 
 // Frames a client sends through the gateway, and those a backend answers.
@@ -57,8 +58,8 @@ class FrameRules {
 
  private:
   FramePolicy policy_;
-  bool message_open_ = false;  // a fragmented data message awaits its continuation frames
   std::uint64_t message_bytes_ = 0;
+  bool message_open_ = false;  // a fragmented data message awaits its continuation frames
 };
 
 }  // namespace wsfo::gateway

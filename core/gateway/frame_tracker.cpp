@@ -17,7 +17,7 @@ constexpr websocket::HeaderRules kRelayedFrames{websocket::Sender::either, true}
 
 std::size_t FrameTracker::consume(const std::uint8_t* data, std::size_t size, bool stop_at_frame_end) {
   if (malformed_) return size;
-  carried_ = state_ == State::header ? header_size_ : 0;
+  carried_ = state_ == State::header ? static_cast<std::uint8_t>(header_size_) : 0;
   std::size_t header_start = 0;
   std::size_t i = 0;
   while (i < size) {
@@ -79,7 +79,7 @@ FrameTracker::Header FrameTracker::header_complete() {
 // stay, as they were followed already.
 bool FrameTracker::reject(std::optional<FrameViolation> violation, std::size_t carried) {
   if (!violation) return false;
-  violation_ = std::move(violation);
+  violation_ = std::make_unique<const FrameViolation>(std::move(*violation));
   violation_split_ = carried > 0;
   header_size_ = carried;
   header_needed_ = carried + 1;

@@ -8,6 +8,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string_view>
 
@@ -41,7 +42,7 @@ class FrameTracker {
   const std::optional<websocket::MalformedHeader>& malformed() const { return malformed_; }
   // The first frame that broke the policy, and whether its header began in
   // an earlier consume() call (those first bytes were followed already).
-  const std::optional<FrameViolation>& violation() const { return violation_; }
+  const FrameViolation* violation() const { return violation_.get(); }
   bool violation_split() const { return violation_split_; }
   // Judges no further header (a closing connection relays what comes).
   void stop_judging() { judging_ = false; }
@@ -68,11 +69,13 @@ class FrameTracker {
   bool in_close_frame_ = false;
   std::optional<std::uint16_t> close_code_;
   std::optional<websocket::MalformedHeader> malformed_;
+  // Judging adds 48 bytes to a tracker (a relayed connection holds two);
+  // a verdict is allocated only once there is one.
   FrameRules rules_;
+  std::unique_ptr<const FrameViolation> violation_;
+  std::uint8_t carried_ = 0;  // header bytes of the frame being read that came in earlier calls
   bool judging_ = true;
-  std::optional<FrameViolation> violation_;
   bool violation_split_ = false;
-  std::size_t carried_ = 0;  // header bytes of the frame being read that came in earlier calls
 };
 
 using websocket::encode_close_frame;

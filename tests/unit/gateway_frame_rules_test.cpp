@@ -161,7 +161,8 @@ TEST(FrameTrackerRules, AnUnknownOpcodeIsAViolationBeforeItIsMalformed) {
   for (auto b : bytes(kFin | 3, 4)) stream.push_back(b);
   FrameTracker tracker(client_frame_policy({}, 0));
   EXPECT_EQ(tracker.consume(stream.data(), stream.size()), good);
-  EXPECT_EQ(tracker.violation(), (FrameViolation{1002, "unknown opcode 3"}));
+  ASSERT_TRUE(tracker.violation());
+  EXPECT_EQ(*tracker.violation(), (FrameViolation{1002, "unknown opcode 3"}));
   EXPECT_FALSE(tracker.malformed());
   EXPECT_EQ(tracker.consume(stream.data() + good, stream.size() - good), stream.size() - good);
   EXPECT_TRUE(tracker.malformed());
