@@ -97,6 +97,20 @@ RELAYED = {
 }
 for name, data in RELAYED.items():
     write("frame_tracker", name, data + CHUNKS)
+# With a frame policy, read from the end before the chunk sizes: the policy
+# byte (1 client, 2 server, +4 permessage-deflate, +8 another extension), then
+# three bytes of the client's message limit (0: none).
+JUDGED = {
+    "client-too-big": (frame(0x01, b"a" * 100, MASK) + frame(0x89, b"p", MASK) + frame(0x80, b"b" * 200, MASK), 1,
+                       250),
+    "client-unmasked": (frame(0x81, b"ok", MASK) + frame(0x81, b"plain") + frame(0x88, b"\x03\xe8", MASK), 1, 0),
+    "client-deflate": (frame(0xC1, b"z", MASK) + frame(0xC0, b"z", MASK), 5, 0),
+    "client-continuation": (frame(0x80, b"tail", MASK), 1, 0),
+    "server-garbage": (b"garbage, not a frame\r\n", 2, 0),
+    "server-masked": (frame(0x81, b"hi") + frame(0x81, b"hi", MASK), 2, 0),
+}
+for name, (data, policy, limit) in JUDGED.items():
+    write("frame_tracker", "judged-" + name, data + limit.to_bytes(3, "little") + bytes([policy]) + CHUNKS)
 
 
 # ---- vrrp_advert: datagrams [length][wait, 10 ms][flags] bytes, then the

@@ -17,8 +17,10 @@ Relay::Relay(GatewayNode& node, RelayStart&& start)
       unit_(std::move(start.unit)),
       slot_(start.slot),
       capacity_(node.config.limits.relay_buffer_bytes),
-      to_upstream_(Side::client, client_.fd(), upstream_.fd(), std::move(start.client_pending)),
-      to_client_(Side::upstream, upstream_.fd(), client_.fd(), std::move(start.upstream_pending)),
+      to_upstream_(Side::client, client_.fd(), upstream_.fd(), std::move(start.client_pending),
+                   client_frame_policy(start.extensions, node.config.limits.max_message_bytes)),
+      to_client_(Side::upstream, upstream_.fd(), client_.fd(), std::move(start.upstream_pending),
+                 server_frame_policy(start.extensions)),
       client_watch_(*this, client_.fd(), to_upstream_, to_client_),
       upstream_watch_(*this, upstream_.fd(), to_client_, to_upstream_),
       timer_(node.io) {}
@@ -78,6 +80,13 @@ void Relay::arm_close_timer() {
   timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
     if (!ec) self->finish();
   });
+}
+
+NegotiatedExtensions negotiated_extensions(const boost::beast::http::fields& answer) {
+  std::string joined;
+  for (auto [it, end] = answer.equal_range(boost::beast::http::field::sec_websocket_extensions); it != end; ++it)
+    joined.append(joined.empty() ? "" : ", ").append(it->value().data(), it->value().size());
+  return parse_negotiated_extensions(joined);
 }
 
 void start_relay(GatewayNode& node, RelayStart start) {

@@ -3,6 +3,8 @@
 // boundary and then writes the gateway's own close frame; a peer that goes
 // away without a close handshake gets the other side a close frame (1011 or
 // 1001); the close timer ends whatever does not finish in time.
+#include <sys/socket.h>
+
 #include <random>
 
 #include "gateway/relay_connection.hpp"
@@ -31,6 +33,37 @@ void Relay::close_with(std::uint16_t code, std::string_view reason) {
     // A pump waiting for input at a frame boundary would not look at its
     // state again until data arrives: write its close frame now.
     if (p->waiting && !p->writing && p->tracker.at_boundary()) write_close(*p);
+  }
+  arm_close_timer();
+}
+
+// `p`'s source sent a frame that breaks RFC 6455 (or, from the client, the
+// message size limit): that frame and what follows are not relayed. The
+// offender gets a close frame with the verdict's code (1002 or 1009) after
+// the frame in flight toward it; the other side gets one where `p` stopped:
+// 1001 when the client was at fault (the backend did nothing wrong), 1002
+// when the upstream was. If the offending header began in an earlier read,
+// its first bytes were relayed already: the other side then gets no close
+// frame, only the end of the stream.
+void Relay::reject_frames(Pump& p) {
+  const FrameViolation violation = *p.tracker.violation();
+  closing_ = true;
+  close_code_ = violation.code;
+  to_client_.tracker.stop_judging();
+  to_upstream_.tracker.stop_judging();
+  Pump& back = pump_to(p.from);
+  prepare_close_frame(back, violation.code, violation.reason);
+  back.state = Pump::State::inject_pending;
+  if (back.waiting && !back.writing && back.tracker.at_boundary()) write_close(back);
+  if (p.tracker.violation_split()) {
+    p.state = Pump::State::injected;
+    ::shutdown(p.sink, SHUT_WR);
+  } else {
+    const bool client_at_fault = p.from == Side::client;
+    const std::string reason = (client_at_fault ? "client broke the protocol: " : "backend broke the protocol: ") +
+                               violation.reason;
+    prepare_close_frame(p, client_at_fault ? 1001 : violation.code, reason);
+    p.state = Pump::State::inject_pending;
   }
   arm_close_timer();
 }

@@ -11,7 +11,11 @@
 // on. A FrameTracker per direction reads just the frame headers, which is
 // what lets the gateway close a client at a frame boundary (4001 on a
 // cutover, 1001 on shutdown or idle timeout) by finishing the frame in flight
-// and then writing its own close frame.
+// and then writing its own close frame. The trackers also judge each header
+// by RFC 6455 (core/gateway/frame_rules): the client's frames with the
+// message size limit, the upstream's without; the first frame that breaks a
+// rule is not relayed, and the connection is closed in front of it
+// (relay_close.cpp, reject_frames).
 //
 // I/O: the two sockets are released from Asio and relayed as plain
 // non-blocking descriptors (relay_descriptor.hpp); the node's ReadinessPoller
@@ -65,8 +69,8 @@ class Relay final : public RegisteredConnection, public std::enable_shared_from_
   // One direction: reads its source, writes its sink.
   struct Pump {
     enum class State { relaying, inject_pending, injected };
-    Pump(Side from, int source, int sink, std::vector<std::uint8_t> pending)
-        : from(from), source(source), sink(sink), pending(std::move(pending)) {}
+    Pump(Side from, int source, int sink, std::vector<std::uint8_t> pending, const FramePolicy& policy)
+        : from(from), source(source), sink(sink), pending(std::move(pending)), tracker(policy) {}
 
     Side from;  // the side it reads
     int source;
@@ -144,6 +148,7 @@ class Relay final : public RegisteredConnection, public std::enable_shared_from_
 
   // relay_close.cpp: ending the connection, cleanly or not.
   void prepare_close_frame(Pump& p, std::uint16_t code, std::string_view reason);
+  void reject_frames(Pump& p);
   void write_close(Pump& p);
   void source_ended(Pump& p);
   void peer_lost(Side lost);

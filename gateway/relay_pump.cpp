@@ -68,6 +68,7 @@ bool Relay::advance(Pump& p) {
   }
   std::size_t used = p.tracker.consume(data, left, p.state == Pump::State::inject_pending);
   if (!first_closer_ && p.tracker.close_seen()) first_closer_ = &p;
+  if (p.tracker.violation() && !closing_) reject_frames(p);  // `used` ends before the offending frame
   return write(p, data, used);
 }
 

@@ -152,8 +152,8 @@ awaitable<void> proxy(GatewayNode& node, tcp::socket client, beast::flat_buffer 
     co_return;
   }
   node.metrics.handshake(Metrics::Outcome::proxied);
-  RelayStart start{std::move(client), std::move(upstream),     decision.unit,
-                   decision.slot,     bytes_of(client_buffer), bytes_of(upstream_buffer)};
+  RelayStart start{std::move(client),       std::move(upstream),       decision.unit,      decision.slot,
+                   bytes_of(client_buffer), bytes_of(upstream_buffer), negotiated_extensions(response)};
   start_relay(node, std::move(start));
 }
 

@@ -17,12 +17,17 @@ constexpr websocket::HeaderRules kRelayedFrames{websocket::Sender::either, true}
 
 std::size_t FrameTracker::consume(const std::uint8_t* data, std::size_t size, bool stop_at_frame_end) {
   if (malformed_) return size;
+  carried_ = state_ == State::header ? static_cast<std::uint8_t>(header_size_) : 0;
+  std::size_t header_start = 0;
   std::size_t i = 0;
   while (i < size) {
     if (state_ == State::header) {
+      if (header_size_ == 0) header_start = i, carried_ = 0;
       header_[header_size_++] = data[i++];
       if (header_size_ < header_needed_) continue;
-      if (!header_complete()) return size;
+      const Header verdict = header_complete();
+      if (verdict == Header::malformed) return size;
+      if (verdict == Header::rejected) return header_start;
       if (state_ == State::payload && payload_left_ == 0) {
         frame_end();
         if (stop_at_frame_end) return i;
@@ -43,18 +48,21 @@ std::size_t FrameTracker::consume(const std::uint8_t* data, std::size_t size, bo
 }
 
 // Called when header_needed_ bytes are in: either more are needed (extended
-// length, masking key) or the payload starts. False when malformed.
-bool FrameTracker::header_complete() {
+// length, masking key) or the payload starts.
+FrameTracker::Header FrameTracker::header_complete() {
+  const bool judge = judging_ && !violation_ && rules_.enforcing();
   const auto parsed = websocket::parse_header({header_.data(), header_size_}, kRelayedFrames);
   if (const auto* more = std::get_if<websocket::NeedMore>(&parsed)) {
     header_needed_ = more->header_size;
-    return true;
+    return Header::followed;
   }
   if (const auto* malformed = std::get_if<websocket::MalformedHeader>(&parsed)) {
+    if (judge && reject(rules_.check(*malformed), carried_)) return Header::rejected;
     malformed_ = *malformed;
-    return false;
+    return Header::malformed;
   }
   const auto& header = std::get<websocket::FrameHeader>(parsed);
+  if (judge && reject(rules_.check(header), carried_)) return Header::rejected;
   opcode_ = header.opcode;
   masked_ = header.masked;
   mask_ = header.mask_key;
@@ -63,6 +71,18 @@ bool FrameTracker::header_complete() {
   in_close_frame_ = opcode_ == kCloseOpcode;
   if (in_close_frame_) close_seen_ = true;
   state_ = State::payload;
+  return Header::followed;
+}
+
+// A violation: the header's bytes of this call are given back (the caller
+// feeds them again, to be followed without judging); those of earlier calls
+// stay, as they were followed already.
+bool FrameTracker::reject(std::optional<FrameViolation> violation, std::size_t carried) {
+  if (!violation) return false;
+  violation_ = std::make_unique<const FrameViolation>(std::move(*violation));
+  violation_split_ = carried > 0;
+  header_size_ = carried;
+  header_needed_ = carried + 1;
   return true;
 }
 

@@ -279,6 +279,7 @@ void read_limits(ObjectReader& root, Limits& limits, Problems& problems) {
   size_limit(reader, "max_connections", limits.max_connections, 1, 10'000'000);
   size_limit(reader, "max_header_bytes", limits.max_header_bytes, 256, 1 << 20);
   size_limit(reader, "relay_buffer_bytes", limits.relay_buffer_bytes, 1024, 1 << 24);
+  size_limit(reader, "max_message_bytes", limits.max_message_bytes, 0, std::int64_t{1} << 40);
   duration_limit(reader, "handshake_timeout", limits.handshake_timeout, false);
   duration_limit(reader, "idle_timeout", limits.idle_timeout, false);
   duration_limit(reader, "drain_timeout", limits.drain_timeout, true);

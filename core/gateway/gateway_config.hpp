@@ -63,6 +63,7 @@ struct Limits {
   std::chrono::nanoseconds close_timeout = std::chrono::seconds(1);  // wait for the peer's close reply
   std::chrono::nanoseconds retry_after = std::chrono::seconds(1);    // Retry-After of 503 answers
   std::size_t relay_buffer_bytes = 16384;                            // per direction and connection
+  std::uint64_t max_message_bytes = 16 << 20;  // a client message's payload, fragments summed; 0: no limit
 };
 
 struct GatewayConfig {
