@@ -55,6 +55,7 @@ enum class RejectReason {
   client_closed,            // the client left before the handshake completed
   backend_refused_upgrade,  // the backend's own answer is passed on
   not_serving,              // the gateway was stopped through /faults
+  handshake_cap,            // closed before its head arrived: the oldest of too many handshakes in progress
 };
 std::string_view label(RejectReason reason);
 

@@ -39,17 +39,19 @@ inline std::string temp_dir() {
 }
 
 struct Backend {
-  // `interval`: its broadcast period ("0s": none).
-  explicit Backend(const std::string& label, const std::string& interval = "0s")
-      : process({WSFO_BINARY, "backend", "--listen", "127.0.0.1:0", "--label", label, "--interval", interval}) {
+  // `interval`: its broadcast period ("0s": none); `host`: a loopback address to listen on.
+  explicit Backend(const std::string& label, const std::string& interval = "0s", const std::string& host = "127.0.0.1")
+      : process({WSFO_BINARY, "backend", "--listen", host + ":0", "--label", label, "--interval", interval}),
+        host(host) {
     auto line = process.read_stdout_line(kStep);
     std::smatch m;
-    if (!line || !std::regex_match(*line, m, std::regex(R"(ready 127\.0\.0\.1:(\d+))")))
+    if (!line || !std::regex_match(*line, m, std::regex(R"(ready 127\.\d+\.\d+\.\d+:(\d+))")))
       throw std::runtime_error("backend did not start: " + process.read_stderr(100ms));
     port = static_cast<std::uint16_t>(std::stoi(m[1]));
   }
-  std::string address() const { return "127.0.0.1:" + std::to_string(port); }
+  std::string address() const { return host + ":" + std::to_string(port); }
   ChildProcess process;
+  std::string host;
   std::uint16_t port = 0;
 };
 
@@ -92,10 +94,13 @@ class Gateway {
     process_ = std::make_unique<ChildProcess>(argv, dir_ + "/gateway.log");
     auto line = process_->read_stdout_line(kStep);
     std::smatch m;
-    if (!line || !std::regex_match(*line, m, std::regex(R"(ready 127\.0\.0\.1:(\d+) admin 127\.0\.0\.1:(\d+))")))
+    if (!line ||
+        !std::regex_match(*line, m, std::regex(R"(ready (127\.\d+\.\d+\.\d+):(\d+) admin (127\.\d+\.\d+\.\d+):(\d+))")))
       throw std::runtime_error("gateway did not start: " + line.value_or("(no line)") + "\n" + log());
-    port = static_cast<std::uint16_t>(std::stoi(m[1]));
-    admin_port = static_cast<std::uint16_t>(std::stoi(m[2]));
+    host = m[1];
+    port = static_cast<std::uint16_t>(std::stoi(m[2]));
+    admin_host = m[3];
+    admin_port = static_cast<std::uint16_t>(std::stoi(m[4]));
     token = read_token(flags);
   }
 
@@ -106,7 +111,9 @@ class Gateway {
   const std::string& dir() const { return dir_; }
   ChildProcess& process() { return *process_; }
 
+  std::string host = "127.0.0.1";  // of its (first) listen address, as bound
   std::uint16_t port = 0;
+  std::string admin_host = "127.0.0.1";
   std::uint16_t admin_port = 0;
   std::string token;       // of its admin API; empty with --no-admin-auth
   std::string token_file;  // where it wrote a token it generated
@@ -155,11 +162,11 @@ struct RawResponse {
 
 // Sends `request` as is and reads until the server closes or `timeout` passes.
 inline RawResponse raw_exchange(std::uint16_t port, const std::string& request,
-                                std::chrono::milliseconds timeout = 3000ms) {
+                                std::chrono::milliseconds timeout = 3000ms, const std::string& host = "127.0.0.1") {
   net::io_context io;
   beast::tcp_stream stream(io);
   stream.expires_after(timeout);
-  stream.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
+  stream.connect(tcp::endpoint(net::ip::make_address(host), port));
   std::string received;
   std::array<char, 4096> chunk;
   net::async_write(stream, net::buffer(request), [](beast::error_code, std::size_t) {});
@@ -190,11 +197,11 @@ struct AdminResponse {
 };
 
 inline AdminResponse admin(std::uint16_t port, http::verb verb, const std::string& target, const Json& body = nullptr,
-                           const std::string& token = "") {
+                           const std::string& token = "", const std::string& host = "127.0.0.1") {
   net::io_context io;
   beast::tcp_stream stream(io);
   stream.expires_after(kStep);
-  stream.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
+  stream.connect(tcp::endpoint(net::ip::make_address(host), port));
   http::request<http::string_body> request{verb, target, 11};
   request.set(http::field::host, "127.0.0.1");
   if (!token.empty()) request.set(http::field::authorization, "Bearer " + token);
@@ -211,7 +218,7 @@ inline AdminResponse admin(std::uint16_t port, http::verb verb, const std::strin
 // An admin call with the gateway's own token.
 inline AdminResponse admin(const Gateway& gateway, http::verb verb, const std::string& target,
                            const Json& body = nullptr) {
-  return admin(gateway.admin_port, verb, target, body, gateway.token);
+  return admin(gateway.admin_port, verb, target, body, gateway.token, gateway.admin_host);
 }
 
 inline Json rules_json(std::uint64_t version, std::int64_t center_last) {
@@ -225,10 +232,11 @@ inline Json rules_json(std::uint64_t version, std::int64_t center_last) {
 // A WebSocket client whose every step has a deadline.
 class Client {
  public:
-  Client(std::uint16_t port, const std::string& target, std::optional<std::string> router_id = std::nullopt)
+  Client(std::uint16_t port, const std::string& target, std::optional<std::string> router_id = std::nullopt,
+         const std::string& host = "127.0.0.1")
       : ws_(io_) {
     beast::get_lowest_layer(ws_).expires_after(kStep);
-    beast::get_lowest_layer(ws_).connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
+    beast::get_lowest_layer(ws_).connect(tcp::endpoint(net::ip::make_address(host), port));
     ws_.set_option(websocket::stream_base::decorator([router_id](websocket::request_type& request) {
       if (router_id) request.set("routerId", *router_id);
     }));
@@ -306,11 +314,11 @@ class Client {
   websocket::response_type response_;
 };
 
-inline Json backend_stats(std::uint16_t port) {
+inline Json backend_stats(std::uint16_t port, const std::string& host = "127.0.0.1") {
   net::io_context io;
   beast::tcp_stream stream(io);
   stream.expires_after(kStep);
-  stream.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
+  stream.connect(tcp::endpoint(net::ip::make_address(host), port));
   http::request<http::empty_body> request{http::verb::get, "/stats", 11};
   request.set(http::field::host, "127.0.0.1");
   http::write(stream, request);

@@ -1,0 +1,217 @@
+// Floods that degrade cleanly: thousands of connections that never send a
+// request head are held to limits.max_handshakes_in_progress (the oldest are
+// closed) while a relayed bystander keeps echoing and new clients are served;
+// a gateway out of descriptors backs off without spinning and accepts again
+// once descriptors come free. Addresses: 127.81.0.0/16.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+
+#include <cstring>
+#include <thread>
+
+#include "tests/component/gateway_harness.hpp"
+
+namespace wsfo::gateway_test {
+namespace {
+
+constexpr const char* kGatewayHost = "127.81.0.1";
+constexpr const char* kBackendHost = "127.81.0.2";
+
+// A TCP connection that sends nothing: a plain descriptor, closed on destruction.
+class SilentConnection {
+ public:
+  SilentConnection(const std::string& host, std::uint16_t port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+    if (fd_ < 0) throw std::runtime_error(std::string("socket: ") + std::strerror(errno));
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(port);
+    ::inet_pton(AF_INET, host.c_str(), &address.sin_addr);
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+      std::string error = std::strerror(errno);
+      ::close(fd_);
+      throw std::runtime_error("connect: " + error);
+    }
+  }
+  ~SilentConnection() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  SilentConnection(SilentConnection&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  SilentConnection(const SilentConnection&) = delete;
+  SilentConnection& operator=(const SilentConnection&) = delete;
+  SilentConnection& operator=(SilentConnection&&) = delete;
+
+ private:
+  int fd_;
+};
+
+// A value from the gateway's /metrics ("name{labels}" as written), or -1 when absent.
+long long metric(Gateway& gateway, const std::string& series) {
+  std::string text = admin(gateway, http::verb::get, "/metrics").body;
+  auto at = text.find("\n" + series + " ");
+  if (at == std::string::npos) return -1;
+  return std::stoll(text.substr(at + series.size() + 2));
+}
+
+// Polls until `metric` reaches `wanted` (or `within` passes); the last value seen.
+long long await_metric(Gateway& gateway, const std::string& series, long long wanted,
+                       std::chrono::milliseconds within = 3000ms) {
+  auto until = std::chrono::steady_clock::now() + within;
+  long long value = metric(gateway, series);
+  while (value != wanted && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(20ms);
+    value = metric(gateway, series);
+  }
+  return value;
+}
+
+// A field of /proc/PID/status in kB ("VmRSS", "VmHWM").
+long status_kb(pid_t pid, const std::string& field) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind(field + ":", 0) == 0) return std::stol(line.substr(field.size() + 1));
+  throw std::runtime_error("no " + field + " in /proc/" + std::to_string(pid) + "/status");
+}
+
+std::size_t open_descriptors(pid_t pid) {
+  std::size_t n = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd"))
+    ++n;
+  return n;
+}
+
+// User + system CPU time of a process, in clock ticks (/proc/PID/stat fields 14 and 15).
+long cpu_ticks(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text(std::istreambuf_iterator<char>(in), {});
+  std::istringstream fields(text.substr(text.rfind(')') + 2));
+  std::string field;
+  long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i == 14) utime = std::stol(field);
+    if (i == 15) stime = std::stol(field);
+  }
+  return utime + stime;
+}
+
+std::size_t count(const std::string& text, const std::string& needle) {
+  std::size_t n = 0;
+  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
+}
+
+Json flood_config(const Backend& backend, const Json& limits) {
+  Json config = gateway_config({backend.address()}, {{"listen", {std::string(kGatewayHost) + ":0"}},
+                                                     {"admin", {{"listen", std::string(kGatewayHost) + ":0"}}}});
+  config["limits"].merge_patch(limits);
+  return config;
+}
+
+const std::string kInProgress = "wsfo_gateway_handshakes_in_progress";
+const std::string kEvicted = "wsfo_gateway_handshakes_total{outcome=\"rejected\",reason=\"handshake_cap\"}";
+
+// The bound docs/gateway-config.md states for this test's flood ("Floods").
+constexpr long kFloodPeakRssKb = 64 * 1024;
+
+TEST(GatewayFlood, SilentConnectionsAreCappedWhileOthersAreServed) {
+  constexpr std::size_t kCap = 100;
+  constexpr std::size_t kFlood = 2000;
+  Backend backend("beijing", "0s", kBackendHost);
+  Gateway gateway(flood_config(backend, {{"max_handshakes_in_progress", kCap}, {"handshake_timeout", "20s"}}));
+  Client bystander(gateway.port, "/ws", "7000", gateway.host);
+  bystander.expect("Welcome to the server!beijing");
+
+  std::vector<SilentConnection> flood;
+  flood.reserve(kFlood);
+  for (std::size_t i = 0; i < kFlood; ++i) {
+    flood.emplace_back(gateway.host, gateway.port);
+    if (i % 500 == 499) {
+      // Once the gateway has accepted them all, the cap holds: each silent
+      // connection beyond it closed the oldest one waiting. (A newcomer
+      // closes one more on arrival and then leaves the count, one short,
+      // for the next silent one to fill: the sum is unchanged.)
+      auto evicted = static_cast<long long>(i + 1 - kCap);
+      EXPECT_EQ(await_metric(gateway, kEvicted, evicted), evicted) << "after " << i + 1 << " silent connections";
+      EXPECT_EQ(metric(gateway, kInProgress), static_cast<long long>(kCap));
+      ASSERT_TRUE(bystander.alive("beijing")) << "after " << i + 1 << " silent connections";
+      Client newcomer(gateway.port, "/ws", "7001", gateway.host);
+      EXPECT_EQ(newcomer.read_text(), "Welcome to the server!beijing");
+    }
+  }
+  EXPECT_EQ(metric(gateway, kInProgress), static_cast<long long>(kCap));
+  EXPECT_LE(open_descriptors(gateway.process().pid()), kCap + 30) << "the evicted ones' descriptors were freed";
+  Client after(gateway.port, "/ws", "7002", gateway.host);
+  EXPECT_EQ(after.read_text(), "Welcome to the server!beijing");
+  EXPECT_TRUE(after.alive("beijing"));
+  EXPECT_EQ(metric(gateway, kEvicted), static_cast<long long>(kFlood - kCap + 1));
+  EXPECT_TRUE(bystander.alive("beijing"));
+
+  long peak_kb = status_kb(gateway.process().pid(), "VmHWM");
+  long rss_kb = status_kb(gateway.process().pid(), "VmRSS");
+  std::cout << "gateway VmRSS " << rss_kb << " kB, VmHWM " << peak_kb << " kB after " << kFlood
+            << " silent connections\n";
+  EXPECT_LT(peak_kb, kFloodPeakRssKb);
+
+  flood.clear();  // the last kCap leave: their handshakes end as client_closed
+  EXPECT_EQ(await_metric(gateway, kInProgress, 0), 0);
+  EXPECT_TRUE(bystander.alive("beijing"));
+}
+
+TEST(GatewayFlood, OutOfDescriptorsTheAcceptLoopBacksOffAndResumes) {
+  Backend backend("beijing", "0s", kBackendHost);
+  Gateway gateway(flood_config(backend, {{"handshake_timeout", "20s"}}));
+  Client bystander(gateway.port, "/ws", "7000", gateway.host);
+  bystander.expect("Welcome to the server!beijing");
+
+  // Room for three more descriptors in the gateway, then EMFILE.
+  pid_t pid = gateway.process().pid();
+  rlimit limit{};
+  ASSERT_EQ(::prlimit(pid, RLIMIT_NOFILE, nullptr, &limit), 0);
+  rlimit lowered = limit;
+  lowered.rlim_cur = open_descriptors(pid) + 3;
+  ASSERT_EQ(::prlimit(pid, RLIMIT_NOFILE, &lowered, nullptr), 0) << std::strerror(errno);
+
+  auto started = std::chrono::steady_clock::now();
+  std::vector<SilentConnection> flood;
+  for (int i = 0; i < 12; ++i) flood.emplace_back(gateway.host, gateway.port);  // the kernel queues them
+  auto until = started + 2s;
+  while (gateway.log().find("accept failed: Too many open files") == std::string::npos &&
+         std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(20ms);
+  ASSERT_NE(gateway.log().find("accept failed: Too many open files"), std::string::npos) << gateway.log();
+
+  // Out of descriptors, with connections waiting: no spinning, no log flood,
+  // and the relayed bystander is unaffected.
+  long ticks_before = cpu_ticks(pid);
+  std::this_thread::sleep_for(1200ms);
+  long ticks_spent = cpu_ticks(pid) - ticks_before;
+  EXPECT_LT(ticks_spent, ::sysconf(_SC_CLK_TCK) / 5) << "CPU ticks in 1.2 s while accepts fail";
+  EXPECT_TRUE(bystander.alive("beijing"));
+  double elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::size_t lines = count(gateway.log(), "accept failed:");
+  EXPECT_GE(lines, 1u);
+  EXPECT_LE(lines, static_cast<std::size_t>(elapsed_s) + 1) << gateway.log();
+
+  // Descriptors come free: the queued connections are accepted (and found
+  // closed), then a new client is served.
+  flood.clear();
+  std::optional<Client> client;
+  for (auto deadline = std::chrono::steady_clock::now() + 3s; !client && std::chrono::steady_clock::now() < deadline;) {
+    try {
+      client.emplace(gateway.port, "/ws", "7001", gateway.host);
+    } catch (const std::exception&) {
+      std::this_thread::sleep_for(50ms);
+    }
+  }
+  ASSERT_TRUE(client) << gateway.log();
+  EXPECT_EQ(client->read_text(), "Welcome to the server!beijing");
+  EXPECT_TRUE(client->alive("beijing"));
+  EXPECT_GE(metric(gateway, "wsfo_gateway_accept_failures_total{reason=\"descriptors\"}"), 1);
+  EXPECT_NE(gateway.log().find("accepting again"), std::string::npos) << gateway.log();
+  EXPECT_TRUE(bystander.alive("beijing"));
+}
+
+}  // namespace
+}  // namespace wsfo::gateway_test
