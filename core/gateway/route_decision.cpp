@@ -49,6 +49,8 @@ std::string_view label(RejectReason reason) {
       return "not_serving";
     case RejectReason::handshake_cap:
       return "handshake_cap";
+    case RejectReason::out_of_descriptors:
+      return "out_of_descriptors";
   }
   return "unknown";
 }

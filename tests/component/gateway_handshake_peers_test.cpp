@@ -36,6 +36,9 @@ TEST(GatewayHandshakePeers, NonAsciiTargetIsPassedOnLikeNginx) {
   // Bytes that are not UTF-8 at all are octets like any other for the gateway.
   auto latin1 = raw_exchange(gateway.port, upgrade_request("/ws/caf\xe9", "routerId: 7002\r\n"), 500ms, gateway.host);
   EXPECT_EQ(latin1.status, 101) << latin1.text;
+  // The backend announces it to everyone, the odd byte percent-encoded (raw,
+  // it would not be UTF-8 and would fail every client's connection).
+  bystander.expect("beijing new connection: /ws/caf%E9");
 
   // A redirect keeps the bytes in Location.
   auto moved = raw_exchange(gateway.port, upgrade_request("/ws/caf\xc3\xa9?routerId=1111"), 3000ms, gateway.host);
