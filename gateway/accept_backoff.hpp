@@ -3,8 +3,9 @@
 // ENFILE) the listening socket stays readable, so retrying at once would spin
 // on the gateway's only thread: wait instead, 10 ms doubling to 250 ms while
 // the failures go on, and log at most one line a second (saying how many
-// failures it stands for). The first successful accept resets the wait, so
-// the loop resumes within 250 ms of a descriptor coming free.
+// failures it stands for; the line saying accepts work again counts too).
+// The first successful accept resets the wait, so the loop resumes within
+// 250 ms of a descriptor coming free.
 #include <utility>  // Boost 1.74's asio needs it first
 //
 #include <boost/asio/error.hpp>
@@ -39,22 +40,28 @@ class AcceptBackoff {
   Step failed(std::chrono::steady_clock::time_point now) {
     Step step{wait_, false, ++unlogged_};
     wait_ = std::min(wait_ * 2, kMaxWait);
-    if (!last_log_ || now - *last_log_ >= kLogInterval) {
+    if (line_due(now)) {
       step.log = true;
-      last_log_ = now;
       unlogged_ = 0;
     }
     return step;
   }
 
-  // True when failures preceded this success (the loop has just resumed).
-  bool succeeded() {
+  // True when failures preceded this success (the loop has just resumed) and
+  // a log line is due: the caller logs that accepts work again.
+  bool succeeded(std::chrono::steady_clock::time_point now) {
     bool resumed = wait_ != kFirstWait;
     wait_ = kFirstWait;
-    return resumed;
+    return resumed && line_due(now);
   }
 
  private:
+  bool line_due(std::chrono::steady_clock::time_point now) {
+    if (last_log_ && now - *last_log_ < kLogInterval) return false;
+    last_log_ = now;
+    return true;
+  }
+
   std::chrono::milliseconds wait_ = kFirstWait;
   std::optional<std::chrono::steady_clock::time_point> last_log_;
   std::uint64_t unlogged_ = 0;

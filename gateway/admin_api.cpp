@@ -90,7 +90,7 @@ awaitable<void> admin_accept_loop(GatewayNode& node, std::shared_ptr<tcp::accept
       co_await pause.async_wait(net::redirect_error(use_awaitable, ec));
       continue;
     }
-    backoff.succeeded();
+    if (backoff.succeeded(std::chrono::steady_clock::now())) log_line(node) << "admin accepting again\n";
     net::co_spawn(node.io, serve_admin_connection(node, std::move(socket)), [&node](std::exception_ptr failure) {
       if (!failure) return;
       try {

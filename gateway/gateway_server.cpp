@@ -77,7 +77,7 @@ awaitable<void> accept_loop(GatewayNode& node, std::shared_ptr<tcp::acceptor> ac
       co_await pause.async_wait(net::redirect_error(use_awaitable, ec));
       continue;
     }
-    if (backoff.succeeded()) log_line(node) << "accepting again\n";
+    if (backoff.succeeded(std::chrono::steady_clock::now())) log_line(node) << "accepting again\n";
     node.accept_connection(std::move(socket));
   }
 }

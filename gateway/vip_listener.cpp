@@ -53,7 +53,7 @@ void VipListener::accept_next() {
       });
       return;
     }
-    backoff_.succeeded();
+    backoff_.succeeded(std::chrono::steady_clock::now());
     std::erase_if(accepted_, [](const auto& weak) {
       auto open = weak.lock();
       return !open || !open->is_open();

@@ -80,9 +80,13 @@ TEST(AcceptBackoff, WaitsLongerWhileFailingAndLogsOnceASecond) {
   EXPECT_LE(logged_failures, 41u);
   EXPECT_GT(logged_failures, 30u);
 
-  EXPECT_TRUE(backoff.succeeded()) << "resumed after failures";
-  EXPECT_FALSE(backoff.succeeded());
-  EXPECT_EQ(backoff.failed(t0 + elapsed + 2s).wait, 10ms) << "a success resets the wait";
+  // Accepts work again: said once, and only when no line was logged in the last second.
+  EXPECT_TRUE(backoff.succeeded(t0 + elapsed + 1s)) << "resumed after failures";
+  EXPECT_FALSE(backoff.succeeded(t0 + elapsed + 3s)) << "no failure since";
+  step = backoff.failed(t0 + elapsed + 4s);
+  EXPECT_EQ(step.wait, 10ms) << "a success resets the wait";
+  EXPECT_TRUE(step.log);
+  EXPECT_FALSE(backoff.succeeded(t0 + elapsed + 4s + 30ms)) << "a line was logged 30 ms ago";
 }
 
 TEST(AcceptBackoff, NamesDescriptorExhaustion) {
