@@ -8,6 +8,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 
+#include "gateway/accept_backoff.hpp"
 #include "gateway/gateway_node.hpp"
 
 namespace wsfo::gateway {
@@ -74,11 +75,22 @@ awaitable<void> serve_admin_connection(GatewayNode& node, tcp::socket socket) {
 }
 
 awaitable<void> admin_accept_loop(GatewayNode& node, std::shared_ptr<tcp::acceptor> acceptor) {
+  net::steady_timer pause(node.io);
+  AcceptBackoff backoff;
   while (acceptor->is_open()) {
     error_code ec;
     tcp::socket socket = co_await acceptor->async_accept(net::redirect_error(use_awaitable, ec));
     if (!acceptor->is_open()) co_return;
-    if (ec) continue;
+    if (ec) {  // e.g. out of descriptors: wait, never spin
+      AcceptBackoff::Step step = backoff.failed(std::chrono::steady_clock::now());
+      if (step.log)
+        log_line(node) << "admin accept failed: " << ec.message() << " (" << step.failures
+                       << " failure(s) in this line); retrying in " << step.wait.count() << "ms\n";
+      pause.expires_after(step.wait);
+      co_await pause.async_wait(net::redirect_error(use_awaitable, ec));
+      continue;
+    }
+    if (backoff.succeeded(std::chrono::steady_clock::now())) log_line(node) << "admin accepting again\n";
     net::co_spawn(node.io, serve_admin_connection(node, std::move(socket)), [&node](std::exception_ptr failure) {
       if (!failure) return;
       try {

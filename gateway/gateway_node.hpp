@@ -21,6 +21,7 @@
 #include "core/gateway/metrics.hpp"
 #include "core/gateway/rules_state.hpp"
 #include "gateway/connection_registry.hpp"
+#include "gateway/pending_heads.hpp"
 #include "gateway/readiness_poller.hpp"
 
 namespace wsfo::gateway {
@@ -52,6 +53,7 @@ class GatewayNode {
   GatewayConfig config;  // its routes change on a reload (config_reload.cpp), nothing else does
   RulesState rules;
   Metrics metrics;
+  PendingHeads pending_heads{metrics};  // handshakes still reading their request head (handshake.cpp)
   // Replaced whole by a reload; a handshake choosing a backend holds its pool.
   std::shared_ptr<BackendPool> backends;
   std::map<std::string, BackendGroup> unit_gateways;  // cross-unit `proxy` correction targets

@@ -32,12 +32,19 @@ net::awaitable<void> handle_handshake(GatewayNode& node, tcp::socket client) {
   http::request_parser<http::empty_body> parser;
   parser.header_limit(static_cast<std::uint32_t>(node.config.limits.max_header_bytes));
   bool expired = false;
+  bool evicted = false;
   {
+    PendingHead pending(node.pending_heads, client, node.config.limits.max_handshakes_in_progress);
     Deadline deadline(client, node.config.limits.handshake_timeout);
     co_await http::async_read(client, buffer, parser, net::redirect_error(net::use_awaitable, ec));
     expired = deadline.expired();
+    evicted = pending.evicted();
   }
   std::optional<Answer> refusal;
+  if (evicted) {  // closed already: the oldest of too many handshakes in progress
+    node.metrics.handshake(Metrics::Outcome::rejected, label(RejectReason::handshake_cap));
+    co_return;
+  }
   if (expired) {
     refusal = handshake_timed_out(node.config.limits.handshake_timeout);
   } else if (ec == http::error::header_limit) {

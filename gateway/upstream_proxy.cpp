@@ -6,6 +6,7 @@
 
 #include "core/gateway/answers.hpp"
 #include "core/gateway/upstream_choice.hpp"
+#include "gateway/accept_backoff.hpp"
 #include "gateway/answer_writer.hpp"
 #include "gateway/relay.hpp"
 #include "gateway/socket_deadline.hpp"
@@ -44,8 +45,11 @@ std::vector<std::uint8_t> bytes_of(const beast::flat_buffer& buffer) {
 }
 
 // Connects to the first candidate that takes the connection; the ones that
-// refuse or time out are marked down and logged.
-awaitable<bool> connect_upstream(GatewayNode& node, UpstreamChoice& choice, tcp::socket& upstream) {
+// refuse or time out are marked down and logged. Out of descriptors, the
+// fault is the gateway's own: `local_failure` is set and no candidate is
+// blamed.
+awaitable<bool> connect_upstream(GatewayNode& node, UpstreamChoice& choice, tcp::socket& upstream,
+                                 error_code& local_failure) {
   for (;;) {
     std::optional<std::size_t> index = choice.next();
     if (!index) co_return false;
@@ -57,6 +61,10 @@ awaitable<bool> connect_upstream(GatewayNode& node, UpstreamChoice& choice, tcp:
       Deadline deadline(upstream, node.config.limits.connect_timeout);
       co_await upstream.async_connect(target, net::redirect_error(use_awaitable, ec));
       if (ec && deadline.expired()) ec = net::error::timed_out;
+    }
+    if (ec && AcceptBackoff::reason(ec) == "descriptors") {
+      local_failure = ec;
+      co_return false;
     }
     if (!ec) {
       choice.connected(*index);
@@ -105,7 +113,13 @@ awaitable<void> proxy(GatewayNode& node, tcp::socket client, beast::flat_buffer 
   }
   tcp::socket upstream(node.io);
   UpstreamChoice choice(*group, decision.router_id, node.now());
-  bool connected = co_await connect_upstream(node, choice, upstream);
+  error_code local_failure;
+  bool connected = co_await connect_upstream(node, choice, upstream, local_failure);
+  if (!connected && local_failure) {
+    Answer answer = out_of_descriptors(local_failure.message(), node.config.limits.retry_after);
+    co_await send_answer(node, client, answer);
+    co_return;
+  }
   if (!connected) {
     Answer answer = no_upstream_answered(decision, choice.tried());
     co_await send_answer(node, client, answer);

@@ -15,7 +15,7 @@ std::string describe_bind_error(const boost::system::error_code& error) {
 }
 
 VipListener::VipListener(net::io_context& io, tcp::endpoint endpoint, Handler handler)
-    : io_(io), endpoint_(std::move(endpoint)), handler_(std::move(handler)), acceptor_(io) {}
+    : io_(io), endpoint_(std::move(endpoint)), handler_(std::move(handler)), acceptor_(io), pause_(io) {}
 
 VipListener::~VipListener() { close_and_reset(); }
 
@@ -45,10 +45,15 @@ void VipListener::accept_next() {
     if (generation.expired()) return;  // closed (or destroyed) meanwhile
     if (ec) {
       if (ec == net::error::operation_aborted) return;
-      // Out of descriptors and the like: keep listening rather than drop the VIP.
-      accept_next();
+      // Out of descriptors and the like: keep listening rather than drop the
+      // VIP, after a pause (an immediate retry would spin).
+      pause_.expires_after(backoff_.failed(std::chrono::steady_clock::now()).wait);
+      pause_.async_wait([this, generation](const boost::system::error_code& waited) {
+        if (!waited && !generation.expired()) accept_next();
+      });
       return;
     }
+    backoff_.succeeded(std::chrono::steady_clock::now());
     std::erase_if(accepted_, [](const auto& weak) {
       auto open = weak.lock();
       return !open || !open->is_open();

@@ -8,11 +8,14 @@
 //
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "gateway/accept_backoff.hpp"
 
 namespace wsfo::gateway {
 
@@ -49,6 +52,8 @@ class VipListener {
   std::vector<std::weak_ptr<boost::asio::ip::tcp::socket>> accepted_;
   // Outstanding accept handlers hold this; a closed generation ignores them.
   std::shared_ptr<int> generation_;
+  boost::asio::steady_timer pause_;  // after a failed accept (gateway/accept_backoff.hpp)
+  AcceptBackoff backoff_;
 };
 
 // "address in use" for EADDRINUSE, the system's text otherwise.

@@ -15,6 +15,14 @@
 #include "gateway/vip_listener.hpp"
 #include "gateway/vrrp_agent.hpp"
 
+// GCC 12 reports a false -Wmismatched-new-delete for Asio's awaitable frames
+// when it inlines a coroutine into its caller (asio's frame operator new and
+// delete do match).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+
 namespace wsfo::gateway {
 
 namespace net = boost::asio;
@@ -143,3 +151,7 @@ int run_standalone_agent(const StandaloneAgentOptions& options, std::ostream& ou
 }
 
 }  // namespace wsfo::gateway
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif

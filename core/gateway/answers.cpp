@@ -93,6 +93,13 @@ Answer no_upstream_answered(const Decision& decision, std::string_view tried) {
   return refusal(502, RejectReason::no_backend, who + " answered: " + std::string(tried));
 }
 
+Answer out_of_descriptors(std::string_view error, std::chrono::nanoseconds retry_after) {
+  Answer answer = refusal(503, RejectReason::out_of_descriptors,
+                          "gateway cannot open an upstream connection: " + std::string(error));
+  answer.retry_after = std::chrono::ceil<std::chrono::seconds>(retry_after);
+  return answer;
+}
+
 Answer upstream_handshake_failed(const Decision& decision, std::string_view error) {
   std::string who = to_own_backend(decision) ? "backend" : "gateway";
   return refusal(502, RejectReason::no_backend,

@@ -51,6 +51,9 @@ Answer not_serving();                                        // 503
 Answer no_route(std::string_view target);  // 404: no URI route, or no gateway for the unit
 // 502: every candidate failed; `tried` lists them with why (UpstreamChoice::tried).
 Answer no_upstream_answered(const Decision& decision, std::string_view tried);
+// 503 with Retry-After: the gateway itself is out of descriptors (EMFILE,
+// ENFILE) for the upstream connection; no upstream is blamed or marked down.
+Answer out_of_descriptors(std::string_view error, std::chrono::nanoseconds retry_after);
 // 502: the upstream took the connection but its handshake answer failed.
 Answer upstream_handshake_failed(const Decision& decision, std::string_view error);
 

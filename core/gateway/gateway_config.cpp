@@ -277,6 +277,7 @@ void read_limits(ObjectReader& root, Limits& limits, Problems& problems) {
   if (!section) return;
   ObjectReader reader(*section, root.pointer_of("limits"), problems);
   size_limit(reader, "max_connections", limits.max_connections, 1, 10'000'000);
+  size_limit(reader, "max_handshakes_in_progress", limits.max_handshakes_in_progress, 1, 1'000'000);
   size_limit(reader, "max_header_bytes", limits.max_header_bytes, 256, 1 << 20);
   size_limit(reader, "relay_buffer_bytes", limits.relay_buffer_bytes, 1024, 1 << 24);
   size_limit(reader, "max_message_bytes", limits.max_message_bytes, 0, std::int64_t{1} << 40);

@@ -54,6 +54,9 @@ struct RouteConfig {
 
 struct Limits {
   std::size_t max_connections = 10000;
+  // Accepted connections whose request head is not complete yet; a new one
+  // over the cap closes the oldest of them (docs/gateway-config.md, "Floods").
+  std::size_t max_handshakes_in_progress = 1000;
   std::chrono::nanoseconds handshake_timeout = std::chrono::seconds(5);
   std::size_t max_header_bytes = 8192;
   std::chrono::nanoseconds idle_timeout = std::chrono::seconds(60);

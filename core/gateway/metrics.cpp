@@ -56,6 +56,11 @@ std::uint64_t Metrics::closes(std::uint16_t code) const {
   return it == closes_.end() ? 0 : it->second;
 }
 
+std::uint64_t Metrics::accept_failures(std::string_view reason) const {
+  auto it = accept_failures_.find(reason);
+  return it == accept_failures_.end() ? 0 : it->second;
+}
+
 namespace {
 
 void family(std::string& out, const char* name, const char* type, const char* help) {
@@ -83,6 +88,15 @@ std::string Metrics::render(const std::string& node, const std::string& unit) co
     if (!key.second.empty()) out += ",reason=\"" + escape_label_value(key.second) + "\"";
     out += "} " + std::to_string(n) + "\n";
   }
+
+  family(out, "wsfo_gateway_handshakes_in_progress", "gauge",
+         "Accepted connections whose request head is not complete yet (capped by limits.max_handshakes_in_progress).");
+  out += "wsfo_gateway_handshakes_in_progress " + std::to_string(handshakes_in_progress_) + "\n";
+
+  family(out, "wsfo_gateway_accept_failures_total", "counter",
+         "Failed accepts by reason (descriptors: EMFILE or ENFILE; other); the accept loop backs off after each.");
+  for (const auto& [reason, n] : accept_failures_)
+    out += "wsfo_gateway_accept_failures_total{reason=\"" + escape_label_value(reason) + "\"} " + std::to_string(n) + "\n";
 
   family(out, "wsfo_gateway_closes_total", "counter",
          "Relayed connections closed, by WebSocket close code (1006: dropped without a close frame).");

@@ -2,7 +2,9 @@
 // The gateway's counters and their Prometheus text exposition (format 0.0.4).
 // Byte counters are plain integers updated on the relay's hot path; labelled
 // counters change once per handshake or close.
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -22,10 +24,15 @@ class Metrics {
   void add_backend_to_client_bytes(std::uint64_t n) { backend_to_client_bytes_ += n; }
   void set_rules(std::uint64_t active_version, std::optional<std::uint64_t> pending_version);
   void set_serving(bool serving) { serving_ = serving; }
+  void set_handshakes_in_progress(std::size_t n) { handshakes_in_progress_ = n; }
+  // An accept that failed; `reason` is "descriptors" (EMFILE, ENFILE) or "other".
+  void accept_failed(std::string_view reason) { ++accept_failures_[std::string(reason)]; }
 
   std::int64_t connections(const std::string& unit) const;
   std::uint64_t handshakes(Outcome outcome, std::string_view reason = {}) const;
   std::uint64_t closes(std::uint16_t code) const;
+  std::size_t handshakes_in_progress() const { return handshakes_in_progress_; }
+  std::uint64_t accept_failures(std::string_view reason) const;
 
   // `node` and `unit` become labels of wsfo_gateway_info.
   std::string render(const std::string& node, const std::string& unit) const;
@@ -34,6 +41,8 @@ class Metrics {
   std::map<std::string, std::int64_t> connections_;
   std::map<std::pair<Outcome, std::string>, std::uint64_t> handshakes_;
   std::map<std::uint16_t, std::uint64_t> closes_;
+  std::map<std::string, std::uint64_t, std::less<>> accept_failures_;
+  std::size_t handshakes_in_progress_ = 0;
   std::uint64_t client_to_backend_bytes_ = 0;
   std::uint64_t backend_to_client_bytes_ = 0;
   std::uint64_t rules_version_ = 0;

@@ -47,6 +47,10 @@ std::string_view label(RejectReason reason) {
       return "backend_refused_upgrade";
     case RejectReason::not_serving:
       return "not_serving";
+    case RejectReason::handshake_cap:
+      return "handshake_cap";
+    case RejectReason::out_of_descriptors:
+      return "out_of_descriptors";
   }
   return "unknown";
 }

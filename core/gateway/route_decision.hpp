@@ -55,6 +55,8 @@ enum class RejectReason {
   client_closed,            // the client left before the handshake completed
   backend_refused_upgrade,  // the backend's own answer is passed on
   not_serving,              // the gateway was stopped through /faults
+  handshake_cap,            // closed before its head arrived: the oldest of too many handshakes in progress
+  out_of_descriptors,       // 503: the gateway had no descriptor left for the upstream connection
 };
 std::string_view label(RejectReason reason);
 

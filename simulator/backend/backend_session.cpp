@@ -17,6 +17,26 @@ bool is_benign(const boost::system::error_code& ec) {
          ec == http::error::end_of_stream || ec == net::error::connection_reset || ec == net::error::broken_pipe;
 }
 
+// The request path as text a WebSocket text frame may carry (valid UTF-8):
+// bytes outside printable ASCII (raw UTF-8 or other octets in the target, as
+// nginx and the gateway let through) percent-encoded. A raw non-UTF-8 byte
+// in a broadcast would make every client fail the connection (1007).
+std::string printable_path(std::string_view path) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (char c : path) {
+    auto byte = static_cast<unsigned char>(c);
+    if (byte >= 0x20 && byte < 0x7f) {
+      out += c;
+    } else {
+      out += '%';
+      out += kHex[byte >> 4];
+      out += kHex[byte & 0xf];
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 void report_error(std::string_view label, std::string_view what, const boost::system::error_code& ec) {
@@ -64,7 +84,7 @@ net::awaitable<void> Session::run(http::request<http::string_body> request) {
   hub_.add(self);
   hub_.stats.connection_opened(origin_);
   send(std::make_shared<const std::string>("Welcome to the server!" + label));
-  auto announcement = std::make_shared<const std::string>(label + " new connection: " + path_);
+  auto announcement = std::make_shared<const std::string>(label + " new connection: " + printable_path(path_));
   if (hub_.options.announce == Announce::all)
     hub_.broadcast(announcement);
   else

@@ -39,13 +39,13 @@ inline std::string temp_dir() {
 }
 
 struct Backend {
-  // `interval`: its broadcast period ("0s": none); `host`: a loopback address.
-  explicit Backend(const std::string& label, const std::string& interval = "0s", std::string host = "127.0.0.1")
+  // `interval`: its broadcast period ("0s": none); `host`: a loopback address to listen on.
+  explicit Backend(const std::string& label, const std::string& interval = "0s", const std::string& host = "127.0.0.1")
       : process({WSFO_BINARY, "backend", "--listen", host + ":0", "--label", label, "--interval", interval}),
-        host(std::move(host)) {
+        host(host) {
     auto line = process.read_stdout_line(kStep);
     std::smatch m;
-    if (!line || !std::regex_match(*line, m, std::regex(R"(ready 127\.[0-9.]+:(\d+))")))
+    if (!line || !std::regex_match(*line, m, std::regex(R"(ready 127\.\d+\.\d+\.\d+:(\d+))")))
       throw std::runtime_error("backend did not start: " + process.read_stderr(100ms));
     port = static_cast<std::uint16_t>(std::stoi(m[1]));
   }
@@ -95,7 +95,7 @@ class Gateway {
     auto line = process_->read_stdout_line(kStep);
     std::smatch m;
     if (!line ||
-        !std::regex_match(*line, m, std::regex(R"(ready (127\.[0-9.]+):(\d+) admin (127\.[0-9.]+):(\d+))")))
+        !std::regex_match(*line, m, std::regex(R"(ready (127\.\d+\.\d+\.\d+):(\d+) admin (127\.\d+\.\d+\.\d+):(\d+))")))
       throw std::runtime_error("gateway did not start: " + line.value_or("(no line)") + "\n" + log());
     host = m[1];
     port = static_cast<std::uint16_t>(std::stoi(m[2]));
@@ -111,9 +111,9 @@ class Gateway {
   const std::string& dir() const { return dir_; }
   ChildProcess& process() { return *process_; }
 
-  std::string host;  // of its first listener
+  std::string host = "127.0.0.1";  // of its (first) listen address, as bound
   std::uint16_t port = 0;
-  std::string admin_host;
+  std::string admin_host = "127.0.0.1";
   std::uint16_t admin_port = 0;
   std::string token;       // of its admin API; empty with --no-admin-auth
   std::string token_file;  // where it wrote a token it generated
@@ -162,11 +162,11 @@ struct RawResponse {
 
 // Sends `request` as is and reads until the server closes or `timeout` passes.
 inline RawResponse raw_exchange(std::uint16_t port, const std::string& request,
-                                std::chrono::milliseconds timeout = 3000ms) {
+                                std::chrono::milliseconds timeout = 3000ms, const std::string& host = "127.0.0.1") {
   net::io_context io;
   beast::tcp_stream stream(io);
   stream.expires_after(timeout);
-  stream.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
+  stream.connect(tcp::endpoint(net::ip::make_address(host), port));
   std::string received;
   std::array<char, 4096> chunk;
   net::async_write(stream, net::buffer(request), [](beast::error_code, std::size_t) {});
@@ -314,11 +314,11 @@ class Client {
   websocket::response_type response_;
 };
 
-inline Json backend_stats(std::uint16_t port) {
+inline Json backend_stats(std::uint16_t port, const std::string& host = "127.0.0.1") {
   net::io_context io;
   beast::tcp_stream stream(io);
   stream.expires_after(kStep);
-  stream.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
+  stream.connect(tcp::endpoint(net::ip::make_address(host), port));
   http::request<http::empty_body> request{http::verb::get, "/stats", 11};
   request.set(http::field::host, "127.0.0.1");
   http::write(stream, request);

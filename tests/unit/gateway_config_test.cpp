@@ -25,6 +25,7 @@ TEST(GatewayConfig, ReadsTheSeedConfigWithDefaults) {
   EXPECT_EQ(config.limits.retry_after, std::chrono::seconds(2));
   EXPECT_EQ(config.limits.idle_timeout, std::chrono::seconds(60));
   EXPECT_EQ(config.limits.max_message_bytes, 16u << 20);
+  EXPECT_EQ(config.limits.max_handshakes_in_progress, 1000u);
   EXPECT_EQ(config.router_id_sources.size(), 3u);
 }
 
@@ -64,6 +65,8 @@ TEST(GatewayConfig, EveryErrorNamesItsPointer) {
       {"zero idle timeout", R"({"limits": {"idle_timeout": "0s"}})", "/limits/idle_timeout", "positive"},
       {"tiny header limit", R"({"limits": {"max_header_bytes": 10}})", "/limits/max_header_bytes", "256"},
       {"negative message limit", R"({"limits": {"max_message_bytes": -1}})", "/limits/max_message_bytes", "0"},
+      {"no handshake in progress", R"({"limits": {"max_handshakes_in_progress": 0}})",
+       "/limits/max_handshakes_in_progress", "1000000"},
       {"admin token type", R"({"admin": {"token": 5}})", "/admin/token", "string"},
       {"empty admin token", R"({"admin": {"token": ""}})", "/admin/token", "generated"},
       {"token and token file", R"({"admin": {"token": "a", "token_file": "/t"}})", "/admin/token_file", "not both"},

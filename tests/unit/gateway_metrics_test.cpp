@@ -18,6 +18,9 @@ TEST(Metrics, RendersPrometheusText) {
   m.add_client_to_backend_bytes(10);
   m.add_backend_to_client_bytes(25);
   m.set_rules(2, 3);
+  m.set_handshakes_in_progress(7);
+  m.accept_failed("descriptors");
+  m.accept_failed("descriptors");
   std::string text = m.render("gw\"1", "unbj");
   for (const char* line : {
            "# TYPE wsfo_gateway_connections gauge\n",
@@ -33,12 +36,17 @@ TEST(Metrics, RendersPrometheusText) {
            "wsfo_gateway_rules_version 2\n",
            "wsfo_gateway_rules_pending_version 3\n",
            "wsfo_gateway_serving 1\n",
+           "wsfo_gateway_handshakes_in_progress 7\n",
+           "wsfo_gateway_accept_failures_total{reason=\"descriptors\"} 2\n",
        })
     EXPECT_NE(text.find(line), std::string::npos) << line << "\n" << text;
   EXPECT_EQ(m.connections("unbj"), 1);
   EXPECT_EQ(m.handshakes(Metrics::Outcome::rejected, "fenced"), 1u);
   EXPECT_EQ(m.closes(4001), 1u);
   EXPECT_EQ(m.closes(1000), 0u);
+  EXPECT_EQ(m.handshakes_in_progress(), 7u);
+  EXPECT_EQ(m.accept_failures("descriptors"), 2u);
+  EXPECT_EQ(m.accept_failures("other"), 0u);
   // Every sample line belongs to a family declared by # TYPE before it.
   std::string declared;
   std::size_t start = 0;

@@ -315,6 +315,14 @@ TEST(GatewayAnswers, RefusalsOfAProxiedHandshakeNameTheUpstream) {
       {502, RejectReason::no_backend, "upstream backend failed during the handshake: Connection reset by peer"});
   expect_refusal(upstream_handshake_failed(to_center, "Operation timed out"),
                  {502, RejectReason::no_backend, "upstream gateway failed during the handshake: Operation timed out"});
+  // The gateway's own shortage of descriptors blames no upstream and asks the client to come back.
+  expect_refusal(out_of_descriptors("Too many open files", std::chrono::milliseconds(1500)),
+                 {503,
+                  RejectReason::out_of_descriptors,
+                  "gateway cannot open an upstream connection: Too many open files",
+                  {{"Retry-After", "2"}}});
+  EXPECT_EQ(label(RejectReason::out_of_descriptors), "out_of_descriptors");
+  EXPECT_EQ(label(RejectReason::handshake_cap), "handshake_cap");
   EXPECT_EQ(label(*no_route("/").refusal), "no_route");
   EXPECT_EQ(label(*no_upstream_answered(local, "").refusal), "no_backend");
 }
