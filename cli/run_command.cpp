@@ -99,8 +99,7 @@ void add_run_commands(CLI::App& app, int& exit_code) {
               "invalid, or its clients cannot fit a gateway's or backend's descriptors (ulimit -n) at the worst "
               "moment of its timeline (the message shows the arithmetic), or the run could not be judged because a "
               "part failed to start or died on its own "
-              "(the report and the message name the part and the cause), 3 a file could not be read or written.
-"
+              "(the report and the message name the part and the cause), 3 a file could not be read or written.\n"
               "SIGINT/SIGTERM: the timeline stops where it is, the parts are stopped, history.jsonl and the "
               "reports of what was played are written, marked interrupted (verdict INTERRUPTED; an expectation "
               "whose window was not played to its end is unknown), then wsfo ends by the same signal (a shell "
