@@ -36,8 +36,10 @@ std::vector<std::uint8_t> bytes(std::uint8_t first_byte, std::size_t length, boo
     out.push_back(static_cast<std::uint8_t>(length >> 8));
     out.push_back(static_cast<std::uint8_t>(length));
   }
-  if (masked) out.insert(out.end(), {1, 2, 3, 4});
-  out.insert(out.end(), length, 'x');
+  // One byte at a time: GCC 12 at -O2 misjudges a grown vector's size for a range insert (-Wstringop-overflow).
+  if (masked)
+    for (std::uint8_t key : {1, 2, 3, 4}) out.push_back(key);
+  out.resize(out.size() + length, 'x');
   return out;
 }
 
