@@ -134,10 +134,24 @@ TEST_F(RunPartFailure, ABackendThatCannotStartIsNamedWithItsCauseAndTheRunExits2
 }
 
 TEST_F(RunPartFailure, AClientProcessThatCannotStartIsNamedWithItsCause) {
-  // Under a limit of 512 descriptors a fleet of 600 clients refuses to start;
-  // the gateway and the backend, with no connections, need few.
+  // Under a limit of 512 descriptors a fleet of 600 clients refuses to start.
+  // Spread over four gateway nodes and three backends, those 600 connections
+  // fit every other process's share of 512, so the run is not refused up front.
   json scenario = small_scenario("3s", 4);
   scenario["clients"][0]["router_ids"] = {{"from", 100}, {"to", 699}};
+  auto& unit = scenario["units"][0];
+  for (int n = 2; n <= 4; ++n)
+    unit["nodes"].push_back({{"name", "center-gw" + std::to_string(n)},
+                             {"address", "127.73.4." + std::to_string(n)},
+                             {"port", 8020},
+                             {"admin_port", 9020}});
+  for (int b = 2; b <= 3; ++b) {
+    unit["backends"].push_back({{"name", "center-app" + std::to_string(b)},
+                                {"address", "127.73.4." + std::to_string(20 + b)},
+                                {"port", 8010},
+                                {"announce", "self"}});
+    unit["routes"][0]["backends"].push_back("center-app" + std::to_string(b));
+  }
   RunResult result = run(scenario, {}, {"/usr/bin/prlimit", "--nofile=512:512"});
   EXPECT_EQ(result.exit_code, 2) << result.stderr_text;
   ASSERT_TRUE(result.report.is_object()) << "no report.json in " << dir_ / "out";
