@@ -9,6 +9,7 @@
 #include <boost/beast/http.hpp>
 
 #include "gateway/accept_backoff.hpp"
+#include "gateway/accept_with_backoff.hpp"
 #include "gateway/gateway_node.hpp"
 
 namespace wsfo::gateway {
@@ -77,21 +78,8 @@ awaitable<void> serve_admin_connection(GatewayNode& node, tcp::socket socket) {
 awaitable<void> admin_accept_loop(GatewayNode& node, std::shared_ptr<tcp::acceptor> acceptor) {
   net::steady_timer pause(node.io);
   AcceptBackoff backoff;
-  while (acceptor->is_open()) {
-    error_code ec;
-    tcp::socket socket = co_await acceptor->async_accept(net::redirect_error(use_awaitable, ec));
-    if (!acceptor->is_open()) co_return;
-    if (ec) {  // e.g. out of descriptors: wait, never spin
-      AcceptBackoff::Step step = backoff.failed(std::chrono::steady_clock::now());
-      if (step.log)
-        log_line(node) << "admin accept failed: " << ec.message() << " (" << step.failures
-                       << " failure(s) in this line); retrying in " << step.wait.count() << "ms\n";
-      pause.expires_after(step.wait);
-      co_await pause.async_wait(net::redirect_error(use_awaitable, ec));
-      continue;
-    }
-    if (backoff.succeeded(std::chrono::steady_clock::now())) log_line(node) << "admin accepting again\n";
-    net::co_spawn(node.io, serve_admin_connection(node, std::move(socket)), [&node](std::exception_ptr failure) {
+  while (auto accepted = co_await accept_with_backoff(node, *acceptor, backoff, pause, "admin ", false)) {
+    net::co_spawn(node.io, serve_admin_connection(node, std::move(*accepted)), [&node](std::exception_ptr failure) {
       if (!failure) return;
       try {
         std::rethrow_exception(failure);

@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "gateway/accept_backoff.hpp"
+#include "gateway/accept_with_backoff.hpp"
 #include "gateway/gateway_node.hpp"
 #include "gateway/gateway_server.hpp"
 #include "gateway/handshake.hpp"
@@ -63,23 +64,8 @@ void spawn(GatewayNode& node, awaitable<void> task) {
 awaitable<void> accept_loop(GatewayNode& node, std::shared_ptr<tcp::acceptor> acceptor) {
   net::steady_timer pause(node.io);
   AcceptBackoff backoff;
-  while (acceptor->is_open()) {
-    error_code ec;
-    tcp::socket socket = co_await acceptor->async_accept(net::redirect_error(use_awaitable, ec));
-    if (!acceptor->is_open()) co_return;
-    if (ec) {  // e.g. out of descriptors: wait, never spin
-      node.metrics.accept_failed(AcceptBackoff::reason(ec));
-      AcceptBackoff::Step step = backoff.failed(std::chrono::steady_clock::now());
-      if (step.log)
-        log_line(node) << "accept failed: " << ec.message() << " (" << step.failures
-                       << " failure(s) in this line); retrying in " << step.wait.count() << "ms\n";
-      pause.expires_after(step.wait);
-      co_await pause.async_wait(net::redirect_error(use_awaitable, ec));
-      continue;
-    }
-    if (backoff.succeeded(std::chrono::steady_clock::now())) log_line(node) << "accepting again\n";
-    node.accept_connection(std::move(socket));
-  }
+  while (auto socket = co_await accept_with_backoff(node, *acceptor, backoff, pause, "", true))
+    node.accept_connection(std::move(*socket));
 }
 
 awaitable<void> shutdown_sequence(GatewayNode& node) {
