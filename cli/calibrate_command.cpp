@@ -205,8 +205,9 @@ void add_calibrate_commands(CLI::App& app, int& exit_code) {
       app.add_subcommand("calibrate", "Measure what simulate charges (gateway and backend CPU) on real processes")
           ->footer(
               "Starts `wsfo backend` children and one `wsfo gateway` on 127.0.0.1 and reads their CPU time: "
-              "connect/upgrade/close loops through the gateway (gateway_cpu.handshake), echo through it at each of "
-              "--sizes (gateway_cpu.message and message_per_kib, a least-squares line), a backend ticking every "
+              "connections held open through the gateway (gateway_cpu.handshake, close), echo through it at each of "
+              "--sizes (gateway_cpu.message_per_kib, a least-squares line), a backend ticking every --client-interval "
+              "broadcasting through it to the largest --client-fanout idle clients (gateway_cpu.message), a backend ticking every "
               "--interval with each of --fanout idle clients (backend_cpu.broadcast and message, a line), "
               "connect/upgrade/close loops straight to a backend (backend_cpu.handshake); with --testbed, a `wsfo clients` "
               "child reconnecting in a loop (testbed.client_cpu.handshake) and one with each of --client-fanout idle "
@@ -240,10 +241,12 @@ void add_calibrate_commands(CLI::App& app, int& exit_code) {
       ->capture_default_str()
       ->check(CLI::Range(1, 5000));
   cmd->add_option("--client-fanout", flags.client_fanout,
-                  "With --testbed: idle clients of the ticking backend, comma-separated (at least two)")
+                  "Idle clients of a ticking backend, comma-separated (at least two with --testbed): the largest "
+                  "also reads a broadcast relayed through the gateway (gateway_cpu.message)")
       ->capture_default_str();
   cmd->add_option("--client-interval", flags.client_interval,
-                  "With --testbed: broadcast interval of the backend the idle clients read")
+                  "Broadcast interval of the backend the idle clients read (through the gateway, and with "
+                  "--testbed straight)")
       ->capture_default_str();
   cmd->callback([&exit_code] { exit_code = calibrate(flags); });
 }

@@ -10,16 +10,19 @@ import json
 SIMULATION = {
     "within_unit": {"latency": "100us", "bandwidth_mbps": 10000},
     "between_units": {"latency": "100us", "bandwidth_mbps": 10000},
-    # `wsfo calibrate --testbed --duration 2s`, 2026-12-07 08:07 UTC, every
-    # other process on the machine stopped while it ran. An upgrade and a
+    # `wsfo calibrate --testbed --duration 2s`, three runs on 2026-12-07 at
+    # 12:01 UTC with every other process on the machine stopped, the median
+    # of each figure. The message figure is a broadcast relayed to 1000
+    # clients (docs/calibrate.md, "Relayed fan-out"). An upgrade and a
     # teardown are figures of their own: a killed process tears nothing down.
-    "gateway_cpu": {"handshake": "140113ns", "message": "8211ns", "message_per_kib": "967ns", "close": "55257ns"},
-    # The broadcast figure is mostly the interval timer's wake-up; an
+    "gateway_cpu": {"handshake": "122397ns", "message": "13959ns", "message_per_kib": "1002ns", "close": "46921ns"},
+    # The broadcast figure is mostly the interval timer's wake-up (a noisy
+    # least-squares intercept: 174, 180 and 209 us in the three runs); an
     # announcement at an upgrade costs its messages only.
-    "backend_cpu": {"handshake": "86465ns", "broadcast": "39278ns", "message": "11091ns", "close": "28921ns"},
+    "backend_cpu": {"handshake": "76641ns", "broadcast": "180487ns", "message": "8996ns", "close": "28845ns"},
     # The live runs share this machine's two cores, the client fleet too: the
     # model plays them on one machine (docs/simulate.md, "Testbed").
-    "testbed": {"cores": 2, "client_cpu": {"handshake": "71472ns", "message": "8997ns", "close": "23318ns"}},
+    "testbed": {"cores": 2, "client_cpu": {"handshake": "45930ns", "message": "7050ns", "close": "23352ns"}},
 }
 
 

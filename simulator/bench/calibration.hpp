@@ -50,8 +50,10 @@ struct Calibration {
   double close_cpu_us = 0;      // gateway CPU per connection closed (end of file from the client)
   double handshake_cpu_us = 0;  // open_cpu_us less its two relayed messages
   std::vector<EchoPoint> echo;
-  double message_cpu_us = 0;          // fit: gateway CPU per relayed message at 0 bytes
+  double echo_message_cpu_us = 0;     // fit: gateway CPU per relayed echo message at 0 bytes
   double message_cpu_us_per_kib = 0;  // fit: added per KiB of payload
+  ClientFanoutPoint fanout;           // a ticking backend's broadcasts relayed through the gateway
+  double message_cpu_us = 0;          // the figure: gateway CPU per relayed broadcast message (fanout)
   double connection_bytes = 0;        // resident memory per idle proxied connection
   BackendFigures backend;
   std::optional<ClientFigures> clients;  // with `testbed` only

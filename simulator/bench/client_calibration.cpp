@@ -4,8 +4,10 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <regex>
 #include <stdexcept>
 #include <thread>
@@ -103,28 +105,41 @@ WindowEvents events_between(const std::string& path, std::int64_t from_ns, std::
   return counts;
 }
 
-// Fleet CPU per broadcast at one fan-out: `clients` idle clients of a fresh
-// backend ticking every `interval`, the fleet's CPU over `duration` next to
-// what the backend's /stats says it sent meanwhile.
-ClientFanoutPoint measure_fanout(const ClientCalibrationOptions& options, std::size_t clients, std::string& problems) {
-  auto label = "clients-fanout" + std::to_string(clients);
+// CPU per broadcast at one fan-out: `clients` idle clients of a fresh
+// backend ticking every `interval`, the measured process's CPU over
+// `duration` next to what the backend's /stats says it sent meanwhile. The
+// measured process is the fleet, or with `through_gateway` a `wsfo gateway`
+// between the fleet and the backend, relaying every broadcast message.
+ClientFanoutPoint measure_fanout(const ClientCalibrationOptions& options, std::size_t clients, bool through_gateway,
+                                 std::string& problems) {
+  auto label = std::string(through_gateway ? "gateway-fanout" : "clients-fanout") + std::to_string(clients);
   auto backend = start_backend_with(options.wsfo_exe, label, options.dir + "/backend-" + label + ".log",
                                     {"--interval", json::format_duration(options.interval), "--announce", "self"});
   ClientFanoutPoint point;
   point.clients = clients;
-  auto fleet = start_clients(options, label, backend.target, clients, {});
+  std::optional<RunningProcess> gateway;
+  if (through_gateway) {
+    const std::string gateway_dir = options.dir + "/" + label;  // its config and state apart from other gateways'
+    std::filesystem::create_directories(gateway_dir);
+    gateway = start_wsfo_gateway(options.wsfo_exe, gateway_dir, {backend.target}, 0);
+  }
+  auto fleet = start_clients(options, label, gateway ? gateway->target : backend.target, clients, {});
+  auto stop_all = [&] {
+    if (auto ended = stop(fleet); !ended.empty()) problems += "wsfo clients (" + label + ") ended early: " + ended + "; ";
+    if (gateway)
+      if (auto ended = stop(*gateway); !ended.empty()) problems += "gateway " + label + " ended early: " + ended + "; ";
+    if (auto ended = stop(backend); !ended.empty()) problems += "backend " + label + " ended early: " + ended + "; ";
+  };
   if (!wait_connected(fleet, label, backend.target, clients, 30s)) {
-    problems += "the fleet of " + std::to_string(clients) + " idle clients did not all connect in 30 s; ";
-    stop(fleet);
-    stop(backend);
+    problems += "the fleet of " + std::to_string(clients) + " idle clients (" + label + ") did not all connect in 30 s; ";
+    stop_all();
     return point;
   }
   std::this_thread::sleep_for(300ms);  // the welcomes, announcements and echoes are read
-  auto window = measure_window(fleet.process->pid(), backend.target, options.duration);
+  auto window = measure_window(gateway ? gateway->process->pid() : fleet.process->pid(), backend.target, options.duration);
   point.cpu_s = window.cpu_s;
   const std::string log = fleet.process->log_file();
-  if (auto ended = stop(fleet); !ended.empty()) problems += "wsfo clients (" + label + ") ended early: " + ended + "; ";
-  if (auto ended = stop(backend); !ended.empty()) problems += "backend " + label + " ended early: " + ended + "; ";
+  stop_all();
   point.messages = window.messages();
   point.ticks = window.broadcasts();
   if (point.messages == 0 || point.ticks == 0) {
@@ -134,15 +149,16 @@ ClientFanoutPoint measure_fanout(const ClientCalibrationOptions& options, std::s
   point.us_per_message = point.cpu_s / static_cast<double>(point.messages) * 1e6;
   point.messages_per_tick = static_cast<double>(point.messages) / static_cast<double>(point.ticks);
   point.us_per_tick = point.cpu_s / static_cast<double>(point.ticks) * 1e6;
-  // The backend counts a message once written to the socket: a fleet that
-  // fell behind would be charged for messages still in its buffers.
+  // The backend counts a message once written to the socket: a fleet (or a
+  // gateway) that fell behind would be charged for messages still in buffers.
   auto received = summary_messages(log);
   if (received < 0) {
     problems += "wsfo clients (" + label + ") printed no summary, so whether it kept up is unknown; ";
   } else if (static_cast<double>(received) + static_cast<double>(clients) <
              0.98 * static_cast<double>(window.after.messages_sent)) {
-    problems += "the fleet of " + std::to_string(clients) + " clients read " + std::to_string(received) + " of " +
-                std::to_string(window.after.messages_sent) + " messages sent (it fell behind; try a longer --client-interval); ";
+    problems += "the fleet of " + std::to_string(clients) + " clients (" + label + ") read " + std::to_string(received) +
+                " of " + std::to_string(window.after.messages_sent) +
+                " messages sent (it fell behind; try a longer --client-interval); ";
   }
   return point;
 }
@@ -241,7 +257,7 @@ ClientFigures calibrate_clients(const ClientCalibrationOptions& options, std::os
   ClientFigures figures;
   std::vector<Point> points;
   for (auto clients : options.fanout_clients) {
-    auto point = measure_fanout(options, clients, figures.problems);
+    auto point = measure_fanout(options, clients, false, figures.problems);
     progress << "  client fan-out: " << clients << " idle clients, " << point.ticks << " broadcasts of "
              << point.messages_per_tick << " messages each in " << json::format_duration(options.duration)
              << ", fleet CPU " << point.cpu_s << " s -> " << point.us_per_message << " us per message received\n";
@@ -259,6 +275,11 @@ ClientFigures calibrate_clients(const ClientCalibrationOptions& options, std::os
                 figures, progress);
   measure_attempts(options, figures, progress);
   return figures;
+}
+
+ClientFanoutPoint measure_gateway_fanout(const ClientCalibrationOptions& options, std::size_t clients,
+                                         std::string& problems) {
+  return client_calibration_detail::measure_fanout(options, clients, true, problems);
 }
 
 unsigned usable_cores() {

@@ -32,7 +32,7 @@ struct ClientFanoutPoint {
   std::size_t clients = 0;       // idle clients of the ticking backend
   std::uint64_t messages = 0;    // the backend sent in the window (GET /stats messages_sent)
   std::uint64_t ticks = 0;       // its broadcasts in the window
-  double cpu_s = 0;              // the fleet's CPU in the window
+  double cpu_s = 0;              // the measured process's CPU in the window (the fleet, or the gateway)
   double us_per_message = 0;     // cpu_s / messages
   double messages_per_tick = 0;  // the fan-out as it happened
   double us_per_tick = 0;        // cpu_s / ticks
@@ -58,6 +58,12 @@ struct ClientFigures {
 
 // Throws std::runtime_error when a process cannot be started.
 ClientFigures calibrate_clients(const ClientCalibrationOptions& options, std::ostream& progress);
+
+// The same fan-out with a `wsfo gateway` between the fleet and the backend:
+// the gateway's CPU per relayed broadcast message (us_per_message), the
+// form most relayed messages take in a scenario (announcements, broadcasts).
+ClientFanoutPoint measure_gateway_fanout(const ClientCalibrationOptions& options, std::size_t clients,
+                                         std::string& problems);
 
 // The cores this process may run on (what nproc prints), at least 1.
 unsigned usable_cores();

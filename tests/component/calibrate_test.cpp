@@ -83,7 +83,7 @@ TEST(Calibrate, WritesALoadableBlockAndRewritesAScenarioInPlace) {
   auto log = dir / "calibrate.log";
   int status = calibrate(
       "--duration 300ms --idle 50 --connections 20 --backends 2 --concurrency 8 --sizes 64,4096 "
-      "--fanout 0,50 --out " +
+      "--fanout 0,50 --client-fanout 2,40 --out " +
           block_path.string() + " --into " + into.string(),
       log);
   ASSERT_EQ(status, 0) << slurp(log);
@@ -92,6 +92,9 @@ TEST(Calibrate, WritesALoadableBlockAndRewritesAScenarioInPlace) {
                       "gateway_cpu.close", "backend_cpu.handshake", "backend_cpu.broadcast", "backend_cpu.message",
                       "backend_cpu.close"})
     EXPECT_NE(progress.find(figure), std::string::npos) << figure << " not in the progress:\n" << progress;
+  // The message figure is a broadcast relayed through a gateway to the largest client fan-out.
+  EXPECT_NE(progress.find("gateway fan-out: 40 idle clients through the gateway"), std::string::npos) << progress;
+  EXPECT_NE(progress.find("the echo fit's intercept"), std::string::npos) << progress;
 
   // The block, put into a scenario without one, loads with every figure positive.
   auto block = OrderedJson::parse(slurp(block_path));
