@@ -179,7 +179,7 @@ awaitable<Step> Client::hop(const WsUrl& url, Attempt& machine, Response& respon
                                   timeout_reason(E::handshake_timeout, peer, options.handshake_timeout));
   if (ec && !header_read) {
     if (ec.category() == error_code(http::error::bad_version).category())
-      co_return Attempt::on_failure(E::bad_http, "garbage HTTP answer from " + peer + ": " + ec.message());
+      co_return Attempt::on_failure(E::bad_http, garbage_answer_reason(peer, ec.message()));
     co_return Attempt::on_failure(
         E::bad_http, "handshake with " + peer + ": the connection ended before an answer (" + ec.message() + ")");
   }

@@ -115,6 +115,10 @@ std::string connect_failed_reason(std::string_view peer, std::string_view cause)
   return "connect to " + std::string(peer) + ": " + std::string(cause);
 }
 
+std::string garbage_answer_reason(std::string_view peer, std::string_view cause) {
+  return "garbage HTTP answer from " + std::string(peer) + ": " + std::string(cause);
+}
+
 std::string timeout_reason(AttemptError error, std::string_view peer, Nanos timeout) {
   const char* what = error == AttemptError::connect_timeout ? "connect to " : "handshake with ";
   return what + std::string(peer) + ": no answer within " + ms_count(timeout) + " ms";

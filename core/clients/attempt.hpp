@@ -92,6 +92,8 @@ std::string unsupported_reason(const WsUrl& url);
 std::string unresolvable_reason(std::string_view host);
 std::string refused_reason(std::string_view peer);
 std::string connect_failed_reason(std::string_view peer, std::string_view cause);
+// An answer that is no HTTP, or the end of the stream before any answer.
+std::string garbage_answer_reason(std::string_view peer, std::string_view cause);
 // connect_timeout (no TCP connection) or handshake_timeout (no answer to the upgrade).
 std::string timeout_reason(AttemptError error, std::string_view peer, Nanos timeout);
 

@@ -51,7 +51,9 @@ void write_capacity_text(const Capacity& c, std::ostream& out) {
         n.unit.c_str(), static_cast<unsigned long long>(n.peak_arrived_per_s), n.peak_cpu * 100,
         static_cast<unsigned long long>(n.peak_connections),
         static_cast<double>(n.peak_connections) * static_cast<double>(c.connection_bytes) / 1048576.0,
-        n.dropped_stale ? (", " + std::to_string(n.dropped_stale) + " stale handshakes dropped").c_str() : "");
+        ((n.dropped_stale ? ", " + std::to_string(n.dropped_stale) + " stale handshakes dropped" : std::string()) +
+         (n.closed_over_cap ? ", " + std::to_string(n.closed_over_cap) + " closed over the handshake cap" : std::string()))
+            .c_str());
     out << line;
     std::snprintf(line, sizeof line, "  %-16s %-8s peak %9llu messages relayed/s, queue delay max %s\n", "", "",
                   static_cast<unsigned long long>(n.peak_messages_per_s), ms(n.peak_queue_delay_ns).c_str());
@@ -94,6 +96,7 @@ void write_capacity_json(const Capacity& c, std::ostream& out) {
                      {"peak_connections", n.peak_connections},
                      {"peak_connection_bytes", n.peak_connections * static_cast<std::uint64_t>(c.connection_bytes)},
                      {"stale_handshakes_dropped", n.dropped_stale},
+                     {"handshakes_closed_over_cap", n.closed_over_cap},
                      {"messages_relayed_per_s", n.messages_relayed_per_s},
                      {"queue_delay_max_ns_per_s", n.queue_delay_max_ns_per_s},
                      {"queue_delay_mean_ns_per_s", n.queue_delay_mean_ns_per_s},

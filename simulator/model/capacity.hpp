@@ -24,6 +24,7 @@ struct NodeCapacity {
   double peak_cpu = 0;
   std::uint64_t peak_connections = 0;
   std::uint64_t dropped_stale = 0;
+  std::uint64_t closed_over_cap = 0;  // handshakes in progress over the node's cap, closed unanswered
   std::vector<std::uint64_t> messages_relayed_per_s;  // both directions
   std::vector<std::int64_t> queue_delay_max_ns_per_s;   // what a relayed message waits for the CPU
   std::vector<std::int64_t> queue_delay_mean_ns_per_s;

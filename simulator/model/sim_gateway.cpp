@@ -48,6 +48,8 @@ class GatewayLogic {
     for (std::size_t first = 0; first < batch.requests.size(); first += chunk) {
       live.clear();
       now = World::now_ns();
+      first += close_over_cap(batch, first);
+      if (first >= batch.requests.size()) break;
       // The CPU gets to this chunk after the work queued before it (relayed
       // messages included): one queue, as the live io thread.
       const std::int64_t start = now + w_.traffic().gateway_wait(g_);
@@ -80,6 +82,39 @@ class GatewayLogic {
   }
 
  private:
+  // The live gateway closes the oldest of its handshakes in progress
+  // (accepted, head not read) beyond `limits.max_handshakes_in_progress`
+  // without an answer. Here a handshake is in progress from its arrival
+  // until the CPU gets to it: the rest of this batch and what the regions
+  // hold for this node's next one. The oldest are the front of this batch;
+  // returns how many of them were closed. Handshakes forwarded by another
+  // unit's gateway (the proxy correction) are neither counted nor closed: the
+  // proxying node would answer such a close with its 502 (docs/simulate.md).
+  std::size_t close_over_cap(const Batch& batch, std::size_t first) {
+    if (batch.forwarded_by) return 0;
+    std::size_t waiting = batch.requests.size() - first;
+    for (const Region& region : w_.regions()) waiting += region.outgoing[g_].size();
+    const std::size_t cap = gw_.config.limits.max_handshakes_in_progress;
+    if (cap == 0 || waiting <= cap) return 0;
+    const std::size_t over = std::min(waiting - cap, batch.requests.size() - first);
+    const Route* back = &w_.route(gw_.host, w_.regions()[batch.region].host);
+    for (std::size_t i = first; i < first + over; ++i) {
+      const Request& r = batch.requests[i];
+      if (w_.clients().token[r.client] != r.token) continue;
+      ++gw_.capacity.closed_over_cap;
+      if (!back->up()) continue;  // the client times out
+      SimEvent e;
+      e.type = EventType::result;
+      e.outcome = Outcome::unanswered;
+      e.client = r.client;
+      e.token = r.token;
+      e.node = static_cast<std::uint16_t>(g_);
+      e.t_ns = World::now_ns() + back->latency_ns;
+      w_.push(w_.regions()[batch.region], e);
+    }
+    return over;
+  }
+
   std::int64_t handshake_cost() const {
     return scenario::simulation_or_default(w_.scenario().simulation).handshake_cpu.count();
   }

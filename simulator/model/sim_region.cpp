@@ -43,7 +43,8 @@ class RegionLogic {
         if (c_.token[e.client] == e.token && c_.state[e.client] == ClientState::connecting) {
           // An HTTP answer waits for the fleet's CPU (testbed); a refused or
           // reset connect costs it next to nothing (no request, no answer to parse).
-          const bool http = e.outcome != Outcome::refused && e.outcome != Outcome::reset;
+          const bool http =
+              e.outcome != Outcome::refused && e.outcome != Outcome::reset && e.outcome != Outcome::unanswered;
           if (!e.handled && http && w_.traffic().testbed()) {
             SimEvent later = e;
             later.handled = true;
@@ -173,6 +174,10 @@ class RegionLogic {
           client, e.t_ns,
           clients::Attempt::on_failure(AttemptError::connect_failed,
                                        clients::connect_failed_reason(peer(client), "Connection reset by peer")));
+    if (e.outcome == Outcome::unanswered)  // as Beast's parser reads an end of file before the status line
+      return fail(client, e.t_ns,
+                  clients::Attempt::on_failure(AttemptError::bad_http,
+                                               clients::garbage_answer_reason(peer(client), "end of stream")));
     clients::Answer answer;
     if (e.outcome == Outcome::upgraded) {
       answer.status = 101;

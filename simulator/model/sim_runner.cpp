@@ -24,6 +24,7 @@ Capacity node_capacity(World& world) {
     for (auto cpu : node.cpu_per_s) node.peak_cpu = std::max(node.peak_cpu, cpu);
     node.peak_connections = gw.capacity.peak_connections;
     node.dropped_stale = gw.capacity.dropped_stale;
+    node.closed_over_cap = gw.capacity.closed_over_cap;
     node.messages_relayed_per_s = gw.capacity.messages;
     node.queue_delay_max_ns_per_s = gw.capacity.delay_max_ns;
     for (std::size_t s = 0; s < gw.capacity.delay_sum_ns.size(); ++s)

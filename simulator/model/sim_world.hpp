@@ -66,7 +66,8 @@ struct ClientTable {
 };
 
 enum class EventType : std::uint8_t { start, result, timeout, close };
-enum class Outcome : std::uint8_t { upgraded, redirect, reject, refused, reset };
+// unanswered: closed before any answer (the gateway's cap on handshakes in progress).
+enum class Outcome : std::uint8_t { upgraded, redirect, reject, refused, reset, unanswered };
 
 // One entry of a region's priority queue.
 struct SimEvent {
@@ -131,6 +132,7 @@ struct CapacitySeries {                // per gateway, one bucket per second of 
   std::vector<std::int64_t> busy_ns;   // CPU time spent
   std::uint64_t peak_connections = 0;
   std::uint64_t dropped_stale = 0;  // waited longer than the handshake timeout: dropped unanswered
+  std::uint64_t closed_over_cap = 0;  // the oldest of more handshakes in progress than the cap: closed unread
   std::vector<std::uint64_t> messages;      // relayed (sim_traffic.cpp)
   std::vector<std::int64_t> delay_max_ns;   // relay queue delay, the longest of the second's steps
   std::vector<std::int64_t> delay_sum_ns;   // and their sum

@@ -145,4 +145,31 @@ TEST(SimTraffic, SameSeedSameHistoryWithTraffic) {
   EXPECT_EQ(slurp(a / "history.jsonl"), slurp(b / "history.jsonl"));
 }
 
+
+std::uint64_t closed_over_cap(const json& capacity) {
+  std::uint64_t total = 0;
+  for (const auto& node : capacity["nodes"]) total += node["handshakes_closed_over_cap"].get<std::uint64_t>();
+  return total;
+}
+
+// The seed's 3,203 clients dial at the start; at 2 ms of CPU per handshake a
+// node gets more than the gateway's default cap of 1,000 handshakes in
+// progress waiting for its CPU, and closes the oldest unanswered, as the
+// live gateway does: each such client writes the live client's `rejected`
+// event (bad_http, the end of stream before any answer) and retries. At
+// 50 us the CPU keeps up with the dialing (spread over the start) and
+// nothing is closed.
+TEST(SimTraffic, HandshakesOverTheCapInProgressAreClosedUnanswered) {
+  fs::path slow = scratch("cap-slow"), quick = scratch("cap-quick");
+  ASSERT_GE(simulate(seed_with(slow, "self", "5us", "2ms"), slow), 0) << slurp(slow.string() + ".log");
+  ASSERT_GE(simulate(seed_with(quick, "self", "5us", "50us"), quick), 0) << slurp(quick.string() + ".log");
+  const std::uint64_t closed = closed_over_cap(json::parse(slurp(slow / "capacity.json")));
+  EXPECT_GT(closed, 0u);
+  EXPECT_EQ(count_lines(slow / "history.jsonl", "\"bad_http\""), closed);
+  EXPECT_EQ(count_lines(slow / "history.jsonl", ": end of stream\""), closed);
+  EXPECT_NE(slurp(slow.string() + ".log").find("closed over the handshake cap"), std::string::npos);
+  EXPECT_EQ(closed_over_cap(json::parse(slurp(quick / "capacity.json"))), 0u);
+  EXPECT_EQ(count_lines(quick / "history.jsonl", "\"bad_http\""), 0u);
+}
+
 }  // namespace sim_traffic_test
