@@ -64,8 +64,12 @@ def play(wsfo, command, scenario, directory):
         sys.exit(2)
     events = [json.loads(line) for line in history.read_text().splitlines() if line.strip()]
     report = directory / "report.json"
-    silent = json.loads(report.read_text()).get("silent_connections", []) if report.exists() else []
-    return events, silent, result.returncode
+    report_json = json.loads(report.read_text()) if report.exists() else {}
+    if not events:  # nothing was played: a part that failed to start is no verdict on the scenario
+        failures = report_json.get("part_failures") or [result.stdout[-3000:]]
+        print(f"wsfo {command} played nothing (exit {result.returncode}):\n  " + "\n  ".join(failures))
+        sys.exit(2)
+    return events, report_json.get("silent_connections", []), result.returncode
 
 
 class Window:
