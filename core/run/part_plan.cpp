@@ -64,6 +64,8 @@ gateway::GatewayConfig gateway_config_for(const scenario::Scenario& scenario, co
   config.rules = scenario.rules;
   config.routes = routes_of(unit);
   if (scenario.gateway.max_connections) config.limits.max_connections = *scenario.gateway.max_connections;
+  if (scenario.gateway.max_handshakes_in_progress)
+    config.limits.max_handshakes_in_progress = *scenario.gateway.max_handshakes_in_progress;
   config.state_file = files.state_file;
   std::string error;
   if (auto agent = vrrp::agent_config_for_node(scenario, node.name, error); agent && !agent->instances.empty()) {

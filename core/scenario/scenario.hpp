@@ -104,6 +104,9 @@ struct GatewayPolicy {
   RouterIdPolicy router_id;
   // Each node's limits.max_connections (503 with Retry-After above it); absent: the gateway's default.
   std::optional<std::size_t> max_connections{};
+  // Each node's limits.max_handshakes_in_progress (the oldest incomplete
+  // handshakes over it are closed unanswered); absent: the gateway's default.
+  std::optional<std::size_t> max_handshakes_in_progress{};
 };
 
 struct Domain {

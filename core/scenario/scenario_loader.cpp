@@ -76,6 +76,7 @@ std::optional<RouterIdPolicy> read_router_id_policy(const Json& value, const std
 
 // As the gateway config's own bound (core/gateway/gateway_config.cpp).
 constexpr std::int64_t kMaxGatewayConnections = 10'000'000;
+constexpr std::int64_t kMaxHandshakesInProgress = 1'000'000;  // as the gateway config allows
 
 std::optional<GatewayPolicy> read_gateway(const Json& value, const std::string& pointer, Problems& problems,
                                           const std::vector<Unit>& units, std::optional<std::uint32_t>& modulus) {
@@ -92,6 +93,9 @@ std::optional<GatewayPolicy> read_gateway(const Json& value, const std::string& 
   auto max_connections = reader.integer("max_connections", false, 1, kMaxGatewayConnections);
   if (reader.has("max_connections") && !max_connections) return std::nullopt;
   if (max_connections) policy.max_connections = static_cast<std::size_t>(*max_connections);
+  auto max_handshakes = reader.integer("max_handshakes_in_progress", false, 1, kMaxHandshakesInProgress);
+  if (reader.has("max_handshakes_in_progress") && !max_handshakes) return std::nullopt;
+  if (max_handshakes) policy.max_handshakes_in_progress = static_cast<std::size_t>(*max_handshakes);
   return policy;
 }
 

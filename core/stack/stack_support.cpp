@@ -37,6 +37,9 @@ Found check_gateway(const Scenario& s) {
   if (s.gateway.router_id.missing.kind == scenario::MissingRouterIdPolicy::Kind::reject)
     return Refusal{"gateway.router_id.missing (reject)",
                    "it does not read routerIds, so it cannot reject a client without one"};
+  if (s.gateway.max_handshakes_in_progress)
+    return Refusal{"gateway.max_handshakes_in_progress",
+                   "nginx has no cap on connections whose request head is not read yet"};
   return std::nullopt;
 }
 

@@ -37,8 +37,9 @@ def scenario(name, description, duration, clients, reconnect, timeline, handshak
         "units": [unit("center", "hangzhou", octet, nodes, 4, backend_extra),
                   unit("unbj", "beijing", octet + 1, nodes, 4, backend_extra)],
         "domain": {"name": "websocket.msha.tech", "cname": "unbj"},
-        # Far above the live gateway's default of 10,000: these fleets are for the model.
-        "gateway": {"correction": "redirect", "max_connections": 1000000,
+        # Far above the live gateway's defaults (10,000 connections, 1,000 handshakes in
+        # progress): these fleets are for the model, on nodes sized for them.
+        "gateway": {"correction": "redirect", "max_connections": 1000000, "max_handshakes_in_progress": 50000,
                     "router_id": {"sources": ["header", "cookie", "query"], "missing": "local", "modulus": 10000}},
         "rules": {"version": 1, "modulus": 10000, "ranges": [{"from": 0, "to": 5997, "unit": "center"},
                                                               {"from": 5998, "to": 9999, "unit": "unbj"}]},

@@ -85,15 +85,15 @@ class GatewayLogic {
   // The live gateway closes the oldest of its handshakes in progress
   // (accepted, head not read) beyond `limits.max_handshakes_in_progress`
   // without an answer. Here a handshake is in progress from its arrival
-  // until the CPU gets to it: the rest of this batch and what the regions
-  // hold for this node's next one. The oldest are the front of this batch;
-  // returns how many of them were closed. Handshakes forwarded by another
+  // until the CPU gets to it: the rest of this batch, which arrived while
+  // the node worked on the one before. (What the regions hold for the next
+  // batch is still on its way: counting it closed handshakes of nodes whose
+  // CPU kept up.) The oldest are the front; returns how many were closed. Handshakes forwarded by another
   // unit's gateway (the proxy correction) are neither counted nor closed: the
   // proxying node would answer such a close with its 502 (docs/simulate.md).
   std::size_t close_over_cap(const Batch& batch, std::size_t first) {
     if (batch.forwarded_by) return 0;
-    std::size_t waiting = batch.requests.size() - first;
-    for (const Region& region : w_.regions()) waiting += region.outgoing[g_].size();
+    const std::size_t waiting = batch.requests.size() - first;
     const std::size_t cap = gw_.config.limits.max_handshakes_in_progress;
     if (cap == 0 || waiting <= cap) return 0;
     const std::size_t over = std::min(waiting - cap, batch.requests.size() - first);

@@ -32,6 +32,22 @@ TEST(RunPartPlan, EveryRegressionGatewayConfigSurvivesItsDocumentForm) {
   }
 }
 
+// The scenario's gateway limits reach every node's config, in both engines
+// (the model builds its gateways from the same plan); absent, the default.
+TEST(RunPartPlan, TheScenariosHandshakeCapReachesEveryNode) {
+  auto capped = load_project_scenario("capacity/traffic-100k.json");
+  ASSERT_EQ(capped.gateway.max_handshakes_in_progress, std::optional<std::size_t>(50000));
+  auto seed = load_project_scenario("seed-msha-cutover.json");
+  EXPECT_FALSE(seed.gateway.max_handshakes_in_progress);
+  for (const auto* s : {&capped, &seed})
+    for (const auto& unit : s->units)
+      for (const auto& node : unit.nodes) {
+        auto config = run::gateway_config_for(*s, unit, node, {});
+        EXPECT_EQ(config.limits.max_handshakes_in_progress, s == &capped ? 50000u : gateway::Limits{}.max_handshakes_in_progress)
+            << node.name;
+      }
+}
+
 TEST(RunPartPlan, ANodeAVipListsRunsAnAgentWithItsEventsFile) {
   auto s = load_project_scenario("regression/keepalived-ha.json");
   std::size_t with_vrrp = 0;

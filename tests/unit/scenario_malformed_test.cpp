@@ -141,6 +141,8 @@ const Case kCases[] = {
      "/gateway/router_id/modulus: expected the modulus of /rules (10000), got 1000"},
     {"missing routerId policy naming an unknown unit", "/gateway", R"({"router_id": {"missing": "unsh"}})",
      "/gateway/router_id/missing: expected \"local\", \"reject\" or a unit name, got \"unsh\""},
+    {"handshake cap of nothing", "/gateway", R"({"max_handshakes_in_progress": 0})",
+     "/gateway/max_handshakes_in_progress: expected an integer in [1, 1000000], got 0"},
     {"skew with the fence on", "/timeline/0/skew", "\"200ms\"",
      "/timeline/0/skew: skew applies only without the fence (\"fence\": false)"},
     {"partition of a node with itself", "/timeline/1", R"({"at": "20s", "action": "partition", "a": "u1", "b": "u1"})",

@@ -103,6 +103,12 @@ TEST(StackSupport, GatewayPoliciesOnlyWsfoHasAreRefused) {
                                                      "it does not read routerIds, so it cannot reject a client "
                                                      "without one");
 
+  auto capped = seed_keepalived_ha_with(
+      [](Json& d) { d["gateway"] = Json::parse(R"({"max_handshakes_in_progress": 5000})"); });
+  EXPECT_EQ(refusal_by_nginx_keepalived(capped), std::string("gateway.max_handshakes_in_progress") + kPlainNginx +
+                                                     "nginx has no cap on connections whose request head is not "
+                                                     "read yet");
+
   // Which routerId source a gateway reads only decides a unit: with one unit nothing changes.
   auto sources = seed_keepalived_ha_with([](Json& d) {
     d["gateway"] = Json::parse(R"({"correction": "redirect", "router_id": {"sources": ["query"]}})");
