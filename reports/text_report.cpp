@@ -166,8 +166,7 @@ void write_text(const Report& report, std::ostream& out) {
   }
   if (!report.analysis.split_brains.empty()) {
     out << "\nSplit brain (two or more nodes MASTER for one VIP at once; times from the run's start):\n";
-    for (const auto& split : report.analysis.split_brains)
-      out << "  " << checks::describe(split, run.start_ns) << "\n";
+    for (const auto& split : report.analysis.split_brains) out << "  " << checks::describe(split, run.start_ns) << "\n";
   }
   // A MASTER whose VIP bind failed: another node holds the address (docs/vrrp.md, partition), evidence of a
   // split brain on loopback.

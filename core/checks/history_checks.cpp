@@ -43,8 +43,7 @@ Analysis analyse(std::span<const history::Event> history, std::span<const EventW
     int w = window_of(windows, dual.t_ns);
     if (w >= 0) analysis.windows[static_cast<std::size_t>(w)].dual_service.push_back(dual);
   }
-  const std::int64_t end_ns =
-      !windows.empty() ? windows.back().end_ns : (history.empty() ? 0 : history.back().t_ns);
+  const std::int64_t end_ns = !windows.empty() ? windows.back().end_ns : (history.empty() ? 0 : history.back().t_ns);
   analysis.split_brains = find_split_brains(history, windows, end_ns, advert_ns);
   for (std::size_t i = 0; i < windows.size(); ++i)
     judge_window(windows[i], analysis.windows[i], history, analysis.split_brains, population, modulus,

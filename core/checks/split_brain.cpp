@@ -21,7 +21,8 @@ struct MasterChange {
   bool master = false;
 };
 
-std::vector<MasterChange> master_changes(std::span<const history::Event> history, std::span<const EventWindow> windows) {
+std::vector<MasterChange> master_changes(std::span<const history::Event> history,
+                                         std::span<const EventWindow> windows) {
   std::vector<MasterChange> changes;
   for (const auto& event : history)
     if (event.kind == "vip")
@@ -69,9 +70,8 @@ std::string split_seconds(std::int64_t ns) {
 
 }  // namespace
 
-std::vector<SplitBrain> find_split_brains(std::span<const history::Event> history,
-                                          std::span<const EventWindow> windows, std::int64_t end_ns,
-                                          const std::map<std::string, std::int64_t>& advert_ns) {
+std::vector<SplitBrain> find_split_brains(std::span<const history::Event> history, std::span<const EventWindow> windows,
+                                          std::int64_t end_ns, const std::map<std::string, std::int64_t>& advert_ns) {
   auto handover_ns = [&](const std::string& instance) {
     auto it = advert_ns.find(instance);
     return it == advert_ns.end() ? std::int64_t{0} : std::max<std::int64_t>(it->second - 1, 0);

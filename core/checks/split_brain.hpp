@@ -24,8 +24,8 @@ namespace wsfo::checks {
 // ends a MASTER interval); `end_ns` the run's end: events after it are not
 // read, and a split brain still open then ends there; `advert_ns` each
 // instance's advert interval (absent: 0, every overlap counts).
-std::vector<SplitBrain> find_split_brains(std::span<const history::Event> history,
-                                          std::span<const EventWindow> windows, std::int64_t end_ns,
+std::vector<SplitBrain> find_split_brains(std::span<const history::Event> history, std::span<const EventWindow> windows,
+                                          std::int64_t end_ns,
                                           const std::map<std::string, std::int64_t>& advert_ns = {});
 
 // The `split_brain` expectation of `window`: true holds when a split brain

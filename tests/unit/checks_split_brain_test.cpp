@@ -12,9 +12,9 @@ constexpr std::int64_t s = 1'000'000'000;
 
 history::Event vip(std::int64_t t, const std::string& instance, const std::string& node, const std::string& from,
                    const std::string& to) {
-  return history::make_event({t, node, std::nullopt},
-                             history::VipRecord{instance, node, "127.9.0." + std::to_string(instance.size()), from, to,
-                                                "test", 100});
+  return history::make_event(
+      {t, node, std::nullopt},
+      history::VipRecord{instance, node, "127.9.0." + std::to_string(instance.size()), from, to, "test", 100});
 }
 
 EventWindow window(std::size_t index, std::int64_t start, std::int64_t end, std::optional<bool> expect = {}) {
@@ -66,10 +66,9 @@ TEST(SplitBrain, APreemptionHandoverShorterThanAnAdvertIntervalIsNoSplitBrain) {
 
 TEST(SplitBrain, ANodeKilledWhileMasterStopsBeingMasterAtItsKill) {
   // n1 dies at +10 s writing nothing; n2 takes over at +13 s: no split brain.
-  std::vector<history::Event> h = {vip(1 * s, "vip-a", "n1", "BACKUP", "MASTER"),
-                                   vip(1 * s, "vip-b", "n1", "BACKUP", "MASTER"),
-                                   vip(13 * s, "vip-a", "n2", "BACKUP", "MASTER"),
-                                   vip(13 * s, "vip-b", "n2", "BACKUP", "MASTER")};
+  std::vector<history::Event> h = {
+      vip(1 * s, "vip-a", "n1", "BACKUP", "MASTER"), vip(1 * s, "vip-b", "n1", "BACKUP", "MASTER"),
+      vip(13 * s, "vip-a", "n2", "BACKUP", "MASTER"), vip(13 * s, "vip-b", "n2", "BACKUP", "MASTER")};
   std::vector<EventWindow> windows = {window(0, 10 * s, 20 * s, false)};
   EXPECT_EQ(find_split_brains(h, {}, 20 * s).size(), 2u);  // without the kill both would linger
   windows[0].node_down = "n1";

@@ -315,11 +315,12 @@ TEST(Reports, SplitBrainVerdictAndIntervalsInEveryFormat) {
   EXPECT_EQ(split["events"], Json::parse("[1, 2]"));
   std::vector<std::string> split_verdicts;
   for (const auto& e : document["expectations"])
-    if (e["check"] == "split-brain") split_verdicts.push_back(std::to_string(e["event"].get<int>()) + ":" +
-                                                              e["status"].get<std::string>());
+    if (e["check"] == "split-brain")
+      split_verdicts.push_back(std::to_string(e["event"].get<int>()) + ":" + e["status"].get<std::string>());
   EXPECT_EQ(split_verdicts, (std::vector<std::string>{"1:pass", "3:pass"}));
-  EXPECT_NE(junit.str().find("<property name=\"split-brain\" value=\"" + interval + ", times from the run&apos;s start\"/>"),
-            std::string::npos)
+  EXPECT_NE(
+      junit.str().find("<property name=\"split-brain\" value=\"" + interval + ", times from the run&apos;s start\"/>"),
+      std::string::npos)
       << junit.str();
   EXPECT_NE(junit.str().find("classname=\"sample-cutover-and-kill.event1-partition\" name=\"split-brain\"></testcase>"),
             std::string::npos)
