@@ -145,6 +145,9 @@ std::vector<std::string> expectation_lines(const Expectation& e, const std::vect
   if (e.no_redirect_loop) lines.push_back("no redirect loop");
   for (const VipExpectation& v : e.vips)
     lines.push_back(v.vip + " is held by " + v.holder + " within " + format_duration(v.within));
+  if (e.split_brain)
+    lines.push_back(*e.split_brain ? "two nodes are MASTER for one VIP at once (split brain)"
+                                   : "never two nodes MASTER for one VIP at once");
   return lines;
 }
 

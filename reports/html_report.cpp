@@ -75,6 +75,32 @@ void vip_table(const Report& report, std::ostream& out) {
   out << "</table>\n";
 }
 
+void split_brain_table(const Report& report, std::ostream& out) {
+  out << "<table id=\"split-brains\"><tr><th>VIP</th><th>address</th><th>nodes MASTER</th><th>from</th><th>to</th>"
+         "<th>duration</th><th>events</th></tr>\n";
+  const auto& run = report.run;
+  for (const auto& split : report.analysis.split_brains) {
+    std::string nodes, events;
+    for (const auto& node : split.nodes) nodes += (nodes.empty() ? "" : " + ") + node;
+    for (const auto& w : run.windows)
+      if (split.from_ns < w.end_ns && split.to_ns > w.start_ns)
+        events += (events.empty() ? "#" : ", #") + std::to_string(w.index) + " " + w.name;
+    out << "<tr class=\"split-brain\"><td>" << xml_escape(split.instance) << "</td><td>" << xml_escape(split.vip)
+        << "</td><td>" << xml_escape(nodes) << "</td><td>+" << seconds(split.from_ns - run.start_ns) << "</td><td>+"
+        << seconds(split.to_ns - run.start_ns) << (split.until_end ? " (run's end)" : "") << "</td><td>"
+        << seconds(split.to_ns - split.from_ns) << "</td><td>" << xml_escape(events) << "</td></tr>\n";
+  }
+  if (report.analysis.split_brains.empty())
+    out << "<tr><td colspan=\"7\">no two nodes were MASTER for one VIP at once</td></tr>\n";
+  out << "</table>\n";
+}
+
+bool split_brain_judged(const Report& report) {
+  for (const auto& v : report.analysis.verdicts)
+    if (v.check == "split-brain") return true;
+  return !report.analysis.split_brains.empty();
+}
+
 }  // namespace
 
 void write_html(const Report& report, std::ostream& out) {
@@ -103,6 +129,10 @@ void write_html(const Report& report, std::ostream& out) {
   if (!report.vip_faults.empty()) {
     out << "<h2>VIP takeovers and client downtime</h2>\n";
     vip_table(report, out);
+  }
+  if (split_brain_judged(report)) {
+    out << "<h2>Split brain (two or more nodes MASTER for one VIP at once)</h2>\n";
+    split_brain_table(report, out);
   }
   out << "<h2>Expectations</h2>\n";
   expectations_table(report, out);

@@ -92,6 +92,26 @@ Json window_json(const Report& report, std::size_t i) {
   return event;
 }
 
+// Every split brain of the run, with the timeline events whose windows it overlaps.
+Json split_brains_json(const Report& report) {
+  Json out = Json::array();
+  const RunRecord& run = report.run;
+  for (const auto& split : report.analysis.split_brains) {
+    Json events = Json::array();
+    for (const auto& w : run.windows)
+      if (split.from_ns < w.end_ns && split.to_ns > w.start_ns) events.push_back(w.index);
+    out.push_back({{"instance", split.instance},
+                   {"vip", split.vip},
+                   {"nodes", split.nodes},
+                   {"from_ns", split.from_ns - run.start_ns},
+                   {"to_ns", split.to_ns - run.start_ns},
+                   {"duration_ns", split.to_ns - split.from_ns},
+                   {"until_end", split.until_end},
+                   {"events", events}});
+  }
+  return out;
+}
+
 // null, or how the run was stopped and what it did not play.
 Json interruption_json(const Report& report) {
   const auto& stop = report.run.interrupted;
@@ -158,6 +178,7 @@ void write_json(const Report& report, std::ostream& out) {
                    {"vip_transitions", vip},
                    {"takeovers", takeovers},
                    {"silent_connections", silent},
+                   {"split_brains", split_brains_json(report)},
                    {"notes", run.notes}};
   out << document.dump(2) << "\n";
 }

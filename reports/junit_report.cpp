@@ -4,6 +4,7 @@
 // looks at this file.
 #include <ostream>
 
+#include "core/checks/split_brain.hpp"
 #include "reports/format.hpp"
 #include "reports/report.hpp"
 
@@ -26,6 +27,14 @@ void write_junit(const Report& report, std::ostream& out) {
   out << "  <testsuite name=\"" << suite << "\" tests=\"" << tests << "\" failures=\"" << failures << "\" errors=\""
       << errors << "\" skipped=\"" << skipped << "\" time=\""
       << static_cast<double>(report.run.end_ns - report.run.start_ns) / 1e9 << "\">\n";
+  // Each split brain of the run (two or more nodes MASTER for one VIP at once), whatever was expected of it.
+  if (!report.analysis.split_brains.empty()) {
+    out << "    <properties>\n";
+    for (const auto& split : report.analysis.split_brains)
+      out << "      <property name=\"split-brain\" value=\""
+          << xml_escape(checks::describe(split, report.run.start_ns) + ", times from the run's start") << "\"/>\n";
+    out << "    </properties>\n";
+  }
   if (stopped) {
     const std::string why = "interrupted: " + interruption_summary(report);
     out << "    <testcase classname=\"" << suite << ".run\" name=\"interrupted\">\n      <error type=\"interrupted\" "

@@ -11,7 +11,7 @@ namespace wsfo::reports {
 Report build_report(RunRecord run) {
   Report report{std::move(run), {}, {}, {}, {}, {}};
   const RunRecord& r = report.run;
-  report.analysis = checks::analyse(r.history, r.windows, r.population, r.rules_before.modulus());
+  report.analysis = checks::analyse(r.history, r.windows, r.population, r.rules_before.modulus(), r.advert_ns);
   report.series = checks::connections_per_unit(r.history, r.start_ns, r.end_ns, 240);
   report.vip = checks::vip_transitions(r.history);
   report.takeovers = checks::takeovers(report.vip, r.windows);

@@ -6,6 +6,7 @@
 #include <ostream>
 
 #include "core/checks/id_ranges.hpp"
+#include "core/checks/split_brain.hpp"
 #include "reports/format.hpp"
 #include "reports/report.hpp"
 #include "reports/seed_trace.hpp"
@@ -163,10 +164,15 @@ void write_text(const Report& report, std::ostream& out) {
       out << "  +" << seconds(t.t_ns - run.start_ns) << " " << t.instance << " on " << t.node << ": " << t.from
           << " -> " << t.to << (t.reason.empty() ? "" : " (" + t.reason + ")") << "\n";
   }
-  // A MASTER whose VIP bind failed: another node holds it too (docs/vrrp.md, partition).
+  if (!report.analysis.split_brains.empty()) {
+    out << "\nSplit brain (two or more nodes MASTER for one VIP at once; times from the run's start):\n";
+    for (const auto& split : report.analysis.split_brains) out << "  " << checks::describe(split, run.start_ns) << "\n";
+  }
+  // A MASTER whose VIP bind failed: another node holds the address (docs/vrrp.md, partition), evidence of a
+  // split brain on loopback.
   for (const auto& e : run.history)
     if (e.kind == "vip-bind-failed")
-      out << "split brain: +" << seconds(e.t_ns - run.start_ns) << " " << e.fields.value("instance", "")
+      out << "VIP bind failed: +" << seconds(e.t_ns - run.start_ns) << " " << e.fields.value("instance", "")
           << " MASTER on " << e.fields.value("node", "") << " while another node holds " << e.fields.value("vip", "")
           << ":" << e.fields.value("port", 0) << " (" << e.fields.value("reason", "") << ")\n";
   if (!report.analysis.dual_service.empty())

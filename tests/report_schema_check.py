@@ -35,6 +35,10 @@ def broken_copies(report):
     ]
     if report.get("expectations"):
         cases.append(mutated("expectation status 'ok'", lambda d: d["expectations"][0].update(status="ok")))
+    if report.get("split_brains"):
+        cases.append(mutated("split brain of one node",
+                             lambda d: d["split_brains"][0].update(nodes=d["split_brains"][0]["nodes"][:1])))
+        cases.append(mutated("split brain without its duration", lambda d: d["split_brains"][0].pop("duration_ns")))
     if report.get("events"):
         cases.append(mutated("range with three numbers",
                              lambda d: d["events"][0]["disconnected"].update(ranges=[[1, 2, 3]])))

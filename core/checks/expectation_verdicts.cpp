@@ -7,6 +7,7 @@
 #include "core/checks/event_fields.hpp"
 #include "core/checks/id_ranges.hpp"
 #include "core/checks/silent_connections.hpp"
+#include "core/checks/split_brain.hpp"
 #include "core/json/json_reader.hpp"
 
 namespace wsfo::checks {
@@ -268,7 +269,8 @@ Verdict judge_dead_connections(const scenario::DeadConnectionExpectation& expect
 }
 
 void judge_window(const EventWindow& window, const WindowFacts& facts, std::span<const history::Event> history,
-                  std::span<const std::uint64_t> population, std::uint32_t modulus, std::vector<Verdict>& out) {
+                  std::span<const SplitBrain> split_brains, std::span<const std::uint64_t> population,
+                  std::uint32_t modulus, std::vector<Verdict>& out) {
   const scenario::Expectation& expect = window.expect;
   auto add = [&](Verdict verdict) {
     verdict.event = window.index;
@@ -306,6 +308,7 @@ void judge_window(const EventWindow& window, const WindowFacts& facts, std::span
     const auto silent = find_silent_connections(history, std::span<const EventWindow>(&window, 1));
     for (const auto& dead : expect.dead_connections) add(judge_dead_connections(dead, window, silent));
   }
+  if (expect.split_brain) add(judge_split_brain(*expect.split_brain, window, split_brains, history));
   // A timeline action that failed makes the run fail even without an expectation on it.
   if (!window.action_error.empty())
     add({0, "action", Status::fail, window.name + " performed", window.action_error, ""});

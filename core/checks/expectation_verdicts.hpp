@@ -11,7 +11,9 @@ namespace wsfo::checks {
 
 // Appends one verdict per expectation of `window`, and one for a timeline
 // action that failed.
+// `split_brains` over the whole run (split_brain.hpp).
 void judge_window(const EventWindow& window, const WindowFacts& facts, std::span<const history::Event> history,
-                  std::span<const std::uint64_t> population, std::uint32_t modulus, std::vector<Verdict>& out);
+                  std::span<const SplitBrain> split_brains, std::span<const std::uint64_t> population,
+                  std::uint32_t modulus, std::vector<Verdict>& out);
 
 }  // namespace wsfo::checks

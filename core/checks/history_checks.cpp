@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/checks/expectation_verdicts.hpp"
+#include "core/checks/split_brain.hpp"
 #include "core/checks/window_facts.hpp"
 
 namespace wsfo::checks {
@@ -31,7 +32,8 @@ int window_of(std::span<const EventWindow> windows, std::int64_t t_ns) {
 }
 
 Analysis analyse(std::span<const history::Event> history, std::span<const EventWindow> windows,
-                 std::span<const std::uint64_t> population, std::uint32_t modulus) {
+                 std::span<const std::uint64_t> population, std::uint32_t modulus,
+                 const std::map<std::string, std::int64_t>& advert_ns) {
   Analysis analysis;
   ConnectIndex connects = index_connects(history);
   analysis.dual_service = find_dual_service(history);
@@ -41,8 +43,11 @@ Analysis analyse(std::span<const history::Event> history, std::span<const EventW
     int w = window_of(windows, dual.t_ns);
     if (w >= 0) analysis.windows[static_cast<std::size_t>(w)].dual_service.push_back(dual);
   }
+  const std::int64_t end_ns = !windows.empty() ? windows.back().end_ns : (history.empty() ? 0 : history.back().t_ns);
+  analysis.split_brains = find_split_brains(history, windows, end_ns, advert_ns);
   for (std::size_t i = 0; i < windows.size(); ++i)
-    judge_window(windows[i], analysis.windows[i], history, population, modulus, analysis.verdicts);
+    judge_window(windows[i], analysis.windows[i], history, analysis.split_brains, population, modulus,
+                 analysis.verdicts);
   return analysis;
 }
 

@@ -42,6 +42,7 @@ struct EventWindow {
   // Each gateway's rules version right after the event; nullopt: it did not answer.
   std::map<std::string, std::optional<std::uint64_t>> versions_after{};
   std::string action_error{};  // the action itself failed (a part did not restart, a reload failed)
+  std::string node_down{};     // the node a kill or power-off took down at start_ns (it writes nothing more)
 };
 
 struct Reconnect {
@@ -79,18 +80,34 @@ struct WindowFacts {
   std::map<std::string, std::uint64_t> opened_by_backend{};  // `connected` events by backend_name
 };
 
+// One stretch of time during which at least two nodes were MASTER for one
+// VRRP instance. Intervals are half-open: a node that leaves MASTER at t and
+// another that becomes MASTER at t do not overlap.
+struct SplitBrain {
+  std::string instance;
+  std::string vip;                 // the VIP address(es) as the `vip` events name them
+  std::vector<std::string> nodes;  // every node MASTER at some moment of it, sorted
+  std::int64_t from_ns = 0;
+  std::int64_t to_ns = 0;
+  bool until_end = false;  // still two MASTERs when the run ended (to_ns is the run's end)
+};
+
 struct Analysis {
   std::vector<WindowFacts> windows;  // aligned with the windows given
   std::vector<Verdict> verdicts;
   std::vector<DualService> dual_service;  // over the whole history
+  std::vector<SplitBrain> split_brains{};  // over the whole run: two or more MASTERs for one VIP
 
   bool passed() const;
 };
 
 // `history` sorted by t_ns; `population` every routerId of the run (for
-// slot-range expectations); `modulus` the rules' slot modulus.
+// slot-range expectations); `modulus` the rules' slot modulus; `advert_ns`
+// each VRRP instance's advert interval (split_brain.hpp: a shorter overlap of
+// two MASTERs is a handover).
 Analysis analyse(std::span<const history::Event> history, std::span<const EventWindow> windows,
-                 std::span<const std::uint64_t> population, std::uint32_t modulus);
+                 std::span<const std::uint64_t> population, std::uint32_t modulus,
+                 const std::map<std::string, std::int64_t>& advert_ns = {});
 
 // The cause a report groups a `disconnected` event under: "moved (4001)",
 // "node lost", "idle timeout", "backend gone (1011)", "shutdown (1001)", or

@@ -28,7 +28,7 @@ void judge_unfinished(Analysis& analysis, std::span<const EventWindow> windows, 
   }
   for (const EventWindow& never : unfinished.unplayed) {
     std::vector<Verdict> verdicts;
-    judge_window(never, WindowFacts{}, {}, population, modulus, verdicts);
+    judge_window(never, WindowFacts{}, {}, {}, population, modulus, verdicts);
     for (Verdict& verdict : verdicts) {
       verdict.status = Status::unknown;
       verdict.actual = "not played";

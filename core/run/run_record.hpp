@@ -48,6 +48,9 @@ struct RunRecord {
   // timeline killing them): the run cannot be judged.
   std::vector<std::string> part_failures;
   std::optional<Interruption> interrupted;  // set when the run was stopped by a signal
+  // Each VRRP instance's advert interval, from the scenario: two MASTERs for
+  // less than one of it are a handover, not a split brain (checks/split_brain.hpp).
+  std::map<std::string, std::int64_t> advert_ns{};
 
   bool judgeable() const { return part_failures.empty(); }
 };

@@ -30,6 +30,8 @@ void TimelinePlayer::say(const std::string& line) const {
 void TimelinePlayer::play(RunRecord& record) {
   const std::int64_t start = engine_.clock.now_ns();
   record.start_ns = start;
+  for (const auto& unit : scenario_.units)
+    for (const auto& vip : unit.vips) record.advert_ns[vip.name] = to_ns(vip.advert_interval);
   for (std::size_t i = 0; i < scenario_.timeline.size(); ++i) {
     const scenario::TimelineEvent& event = scenario_.timeline[i];
     engine_.clock.sleep_until_ns(start + to_ns(event.at));
@@ -42,6 +44,8 @@ void TimelinePlayer::play(RunRecord& record) {
     window.name = name;
     window.start_ns = at;
     window.expect = event.expect;
+    if (auto* kill = std::get_if<scenario::KillNode>(&event.action)) window.node_down = kill->node;
+    if (auto* off = std::get_if<scenario::PowerOff>(&event.action)) window.node_down = off->node;
     record.windows.push_back(std::move(window));
     if (std::string error = perform(i, event.action, record); !error.empty()) {
       say("  error: " + error);

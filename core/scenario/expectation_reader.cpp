@@ -158,6 +158,12 @@ std::optional<DeadConnectionExpectation> read_dead_connections(const Json& value
   return DeadConnectionExpectation{*group, within};
 }
 
+bool has_vip(const Scenario& scenario) {
+  for (const auto& unit : scenario.units)
+    if (!unit.vips.empty()) return true;
+  return false;
+}
+
 }  // namespace
 
 Expectation read_expectation(const Json& value, const std::string& pointer, Problems& problems,
@@ -206,6 +212,8 @@ Expectation read_expectation(const Json& value, const std::string& pointer, Prob
     if (auto dead = read_dead_connections(item, item_pointer, problems, scenario))
       expect.dead_connections.push_back(*dead);
   });
+  if ((expect.split_brain = reader.boolean("split_brain", false)) && !has_vip(scenario))
+    problems.add(reader.pointer_of("split_brain"), "the scenario has no VIP, so no split brain can be judged");
   if (reader.valid() && value.empty()) problems.add(pointer, "expected at least one expectation");
   return expect;
 }

@@ -217,11 +217,14 @@ struct Expectation {
   std::vector<std::string> detects{};    // at least one of these anomalies is seen: "bounce", "dual_service"
   std::vector<std::string> reach_backends{};  // each serves a connection opened in the event's window
   std::vector<DeadConnectionExpectation> dead_connections{};
+  // true: two or more nodes are MASTER for one VIP at some moment of the event's
+  // window (from the event to the next); false: at no moment of it.
+  std::optional<bool> split_brain{};
 
   bool empty() const {
     return !disconnected && !reconnect_within && !land_in && !messages_lost_max && !no_dual_service &&
            !no_redirect_loop && vips.empty() && !cutover && !same_version && detects.empty() &&
-           reach_backends.empty() && dead_connections.empty();
+           reach_backends.empty() && dead_connections.empty() && !split_brain;
   }
 };
 

@@ -98,6 +98,7 @@ inline reports::RunRecord sample_run(bool wrong_cutover_expectation = false) {
   cutover.expect.land_in = "center";
   cutover.expect.reconnect_within = std::chrono::milliseconds(3000);
   checks::EventWindow kill{1, "kill", kill_at, run.end_ns, {}};
+  kill.node_down = "unbj-1";  // as the timeline player records a kill
   kill.expect.vips = {{"vip-unbj", "unbj-2", std::chrono::milliseconds(5000)}};
   kill.expect.reconnect_within = std::chrono::milliseconds(5000);
   run.windows = {cutover, kill};

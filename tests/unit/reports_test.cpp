@@ -265,13 +265,115 @@ TEST(Reports, NoVipLinesWithoutVrrpEvents) {
   EXPECT_EQ(text_of(report).find("VIP "), std::string::npos);
 }
 
+// The sample run with a partition in place of the kill: unbj-1 lives on as MASTER of vip-unbj while unbj-2
+// takes it over at +13.4 s, until a heal at +16 s sends unbj-2 back to BACKUP half a second later.
+RunRecord split_brain_run(bool expect_none_in_partition = false) {
+  RunRecord run = test::sample_run();
+  const std::int64_t heal_at = run.start_ns + 16000 * ms, settled_at = run.start_ns + 18000 * ms;
+  auto& partition = run.windows[1];
+  partition.name = "partition";
+  partition.node_down.clear();
+  partition.end_ns = heal_at;
+  partition.expect = {};
+  partition.expect.split_brain = !expect_none_in_partition;
+  checks::EventWindow heal{2, "heal", heal_at, settled_at, {}};
+  checks::EventWindow settled{3, "wait", settled_at, run.end_ns, {}};
+  settled.expect.split_brain = false;
+  run.windows.push_back(heal);
+  run.windows.push_back(settled);
+  run.history.push_back(history::make_event(
+      {heal_at + 500 * ms, "unbj-2", std::nullopt},
+      history::VipRecord{"vip-unbj", "unbj-2", "127.0.2.10", "MASTER", "BACKUP", "advert priority 100 outranks", 100}));
+  std::stable_sort(run.history.begin(), run.history.end(),
+                   [](const Event& a, const Event& b) { return a.t_ns < b.t_ns; });
+  return run;
+}
+
+TEST(Reports, SplitBrainVerdictAndIntervalsInEveryFormat) {
+  Report report = build_report(split_brain_run());
+  EXPECT_TRUE(report.passed());
+  std::ostringstream text, junit, json, html;
+  write_text(report, text);
+  write_junit(report, junit);
+  write_json(report, json);
+  write_html(report, html);
+  const std::string interval = "vip-unbj (127.0.2.10): unbj-1 + unbj-2 MASTER from +13.400 s to +16.500 s (3.100 s)";
+  EXPECT_NE(text.str().find("Split brain (two or more nodes MASTER for one VIP at once"), std::string::npos)
+      << text.str();
+  EXPECT_NE(text.str().find("  " + interval + "\n"), std::string::npos) << text.str();
+  EXPECT_NE(text.str().find("[PASS] split-brain: expected two or more nodes MASTER"), std::string::npos) << text.str();
+  auto document = Json::parse(json.str());
+  ASSERT_EQ(document["split_brains"].size(), 1u) << json.str();
+  const auto& split = document["split_brains"][0];
+  EXPECT_EQ(split["instance"], "vip-unbj");
+  EXPECT_EQ(split["vip"], "127.0.2.10");
+  EXPECT_EQ(split["nodes"], Json::parse(R"(["unbj-1", "unbj-2"])"));
+  EXPECT_EQ(split["from_ns"], 13400 * ms);
+  EXPECT_EQ(split["to_ns"], 16500 * ms);
+  EXPECT_EQ(split["duration_ns"], 3100 * ms);
+  EXPECT_EQ(split["until_end"], false);
+  EXPECT_EQ(split["events"], Json::parse("[1, 2]"));
+  std::vector<std::string> split_verdicts;
+  for (const auto& e : document["expectations"])
+    if (e["check"] == "split-brain")
+      split_verdicts.push_back(std::to_string(e["event"].get<int>()) + ":" + e["status"].get<std::string>());
+  EXPECT_EQ(split_verdicts, (std::vector<std::string>{"1:pass", "3:pass"}));
+  EXPECT_NE(
+      junit.str().find("<property name=\"split-brain\" value=\"" + interval + ", times from the run&apos;s start\"/>"),
+      std::string::npos)
+      << junit.str();
+  EXPECT_NE(junit.str().find("classname=\"sample-cutover-and-kill.event1-partition\" name=\"split-brain\"></testcase>"),
+            std::string::npos)
+      << junit.str();
+  EXPECT_NE(html.str().find("<table id=\"split-brains\">"), std::string::npos);
+  EXPECT_NE(html.str().find("<td>vip-unbj</td><td>127.0.2.10</td><td>unbj-1 + unbj-2</td><td>+13.400s</td>"),
+            std::string::npos)
+      << html.str();
+  EXPECT_NE(html.str().find("<td>#1 partition, #2 heal</td>"), std::string::npos) << html.str();
+}
+
+TEST(Reports, AnUnexpectedSplitBrainFailsInEveryFormat) {
+  Report report = build_report(split_brain_run(true));
+  EXPECT_FALSE(report.passed());
+  std::ostringstream text, junit, json, html;
+  write_text(report, text);
+  write_junit(report, junit);
+  write_json(report, json);
+  write_html(report, html);
+  EXPECT_NE(text.str().find("[FAIL] split-brain: expected never two nodes MASTER"), std::string::npos) << text.str();
+  EXPECT_NE(junit.str().find("<failure type=\"split-brain\" message=\"expected never two nodes MASTER for one VIP at "
+                             "once in this event&apos;s window; got vip-unbj (127.0.2.10): unbj-1 + unbj-2 MASTER from "
+                             "+3.400 s to +6.500 s (3.100 s) (times from the event)\""),
+            std::string::npos)
+      << junit.str();
+  auto document = Json::parse(json.str());
+  EXPECT_EQ(document["passed"], false);
+  bool failed = false;
+  for (const auto& e : document["expectations"])
+    failed = failed || (e["check"] == "split-brain" && e["event"] == 1 && e["status"] == "fail");
+  EXPECT_TRUE(failed) << json.str();
+  EXPECT_NE(html.str().find("<tr class=\"fail\"><td>#1</td><td>split-brain</td>"), std::string::npos) << html.str();
+}
+
+TEST(Reports, AKillIsNoSplitBrain) {
+  // The killed MASTER writes nothing more; its MASTER ends at the kill, before unbj-2 takes over.
+  Report report = build_report(test::sample_run());
+  EXPECT_TRUE(report.analysis.split_brains.empty());
+  std::ostringstream json, html;
+  write_json(report, json);
+  write_html(report, html);
+  EXPECT_EQ(Json::parse(json.str())["split_brains"], Json::array());
+  EXPECT_EQ(html.str().find("split-brains"), std::string::npos);
+}
+
 TEST(Reports, JsonValidatesAgainstTheSchemaFile) {
   auto dir = std::filesystem::temp_directory_path() / ("wsfo-report-schema-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   std::vector<std::string> argv = {"/usr/bin/python3", std::string(WSFO_SOURCE_DIR) + "/tests/report_schema_check.py",
                                    std::string(WSFO_SOURCE_DIR) + "/docs/report.schema.json"};
   int n = 0;
-  for (auto run : {test::sample_run(), test::sample_run(true), sample_run(true)}) {
+  // The first report, with a split brain, is the one the check breaks to see the schema reject it.
+  for (auto run : {split_brain_run(), test::sample_run(), test::sample_run(true), sample_run(true)}) {
     auto path = dir / ("report-" + std::to_string(n++) + ".json");
     std::ofstream out(path);
     write_json(build_report(std::move(run)), out);
@@ -285,7 +387,7 @@ TEST(Reports, JsonValidatesAgainstTheSchemaFile) {
   ASSERT_TRUE(status) << "python3 did not finish";
   EXPECT_TRUE(status->exited && status->code == 0) << status->describe() << "\n"
                                                    << output << python.read_stderr(std::chrono::seconds(1));
-  EXPECT_NE(output.find("3 reports checked"), std::string::npos) << output;
+  EXPECT_NE(output.find("4 reports checked"), std::string::npos) << output;
 }
 
 TEST(Reports, HtmlSlotMapHasALegendAndOneDisconnectRowPerEvent) {

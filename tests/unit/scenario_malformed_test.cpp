@@ -161,6 +161,8 @@ const Case kCases[] = {
      "/timeline/1/expect/reach_backends: unknown backend 'app9' (not present at this event)"},
     {"reach_backends with a non-name", "/timeline/1/expect", R"({"reach_backends": ["uapp", 7]})",
      "/timeline/1/expect/reach_backends/1: expected a backend name, got 7"},
+    {"split_brain not a boolean", "/timeline/1/expect", R"({"split_brain": "yes"})",
+     "/timeline/1/expect/split_brain: expected a boolean, got a string"},
 };
 
 class MalformedScenario : public testing::TestWithParam<Case> {};
@@ -178,6 +180,22 @@ TEST(MalformedScenario, BaseIsValid) {
   auto scenario = wsfo::scenario::read_scenario(Json::parse(kBase), problems);
   ASSERT_TRUE(scenario.has_value()) << (problems.empty() ? "" : wsfo::json::format(problems.list().front()));
   EXPECT_EQ(scenario->timeline.size(), 2u);
+}
+
+TEST(MalformedScenario, SplitBrainIsReadAndNeedsAVip) {
+  Json document = Json::parse(kBase);
+  document["timeline"][1]["expect"] = Json{{"split_brain", false}};
+  wsfo::json::Problems problems;
+  auto scenario = wsfo::scenario::read_scenario(document, problems);
+  ASSERT_TRUE(scenario.has_value());
+  EXPECT_EQ(scenario->timeline[1].expect.split_brain, std::optional<bool>(false));
+  EXPECT_FALSE(scenario->timeline[0].expect.split_brain.has_value());
+  document["units"][1].erase("vips");
+  wsfo::json::Problems without_vip;
+  EXPECT_FALSE(wsfo::scenario::read_scenario(document, without_vip).has_value());
+  ASSERT_EQ(without_vip.list().size(), 1u);
+  EXPECT_EQ(wsfo::json::format(without_vip.list()[0]),
+            "/timeline/1/expect/split_brain: the scenario has no VIP, so no split brain can be judged");
 }
 
 TEST(MalformedScenario, InvalidJsonNamesTheByte) {
