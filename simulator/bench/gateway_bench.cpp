@@ -14,16 +14,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-enum class Peer { wsfo, nginx };
-
-const char* name_of(Peer peer) { return peer == Peer::wsfo ? "wsfo" : "nginx"; }
-
-std::string fixed(double value, int decimals) {
-  char text[64];
-  std::snprintf(text, sizeof text, "%.*f", decimals, value);
-  return text;
-}
-
 // Resident memory of a fresh proxy before and after `count` idle proxied
 // connections, once the backends' announcements of them are over.
 double measure_memory(RunningProcess& proxy, std::size_t count, ProxyFigures& figures, std::ostream& progress) {
