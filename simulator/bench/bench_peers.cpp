@@ -104,6 +104,22 @@ RunningProcess start_backend(const std::string& wsfo_exe, const std::string& lab
   return running;
 }
 
+std::vector<RunningProcess> start_backends(const std::string& wsfo_exe, const std::string& dir, std::size_t count,
+                                           const std::vector<std::string>& extra) {
+  std::vector<RunningProcess> backends;
+  for (std::size_t i = 0; i < count; ++i) {
+    auto label = "b" + std::to_string(i);
+    backends.push_back(start_backend(wsfo_exe, label, dir + "/backend-" + label + ".log", extra));
+  }
+  return backends;
+}
+
+std::vector<Target> targets_of(const std::vector<RunningProcess>& processes) {
+  std::vector<Target> targets;
+  for (const auto& p : processes) targets.push_back(p.target);
+  return targets;
+}
+
 std::string gateway_config(const std::vector<Target>& backends, std::size_t relay_buffer_bytes) {
   nlohmann::json addresses = nlohmann::json::array();
   for (const auto& b : backends) addresses.push_back(text_of(b));

@@ -41,6 +41,10 @@ struct RunningProcess {
 // `extra` flags go after the bench's own (e.g. {"--announce", "self"}).
 RunningProcess start_backend(const std::string& wsfo_exe, const std::string& label, const std::string& log,
                              const std::vector<std::string>& extra = {});
+// `count` backends labelled b0, b1, ... logging to `dir`/backend-<label>.log.
+std::vector<RunningProcess> start_backends(const std::string& wsfo_exe, const std::string& dir, std::size_t count,
+                                           const std::vector<std::string>& extra = {});
+std::vector<Target> targets_of(const std::vector<RunningProcess>& processes);
 // `relay_buffer_bytes` 0 keeps the gateway's default.
 RunningProcess start_wsfo_gateway(const std::string& wsfo_exe, const std::string& dir,
                                   const std::vector<Target>& backends, std::size_t relay_buffer_bytes);

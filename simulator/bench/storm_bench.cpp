@@ -72,7 +72,7 @@ StormRound storm(Peer peer, const StormBenchOptions& options, std::size_t client
     }
     const auto& c = round.clients;
     progress << "  " << name_of(peer) << ": " << opened << " clients through node A (pid " << nodes[0].process->pid()
-             << ") in " << fixed(open_seconds, 1) << " s; A killed; " << c.rehomed << " of " << c.disconnected
+             << ") in " << fixed(open_seconds, 1) << " s, " << c.open_retries << " attempts retried; A killed; " << c.rehomed << " of " << c.disconnected
              << " back through " << survivors << " survivor" << (survivors == 1 ? "" : "s") << ": 50% "
              << fixed(c.rehomed_50_ms, 0) << " ms, 99% " << fixed(c.rehomed_99_ms, 0) << " ms, 100% "
              << fixed(c.rehomed_100_ms, 0) << " ms; handshake p50 " << fixed(c.handshake_p50_ms, 1) << " ms, p99 "
@@ -133,18 +133,8 @@ std::size_t survivors_for(const StormBenchOptions& options, std::size_t clients)
 
 StormBenchResult run_storm_bench(const StormBenchOptions& options, std::ostream& progress) {
   TempDir dir;
-  std::vector<RunningProcess> backend_processes;
-  std::vector<Target> backends;
-  for (std::size_t i = 0; i < options.backends; ++i) {
-    auto label = "b" + std::to_string(i);
-    try {
-      backend_processes.push_back(start_backend(options.wsfo_exe, label, dir.path() + "/backend-" + label + ".log",
-                                                {"--announce", "self"}));
-    } catch (const std::exception& e) {
-      throw std::runtime_error("backend " + label + " failed to start: " + e.what());
-    }
-    backends.push_back(backend_processes.back().target);
-  }
+  auto backend_processes = start_backends(options.wsfo_exe, dir.path(), options.backends, {"--announce", "self"});
+  auto backends = targets_of(backend_processes);
   progress << "backends: " << options.backends
            << " x `wsfo backend --listen 127.0.0.1:0 --interval 0s --announce self`; work dir " << dir.path() << "\n";
   StormBenchResult result;

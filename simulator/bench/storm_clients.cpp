@@ -66,11 +66,16 @@ struct StormClients::Impl {
   std::thread thread;
   std::vector<ClientRecord> records;  // the io thread's until it is joined
   std::atomic<std::size_t> upgraded{0}, failed_open{0}, disconnected{0}, rehomed{0}, lost_before{0};
-  std::atomic<std::uint64_t> failed_attempts{0};
+  std::atomic<std::uint64_t> failed_attempts{0}, open_retries{0};
   std::atomic<bool> armed{false};
   Clock::time_point fault;  // written before `armed` is set
 
-  // One reconnect attempt, bounded by attempt_timeout; the socket on success.
+  net::awaitable<void> pause() {
+    net::steady_timer timer(co_await net::this_coro::executor, kRetryPause);
+    co_await timer.async_wait(kStormUse);
+  }
+
+  // One attempt, bounded by attempt_timeout; the socket on success.
   net::awaitable<std::shared_ptr<tcp::socket>> attempt(const tcp::endpoint& target, std::size_t index) {
     auto executor = co_await net::this_coro::executor;
     auto socket = std::make_shared<tcp::socket>(executor);
@@ -89,14 +94,20 @@ struct StormClients::Impl {
   }
 
   net::awaitable<void> client(tcp::endpoint first, std::size_t index) {
-    {
-      tcp::socket socket(co_await net::this_coro::executor);
-      if (!co_await connect_and_upgrade(socket, first, source_address(kStormSourceBlock, index))) {
+    // Setting up is not measured: an attempt a node refuses (e.g. over its
+    // cap of handshakes in progress) is retried until the fault.
+    for (;;) {
+      if (armed) {
         ++failed_open;
         co_return;
       }
-      ++upgraded;
-      co_await drain_until_end(socket);
+      if (auto socket = co_await attempt(first, index)) {
+        ++upgraded;
+        co_await drain_until_end(*socket);
+        break;
+      }
+      ++open_retries;
+      co_await pause();
     }
     if (!armed) {
       ++lost_before;
@@ -109,8 +120,7 @@ struct StormClients::Impl {
       auto socket = co_await attempt(target, index);
       if (!socket) {
         ++failed_attempts;
-        net::steady_timer pause(co_await net::this_coro::executor, kRetryPause);
-        co_await pause.async_wait(kStormUse);
+        co_await pause();
         continue;
       }
       auto now = Clock::now();
@@ -164,6 +174,7 @@ StormFigures StormClients::finish(std::chrono::milliseconds window) {
   figures.never_returned = figures.disconnected - figures.rehomed;
   figures.lost_before = impl_->lost_before;
   figures.failed_attempts = impl_->failed_attempts;
+  figures.open_retries = impl_->open_retries;
   std::vector<std::uint32_t> rehomed_us, handshake_us;
   for (const auto& r : impl_->records)
     if (r.rehomed) {

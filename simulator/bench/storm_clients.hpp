@@ -22,7 +22,8 @@ struct StormFigures {
   std::size_t rehomed = 0;         // of those, upgraded again through a survivor
   std::size_t never_returned = 0;  // disconnected - rehomed: not back within the window
   std::size_t lost_before = 0;     // connections that ended before the fault (a problem)
-  std::uint64_t failed_attempts = 0;
+  std::uint64_t failed_attempts = 0;  // reconnect attempts that did not end in a 101
+  std::uint64_t open_retries = 0;     // attempts through node A, before the fault, that were retried
   double rehomed_50_ms = 0;
   double rehomed_99_ms = 0;
   double rehomed_100_ms = 0;
@@ -38,8 +39,8 @@ class StormClients {
   StormClients(const StormClients&) = delete;
   StormClients& operator=(const StormClients&) = delete;
 
-  // Opens `count` connections through `first`; returns how many upgraded
-  // before `timeout`. Call once.
+  // Opens `count` connections through `first` (a failed attempt is retried
+  // after a pause); returns how many upgraded before `timeout`. Call once.
   std::size_t open(const Target& first, std::size_t count, std::chrono::milliseconds timeout);
   // From now on a connection that ends counts as disconnected by the fault
   // and reconnects; times are measured from this call. Call right before the fault.

@@ -8,38 +8,16 @@
 #include <regex>
 #include <string>
 
-#include "process/child_process.hpp"
+#include "tests/support/wsfo_command.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
 
-struct StormRun {
-  std::string out;
-  std::string err;
-  wsfo::process::ExitStatus status;
-};
-
-StormRun run_storm(const std::vector<std::string>& flags) {
-  std::vector<std::string> argv{WSFO_BINARY, "bench", "storm"};
-  argv.insert(argv.end(), flags.begin(), flags.end());
-  wsfo::process::ChildProcess child(argv);
-  StormRun run;
-  auto deadline = std::chrono::steady_clock::now() + 90s;
-  while (std::chrono::steady_clock::now() < deadline) {
-    auto line = child.read_stdout_line(5s);
-    if (!line) {
-      if (auto status = child.wait_for_exit(0ms)) {
-        run.status = *status;
-        run.err = child.read_stderr(1s);
-        return run;
-      }
-      continue;
-    }
-    run.out += *line + "\n";
-  }
-  ADD_FAILURE() << "wsfo bench storm did not finish within 90 s; output so far:\n" << run.out;
-  return run;
+wsfo::test_support::CommandRun run_storm(const std::vector<std::string>& flags) {
+  std::vector<std::string> args{"bench", "storm"};
+  args.insert(args.end(), flags.begin(), flags.end());
+  return wsfo::test_support::run_wsfo(args, 90s);
 }
 
 // "<metric> <wsfo> <nginx> <unit> <ratio> <low>-<high>": positive figures,
