@@ -57,6 +57,7 @@ StormRound storm(Peer peer, const StormBenchOptions& options, std::size_t client
     auto opened_at = std::chrono::steady_clock::now();
     auto opened = fleet.open(nodes[0].target, clients, 120s);
     double open_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - opened_at).count();
+    round.set_up = opened == clients;
     if (opened < clients)
       runs.problems.push_back(std::to_string(clients - opened) + " of " + std::to_string(clients) +
                               " clients failed to connect through node A");
@@ -100,11 +101,22 @@ struct StormRow {
   PairedSummary summary;
 };
 
+// The rounds whose storms both started with every client connected: only
+// they compare the proxies on the same storm.
+std::vector<std::size_t> complete_rounds(const StormCase& c) {
+  std::vector<std::size_t> rounds;
+  for (std::size_t i = 0; i < std::min(c.wsfo.rounds.size(), c.nginx.rounds.size()); ++i)
+    if (c.wsfo.rounds[i].set_up && c.nginx.rounds[i].set_up) rounds.push_back(i);
+  return rounds;
+}
+
 template <typename Get>
 StormRow row_of(const std::string& metric, const std::string& unit, int decimals, const StormCase& c, Get get) {
   std::vector<double> w, n;
-  for (const auto& r : c.wsfo.rounds) w.push_back(get(r));
-  for (const auto& r : c.nginx.rounds) n.push_back(get(r));
+  for (auto i : complete_rounds(c)) {
+    w.push_back(get(c.wsfo.rounds[i]));
+    n.push_back(get(c.nginx.rounds[i]));
+  }
   return StormRow{metric, unit, decimals, summarize_pairs(w, n)};
 }
 
@@ -164,10 +176,13 @@ StormBenchResult run_storm_bench(const StormBenchOptions& options, std::ostream&
 void print_storm_table(const StormBenchResult& result, std::ostream& out) {
   char line[256];
   for (const auto& c : result.cases) {
-    auto rounds = std::min(c.wsfo.rounds.size(), c.nginx.rounds.size());
+    auto ran = std::min(c.wsfo.rounds.size(), c.nginx.rounds.size());
+    auto rounds = complete_rounds(c).size();
     out << c.clients << " clients, node A killed, " << c.survivors << " surviving node" << (c.survivors == 1 ? "" : "s")
-        << ": medians over " << rounds << " round" << (rounds == 1 ? "" : "s")
-        << "; wsfo/nginx is the median of the per-round ratios, range their lowest and highest\n";
+        << ": medians over " << rounds << " round" << (rounds == 1 ? "" : "s");
+    if (rounds < ran)
+      out << " (of " << ran << "; left out: the rounds where a proxy did not get every client connected before the kill)";
+    out << "; wsfo/nginx is the median of the per-round ratios, range their lowest and highest\n";
     std::snprintf(line, sizeof line, "%-28s %10s %10s %5s %11s %11s\n", "metric", "wsfo", "nginx", "unit",
                   "wsfo/nginx", "range");
     out << line;

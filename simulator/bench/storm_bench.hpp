@@ -30,6 +30,7 @@ std::size_t survivors_for(const StormBenchOptions& options, std::size_t clients)
 
 // One proxy's storm in one round.
 struct StormRound {
+  bool set_up = false;  // every client was connected through node A before the kill
   StormFigures clients;
   double survivors_cpu_seconds = 0;  // summed over the surviving nodes, from the kill to the last reconnect
   double survivors_peak_rss_mib = 0; // VmHWM summed over the surviving nodes
