@@ -25,6 +25,7 @@ void add_gateway_commands(CLI::App& app, int& exit_code);
 void add_vrrp_agent_commands(CLI::App& app, int& exit_code);
 void add_vip_notify_commands(CLI::App& app, int& exit_code);
 void add_bench_gateway_commands(CLI::App& app, int& exit_code);
+void add_bench_storm_commands(CLI::App& app, int& exit_code);
 void add_simulate_commands(CLI::App& app, int& exit_code);
 void add_calibrate_commands(CLI::App& app, int& exit_code);
 void add_crosscheck_commands(CLI::App& app, int& exit_code);

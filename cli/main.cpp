@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   wsfo::cli::add_vrrp_agent_commands(app, exit_code);
   wsfo::cli::add_vip_notify_commands(app, exit_code);
   wsfo::cli::add_bench_gateway_commands(app, exit_code);
+  wsfo::cli::add_bench_storm_commands(app, exit_code);
   wsfo::cli::add_simulate_commands(app, exit_code);
   wsfo::cli::add_calibrate_commands(app, exit_code);
   wsfo::cli::add_crosscheck_commands(app, exit_code);

@@ -94,13 +94,30 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ignored);
 }
 
-RunningProcess start_backend(const std::string& wsfo_exe, const std::string& label, const std::string& log) {
+RunningProcess start_backend(const std::string& wsfo_exe, const std::string& label, const std::string& log,
+                             const std::vector<std::string>& extra) {
+  std::vector<std::string> argv{wsfo_exe, "backend", "--label", label, "--listen", "127.0.0.1:0", "--interval", "0s"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
   RunningProcess running;
-  running.process = std::make_unique<process::ChildProcess>(
-      std::vector<std::string>{wsfo_exe, "backend", "--label", label, "--listen", "127.0.0.1:0", "--interval", "0s"},
-      log);
+  running.process = std::make_unique<process::ChildProcess>(argv, log);
   running.target = ready_target(*running.process, "backend " + label, log);
   return running;
+}
+
+std::vector<RunningProcess> start_backends(const std::string& wsfo_exe, const std::string& dir, std::size_t count,
+                                           const std::vector<std::string>& extra) {
+  std::vector<RunningProcess> backends;
+  for (std::size_t i = 0; i < count; ++i) {
+    auto label = "b" + std::to_string(i);
+    backends.push_back(start_backend(wsfo_exe, label, dir + "/backend-" + label + ".log", extra));
+  }
+  return backends;
+}
+
+std::vector<Target> targets_of(const std::vector<RunningProcess>& processes) {
+  std::vector<Target> targets;
+  for (const auto& p : processes) targets.push_back(p.target);
+  return targets;
 }
 
 std::string gateway_config(const std::vector<Target>& backends, std::size_t relay_buffer_bytes) {
@@ -138,7 +155,8 @@ RunningProcess start_wsfo_gateway(const std::string& wsfo_exe, const std::string
   return running;
 }
 
-std::string nginx_config(const std::string& dir, unsigned short port, const std::vector<Target>& backends) {
+std::string nginx_config(const std::string& dir, unsigned short port, const std::vector<Target>& backends,
+                         int listen_backlog) {
   std::ostringstream c;
   c << "# Written by wsfo bench gateway: a plain WebSocket proxy, one process.\n"
     << "worker_processes 1;\nmaster_process off;\ndaemon off;\nworker_rlimit_nofile 20000;\n"
@@ -150,7 +168,9 @@ std::string nginx_config(const std::string& dir, unsigned short port, const std:
   c << "  map $http_upgrade $connection_upgrade { default upgrade; '' close; }\n"
     << "  upstream backends {\n";
   for (const auto& b : backends) c << "    server " << text_of(b) << ";\n";
-  c << "  }\n  server {\n    listen 127.0.0.1:" << port << ";\n    location / {\n"
+  c << "  }\n  server {\n    listen 127.0.0.1:" << port;
+  if (listen_backlog > 0) c << " backlog=" << listen_backlog;
+  c << ";\n    location / {\n"
     << "      proxy_pass http://backends;\n      proxy_http_version 1.1;\n"
     << "      proxy_set_header Upgrade $http_upgrade;\n      proxy_set_header Connection $connection_upgrade;\n"
     << "      proxy_set_header Host $host;\n      proxy_read_timeout 3600s;\n      proxy_send_timeout 3600s;\n"
@@ -158,11 +178,12 @@ std::string nginx_config(const std::string& dir, unsigned short port, const std:
   return c.str();
 }
 
-RunningProcess start_nginx(const std::string& nginx_exe, const std::string& dir, const std::vector<Target>& backends) {
+RunningProcess start_nginx(const std::string& nginx_exe, const std::string& dir, const std::vector<Target>& backends,
+                           int listen_backlog) {
   auto port = free_port();
   std::string config = dir + "/nginx.conf";
   std::string log = dir + "/nginx-error.log";
-  write_file(config, nginx_config(dir, port, backends));
+  write_file(config, nginx_config(dir, port, backends, listen_backlog));
   RunningProcess running;
   running.process = std::make_unique<process::ChildProcess>(
       std::vector<std::string>{nginx_exe, "-p", dir + "/", "-e", log, "-c", config}, log);
@@ -194,13 +215,22 @@ std::string log_tail(const std::string& path, std::size_t max_bytes) {
   return text.size() > max_bytes ? text.substr(text.size() - max_bytes) : text;
 }
 
-long resident_kib(pid_t pid) {
+namespace {
+
+// A "<field> <n> kB" line of /proc/<pid>/status; -1 when it cannot be read.
+long status_kib(pid_t pid, const std::string& field) {
   std::ifstream status("/proc/" + std::to_string(pid) + "/status");
   std::string line;
   while (std::getline(status, line))
-    if (line.starts_with("VmRSS:")) return std::stol(line.substr(6));
+    if (line.starts_with(field)) return std::stol(line.substr(field.size()));
   return -1;
 }
+
+}  // namespace
+
+long resident_kib(pid_t pid) { return status_kib(pid, "VmRSS:"); }
+
+long peak_resident_kib(pid_t pid) { return status_kib(pid, "VmHWM:"); }
 
 double cpu_seconds(pid_t pid) {
   std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");

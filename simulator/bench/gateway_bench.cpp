@@ -14,16 +14,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-enum class Peer { wsfo, nginx };
-
-const char* name_of(Peer peer) { return peer == Peer::wsfo ? "wsfo" : "nginx"; }
-
-std::string fixed(double value, int decimals) {
-  char text[64];
-  std::snprintf(text, sizeof text, "%.*f", decimals, value);
-  return text;
-}
-
 // Resident memory of a fresh proxy before and after `count` idle proxied
 // connections, once the backends' announcements of them are over.
 double measure_memory(RunningProcess& proxy, std::size_t count, ProxyFigures& figures, std::ostream& progress) {
@@ -122,13 +112,8 @@ bool GatewayBenchResult::all_pass() const {
 
 GatewayBenchResult run_gateway_bench(const GatewayBenchOptions& options, std::ostream& progress) {
   TempDir dir;
-  std::vector<RunningProcess> backend_processes;
-  std::vector<Target> backends;
-  for (std::size_t i = 0; i < options.backends; ++i) {
-    auto label = "b" + std::to_string(i);
-    backend_processes.push_back(start_backend(options.wsfo_exe, label, dir.path() + "/backend-" + label + ".log"));
-    backends.push_back(backend_processes.back().target);
-  }
+  auto backend_processes = start_backends(options.wsfo_exe, dir.path(), options.backends);
+  auto backends = targets_of(backend_processes);
   progress << "backends: " << options.backends << " x `wsfo backend --listen 127.0.0.1:0 --interval 0s`; work dir "
            << dir.path() << "\n";
   GatewayBenchResult result;

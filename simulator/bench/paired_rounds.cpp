@@ -1,6 +1,7 @@
 #include "simulator/bench/paired_rounds.hpp"
 
 #include <algorithm>
+#include <cstdio>
 
 namespace wsfo::bench {
 
@@ -28,6 +29,12 @@ PairedSummary summarize_pairs(const std::vector<double>& a, const std::vector<do
   summary.ratio_low = *low;
   summary.ratio_high = *high;
   return summary;
+}
+
+std::string fixed(double value, int decimals) {
+  char text[64];
+  std::snprintf(text, sizeof text, "%.*f", decimals, value);
+  return text;
 }
 
 }  // namespace wsfo::bench

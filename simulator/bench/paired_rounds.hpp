@@ -4,6 +4,7 @@
 // ratios. Pairing cancels a drift of a shared machine's load between rounds;
 // the median ignores one odd round, where a best-of-rounds figure would keep it.
 #include <cstddef>
+#include <string>
 #include <vector>
 
 namespace wsfo::bench {
@@ -25,5 +26,8 @@ double median(std::vector<double> values);
 
 // Pairs a[i] with b[i] up to the shorter of the two.
 PairedSummary summarize_pairs(const std::vector<double>& a, const std::vector<double>& b);
+
+// `value` with `decimals` digits after the point, for the benches' tables.
+std::string fixed(double value, int decimals);
 
 }  // namespace wsfo::bench

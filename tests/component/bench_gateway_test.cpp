@@ -7,36 +7,16 @@
 #include <regex>
 #include <string>
 
-#include "process/child_process.hpp"
+#include "tests/support/wsfo_command.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
 
-struct Run {
-  std::string out;
-  wsfo::process::ExitStatus status;
-};
-
-Run run_bench(const std::vector<std::string>& flags) {
-  std::vector<std::string> argv{WSFO_BINARY, "bench", "gateway"};
-  argv.insert(argv.end(), flags.begin(), flags.end());
-  wsfo::process::ChildProcess child(argv);
-  Run run;
-  auto deadline = std::chrono::steady_clock::now() + 90s;
-  while (std::chrono::steady_clock::now() < deadline) {
-    auto line = child.read_stdout_line(5s);
-    if (!line) {
-      if (auto status = child.wait_for_exit(0ms)) {
-        run.status = *status;
-        return run;
-      }
-      continue;
-    }
-    run.out += *line + "\n";
-  }
-  ADD_FAILURE() << "wsfo bench gateway did not finish within 90 s; output so far:\n" << run.out;
-  return run;
+wsfo::test_support::CommandRun run_bench(const std::vector<std::string>& flags) {
+  std::vector<std::string> args{"bench", "gateway"};
+  args.insert(args.end(), flags.begin(), flags.end());
+  return wsfo::test_support::run_wsfo(args, 90s);
 }
 
 // "<metric> <wsfo> <nginx> <unit> <ratio> <low>-<high> ..." with positive
