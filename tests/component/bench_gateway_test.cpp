@@ -7,6 +7,7 @@
 #include <regex>
 #include <string>
 
+#include "tests/support/bench_table.hpp"
 #include "tests/support/wsfo_command.hpp"
 
 namespace {
@@ -19,16 +20,8 @@ wsfo::test_support::CommandRun run_bench(const std::vector<std::string>& flags) 
   return wsfo::test_support::run_wsfo(args, 90s);
 }
 
-// "<metric> <wsfo> <nginx> <unit> <ratio> <low>-<high> ..." with positive
-// figures; with one round, the range is that round's ratio.
 void expect_row(const std::string& out, const std::string& metric) {
-  std::regex row(metric + R"([^\n]*?\s+([0-9.]+)\s+([0-9.]+)\s+(/s|ms|KiB)\s+([0-9.]+)\s+([0-9.]+)-([0-9.]+)\s)");
-  std::smatch match;
-  ASSERT_TRUE(std::regex_search(out, match, row)) << metric << " missing in:\n" << out;
-  EXPECT_GT(std::stod(match[1]), 0.0) << metric << ": no wsfo figure";
-  EXPECT_GT(std::stod(match[2]), 0.0) << metric << ": no nginx figure";
-  EXPECT_EQ(match[4], match[5]) << metric << ": one round, yet the range is not its ratio";
-  EXPECT_EQ(match[5], match[6]) << metric;
+  wsfo::test_support::expect_ratio_row(out, metric, "/s|ms|KiB");
 }
 
 TEST(BenchGateway, TinyRunPrintsBothColumns) {

@@ -8,6 +8,7 @@
 #include <regex>
 #include <string>
 
+#include "tests/support/bench_table.hpp"
 #include "tests/support/wsfo_command.hpp"
 
 namespace {
@@ -20,16 +21,8 @@ wsfo::test_support::CommandRun run_storm(const std::vector<std::string>& flags) 
   return wsfo::test_support::run_wsfo(args, 90s);
 }
 
-// "<metric> <wsfo> <nginx> <unit> <ratio> <low>-<high>": positive figures,
-// and with one round the range is that round's ratio.
 void expect_ratio_row(const std::string& out, const std::string& metric) {
-  std::regex row(metric + R"(\s+([0-9.]+)\s+([0-9.]+)\s+(ms|s|MiB)\s+([0-9.]+)\s+([0-9.]+)-([0-9.]+)\n)");
-  std::smatch match;
-  ASSERT_TRUE(std::regex_search(out, match, row)) << metric << " missing in:\n" << out;
-  EXPECT_GT(std::stod(match[1]), 0.0) << metric << ": no wsfo figure";
-  EXPECT_GT(std::stod(match[2]), 0.0) << metric << ": no nginx figure";
-  EXPECT_EQ(match[4], match[5]) << metric << ": one round, yet the range is not its ratio";
-  EXPECT_EQ(match[5], match[6]) << metric;
+  wsfo::test_support::expect_ratio_row(out, metric, "ms|s|MiB");
 }
 
 TEST(BenchStorm, TinyStormEveryClientComesBackThroughEitherProxy) {
