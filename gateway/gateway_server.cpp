@@ -64,8 +64,20 @@ void spawn(GatewayNode& node, awaitable<void> task) {
 awaitable<void> accept_loop(GatewayNode& node, std::shared_ptr<tcp::acceptor> acceptor) {
   net::steady_timer pause(node.io);
   AcceptBackoff backoff;
-  while (auto socket = co_await accept_with_backoff(node, *acceptor, backoff, pause, "", true))
+  while (auto socket = co_await accept_with_backoff(node, *acceptor, backoff, pause, "", true)) {
+    // At the cap on handshakes in progress this connection waits, its head
+    // in its socket buffer and the rest of a storm in the listen backlog,
+    // until a handshake ends or the oldest one has been silent too long.
+    const auto& limits = node.config.limits;
+    std::chrono::nanoseconds wait;
+    while ((wait = node.pending_heads.make_room(limits.max_handshakes_in_progress, limits.evict_heads_after)).count()) {
+      error_code ec;
+      pause.expires_after(wait);
+      co_await pause.async_wait(net::redirect_error(use_awaitable, ec));
+      if (!acceptor->is_open()) co_return;
+    }
     node.accept_connection(std::move(*socket));
+  }
 }
 
 awaitable<void> shutdown_sequence(GatewayNode& node) {
@@ -93,7 +105,10 @@ awaitable<void> shutdown_sequence(GatewayNode& node) {
 
 }  // namespace
 
-void GatewayNode::accept_connection(tcp::socket socket) { spawn(*this, handle_handshake(*this, std::move(socket))); }
+void GatewayNode::accept_connection(tcp::socket socket) {
+  pending_heads.accepted();
+  spawn(*this, handle_handshake(*this, std::move(socket)));
+}
 
 std::string GatewayNode::open_listeners() {
   bool first_time = listen_endpoints.empty();

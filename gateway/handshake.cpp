@@ -34,14 +34,14 @@ net::awaitable<void> handle_handshake(GatewayNode& node, tcp::socket client) {
   bool expired = false;
   bool evicted = false;
   {
-    PendingHead pending(node.pending_heads, client, node.config.limits.max_handshakes_in_progress);
+    PendingHead pending(node.pending_heads, client);
     Deadline deadline(client, node.config.limits.handshake_timeout);
     co_await http::async_read(client, buffer, parser, net::redirect_error(net::use_awaitable, ec));
     expired = deadline.expired();
     evicted = pending.evicted();
   }
   std::optional<Answer> refusal;
-  if (evicted) {  // closed already: the oldest of too many handshakes in progress
+  if (evicted) {  // closed already: its head was incomplete too long while the cap held the backlog
     node.metrics.handshake(Metrics::Outcome::rejected, label(RejectReason::handshake_cap));
     co_return;
   }

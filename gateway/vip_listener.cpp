@@ -14,8 +14,13 @@ std::string describe_bind_error(const boost::system::error_code& error) {
   return error.message();
 }
 
-VipListener::VipListener(net::io_context& io, tcp::endpoint endpoint, Handler handler)
-    : io_(io), endpoint_(std::move(endpoint)), handler_(std::move(handler)), acceptor_(io), pause_(io) {}
+VipListener::VipListener(net::io_context& io, tcp::endpoint endpoint, Handler handler, Room room)
+    : io_(io),
+      endpoint_(std::move(endpoint)),
+      handler_(std::move(handler)),
+      room_(std::move(room)),
+      acceptor_(io),
+      pause_(io) {}
 
 VipListener::~VipListener() { close_and_reset(); }
 
@@ -39,8 +44,8 @@ std::optional<std::string> VipListener::open() {
 }
 
 void VipListener::accept_next() {
-  auto socket = std::make_shared<tcp::socket>(io_);
   std::weak_ptr<int> generation = generation_;
+  auto socket = std::make_shared<tcp::socket>(io_);
   acceptor_.async_accept(*socket, [this, socket, generation](const boost::system::error_code& ec) {
     if (generation.expired()) return;  // closed (or destroyed) meanwhile
     if (ec) {
@@ -59,9 +64,21 @@ void VipListener::accept_next() {
       return !open || !open->is_open();
     });
     accepted_.push_back(socket);
-    handler_(socket);
-    accept_next();
+    hand_over(socket);
   });
+}
+
+void VipListener::hand_over(const std::shared_ptr<tcp::socket>& socket) {
+  if (auto wait = room_ ? room_() : std::chrono::nanoseconds::zero(); wait.count() > 0) {
+    std::weak_ptr<int> generation = generation_;
+    pause_.expires_after(wait);
+    pause_.async_wait([this, socket, generation](const boost::system::error_code& waited) {
+      if (!waited && !generation.expired()) hand_over(socket);
+    });
+    return;
+  }
+  handler_(socket);
+  accept_next();
 }
 
 void VipListener::close_silently() {

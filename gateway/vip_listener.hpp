@@ -9,6 +9,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -25,7 +26,13 @@ class VipListener {
   // `websocket::stream<tcp::socket&>`): closing the VIP resets it in place.
   using Handler = std::function<void(std::shared_ptr<boost::asio::ip::tcp::socket>)>;
 
-  VipListener(boost::asio::io_context& io, boost::asio::ip::tcp::endpoint endpoint, Handler handler);
+  // Asked before an accepted connection is handed to the handler: zero to
+  // hand it over now, else how long to wait before asking again (the
+  // gateway's cap on handshakes in progress); the next accept waits too.
+  using Room = std::function<std::chrono::nanoseconds()>;
+
+  VipListener(boost::asio::io_context& io, boost::asio::ip::tcp::endpoint endpoint, Handler handler,
+              Room room = {});
   ~VipListener();
   VipListener(const VipListener&) = delete;
   VipListener& operator=(const VipListener&) = delete;
@@ -44,10 +51,12 @@ class VipListener {
 
  private:
   void accept_next();
+  void hand_over(const std::shared_ptr<boost::asio::ip::tcp::socket>& socket);  // once the room callback allows
 
   boost::asio::io_context& io_;
   boost::asio::ip::tcp::endpoint endpoint_;
   Handler handler_;
+  Room room_;
   boost::asio::ip::tcp::acceptor acceptor_;
   std::vector<std::weak_ptr<boost::asio::ip::tcp::socket>> accepted_;
   // Outstanding accept handlers hold this; a closed generation ignores them.

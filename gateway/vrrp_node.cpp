@@ -109,8 +109,12 @@ std::optional<std::string> NodeVrrp::take_vip(const std::string& address, std::u
   auto [it, inserted] = held_.try_emplace(key(address, port));
   HeldVip& held = it->second;
   if (!held.listener)
-    held.listener = std::make_unique<VipListener>(node_.io, tcp::endpoint(ip, port),
-                                                  [this, &held](auto socket) { on_accepted(held, std::move(socket)); });
+    held.listener = std::make_unique<VipListener>(
+        node_.io, tcp::endpoint(ip, port), [this, &held](auto socket) { on_accepted(held, std::move(socket)); },
+        [this] {
+          const auto& limits = node_.config.limits;
+          return node_.pending_heads.make_room(limits.max_handshakes_in_progress, limits.evict_heads_after);
+        });
   if (auto error = held.listener->open()) {
     held_.erase(it);
     return error;

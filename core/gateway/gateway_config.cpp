@@ -282,6 +282,7 @@ void read_limits(ObjectReader& root, Limits& limits, Problems& problems) {
   size_limit(reader, "relay_buffer_bytes", limits.relay_buffer_bytes, 1024, 1 << 24);
   size_limit(reader, "max_message_bytes", limits.max_message_bytes, 0, std::int64_t{1} << 40);
   duration_limit(reader, "handshake_timeout", limits.handshake_timeout, false);
+  duration_limit(reader, "evict_heads_after", limits.evict_heads_after, false);
   duration_limit(reader, "idle_timeout", limits.idle_timeout, false);
   duration_limit(reader, "drain_timeout", limits.drain_timeout, true);
   duration_limit(reader, "fail_timeout", limits.fail_timeout, true);

@@ -54,9 +54,12 @@ struct RouteConfig {
 
 struct Limits {
   std::size_t max_connections = 10000;
-  // Accepted connections whose request head is not complete yet; a new one
-  // over the cap closes the oldest of them (docs/gateway-config.md, "Floods").
+  // Accepted connections whose request head is not complete yet; at the cap
+  // the gateway stops accepting, and closes the oldest of them once its head
+  // is incomplete `evict_heads_after` past its accept (docs/gateway-config.md,
+  // "Floods"; core/gateway/handshake_cap.hpp).
   std::size_t max_handshakes_in_progress = 1000;
+  std::chrono::nanoseconds evict_heads_after = std::chrono::seconds(1);
   std::chrono::nanoseconds handshake_timeout = std::chrono::seconds(5);
   std::size_t max_header_bytes = 8192;
   std::chrono::nanoseconds idle_timeout = std::chrono::seconds(60);

@@ -8,6 +8,7 @@
 #include <charconv>
 
 #include "core/gateway/answers.hpp"
+#include "core/gateway/handshake_cap.hpp"
 #include "core/gateway/route_decision.hpp"
 #include "core/gateway/upstream_choice.hpp"
 #include "simulator/model/sim_world.hpp"
@@ -48,11 +49,11 @@ class GatewayLogic {
     for (std::size_t first = 0; first < batch.requests.size(); first += chunk) {
       live.clear();
       now = World::now_ns();
-      first += close_over_cap(batch, first);
-      if (first >= batch.requests.size()) break;
       // The CPU gets to this chunk after the work queued before it (relayed
       // messages included): one queue, as the live io thread.
       const std::int64_t start = now + w_.traffic().gateway_wait(g_);
+      first += close_over_cap(batch, first, start);
+      if (first >= batch.requests.size()) break;
       for (std::size_t i = first; i < std::min(batch.requests.size(), first + chunk); ++i) {
         const Request& r = batch.requests[i];
         if (batch.forwarded_by) {  // the proxying node's setup ends here, answered or not
@@ -82,24 +83,29 @@ class GatewayLogic {
   }
 
  private:
-  // The live gateway closes the oldest of its handshakes in progress
-  // (accepted, head not read) beyond `limits.max_handshakes_in_progress`
-  // without an answer. Here a handshake is in progress from its arrival
-  // until the CPU gets to it: the rest of this batch, which arrived while
-  // the node worked on the one before. (What the regions hold for the next
-  // batch is still on its way: counting it closed handshakes of nodes whose
-  // CPU kept up.) The oldest are the front; returns how many were closed. Handshakes forwarded by another
-  // unit's gateway (the proxy correction) are neither counted nor closed: the
+  // The live gateway's cap on handshakes in progress (core/gateway/handshake_cap):
+  // at the cap it stops accepting, and closes the oldest handshake whose head
+  // is still unread `evict_heads_after` past its accept. Here a handshake is
+  // in progress from its arrival until the CPU gets to it (the rest of this
+  // batch, which arrived while the node worked on the one before); the first
+  // `cap` of them are the accepted ones, the rest wait in the backlog, and
+  // the oldest's age is taken from its arrival when the CPU gets to the
+  // chunk, as the live accept loop shares the CPU with that work. (What the
+  // regions hold for the next batch is still on its way.) Returns how many
+  // were closed, from the front. Handshakes forwarded by another unit's
+  // gateway (the proxy correction) are neither counted nor closed: the
   // proxying node would answer such a close with its 502 (docs/simulate.md).
-  std::size_t close_over_cap(const Batch& batch, std::size_t first) {
+  std::size_t close_over_cap(const Batch& batch, std::size_t first, std::int64_t start) {
     if (batch.forwarded_by) return 0;
-    const std::size_t waiting = batch.requests.size() - first;
-    const std::size_t cap = gw_.config.limits.max_handshakes_in_progress;
-    if (cap == 0 || waiting <= cap) return 0;
-    const std::size_t over = std::min(waiting - cap, batch.requests.size() - first);
+    const auto& limits = gw_.config.limits;
+    const std::size_t cap = limits.max_handshakes_in_progress;
     const Route* back = &w_.route(gw_.host, w_.regions()[batch.region].host);
-    for (std::size_t i = first; i < first + over; ++i) {
+    std::size_t i = first;
+    for (; i < batch.requests.size() && batch.requests.size() - i > cap; ++i) {
       const Request& r = batch.requests[i];
+      const std::chrono::nanoseconds age(start - r.sent_ns);
+      if (gateway::room_for_next(cap, cap, age, limits.evict_heads_after).kind != gateway::CapRoom::Kind::evict_oldest)
+        break;
       if (w_.clients().token[r.client] != r.token) continue;
       ++gw_.capacity.closed_over_cap;
       if (!back->up()) continue;  // the client times out
@@ -112,7 +118,7 @@ class GatewayLogic {
       e.t_ns = World::now_ns() + back->latency_ns;
       w_.push(w_.regions()[batch.region], e);
     }
-    return over;
+    return i - first;
   }
 
   std::int64_t handshake_cost() const {

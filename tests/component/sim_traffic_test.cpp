@@ -154,11 +154,11 @@ std::uint64_t closed_over_cap(const json& capacity) {
 
 // The seed's 3,203 clients dial at the start; at 2 ms of CPU per handshake a
 // node gets more than the gateway's default cap of 1,000 handshakes in
-// progress waiting for its CPU, and closes the oldest unanswered, as the
-// live gateway does: each such client writes the live client's `rejected`
-// event (bad_http, the end of stream before any answer) and retries. At
-// 50 us the CPU keeps up with the dialing (spread over the start) and
-// nothing is closed.
+// progress waiting for its CPU, for longer than the default 1 s after which
+// the live gateway closes the oldest of them unanswered to make room: each
+// such client writes the live client's `rejected` event (bad_http, the end
+// of stream before any answer) and retries. At 50 us the CPU keeps up with
+// the dialing (spread over the start) and nothing is closed.
 TEST(SimTraffic, HandshakesOverTheCapInProgressAreClosedUnanswered) {
   fs::path slow = scratch("cap-slow"), quick = scratch("cap-quick");
   ASSERT_GE(simulate(seed_with(slow, "self", "5us", "2ms"), slow), 0) << slurp(slow.string() + ".log");

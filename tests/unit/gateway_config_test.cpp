@@ -26,6 +26,7 @@ TEST(GatewayConfig, ReadsTheSeedConfigWithDefaults) {
   EXPECT_EQ(config.limits.idle_timeout, std::chrono::seconds(60));
   EXPECT_EQ(config.limits.max_message_bytes, 16u << 20);
   EXPECT_EQ(config.limits.max_handshakes_in_progress, 1000u);
+  EXPECT_EQ(config.limits.evict_heads_after, std::chrono::seconds(1));
   EXPECT_EQ(config.router_id_sources.size(), 3u);
 }
 
@@ -67,6 +68,7 @@ TEST(GatewayConfig, EveryErrorNamesItsPointer) {
       {"negative message limit", R"({"limits": {"max_message_bytes": -1}})", "/limits/max_message_bytes", "0"},
       {"no handshake in progress", R"({"limits": {"max_handshakes_in_progress": 0}})",
        "/limits/max_handshakes_in_progress", "1000000"},
+      {"heads never stale", R"({"limits": {"evict_heads_after": "0s"}})", "/limits/evict_heads_after", "positive"},
       {"admin token type", R"({"admin": {"token": 5}})", "/admin/token", "string"},
       {"empty admin token", R"({"admin": {"token": ""}})", "/admin/token", "generated"},
       {"token and token file", R"({"admin": {"token": "a", "token_file": "/t"}})", "/admin/token_file", "not both"},

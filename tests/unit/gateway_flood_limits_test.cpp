@@ -1,12 +1,15 @@
-// The two flood policies of the gateway, without sockets doing I/O: the cap
-// on handshakes in progress closes the oldest waiting one, and a failing
-// accept loop waits longer each time and logs at most once a second.
+// The two flood policies of the gateway, without sockets doing I/O: at the
+// cap on handshakes in progress the accept loop waits and closes only a head
+// incomplete for too long, and a failing accept loop waits longer each time
+// and logs at most once a second.
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
 #include <memory>
+#include <thread>
 #include <vector>
 
+#include "core/gateway/handshake_cap.hpp"
 #include "gateway/accept_backoff.hpp"
 #include "gateway/pending_heads.hpp"
 
@@ -16,39 +19,58 @@ namespace {
 using namespace std::chrono_literals;
 using boost::asio::ip::tcp;
 
-TEST(PendingHeads, OverTheCapTheOldestWaitingHandshakeIsClosed) {
+TEST(HandshakeCap, BelowTheCapAcceptsAtItWaitsAndEvictsOnlyAStaleHead) {
+  EXPECT_EQ(room_for_next(2, 3, 10s, 1s).kind, CapRoom::Kind::accept) << "below the cap the age does not matter";
+  CapRoom young = room_for_next(3, 3, 300ms, 1s);
+  EXPECT_EQ(young.kind, CapRoom::Kind::wait) << "a storm's heads are on their way: wait in the backlog";
+  EXPECT_EQ(young.wait_for, 700ms) << "until the oldest becomes evictable";
+  EXPECT_EQ(room_for_next(3, 3, 1s, 1s).kind, CapRoom::Kind::evict_oldest);
+  EXPECT_EQ(room_for_next(5, 3, 2s, 1s).kind, CapRoom::Kind::evict_oldest) << "over the cap too";
+}
+
+TEST(PendingHeads, AtTheCapTheAcceptLoopWaitsThenClosesTheOldestStaleHead) {
   boost::asio::io_context io;
   Metrics metrics;
   PendingHeads heads(metrics);
   std::vector<std::unique_ptr<tcp::socket>> sockets;
-  for (int i = 0; i < 5; ++i) {
+  for (int i = 0; i < 4; ++i) {
     sockets.push_back(std::make_unique<tcp::socket>(io));
     sockets.back()->open(tcp::v4());
   }
-  auto first = std::make_unique<PendingHead>(heads, *sockets[0], 3);
-  auto second = std::make_unique<PendingHead>(heads, *sockets[1], 3);
-  auto third = std::make_unique<PendingHead>(heads, *sockets[2], 3);
+  EXPECT_EQ(heads.make_room(3, 50ms), 0ns);
+  for (int i = 0; i < 3; ++i) heads.accepted();  // counted before their handshakes start
+  EXPECT_EQ(heads.size(), 3u);
+  EXPECT_GT(heads.make_room(3, 0ns), 0ns) << "none has a head to be stale yet";
+  auto first = std::make_unique<PendingHead>(heads, *sockets[0]);
+  auto second = std::make_unique<PendingHead>(heads, *sockets[1]);
+  auto third = std::make_unique<PendingHead>(heads, *sockets[2]);
   EXPECT_EQ(heads.size(), 3u);
   EXPECT_EQ(metrics.handshakes_in_progress(), 3u);
 
-  second->done();  // its head arrived: no longer counted, so no one is closed for the next
-  auto fourth = std::make_unique<PendingHead>(heads, *sockets[3], 3);
+  auto wait = heads.make_room(3, 50ms);  // at the cap, nobody stale yet: wait, close nothing
+  EXPECT_GT(wait, 0ns);
+  EXPECT_LE(wait, 50ms);
   EXPECT_FALSE(first->evicted());
   EXPECT_TRUE(sockets[0]->is_open());
 
-  auto fifth = std::make_unique<PendingHead>(heads, *sockets[4], 3);  // over the cap: the oldest goes
+  second->done();  // its head arrived: room again
+  EXPECT_EQ(heads.make_room(3, 50ms), 0ns);
+  EXPECT_FALSE(first->evicted());
+  auto fourth = std::make_unique<PendingHead>(heads, *sockets[3]);
+
+  std::this_thread::sleep_for(60ms);  // the oldest's head is now incomplete too long
+  EXPECT_EQ(heads.make_room(3, 50ms), 0ns);
   EXPECT_TRUE(first->evicted());
   EXPECT_FALSE(sockets[0]->is_open());
   EXPECT_FALSE(third->evicted());
   EXPECT_TRUE(sockets[2]->is_open());
-  EXPECT_EQ(heads.size(), 3u);
-  EXPECT_EQ(metrics.handshakes_in_progress(), 3u);
+  EXPECT_EQ(heads.size(), 2u);
+  EXPECT_EQ(metrics.handshakes_in_progress(), 2u);
 
   first.reset();  // an evicted one's end changes no count
-  third.reset();
   EXPECT_EQ(heads.size(), 2u);
+  third.reset();
   fourth.reset();
-  fifth.reset();
   second.reset();
   EXPECT_EQ(heads.size(), 0u);
   EXPECT_EQ(metrics.handshakes_in_progress(), 0u);
