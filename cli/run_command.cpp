@@ -84,7 +84,7 @@ int play_scenario_live(const LiveRunRequest& request) {
   if (!unavailable.empty())
     return stack_unavailable_exit("wsfo run", scenario::stack_kind_name(loaded.scenario->stack.kind), unavailable,
                                   request.skip_unavailable);
-  const int code = finish_run(reports::build_report(std::move(record)), options.run_dir, "wsfo run");
+  const int code = finish_run(reports::build_report(std::move(record)), options.run_dir, "wsfo run", request.scenario);
   stop.end_by_signal();  // returns only when no signal asked for a stop
   return code;
 }

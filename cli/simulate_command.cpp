@@ -105,7 +105,7 @@ int simulate(const SimulateFlags& flags) {
   model::add_recovery(outcome.capacity, report.analysis, windows);
   for (auto& note : model::capacity_notes(outcome.capacity)) report.run.notes.push_back(std::move(note));
   int code = finish_run(
-      report, run_dir, "wsfo simulate",
+      report, run_dir, "wsfo simulate", flags.scenario,
       [&](const std::string& dir) {
         if (auto error = model::write_history_file(outcome, dir); !error.empty()) return error;
         std::ofstream out(dir + "/capacity.json");
