@@ -3,8 +3,6 @@
 // event and sort every routerId whose fate differs into a named mechanism, so
 // that a difference between the emulation and reality is either understood or
 // fails the command.
-#include <unistd.h>
-
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -19,6 +17,7 @@
 #include "core/compare/comparison_json.hpp"
 #include "core/compare/run_comparison.hpp"
 #include "core/scenario/scenario_loader.hpp"
+#include "process/progress_line.hpp"
 #include "core/stack/stack_support.hpp"
 #include "reports/report.hpp"
 #include "reports/run_dir.hpp"
@@ -101,7 +100,7 @@ int play_side(const CrosscheckRequest& request, Side& side) {
   live::LiveRunOptions options;
   options.wsfo_binary = self_path();
   options.run_dir = side.run_dir;
-  options.progress = ::isatty(STDOUT_FILENO) == 1;
+  options.progress = process::stdout_is_terminal();
   std::string unavailable;
   run::RunRecord record = play_on_its_stack(side.scenario, options, stack::StackBinaries{}, unavailable);
   if (!unavailable.empty()) return unavailable_exit(request, side.label, unavailable);
