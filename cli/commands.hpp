@@ -29,6 +29,7 @@ void add_bench_storm_commands(CLI::App& app, int& exit_code);
 void add_simulate_commands(CLI::App& app, int& exit_code);
 void add_calibrate_commands(CLI::App& app, int& exit_code);
 void add_crosscheck_commands(CLI::App& app, int& exit_code);
+void add_report_commands(CLI::App& app, int& exit_code);
 void add_bench_takeover_commands(CLI::App& app, int& exit_code);
 void add_bench_fidelity_commands(CLI::App& app, int& exit_code);
 

@@ -3,8 +3,6 @@
 // event and sort every routerId whose fate differs into a named mechanism, so
 // that a difference between the emulation and reality is either understood or
 // fails the command.
-#include <unistd.h>
-
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -19,8 +17,10 @@
 #include "core/compare/comparison_json.hpp"
 #include "core/compare/run_comparison.hpp"
 #include "core/scenario/scenario_loader.hpp"
+#include "process/progress_line.hpp"
 #include "core/stack/stack_support.hpp"
 #include "reports/report.hpp"
+#include "reports/run_dir.hpp"
 #include "simulator/stack/stack_runner.hpp"
 
 namespace wsfo::cli {
@@ -100,12 +100,13 @@ int play_side(const CrosscheckRequest& request, Side& side) {
   live::LiveRunOptions options;
   options.wsfo_binary = self_path();
   options.run_dir = side.run_dir;
-  options.progress = ::isatty(STDOUT_FILENO) == 1;
+  options.progress = process::stdout_is_terminal();
   std::string unavailable;
   run::RunRecord record = play_on_its_stack(side.scenario, options, stack::StackBinaries{}, unavailable);
   if (!unavailable.empty()) return unavailable_exit(request, side.label, unavailable);
   side.report = reports::build_report(std::move(record));
   std::string error = reports::write_report_dir(side.report, side.run_dir);
+  if (error.empty()) error = reports::keep_run_inputs(side.report, side.run_dir, request.scenario);
   if (error.empty()) {
     std::ofstream text(std::filesystem::path(side.run_dir) / "report.txt");
     reports::write_text(side.report, text);
@@ -130,11 +131,6 @@ int play_side(const CrosscheckRequest& request, Side& side) {
   return kOk;
 }
 
-compare::RunView view_of(const Side& side) {
-  const reports::Report& r = side.report;
-  return {side.label, r.run.history, r.run.windows, r.analysis.windows, r.takeovers, r.silent};
-}
-
 int run_crosscheck(const CrosscheckRequest& request) {
   auto loaded = scenario::load_scenario_file(request.scenario);
   for (const auto& p : loaded.problems.list()) std::cerr << request.scenario << ": " << json::format(p) << "\n";
@@ -152,7 +148,7 @@ int run_crosscheck(const CrosscheckRequest& request) {
   for (Side& side : sides)
     if (int status = play_side(request, side); status != kOk) return status;
 
-  compare::Comparison comparison = compare::compare_runs(view_of(sides[0]), view_of(sides[1]));
+  compare::Comparison comparison = compare::compare_runs(run_view(sides[0].report, sides[0].label), run_view(sides[1].report, sides[1].label));
   if (!comparison.problems.empty()) {
     for (const auto& problem : comparison.problems) std::cerr << kCommand << ": " << problem << "\n";
     return kNotJudged;

@@ -115,9 +115,13 @@ void write_mechanisms(const Comparison& c, std::ostream& out) {
 
 }  // namespace
 
-void write_comparison_text(const Comparison& c, std::ostream& out) {
+compare::RunView run_view(const reports::Report& report, const std::string& label) {
+  return {label, report.run.history, report.run.windows, report.analysis.windows, report.takeovers, report.silent};
+}
+
+void write_comparison_text(const Comparison& c, std::ostream& out, const std::string& title) {
   const std::size_t width = column_width(c);
-  out << "\n== crosscheck: " << c.label_a << " vs " << c.label_b << " ==\n";
+  out << "\n== " << title << ": " << c.label_a << " vs " << c.label_b << " ==\n";
   row(out, "", c.label_a, c.label_b, width);
   for (const auto& e : c.events) write_event(c, e, out);
   out << "\ntakeover times differing by more than max(" << static_cast<int>(compare::kTakeoverTolerance * 100) << "%, "

@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   wsfo::cli::add_simulate_commands(app, exit_code);
   wsfo::cli::add_calibrate_commands(app, exit_code);
   wsfo::cli::add_crosscheck_commands(app, exit_code);
+  wsfo::cli::add_report_commands(app, exit_code);
   wsfo::cli::add_bench_takeover_commands(app, exit_code);
   wsfo::cli::add_bench_fidelity_commands(app, exit_code);
   try {

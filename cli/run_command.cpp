@@ -1,7 +1,5 @@
 // `wsfo run SCENARIO`: play a scenario live and report which routerIds
 // disconnected, why, whether that was expected, and how fast they came back.
-#include <unistd.h>
-
 #include <filesystem>
 #include <iostream>
 
@@ -12,6 +10,7 @@
 #include "cli/self_path.hpp"
 #include "core/run/descriptor_budget.hpp"
 #include "core/scenario/scenario_loader.hpp"
+#include "process/progress_line.hpp"
 #include "core/stack/stack_support.hpp"
 #include "process/interrupt_signals.hpp"
 #include "reports/report.hpp"
@@ -69,7 +68,7 @@ int play_scenario_live(const LiveRunRequest& request) {
                                                                          : request.report_dir)
                         .string();
   options.verbose_groups = request.verbose_groups;
-  options.progress = ::isatty(STDOUT_FILENO) == 1;  // progress on a terminal, not in CI logs
+  options.progress = process::stdout_is_terminal();  // progress on a terminal, not in CI logs
   // The one handling of SIGINT and SIGTERM for the run: the first stops the
   // timeline, the parts are stopped and the history and reports of what was
   // played are written, then the process ends by the same signal. A second
@@ -84,7 +83,7 @@ int play_scenario_live(const LiveRunRequest& request) {
   if (!unavailable.empty())
     return stack_unavailable_exit("wsfo run", scenario::stack_kind_name(loaded.scenario->stack.kind), unavailable,
                                   request.skip_unavailable);
-  const int code = finish_run(reports::build_report(std::move(record)), options.run_dir, "wsfo run");
+  const int code = finish_run(reports::build_report(std::move(record)), options.run_dir, "wsfo run", request.scenario);
   stop.end_by_signal();  // returns only when no signal asked for a stop
   return code;
 }
@@ -95,7 +94,9 @@ void add_run_commands(CLI::App& app, int& exit_code) {
           ->footer(
               "Starts every part as a child process on its own 127.x address, plays the timeline, merges "
               "the events into history.jsonl and writes report.json, junit.xml and report.html to the run "
-              "directory.\nExit: 0 every expectation held, 1 an expectation failed, 2 the scenario is "
+              "directory, with a copy of the scenario (scenario.json) and run.json, from which `wsfo report` "
+              "rebuilds the reports. On a terminal, a progress line while the timeline waits.\nExit: 0 every "
+              "expectation held, 1 an expectation failed, 2 the scenario is "
               "invalid, or its clients cannot fit a gateway's or backend's descriptors (ulimit -n) at the worst "
               "moment of its timeline (the message shows the arithmetic), or the run could not be judged because a "
               "part failed to start or died on its own "

@@ -6,6 +6,7 @@
 
 #include "cli/commands.hpp"
 #include "core/scenario/scenario.hpp"
+#include "reports/run_dir.hpp"
 
 namespace wsfo::cli {
 
@@ -17,9 +18,11 @@ std::string default_report_dir(const std::string& scenario) {
 }
 
 int finish_run(const reports::Report& report, const std::string& run_dir, const std::string& command,
-               const std::function<std::string(const std::string&)>& extra, reports::HistoryFile history) {
+               const std::string& scenario_file, const std::function<std::string(const std::string&)>& extra,
+               reports::HistoryFile history) {
   reports::write_text(report, std::cout);
   std::string error = reports::write_report_dir(report, run_dir, history);
+  if (error.empty()) error = reports::keep_run_inputs(report, run_dir, scenario_file);
   if (error.empty() && extra) error = extra(run_dir);
   if (!error.empty()) {
     std::cerr << command << ": " << error << "\n";

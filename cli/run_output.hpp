@@ -13,13 +13,15 @@ namespace wsfo::cli {
 std::string default_report_dir(const std::string& scenario);
 
 // Prints the text report, writes report.json, junit.xml, report.html and
-// (unless `history` says the caller does) history.jsonl into `run_dir`, then
-// runs `extra` (more files; returns an error or empty). Returns kOk when every
+// (unless `history` says the caller does) history.jsonl into `run_dir`, keeps
+// a copy of `scenario_file` and run.json there (so `wsfo report` can rebuild
+// the reports: reports/run_dir.hpp), then runs `extra` (more files; returns an
+// error or empty). Returns kOk when every
 // expectation held, kCheckFailed when one failed, kNotJudged when a part failed
 // and the run could not be judged or the run was interrupted (the caller then
 // ends by the signal), kIoError when a file could not be written.
 int finish_run(const reports::Report& report, const std::string& run_dir, const std::string& command,
-               const std::function<std::string(const std::string&)>& extra = {},
+               const std::string& scenario_file, const std::function<std::string(const std::string&)>& extra = {},
                reports::HistoryFile history = reports::HistoryFile::from_report);
 
 // A stack that cannot run here (a binary, root, namespaces): says why, and

@@ -14,6 +14,7 @@
 #include "core/json/json_reader.hpp"
 #include "core/scenario/scenario_loader.hpp"
 #include "process/child_process.hpp"
+#include "process/progress_line.hpp"
 #include "simulator/model/sim_runner.hpp"
 
 namespace wsfo::cli {
@@ -51,6 +52,17 @@ SweepRequest sweep_request(const SimulateFlags& flags) {
   if (!flags.ramp.empty()) options.insert(options.end(), {"--ramp", flags.ramp});
   for (const auto& item : flags.simgrid_config) options.insert(options.end(), {"--cfg", item});
   return request;
+}
+
+// "simulate: 12.3 s of 40.0 s virtual, 9998 of 10000 clients connected, #1 cutover"
+void show_progress(process::ProgressLine& line, const model::SimProgress& p) {
+  if (!line.due()) return;  // counting the connected clients is a pass over all of them
+  char text[160];
+  std::snprintf(text, sizeof text, "simulate: %.1f s of %.1f s virtual, %llu of %zu clients connected%s%s",
+                static_cast<double>(p.at_ns) / 1e9, static_cast<double>(p.end_ns) / 1e9,
+                static_cast<unsigned long long>(p.connected()), p.clients, p.action.empty() ? "" : ", ",
+                p.action.c_str());
+  line.show(text);
 }
 
 int simulate(const SimulateFlags& flags) {
@@ -91,7 +103,10 @@ int simulate(const SimulateFlags& flags) {
               << scenario::stack_kind_name(loaded.scenario->stack.kind)
               << "; the model plays wsfo's emulation of it (wsfo's gateway and VRRP agent)\n";
 
+  process::ProgressLine progress(std::cout, process::stdout_is_terminal());
+  if (progress.enabled()) options.progress = [&progress](const model::SimProgress& p) { show_progress(progress, p); };
   model::SimOutcome outcome = model::run_simulation(*loaded.scenario, options);
+  progress.clear();
   if (!outcome.error.empty()) {
     std::cerr << flags.scenario << ": " << outcome.error << "\n";
     return kUsage;
@@ -105,7 +120,7 @@ int simulate(const SimulateFlags& flags) {
   model::add_recovery(outcome.capacity, report.analysis, windows);
   for (auto& note : model::capacity_notes(outcome.capacity)) report.run.notes.push_back(std::move(note));
   int code = finish_run(
-      report, run_dir, "wsfo simulate",
+      report, run_dir, "wsfo simulate", flags.scenario,
       [&](const std::string& dir) {
         if (auto error = model::write_history_file(outcome, dir); !error.empty()) return error;
         std::ofstream out(dir + "/capacity.json");
@@ -130,7 +145,9 @@ struct ChildFigures {
   double peak_rss_mib = 0;
 };
 
-ChildFigures run_child(const std::vector<std::string>& args, const std::string& log_file) {
+// `label` is shown, with the seconds so far, on the progress line while the child runs.
+ChildFigures run_child(const std::vector<std::string>& args, const std::string& log_file,
+                       process::ProgressLine& progress, const std::string& label) {
   ChildFigures figures;
   std::error_code ignored;
   std::filesystem::remove(log_file, ignored);  // the log of this run only
@@ -140,7 +157,15 @@ ChildFigures run_child(const std::vector<std::string>& args, const std::string& 
   auto start = std::chrono::steady_clock::now();
   try {
     process::ChildProcess child(args, options);
-    auto status = child.wait_for_exit(std::chrono::hours(24));
+    auto status = child.wait_for_exit(std::chrono::milliseconds(0));
+    for (auto deadline = start + std::chrono::hours(24); !status && std::chrono::steady_clock::now() < deadline;) {
+      const auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      char text[32];
+      std::snprintf(text, sizeof text, ", %.0f s", seconds);
+      progress.show(label + text);
+      status = child.wait_for_exit(std::chrono::milliseconds(250));
+    }
+    progress.clear();
     figures.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (!status) return figures;
     figures.peak_rss_mib = static_cast<double>(status->max_rss_kib) / 1024.0;
@@ -165,6 +190,8 @@ int bench(const BenchFlags& flags) {
                  std::string(WSFO_SOURCE_DIR) + "/scenarios/capacity/traffic-100k.json",
                  std::string(WSFO_SOURCE_DIR) + "/scenarios/capacity/traffic-1m.json"};
   bool all_met = true;
+  process::ProgressLine progress(std::cout, process::stdout_is_terminal());
+  std::size_t played = 0;
   std::cout << "scenario                              clients  exit   wall s   target   peak RSS MiB  target\n";
   for (const auto& path : scenarios) {
     auto loaded = scenario::load_scenario_file(path);
@@ -178,7 +205,9 @@ int bench(const BenchFlags& flags) {
     double rss_target = 4096.0;
     std::string name = loaded.scenario->name;
     std::string dir = std::filesystem::absolute(flags.out_dir + "/" + name).string();
-    ChildFigures f = run_child({self_path(), "simulate", path, "--report-dir", dir}, dir + ".log");
+    ChildFigures f = run_child({self_path(), "simulate", path, "--report-dir", dir}, dir + ".log", progress,
+                               "bench simulate: " + name + " (" + std::to_string(++played) + " of " +
+                                   std::to_string(scenarios.size()) + ", " + std::to_string(clients) + " clients)");
     bool met = f.exit_code >= 0 && f.exit_code <= 1 && f.wall_s <= wall_target && f.peak_rss_mib <= rss_target;
     all_met = all_met && met;
     char line[256];
@@ -200,7 +229,9 @@ void add_simulate_commands(CLI::App& app, int& exit_code) {
           ->footer(
               "Builds a SimGrid platform from the scenario (gateway nodes, backends, client regions; links from its "
               "`simulation` block), plays the timeline, writes history.jsonl, report.json, junit.xml, report.html and "
-              "capacity.json to the run directory (docs/simulate.md).\nExit (as `wsfo run`): 0 every expectation "
+              "capacity.json to the run directory, with scenario.json and run.json for `wsfo report` "
+              "(docs/simulate.md). On a terminal, a progress line: virtual time, clients connected, the last "
+              "timeline event.\nExit (as `wsfo run`): 0 every expectation "
               "held, 1 an expectation failed, 2 usage, an invalid scenario or something the model does not play "
               "yet (the message says which), 3 a file could not be read or written.");
   static SimulateFlags flags;

@@ -2,6 +2,7 @@
 #include <ostream>
 
 #include "core/checks/id_ranges.hpp"
+#include "core/cutover/cutover_json.hpp"
 #include "reports/report.hpp"
 
 namespace wsfo::reports {
@@ -14,29 +15,6 @@ Json ranges_json(const std::vector<std::uint64_t>& ids) {
   Json out = Json::array();
   for (const auto& r : checks::to_ranges(ids)) out.push_back(Json::array({r.first, r.last}));
   return out;
-}
-
-Json cutover_json(const cutover::CutoverResult& c) {
-  Json checks = Json::array(), moved = Json::array(), steps = Json::array();
-  for (const auto& check : c.checks)
-    checks.push_back({{"name", check.name},
-                      {"status", cutover::to_string(check.status)},
-                      {"attempts", check.attempts},
-                      {"detail", check.detail}});
-  for (const auto& m : c.moved)
-    moved.push_back({{"from", m.from_unit}, {"to", m.to_unit}, {"first", m.first}, {"last", m.last}});
-  for (const auto& s : c.steps)
-    steps.push_back(
-        {{"at_ns", s.at.count()}, {"step", s.step}, {"node", s.node}, {"ok", s.ok}, {"message", s.message}});
-  return {{"from_version", c.from_version},
-          {"to_version", c.to_version},
-          {"outcome", cutover::to_string(c.outcome)},
-          {"final_version", c.final_version},
-          {"reason", c.reason},
-          {"moved", moved},
-          {"checks", checks},
-          {"steps", steps},
-          {"unreachable", c.unreachable}};
 }
 
 Json takeover_json(const VipFault& fault) {
@@ -88,7 +66,7 @@ Json window_json(const Report& report, std::size_t i) {
                 {"messages_lost", facts.messages_lost},
                 {"dual_service", facts.dual_service.size()}};
   if (auto it = report.run.cutovers.find(window.index); it != report.run.cutovers.end())
-    event["cutover"] = cutover_json(it->second);
+    event["cutover"] = cutover::to_json(it->second);
   return event;
 }
 

@@ -20,6 +20,39 @@ std::int64_t to_ns(scenario::Duration d) { return std::chrono::duration_cast<std
 
 }  // namespace
 
+checks::EventWindow open_window(const scenario::Scenario& scenario, std::size_t index, std::int64_t start_ns) {
+  const scenario::TimelineEvent& event = scenario.timeline.at(index);
+  checks::EventWindow window;
+  window.index = index;
+  window.name = scenario::action_name(event.action);
+  window.start_ns = start_ns;
+  window.expect = event.expect;
+  if (auto* kill = std::get_if<scenario::KillNode>(&event.action)) window.node_down = kill->node;
+  if (auto* off = std::get_if<scenario::PowerOff>(&event.action)) window.node_down = off->node;
+  return window;
+}
+
+void close_windows(std::vector<checks::EventWindow>& windows, std::int64_t end_ns) {
+  for (std::size_t i = 0; i < windows.size(); ++i)
+    windows[i].end_ns = i + 1 < windows.size() ? windows[i + 1].start_ns : end_ns;
+}
+
+std::vector<checks::EventWindow> unplayed_windows(const scenario::Scenario& scenario, std::size_t played,
+                                                  std::int64_t start_ns) {
+  std::vector<checks::EventWindow> unplayed;
+  for (std::size_t i = played; i < scenario.timeline.size(); ++i)
+    unplayed.push_back(open_window(scenario, i, start_ns + to_ns(scenario.timeline[i].at)));  // where it was planned
+  close_windows(unplayed, start_ns + to_ns(scenario.duration));
+  return unplayed;
+}
+
+std::map<std::string, std::int64_t> advert_intervals(const scenario::Scenario& scenario) {
+  std::map<std::string, std::int64_t> advert_ns;
+  for (const auto& unit : scenario.units)
+    for (const auto& vip : unit.vips) advert_ns[vip.name] = to_ns(vip.advert_interval);
+  return advert_ns;
+}
+
 TimelinePlayer::TimelinePlayer(const scenario::Scenario& scenario, Engine engine)
     : scenario_(scenario), engine_(std::move(engine)), reloaded_(scenario) {}
 
@@ -30,8 +63,7 @@ void TimelinePlayer::say(const std::string& line) const {
 void TimelinePlayer::play(RunRecord& record) {
   const std::int64_t start = engine_.clock.now_ns();
   record.start_ns = start;
-  for (const auto& unit : scenario_.units)
-    for (const auto& vip : unit.vips) record.advert_ns[vip.name] = to_ns(vip.advert_interval);
+  record.advert_ns = advert_intervals(scenario_);
   for (std::size_t i = 0; i < scenario_.timeline.size(); ++i) {
     const scenario::TimelineEvent& event = scenario_.timeline[i];
     engine_.clock.sleep_until_ns(start + to_ns(event.at));
@@ -39,14 +71,7 @@ void TimelinePlayer::play(RunRecord& record) {
     const std::int64_t at = engine_.clock.now_ns();
     const std::string name = scenario::action_name(event.action);
     engine_.nemesis.action_started(i, name, at);
-    checks::EventWindow window;
-    window.index = i;
-    window.name = name;
-    window.start_ns = at;
-    window.expect = event.expect;
-    if (auto* kill = std::get_if<scenario::KillNode>(&event.action)) window.node_down = kill->node;
-    if (auto* off = std::get_if<scenario::PowerOff>(&event.action)) window.node_down = off->node;
-    record.windows.push_back(std::move(window));
+    record.windows.push_back(open_window(scenario_, i, at));
     if (std::string error = perform(i, event.action, record); !error.empty()) {
       say("  error: " + error);
       record.notes.push_back("#" + std::to_string(i) + " " + name + ": " + error);
@@ -67,22 +92,12 @@ void TimelinePlayer::finish(RunRecord& record, std::size_t played) {
     interruption.at_ns = record.end_ns;
     interruption.planned_end_ns = planned_end;
     interruption.timeline_cut = true;
-    for (std::size_t i = played; i < scenario_.timeline.size(); ++i) {
-      checks::EventWindow never;
-      never.index = i;
-      never.name = scenario::action_name(scenario_.timeline[i].action);
-      never.start_ns = record.start_ns + to_ns(scenario_.timeline[i].at);  // where it was planned
-      never.end_ns =
-          i + 1 < scenario_.timeline.size() ? record.start_ns + to_ns(scenario_.timeline[i + 1].at) : planned_end;
-      never.expect = scenario_.timeline[i].expect;
-      interruption.unplayed.push_back(std::move(never));
-    }
+    interruption.unplayed = unplayed_windows(scenario_, played, record.start_ns);
     say("  stopped at +" + std::to_string((record.end_ns - record.start_ns) / 1'000'000) + " ms: " +
         std::to_string(played) + " of " + std::to_string(scenario_.timeline.size()) + " timeline events played");
     record.interrupted = std::move(interruption);
   }
-  for (std::size_t i = 0; i < record.windows.size(); ++i)
-    record.windows[i].end_ns = i + 1 < record.windows.size() ? record.windows[i + 1].start_ns : record.end_ns;
+  close_windows(record.windows, record.end_ns);
   record.rules_after = reloaded_.rules;
 }
 

@@ -6,6 +6,7 @@
 // the same form: windows and their end times, notes, action errors, cutover
 // results, the rules in force and the scenario as reloads changed it.
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,19 @@
 #include "core/scenario/scenario.hpp"
 
 namespace wsfo::run {
+
+// The bookkeeping the player keeps, also used to rebuild a played run from its
+// history and scenario (run_file.hpp), so both build windows the same way.
+// The window of timeline event `index`, opened at `start_ns` (its end is set by close_windows).
+checks::EventWindow open_window(const scenario::Scenario& scenario, std::size_t index, std::int64_t start_ns);
+// Each window ends where the next starts; the last at `end_ns`.
+void close_windows(std::vector<checks::EventWindow>& windows, std::int64_t end_ns);
+// The timeline events from `played` on, with their windows where they were
+// planned, for a run that started at `start_ns` and was stopped.
+std::vector<checks::EventWindow> unplayed_windows(const scenario::Scenario& scenario, std::size_t played,
+                                                  std::int64_t start_ns);
+// Each VRRP instance's advert interval, by VIP name.
+std::map<std::string, std::int64_t> advert_intervals(const scenario::Scenario& scenario);
 
 struct Engine {
   Nemesis& nemesis;

@@ -2,6 +2,7 @@
 // Knobs of `wsfo simulate` that are not part of the scenario file.
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -9,6 +10,15 @@
 namespace wsfo::model {
 
 using Duration = std::chrono::nanoseconds;
+
+// Where a simulation is, for a progress line: handed to SimOptions::progress.
+struct SimProgress {
+  std::int64_t at_ns = 0;   // virtual time since the start
+  std::int64_t end_ns = 0;  // the scenario's duration
+  std::size_t clients = 0;
+  std::function<std::uint64_t()> connected;  // counts the clients connected now (a pass over all of them)
+  std::string action;                        // "#2 cutover", or "" before the first timeline event
+};
 
 struct SimOptions {
   std::uint64_t seed = 1;  // address picks and reconnect jitter
@@ -25,6 +35,11 @@ struct SimOptions {
   // Overrides the gateways' limits.max_connections (the scenario's
   // gateway.max_connections, else the live gateway's default), for what-ifs.
   std::optional<std::size_t> max_connections;
+  // Called while the timeline waits, every progress_step of virtual time
+  // (`wsfo simulate` on a terminal); absent, the timeline sleeps straight to
+  // its next action. Either way the model plays the same events.
+  std::function<void(const SimProgress&)> progress;
+  Duration progress_step = std::chrono::milliseconds(100);
 };
 
 }  // namespace wsfo::model

@@ -2,6 +2,7 @@
 // their virtual times through the model's Nemesis. A cutover runs through
 // SimGatewayAdmin, whose admin calls cost a round trip on the platform and
 // fail when the gateway's host is off or its link is cut.
+#include <algorithm>
 #include <map>
 
 #include "core/run/cutover_effects.hpp"
@@ -214,10 +215,43 @@ class ModelNemesis : public run::Nemesis {
   World& w_;
 };
 
+// Virtual time; with a progress callback, the waits go in steps and report
+// between them (the timeline actor only wakes: nothing else changes).
 class VirtualClock : public run::RunClock {
  public:
+  VirtualClock(World& world, const run::RunRecord& record) : w_(world), record_(record) {}
+
   std::int64_t now_ns() override { return World::now_ns(); }
-  void sleep_until_ns(std::int64_t t_ns) override { sg4::this_actor::sleep_until(static_cast<double>(t_ns) / 1e9); }
+  void sleep_until_ns(std::int64_t t_ns) override {
+    const auto& options = w_.options();
+    if (options.progress && options.progress_step.count() > 0)
+      for (std::int64_t next = now_ns() + options.progress_step.count(); next < t_ns;
+           next += options.progress_step.count()) {
+        sleep_until(next);
+        report();
+      }
+    sleep_until(t_ns);
+  }
+
+ private:
+  static void sleep_until(std::int64_t t_ns) { sg4::this_actor::sleep_until(static_cast<double>(t_ns) / 1e9); }
+
+  void report() const {
+    SimProgress progress;
+    progress.at_ns = World::now_ns() - record_.start_ns;
+    progress.end_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(w_.scenario().duration).count();
+    progress.clients = w_.clients().size();
+    const ClientTable& clients = w_.clients();
+    progress.connected = [&clients] {
+      return static_cast<std::uint64_t>(std::count(clients.state.begin(), clients.state.end(), ClientState::connected));
+    };
+    if (!record_.windows.empty())
+      progress.action = "#" + std::to_string(record_.windows.back().index) + " " + record_.windows.back().name;
+    w_.options().progress(progress);
+  }
+
+  World& w_;
+  const run::RunRecord& record_;
 };
 
 }  // namespace
@@ -225,7 +259,7 @@ class VirtualClock : public run::RunClock {
 void timeline_actor(World& world) {
   ModelNemesis nemesis(world);
   SimGatewayAdmin admin(world);
-  VirtualClock clock;
+  VirtualClock clock(world, world.record_base());
   std::vector<cutover::GatewayRef> refs;
   for (const auto& gw : world.gateways()) refs.push_back({gw.node, world.scenario().units[gw.unit].name, gw.node});
   run::TimelinePlayer player(world.scenario(), {nemesis, admin, clock, std::move(refs), {}});
