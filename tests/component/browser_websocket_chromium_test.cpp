@@ -16,7 +16,8 @@
 //
 // Only loopback: the page and the endpoint on 127.0.57.99, the run on
 // 127.0.57.x; Chromium resolves the domain by --host-resolver-rules and
-// nothing else. Plain pass only (a browser under the sanitizers adds nothing).
+// nothing else (every other name is NOTFOUND; the rule would catch the page's
+// address literal too, hence its EXCLUDE). Plain pass only (a browser under the sanitizers adds nothing).
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -27,9 +28,11 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <thread>
 
 #include "core/history/records.hpp"
@@ -212,7 +215,12 @@ class PageServer {
     };
     if (target == "/page.html") return reply("200 OK", "text/html", page_);
     if (target.rfind("/event?", 0) == 0) {
-      record(query_of(target));
+      try {
+        record(query_of(target));
+      } catch (const std::exception& e) {  // a number that does not parse
+        std::lock_guard lock(mutex_);
+        problems_.push_back(target + ": " + e.what());
+      }
       return reply("204 No Content", "text/plain", "");
     }
     return reply("404 Not Found", "text/plain", "");
@@ -303,14 +311,17 @@ std::int64_t cutover_ns(const std::string& history_text) {
   return -1;
 }
 
-// The connected / disconnected story of one client, e.g.
-// "connected center", "disconnected 4001", "connected unbj".
+// The story of one client, e.g. "connected center", "disconnected 4001",
+// "connected unbj" ("redirect" for a redirect followed; failed attempts, such
+// as a fenced 503 while the cutover commits, are left out).
 std::vector<std::string> story(const std::vector<json>& events) {
   std::vector<std::string> out;
   for (const json& e : events) {
     const std::string kind = e.value("kind", "");
-    if (kind == "connected" || kind == "redirect" || kind == "rejected")
-      out.push_back(kind + " " + e.value("unit", e.value("error", "")));
+    if (kind == "connected")
+      out.push_back("connected " + e.value("unit", ""));
+    else if (kind == "redirect")
+      out.push_back("redirect");
     else if (kind == "disconnected")
       out.push_back("disconnected " + std::to_string(e.value("code", 0)));
   }
@@ -342,7 +353,9 @@ TEST(BrowserWebSocket, ChromiumIsProxiedToItsUnitAndComesBackAfterTheCutover) {
   page.replace(page.find("ROUTER_ID"), 9, std::to_string(kPageRouterId));
   PageServer server(page, run_dir / "events" / "external" / "chromium.jsonl");
   wsfo::test_support::Chromium chromium(
-      work, {"--host-resolver-rules=MAP websocket.msha.tech 127.0.57.2, MAP * ~NOTFOUND", "--no-proxy-server"},
+      work,
+      {"--host-resolver-rules=MAP websocket.msha.tech 127.0.57.2, MAP * ~NOTFOUND, EXCLUDE " + std::string(kPageHost),
+       "--no-proxy-server"},
       server.url(), work / "chromium.out");
   ASSERT_TRUE(chromium.started());
   auto status = run.wait_for_exit(30s);
@@ -383,7 +396,7 @@ TEST(BrowserWebSocket, ChromiumIsProxiedToItsUnitAndComesBackAfterTheCutover) {
     }
   }
   // The header group is still corrected by redirect.
-  EXPECT_EQ(story(events_of(history_text, 1111)).front(), "redirect ");
+  EXPECT_EQ(story(events_of(history_text, 1111)).front(), "redirect");
   std::cout << "browser test took "
             << std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count() << " ms\n";
   std::error_code ignored;
