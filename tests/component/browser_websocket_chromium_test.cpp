@@ -379,8 +379,11 @@ TEST(BrowserWebSocket, ChromiumIsProxiedToItsUnitAndComesBackAfterTheCutover) {
   EXPECT_EQ(std::vector<std::string>(told.begin(), told.begin() + 3),
             (std::vector<std::string>{"connected center", "disconnected 4001", "connected unbj"}));
   const std::int64_t cutover = cutover_ns(history_text);
-  for (const json& e : page_events)
-    if (e.value("kind", "") == "disconnected") EXPECT_GE(e.at("t_ns").get<std::int64_t>(), cutover);
+  for (const json& e : page_events) {
+    if (e.value("kind", "") == "disconnected") {
+      EXPECT_GE(e.at("t_ns").get<std::int64_t>(), cutover);
+    }
+  }
 
   // wsfo's own browser group took the same path: proxied (node center-gw1 behind the domain), never redirected.
   for (std::uint64_t id : {4100u, 4200u}) {
@@ -392,7 +395,9 @@ TEST(BrowserWebSocket, ChromiumIsProxiedToItsUnitAndComesBackAfterTheCutover) {
         << id;
     for (const json& e : events) {
       EXPECT_NE(e.value("kind", ""), "redirect") << id;
-      if (e.value("kind", "") == "connected") EXPECT_EQ(e.value("url", ""), "ws://websocket.msha.tech:8020/ws") << id;
+      if (e.value("kind", "") == "connected") {
+        EXPECT_EQ(e.value("url", ""), "ws://websocket.msha.tech:8020/ws") << id;
+      }
     }
   }
   // The header group is still corrected by redirect.
