@@ -27,6 +27,8 @@ struct ClientsFlags {
   std::string random_range = "0-9223372036854775807";
   long long count = -1;
   bool query_mode = false;
+  bool cookie_mode = false;
+  bool browser = false;
   std::string unit_type = "unit_type";
   std::string reconnect = "fixed:1500ms";
   std::string heartbeat;
@@ -163,6 +165,12 @@ std::optional<clients::FleetOptions> to_options(const ClientsFlags& flags, int& 
   if (!ids) return fail(flag);
   options.router_ids = std::move(*ids);
   options.query_mode = flags.query_mode;
+  options.cookie_mode = flags.cookie_mode;
+  options.browser = flags.browser;
+  if (flags.browser && !flags.query_mode && !flags.cookie_mode) {
+    error = "a browser cannot set headers on a WebSocket: give --query-mode or --cookie-mode with it";
+    return fail("--browser");
+  }
   options.seed = flags.seed;
   if (flags.unit_type.find_first_of("\r\n") != std::string::npos) {
     error = "must not contain a line break";
@@ -259,7 +267,14 @@ void add_clients_commands(CLI::App& app, int& exit_code) {
   cmd->add_option("--seed", flags->seed, "Seed of --random and of jitter")->capture_default_str();
   cmd->add_option("--random-range", flags->random_range, "from-to for --random")->capture_default_str();
   cmd->add_option("--count", flags->count, "Number of clients; a shorter list is used cyclically");
-  cmd->add_flag("--query-mode", flags->query_mode, "Send routerId as a query parameter (browser-like), no headers");
+  auto* query =
+      cmd->add_flag("--query-mode", flags->query_mode, "Send routerId as a query parameter (browser-like), no headers");
+  cmd->add_flag("--cookie-mode", flags->cookie_mode, "Send routerId as a cookie (routerId=N), no routerId header")
+      ->excludes(query);
+  cmd->add_flag("--browser", flags->browser,
+                "Behave as a browser's WebSocket: an Origin header, no custom headers (needs --query-mode or "
+                "--cookie-mode), and a 30x on the upgrade fails the attempt (redirect_not_followed) instead of "
+                "being followed");
   cmd->add_option("--unit-type", flags->unit_type, "Value of the unitType header")->capture_default_str();
   cmd->add_option("--reconnect", flags->reconnect,
                   "fixed:<delay> or backoff:base=<d>,cap=<d>[,jitter=<0..1>] (default: full jitter)")

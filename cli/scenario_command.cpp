@@ -88,8 +88,11 @@ void print_group(std::ostream& out, const ClientGroup& g) {
   if (g.heartbeat)
     out << ", heartbeat every " << format_duration(g.heartbeat->interval) << " (timeout "
         << format_duration(g.heartbeat->timeout) << ")";
-  out << ", at most " << g.max_redirects << " redirects" << (g.connect_at_start ? "" : ", connects on clients-add")
-      << "\n";
+  if (g.browser)
+    out << ", as a browser (Origin header, no redirect followed)";
+  else
+    out << ", at most " << g.max_redirects << " redirects";
+  out << (g.connect_at_start ? "" : ", connects on clients-add") << "\n";
 }
 
 // How many clients of the population fall in the expected slot spans.
@@ -193,8 +196,10 @@ void print_summary(std::ostream& out, const Scenario& s) {
   const Unit* target = s.find_unit(s.domain.cname);
   out << "domain " << s.domain.name << " CNAME " << target->subdomain << " (unit " << target->name << ")\n";
   const auto& policy = s.gateway.router_id;
-  out << "gateway: correction " << (s.gateway.correction == Correction::redirect ? "redirect" : "proxy")
-      << ", routerId from " << join(policy.sources, [](auto src) { return std::string(routing::to_string(src)); })
+  auto correction_name = [](Correction c) { return c == Correction::redirect ? "redirect" : "proxy"; };
+  out << "gateway: correction " << correction_name(s.gateway.correction);
+  if (s.gateway.browser_correction) out << " (browsers: " << correction_name(*s.gateway.browser_correction) << ")";
+  out << ", routerId from " << join(policy.sources, [](auto src) { return std::string(routing::to_string(src)); })
       << ", missing routerId: "
       << (policy.missing.kind == MissingRouterIdPolicy::Kind::local    ? "local"
           : policy.missing.kind == MissingRouterIdPolicy::Kind::reject ? "reject"

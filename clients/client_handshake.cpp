@@ -49,7 +49,7 @@ awaitable<bool> Client::attempt(std::optional<Nanos>& retry_after, beast::flat_b
   const auto& options = worker_.options();
   auto& summary = worker_.summary();
   WsUrl url = options.url;
-  Attempt machine(options.max_redirects);
+  Attempt machine(options.max_redirects, options.browser ? Redirects::refuse : Redirects::follow);
   machine.start();
   ++attempts_;
   ++summary.attempts;
@@ -154,10 +154,13 @@ awaitable<Step> Client::hop(const WsUrl& url, Attempt& machine, Response& respon
     request.set(http::field::sec_websocket_key, key);
     request.set(http::field::sec_websocket_version, "13");
     request.set(http::field::user_agent, "wsfo-clients");
-    if (!options.query_mode) {
+    if (options.cookie_mode) {
+      request.set(http::field::cookie, "routerId=" + std::to_string(router_id_));
+    } else if (!options.query_mode) {
       request.set("routerId", std::to_string(router_id_));
       request.set("unitType", options.unit_type);
     }
+    if (options.browser) request.set(http::field::origin, browser_origin(options.url));
     co_await http::async_write(socket_, request, net::redirect_error(use_awaitable, ec));
   }
   if (!ec) {

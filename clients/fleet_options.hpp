@@ -20,7 +20,11 @@ struct FleetOptions {
   NameMap names;                          // stands in for DNS
   std::vector<std::uint64_t> router_ids;  // one client per entry
   bool query_mode = false;                // routerId in the query, not in headers (browser-like)
-  std::string unit_type = "unit_type";    // the seed's `unitType` header value
+  bool cookie_mode = false;               // routerId in a Cookie header, not in its own header
+  // Behaves as a browser's WebSocket: no custom headers (query or cookie
+  // mode), an Origin header, and a 30x on the upgrade is not followed.
+  bool browser = false;
+  std::string unit_type = "unit_type";  // the seed's `unitType` header value
   ReconnectSpec reconnect = FixedDelay{};
   std::optional<Nanos> heartbeat;                    // ping period; none: no pings
   Nanos idle_timeout{std::chrono::seconds(15)};      // no pong / nothing heard for this long: the peer is gone

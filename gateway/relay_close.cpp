@@ -27,7 +27,11 @@ void Relay::close_with(std::uint16_t code, std::string_view reason) {
   closing_ = true;
   close_code_ = code;
   for (Pump* p : {&to_client_, &to_upstream_}) {
-    if (p->source_done) continue;
+    // A sink that has (or is being sent) its peer's own close frame gets no
+    // second one: both gateways of a proxied connection close it at a
+    // cutover, and a browser fails a connection (1006) that sends anything
+    // after a close frame.
+    if (p->source_done || p->tracker.close_seen()) continue;
     prepare_close_frame(*p, code, reason);
     p->state = Pump::State::inject_pending;
     // A pump waiting for input at a frame boundary would not look at its
@@ -60,8 +64,8 @@ void Relay::reject_frames(Pump& p) {
     ::shutdown(p.sink, SHUT_WR);
   } else {
     const bool client_at_fault = p.from == Side::client;
-    const std::string reason = (client_at_fault ? "client broke the protocol: " : "backend broke the protocol: ") +
-                               violation.reason;
+    const std::string reason =
+        (client_at_fault ? "client broke the protocol: " : "backend broke the protocol: ") + violation.reason;
     prepare_close_frame(p, client_at_fault ? 1001 : violation.code, reason);
     p.state = Pump::State::inject_pending;
   }

@@ -44,6 +44,8 @@ std::string_view to_string(AttemptError error) {
       return "too_many_redirects";
     case AttemptError::bad_location:
       return "bad_location";
+    case AttemptError::redirect_not_followed:
+      return "redirect_not_followed";
     case AttemptError::shutdown:
       return "shutdown";
   }
@@ -58,6 +60,13 @@ Step Attempt::on_answer(const WsUrl& current, const Answer& answer) {
   }
   step.failure.status = answer.status;
   // 304 Not Modified is a 3xx without a Location to follow.
+  if (answer.status / 100 == 3 && answer.status != 304 && redirects_ == Redirects::refuse) {
+    step.failure.error = AttemptError::redirect_not_followed;
+    step.failure.reason = "HTTP " + std::to_string(answer.status) + " to " +
+                          (answer.location.empty() ? std::string("no Location") : first_line(answer.location)) +
+                          " from " + current.text() + ": a browser does not follow a redirect on the WebSocket upgrade";
+    return step;
+  }
   if (answer.status / 100 == 3 && answer.status != 304) {
     auto decision = follower_.on_redirect(current, answer.location);
     using Verdict = RedirectFollower::Decision::Verdict;
@@ -93,6 +102,8 @@ Step Attempt::on_failure(AttemptError error, std::string reason) {
   step.failure.reason = std::move(reason);
   return step;
 }
+
+std::string browser_origin(const WsUrl& url) { return "http://" + url.host_header(); }
 
 std::optional<Nanos> parse_retry_after(std::string_view value) {
   std::int64_t seconds = 0;

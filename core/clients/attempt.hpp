@@ -36,7 +36,8 @@ enum class AttemptError : std::uint8_t {
   redirect_loop,
   too_many_redirects,
   bad_location,
-  shutdown,  // the client stopped during the attempt; never recorded
+  redirect_not_followed,  // a browser-like client does not follow a 30x on the upgrade
+  shutdown,               // the client stopped during the attempt; never recorded
 };
 std::string_view to_string(AttemptError error);
 
@@ -65,9 +66,16 @@ struct Step {
   AttemptFailure failure;
 };
 
+// Whether a 30x answer to the upgrade is followed. A browser fails the
+// WebSocket on any answer but 101 (WHATWG WebSocket: "fail the WebSocket
+// connection"), so a client group that behaves as a browser never follows
+// one and reports `redirect_not_followed` instead, naming the Location.
+enum class Redirects : std::uint8_t { follow, refuse };
+
 class Attempt {
  public:
-  explicit Attempt(int max_redirects) : follower_(max_redirects) {}
+  explicit Attempt(int max_redirects, Redirects redirects = Redirects::follow)
+      : follower_(max_redirects), redirects_(redirects) {}
 
   // A new chain; the engine dials its first url. Allocates nothing: most
   // attempts are never redirected.
@@ -81,7 +89,12 @@ class Attempt {
 
  private:
   RedirectFollower follower_;
+  Redirects redirects_;
 };
+
+// The Origin header a client that behaves as a browser sends: its page is
+// served by the host it connects to ("http://websocket.msha.tech:8020").
+std::string browser_origin(const WsUrl& url);
 
 // The Retry-After header's value in whole seconds (0..86400); nullopt for an
 // HTTP date or garbage, which clients ignore.

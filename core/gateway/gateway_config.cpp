@@ -84,6 +84,10 @@ std::vector<std::string> GatewayConfig::unit_names() const {
 }
 
 std::string_view to_string(CorrectionMode mode) { return mode == CorrectionMode::redirect ? "redirect" : "proxy"; }
+
+CorrectionMode correction_for(const GatewayConfig& config, bool from_browser) {
+  return from_browser && config.browser_correction ? *config.browser_correction : config.correction;
+}
 std::string_view to_string(Balance balance) {
   return balance == Balance::round_robin ? "round_robin" : "router_id_hash";
 }
@@ -298,11 +302,13 @@ void cross_check(const ObjectReader& root, const GatewayConfig& config, Problems
   if (config.missing.kind == MissingPolicyKind::unit && !config.find_unit(config.missing.unit))
     problems.add("/router_id/missing",
                  "expected \"local\", \"reject\" or a unit defined in /units, got \"" + config.missing.unit + "\"");
-  if (config.correction == CorrectionMode::proxy)
+  const bool browser_proxy = config.browser_correction == CorrectionMode::proxy;
+  if (config.correction == CorrectionMode::proxy || browser_proxy)
     for (const auto& u : config.units)
       if (u.name != config.unit && u.gateways.empty())
         problems.add(json::pointer_append(root.pointer_of("units"), u.name),
-                     "correction \"proxy\" needs the gateways of unit \"" + u.name + "\"");
+                     std::string(browser_proxy ? "browser_correction" : "correction") +
+                         " \"proxy\" needs the gateways of unit \"" + u.name + "\"");
 }
 
 std::optional<GatewayConfig> read_unchecked(const Json& document, Problems& problems) {
@@ -317,6 +323,8 @@ std::optional<GatewayConfig> read_unchecked(const Json& document, Problems& prob
   read_admin(root, config, problems);
   read_units(root, config, problems);
   if (root.choice("correction", false, {"redirect", "proxy"}) == "proxy") config.correction = CorrectionMode::proxy;
+  if (auto browsers = root.choice("browser_correction", false, {"redirect", "proxy"}))
+    config.browser_correction = *browsers == "proxy" ? CorrectionMode::proxy : CorrectionMode::redirect;
   std::optional<std::int64_t> modulus;
   read_router_id(root, config, modulus, problems);
   if (const Json* rules = root.object("rules", true)) {

@@ -81,6 +81,10 @@ struct GatewayConfig {
   std::string admin_token_file;  // `admin.token_file`: read at start (gateway/admin_token.cpp) into admin_auth.token
   std::vector<UnitConfig> units;
   CorrectionMode correction = CorrectionMode::redirect;
+  // How a handshake from a browser is corrected: one with an Origin header,
+  // which browsers always send and cannot leave out (RFC 6455 §4.1), and
+  // which cannot follow a 302 on the upgrade. None: as `correction`.
+  std::optional<CorrectionMode> browser_correction;
   std::vector<routing::RouterIdSource> router_id_sources{std::begin(routing::kDefaultSourceOrder),
                                                          std::end(routing::kDefaultSourceOrder)};
   MissingPolicy missing;
@@ -117,6 +121,8 @@ std::optional<GatewayConfig> load_gateway_config(const std::string& path, const 
                                                  json::Problems& problems);
 
 std::string_view to_string(CorrectionMode mode);
+// The correction of a handshake that carries (or not) an Origin header.
+CorrectionMode correction_for(const GatewayConfig& config, bool from_browser);
 std::string_view to_string(Balance balance);
 
 }  // namespace wsfo::gateway

@@ -56,6 +56,7 @@ Json to_json(const GatewayConfig& config) {
                    {"rules", routing::to_json(config.rules)},
                    {"routes", routes},
                    {"limits", limits_section(config.limits)}};
+  if (config.browser_correction) document["browser_correction"] = to_string(*config.browser_correction);
   if (!config.state_file.empty()) document["state_file"] = config.state_file;
   if (config.vrrp) document["vrrp"] = vrrp::to_json(*config.vrrp);
   return document;

@@ -119,13 +119,14 @@ struct Facts {
   std::optional<std::uint32_t> slot;
   std::string serving_unit;  // from the rules, or from the missing-routerId policy
   std::optional<std::string_view> forwarded_by;
+  CorrectionMode correction = CorrectionMode::redirect;  // for this handshake: a browser's may differ
 
   const GatewayConfig& config() const { return in.config; }
   bool other_unit() const { return serving_unit != in.config.unit; }
 };
 
 Facts gather(const DecisionInputs& in) {
-  Facts facts{in, {}, {}, in.config.unit, {}};
+  Facts facts{in, {}, {}, in.config.unit, {}, correction_for(in.config, !in.request.values("Origin").empty())};
   routing::RouterIdCarriers carriers{in.request.values("routerId"), in.request.values("Cookie"), in.request.target};
   facts.lookup = routing::find_router_id(carriers, in.config.router_id_sources);
   const auto& rules = in.rules.active();
@@ -252,7 +253,7 @@ Outcome reject_forward_loop(const Facts& f) {
 }
 
 Outcome redirect_to_unit(const Facts& f) {
-  if (!f.other_unit() || f.config().correction != CorrectionMode::redirect) return std::nullopt;
+  if (!f.other_unit() || f.correction != CorrectionMode::redirect) return std::nullopt;
   Decision d;
   d.kind = Decision::Kind::redirect;
   d.status = 302;

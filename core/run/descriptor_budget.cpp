@@ -135,8 +135,10 @@ DescriptorNeed gateway_need(const World& world, const Unit& unit, const Node& no
   const Scenario& s = world.scenario;
   DescriptorNeed need{DescriptorNeed::Kind::gateway, node.name, unit.name, {}, 0, 0, gateway_reserve(s, node)};
   if (world.down_nodes.count(node.name) != 0) return need;
-  const bool proxy = s.gateway.correction == Correction::proxy;
   for (std::size_t g = 0; g < s.clients.size(); ++g) {
+    // A browser group may be corrected otherwise (an Origin header: gateway.browser_correction).
+    const bool browser = s.clients[g].browser && s.gateway.browser_correction;
+    const bool proxy = (browser ? *s.gateway.browser_correction : s.gateway.correction) == Correction::proxy;
     const Entries landing = host_entries(s, s.clients[g].url.host);
     for (const auto& [owner, clients] : owned[g]) {
       const Unit& own = *s.find_unit(owner);

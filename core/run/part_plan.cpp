@@ -59,6 +59,10 @@ gateway::GatewayConfig gateway_config_for(const scenario::Scenario& scenario, co
   }
   config.correction = scenario.gateway.correction == scenario::Correction::redirect ? gateway::CorrectionMode::redirect
                                                                                     : gateway::CorrectionMode::proxy;
+  if (scenario.gateway.browser_correction)
+    config.browser_correction = *scenario.gateway.browser_correction == scenario::Correction::redirect
+                                    ? gateway::CorrectionMode::redirect
+                                    : gateway::CorrectionMode::proxy;
   config.router_id_sources = scenario.gateway.router_id.sources;
   config.missing = missing_policy(scenario.gateway.router_id.missing);
   config.rules = scenario.rules;

@@ -173,6 +173,19 @@ std::optional<ClientGroup> read_group(const Json& value, const std::string& poin
   auto max_redirects = reader.integer("max_redirects", false, 0, 20);
   auto at_start = reader.boolean("connect_at_start", false);
   auto address = read_loopback(reader, "address", false);
+  auto browser = reader.boolean("browser", false);
+  if (browser.value_or(false) && (mode ? *mode == "header" : !reader.has("mode"))) {
+    problems.add(reader.pointer_of("mode"),
+                 "a browser cannot set headers on a WebSocket: expected \"query\" or \"cookie\" for a group with "
+                 "\"browser\": true");
+    return std::nullopt;
+  }
+  if (browser.value_or(false) && reader.has("max_redirects")) {
+    problems.add(reader.pointer_of("max_redirects"),
+                 "a browser does not follow redirects on a WebSocket upgrade: max_redirects does not apply to a "
+                 "group with \"browser\": true");
+    return std::nullopt;
+  }
   // Without a valid domain (already reported) the host cannot be judged.
   if (url && !scenario.domain.name.empty() && !is_known_host(url->host, scenario)) {
     problems.add(reader.pointer_of("url"), "unknown host '" + url->host + "': expected the domain '" +
@@ -191,6 +204,7 @@ std::optional<ClientGroup> read_group(const Json& value, const std::string& poin
   group.max_redirects = static_cast<int>(max_redirects.value_or(5));
   group.connect_at_start = at_start.value_or(true);
   group.address = address;
+  group.browser = browser.value_or(false);
   return group;
 }
 

@@ -101,6 +101,8 @@ struct RouterIdPolicy {
 
 struct GatewayPolicy {
   Correction correction = Correction::redirect;
+  // For handshakes from browsers (an Origin header); none: as `correction`.
+  std::optional<Correction> browser_correction{};
   RouterIdPolicy router_id;
   // Each node's limits.max_connections (503 with Retry-After above it); absent: the gateway's default.
   std::optional<std::size_t> max_connections{};
@@ -166,6 +168,9 @@ struct ClientGroup {
   int max_redirects = 5;               // a longer chain is reported as a redirect loop
   bool connect_at_start = true;        // false: the group connects at its clients-add event
   std::optional<std::string> address;  // source address for the live plan
+  // Behaves as a browser's WebSocket: routerId by query or cookie only, an
+  // Origin header, and a 30x on the upgrade is not followed (it fails).
+  bool browser = false;
 };
 
 // ---------------------------------------------------------------- expectations

@@ -90,6 +90,9 @@ std::optional<GatewayPolicy> read_gateway(const Json& value, const std::string& 
     policy.router_id = *router_id;
   }
   if (reader.has("correction") && !correction) return std::nullopt;
+  auto browsers = reader.choice("browser_correction", false, {"redirect", "proxy"});
+  if (reader.has("browser_correction") && !browsers) return std::nullopt;
+  if (browsers) policy.browser_correction = *browsers == "proxy" ? Correction::proxy : Correction::redirect;
   auto max_connections = reader.integer("max_connections", false, 1, kMaxGatewayConnections);
   if (reader.has("max_connections") && !max_connections) return std::nullopt;
   if (max_connections) policy.max_connections = static_cast<std::size_t>(*max_connections);

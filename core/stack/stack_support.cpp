@@ -34,6 +34,8 @@ Found check_units(const Scenario& s) {
 Found check_gateway(const Scenario& s) {
   if (s.gateway.correction == scenario::Correction::proxy)
     return Refusal{"gateway.correction (proxy)", "it has no correction between units to proxy"};
+  if (s.gateway.browser_correction == scenario::Correction::proxy)
+    return Refusal{"gateway.browser_correction (proxy)", "it has no correction between units to proxy"};
   if (s.gateway.router_id.missing.kind == scenario::MissingRouterIdPolicy::Kind::reject)
     return Refusal{"gateway.router_id.missing (reject)",
                    "it does not read routerIds, so it cannot reject a client without one"};

@@ -42,6 +42,8 @@ std::vector<std::string> client_args(const scenario::ClientGroup& group, const s
                                    group.name};
   args.insert(args.end(), {"--router-ids-file", ids_file});
   if (group.mode == routing::RouterIdSource::query) args.push_back("--query-mode");
+  if (group.mode == routing::RouterIdSource::cookie) args.push_back("--cookie-mode");
+  if (group.browser) args.push_back("--browser");
   if (group.heartbeat) {
     args.insert(args.end(), {"--heartbeat", json::format_duration(group.heartbeat->interval), "--idle-timeout",
                              json::format_duration(group.heartbeat->timeout)});

@@ -73,7 +73,12 @@ class LiveRun {
   }
 
   // Every part's events and ours, in time order; malformed lines become notes.
-  void collect(run::RunRecord& record) { collect_history(nemesis_.own_events(), events_files_, record); }
+  // Events that clients outside the run (a browser page's reporter) dropped in events/external/ are merged too.
+  void collect(run::RunRecord& record) {
+    std::vector<std::string> files = events_files_;
+    for (auto& file : external_events_files(options_.run_dir)) files.push_back(std::move(file));
+    collect_history(nemesis_.own_events(), files, record);
+  }
 
  private:
   // One token per run: every gateway reads it, every admin call sends it.

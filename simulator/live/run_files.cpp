@@ -18,7 +18,22 @@ std::string prepare_run_dir(const std::string& run_dir, const std::vector<std::s
     if (!error) fs::create_directories(run_dir + "/" + sub, error);
     if (error) return "cannot prepare " + run_dir + "/" + sub + ": " + error.message();
   }
+  std::error_code error;
+  fs::create_directories(external_events_dir(run_dir), error);
+  if (error) return "cannot prepare " + external_events_dir(run_dir) + ": " + error.message();
   return {};
+}
+
+std::string external_events_dir(const std::string& run_dir) { return run_dir + "/events/external"; }
+
+std::vector<std::string> external_events_files(const std::string& run_dir) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> files;
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(external_events_dir(run_dir), error))
+    if (entry.is_regular_file() && entry.path().extension() == ".jsonl") files.push_back(entry.path().string());
+  std::sort(files.begin(), files.end());
+  return files;
 }
 
 void collect_history(const std::vector<history::Event>& own, const std::vector<std::string>& events_files,

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "core/clients/attempt.hpp"
 #include "core/gateway/answers.hpp"
 #include "core/gateway/handshake_cap.hpp"
 #include "core/gateway/route_decision.hpp"
@@ -303,6 +304,10 @@ class GatewayLogic {
         break;
     }
     head.target = target_;
+    if (group.browser) {  // every browser sends one; the gateway may correct browsers otherwise
+      origin_ = clients::browser_origin(target.url);  // a browser's only hop is its start
+      head.fields.emplace_back("Origin", origin_);
+    }
     if (forwarded_by) {  // as the proxying node marks it, so a second hop is refused (508)
       const GatewaySim& entry = w_.gateways()[forwarded_by - 1u];
       forwarded_ = w_.scenario().units[entry.unit].name + "/" + entry.node;
@@ -315,9 +320,9 @@ class GatewayLogic {
   World& w_;
   std::size_t g_;
   GatewaySim& gw_;
-  std::int64_t backend_handshake_ns_;  // read once, not per accept
-  std::string host_, target_, cookie_, forwarded_;  // backing store of the request head's views
-  std::vector<std::vector<Request>> forwards_;      // by target gateway: handshakes to hand on
+  std::int64_t backend_handshake_ns_;                        // read once, not per accept
+  std::string host_, target_, cookie_, origin_, forwarded_;  // backing store of the request head's views
+  std::vector<std::vector<Request>> forwards_;               // by target gateway: handshakes to hand on
 };
 
 }  // namespace

@@ -32,7 +32,8 @@ class RegionLogic {
         region_(region),
         c_(world.clients()),
         max_redirects_(world.scenario().clients[region.group].max_redirects),
-        fresh_(max_redirects_) {}
+        fresh_(max_redirects_, world.scenario().clients[region.group].browser ? clients::Redirects::refuse
+                                                                              : clients::Redirects::follow) {}
 
   void handle(const SimEvent& e) {
     switch (e.type) {

@@ -183,7 +183,7 @@ inline const std::set<std::string>& documented_values(const std::string& field) 
       {"error",
        {"unresolvable", "unsupported", "bind_failed", "refused", "connect_failed", "connect_timeout",
         "handshake_timeout", "bad_http", "bad_handshake", "http_status", "redirect_loop", "too_many_redirects",
-        "bad_location"}},
+        "bad_location", "redirect_not_followed"}},
       {"cause",
        {"server_close", "client_close", "shutdown", "connection_lost", "idle_timeout", "pong_timeout",
         "message_too_big", "protocol_error"}},

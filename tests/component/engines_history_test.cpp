@@ -25,7 +25,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Addresses 127.71.x are this test's own. One backend per unit, so which
+// Addresses 127.71.x are this file's own (its tests run one after the other). One backend per unit, so which
 // backend served a client does not depend on the order of the connections.
 constexpr const char* kScenario = R"({
   "name": "engines-redirect-loop",
@@ -111,18 +111,10 @@ std::string joined(const std::set<std::string>& texts) {
   return out;
 }
 
-TEST(EnginesHistory, ARedirectLoopReadsTheSameLiveAndSimulated) {
-  fs::path dir = fs::temp_directory_path() / ("wsfo-engines-" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  fs::path scenario = dir / "redirect-loop.json";
-  std::ofstream(scenario) << kScenario;
+using Summaries = std::map<std::string, KindSummary>;
 
-  ASSERT_EQ(play("run", scenario, dir / "live"), 0) << slurp(dir.string() + "/live.log");
-  ASSERT_EQ(play("simulate", scenario, dir / "sim"), 0) << slurp(dir.string() + "/sim.log");
-  auto live = summarize(dir / "live/history.jsonl");
-  auto sim = summarize(dir / "sim/history.jsonl");
-
+// The same kinds, field names and values but the timing ones.
+void expect_same_histories(const Summaries& live, const Summaries& sim) {
   std::set<std::string> live_kinds, sim_kinds;
   for (const auto& [kind, summary] : live) live_kinds.insert(kind);
   for (const auto& [kind, summary] : sim) sim_kinds.insert(kind);
@@ -134,21 +126,84 @@ TEST(EnginesHistory, ARedirectLoopReadsTheSameLiveAndSimulated) {
     EXPECT_EQ(summary.values, other->second.values)
         << kind << "\n  live:" << joined(summary.values) << "\n  simulated:" << joined(other->second.values);
   }
+}
+
+// Both engines on `scenario_text` in `dir` (each must pass); their histories summarized.
+std::pair<Summaries, Summaries> play_both(const std::string& scenario_text, const fs::path& dir) {
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  fs::path scenario = dir / "scenario.json";
+  std::ofstream(scenario) << scenario_text;
+  EXPECT_EQ(play("run", scenario, dir / "live"), 0) << slurp(dir.string() + "/live.log");
+  EXPECT_EQ(play("simulate", scenario, dir / "sim"), 0) << slurp(dir.string() + "/sim.log");
+  return {summarize(dir / "live/history.jsonl"), summarize(dir / "sim/history.jsonl")};
+}
+
+// The errors of the `rejected` events.
+std::set<std::string> rejected_errors(Summaries& engine) {
+  std::set<std::string> errors;
+  for (const auto& text : engine["rejected"].values) errors.insert(history::Json::parse(text).value("error", ""));
+  return errors;
+}
+
+TEST(EnginesHistory, ARedirectLoopReadsTheSameLiveAndSimulated) {
+  fs::path dir = fs::temp_directory_path() / ("wsfo-engines-" + std::to_string(::getpid()));
+  auto [live, sim] = play_both(kScenario, dir);
+  if (HasFailure()) return;
+  expect_same_histories(live, sim);
 
   // The loop itself, with its hop count, in both.
   for (auto* engine : {&live, &sim}) {
     ASSERT_TRUE(engine->count("rejected"));
-    std::set<std::string> errors;
     for (const auto& text : (*engine)["rejected"].values) {
       auto fields = history::Json::parse(text);
-      errors.insert(fields.value("error", ""));
       if (fields.value("error", "") == "redirect_loop") {
         EXPECT_EQ(fields.value("redirects", 0), 2) << text;
       }
     }
-    EXPECT_EQ(errors, (std::set<std::string>{"redirect_loop"}));
+    EXPECT_EQ(rejected_errors(*engine), (std::set<std::string>{"redirect_loop"}));
   }
   if (!HasFailure()) fs::remove_all(dir);  // kept for a look when the test failed
+}
+
+// A group that behaves as a browser, under the redirect correction alone: the
+// one whose unit is the domain's (8330) connects, the one sent elsewhere
+// (1111) fails every attempt with redirect_not_followed, in both engines, with
+// the same texts; no redirect is ever followed. Under `browser_correction`
+// "proxy" the same two are served, 1111 by center through unbj.
+TEST(EnginesHistory, ABrowserGroupDoesNotFollowRedirectsLiveAndSimulated) {
+  history::Json scenario = history::Json::parse(kScenario);
+  scenario["name"] = "engines-browser";
+  scenario["duration"] = "2s";
+  scenario["clients"][0]["router_ids"] = {1111, 8330};
+  scenario["clients"][0]["mode"] = "query";
+  scenario["clients"][0]["browser"] = true;
+  scenario["timeline"] =
+      history::Json::parse(R"([{"at": "1s", "action": "wait", "expect": {"disconnected": "none"}}])");
+  fs::path dir = fs::temp_directory_path() / ("wsfo-engines-browser-" + std::to_string(::getpid()));
+  auto [live, sim] = play_both(scenario.dump(), dir / "redirect");
+  if (HasFailure()) return;
+  expect_same_histories(live, sim);
+  for (auto* engine : {&live, &sim}) {
+    EXPECT_EQ(engine->count("redirect"), 0u);
+    EXPECT_EQ(rejected_errors(*engine), (std::set<std::string>{"redirect_not_followed"}));
+    ASSERT_TRUE(engine->count("connected"));
+    for (const auto& connected : (*engine)["connected"].values)
+      EXPECT_EQ(history::Json::parse(connected).value("unit", ""), "unbj") << connected;
+  }
+
+  scenario["gateway"]["browser_correction"] = "proxy";
+  auto [live_proxied, sim_proxied] = play_both(scenario.dump(), dir / "proxy");
+  if (HasFailure()) return;
+  expect_same_histories(live_proxied, sim_proxied);
+  for (auto* engine : {&live_proxied, &sim_proxied}) {
+    EXPECT_EQ(engine->count("rejected"), 0u);
+    std::set<std::string> units;
+    for (const auto& connected : (*engine)["connected"].values)
+      units.insert(history::Json::parse(connected).value("unit", ""));
+    EXPECT_EQ(units, (std::set<std::string>{"center", "unbj"}));
+  }
+  if (!HasFailure()) fs::remove_all(dir);
 }
 
 }  // namespace

@@ -4,13 +4,10 @@
 // the disconnected table's rows, any resource fetched) and writes it into the
 // DOM that --dump-dom prints. The report itself stays script-free.
 //
-// Chromium runs in its own process group with a private --user-data-dir, is
-// killed as a group (SIGKILL) after it prints or after a timeout, and the
-// test fails if any process using that profile is left.
-#include <fcntl.h>
+// Chromium (tests/support/chromium) runs in its own process group with a
+// private --user-data-dir, is killed as a group (SIGKILL) after it prints or
+// after a timeout, and the test fails if any process using that profile is left.
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,24 +16,18 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <thread>
 
 #include "reports/report.hpp"
+#include "tests/support/chromium.hpp"
 #include "tests/support/sample_run.hpp"
 
 namespace wsfo {
 namespace {
 
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
 using Json = nlohmann::json;
 
 constexpr auto kChromiumTimeout = std::chrono::seconds(60);
-
-std::string chromium_path() {
-  const char* from_env = std::getenv("WSFO_CHROMIUM");
-  return from_env ? from_env : "/usr/bin/chromium";
-}
 
 class TempDir {
  public:
@@ -62,19 +53,6 @@ std::string read_file(const fs::path& path) {
   return text.str();
 }
 
-// Pids of live (non-zombie) processes whose command line mentions `needle`.
-std::vector<pid_t> processes_mentioning(const std::string& needle) {
-  std::vector<pid_t> pids;
-  std::error_code error;
-  for (const auto& entry : fs::directory_iterator("/proc", error)) {
-    const std::string name = entry.path().filename().string();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::string cmdline = read_file(entry.path() / "cmdline");  // empty for zombies
-    if (cmdline.find(needle) != std::string::npos) pids.push_back(std::stoi(name));
-  }
-  return pids;
-}
-
 struct BrowserRun {
   bool finished = false;  // exited by itself within the timeout
   int status = 0;
@@ -85,61 +63,19 @@ struct BrowserRun {
 
 // Runs `chromium --headless --dump-dom file://page` with a private profile in `work`.
 BrowserRun dump_dom(const fs::path& page, const fs::path& work) {
-  const fs::path profile = work / "profile", dom = work / "dom.html", errors = work / "chromium.log";
-  std::vector<std::string> args = {chromium_path(),
-                                   "--headless",
-                                   "--no-sandbox",  // CI runs as root, where the sandbox refuses to start
-                                   "--disable-gpu",
-                                   "--disable-dev-shm-usage",
-                                   "--no-first-run",
-                                   "--disable-extensions",
-                                   "--disable-background-networking",
-                                   "--disable-component-update",
-                                   "--user-data-dir=" + profile.string(),
-                                   "--dump-dom",
-                                   "file://" + page.string()};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  const int out_fd = ::open(dom.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  const int err_fd = ::open(errors.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  const pid_t parent = ::getpid();
-  const pid_t pid = ::fork();
-  if (pid == 0) {  // async-signal-safe calls only until exec
-    ::setpgid(0, 0);
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() != parent) ::_exit(126);
-    ::dup2(out_fd, STDOUT_FILENO);
-    ::dup2(err_fd, STDERR_FILENO);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  ::close(out_fd);
-  ::close(err_fd);
+  const fs::path dom = work / "dom.html";
+  test_support::Chromium chromium(work, {"--dump-dom"}, "file://" + page.string(), dom);
   BrowserRun run;
-  if (pid < 0) {
+  if (!chromium.started()) {
     run.errors = "fork failed";
     return run;
   }
-  ::setpgid(pid, pid);  // also here, so the group exists whichever runs first
-  const auto deadline = Clock::now() + kChromiumTimeout;
-  while (Clock::now() < deadline) {
-    if (::waitpid(pid, &run.status, WNOHANG) == pid) {
-      run.finished = true;
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  ::kill(-pid, SIGKILL);  // the browser and every helper it forked, whether it finished or not
-  if (!run.finished) ::waitpid(pid, &run.status, 0);
-  // Helpers that left the group would still name the private profile.
-  const auto grace = Clock::now() + std::chrono::seconds(5);
-  while (!(run.leftovers = processes_mentioning(profile.string())).empty() && Clock::now() < grace)
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  for (pid_t p : run.leftovers) ::kill(p, SIGKILL);
+  run.finished = chromium.wait_exit(kChromiumTimeout);
+  chromium.stop();  // the browser and every helper it forked, whether it finished or not
+  run.status = chromium.status();
+  run.leftovers = chromium.leftovers();
   run.dom = read_file(dom);
-  run.errors = read_file(errors);
-  if (run.errors.size() > 3000) run.errors = "..." + run.errors.substr(run.errors.size() - 3000);
+  run.errors = chromium.errors();
   return run;
 }
 
@@ -238,8 +174,8 @@ std::vector<std::string> render_problems(const Json& probe) {
 class ReportInChromium : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!fs::exists(chromium_path()))
-      FAIL() << chromium_path() << " not found: install Debian's chromium (scripts/lib.sh PACKAGES)";
+    if (!fs::exists(test_support::chromium_path()))
+      FAIL() << test_support::chromium_path() << " not found: install Debian's chromium (scripts/lib.sh PACKAGES)";
     reports::Report report = reports::build_report(test::sample_run());
     std::ostringstream html;
     reports::write_html(report, html);

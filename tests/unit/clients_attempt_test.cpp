@@ -53,6 +53,33 @@ TEST(ClientAttempt, ARedirectIsFollowedToTheCanonicalLocation) {
   EXPECT_EQ(attempt.redirects(), 1);
 }
 
+// A client that behaves as a browser fails the attempt on a 30x, as a
+// browser's WebSocket does, and says where it was sent.
+TEST(ClientAttempt, ABrowserDoesNotFollowARedirect) {
+  Attempt attempt(5, Redirects::refuse);
+  attempt.start();
+  Step step = attempt.on_answer(url(kDomain), redirect_to(kCenter));
+  ASSERT_EQ(step.kind, Kind::fail);
+  EXPECT_EQ(step.failure.error, AttemptError::redirect_not_followed);
+  EXPECT_EQ(step.failure.status, 302);
+  EXPECT_EQ(step.failure.reason, "HTTP 302 to " + kCenter + " from " + kDomain +
+                                     ": a browser does not follow a redirect on the WebSocket upgrade");
+  EXPECT_EQ(attempt.redirects(), 0);
+  // Its other answers mean what they mean to any client.
+  Answer open;
+  open.status = 101;
+  EXPECT_EQ(attempt.on_answer(url(kDomain), open).kind, Kind::open);
+  Answer fenced;
+  fenced.status = 503;
+  fenced.reason_phrase = "Service Unavailable";
+  EXPECT_EQ(attempt.on_answer(url(kDomain), fenced).failure.error, AttemptError::http_status);
+  // A 304 is no redirect; a 30x without a Location is still not followed.
+  EXPECT_EQ(
+      attempt.on_answer(url(kDomain), redirect_to("", 307)).failure.reason,
+      "HTTP 307 to no Location from " + kDomain + ": a browser does not follow a redirect on the WebSocket upgrade");
+  EXPECT_EQ(attempt.on_answer(url(kDomain), redirect_to("", 304)).failure.error, AttemptError::http_status);
+}
+
 // Two units whose rules disagree send the client back and forth: the third
 // 30x leads to a url of the chain, found after 2 hops, long before the limit.
 TEST(ClientAttempt, UnitsRedirectingToEachOtherAreALoop) {
@@ -176,6 +203,7 @@ TEST(ClientAttempt, ErrorCodesAreTheHistorysTexts) {
       {AttemptError::redirect_loop, "redirect_loop"},
       {AttemptError::too_many_redirects, "too_many_redirects"},
       {AttemptError::bad_location, "bad_location"},
+      {AttemptError::redirect_not_followed, "redirect_not_followed"},
   };
   for (auto [error, text] : codes) EXPECT_EQ(to_string(error), text);
 }

@@ -17,6 +17,8 @@ TEST(GatewayConfig, ReadsTheSeedConfigWithDefaults) {
   EXPECT_EQ(config.listen, (std::vector<Endpoint>{{"127.0.0.1", 0}}));
   EXPECT_EQ(config.admin, (Endpoint{"127.0.0.1", 0}));
   EXPECT_EQ(config.correction, CorrectionMode::redirect);
+  EXPECT_EQ(config.browser_correction, std::nullopt);
+  EXPECT_EQ(correction_for(config, true), CorrectionMode::redirect);
   EXPECT_EQ(config.missing.kind, MissingPolicyKind::local);
   EXPECT_EQ(config.rules.version(), 1u);
   ASSERT_NE(config.find_unit("center"), nullptr);
@@ -75,6 +77,9 @@ TEST(GatewayConfig, EveryErrorNamesItsPointer) {
       {"open rules", R"({"admin": {"open": ["/health", "/rules"]}})", "/admin/open/1", "/metrics"},
       {"proxy without gateways", R"({"correction": "proxy", "units": {"center": {"gateways": null}}})", "/units/center",
        "gateways"},
+      {"browser proxy without gateways", R"({"browser_correction": "proxy", "units": {"center": {"gateways": null}}})",
+       "/units/center", "browser_correction \"proxy\" needs the gateways"},
+      {"bad browser correction", R"({"browser_correction": "bounce"})", "/browser_correction", "redirect"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);

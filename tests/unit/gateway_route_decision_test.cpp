@@ -215,6 +215,48 @@ TEST(RouteDecision, ProxyCorrectionAndLoopGuard) {
   EXPECT_EQ(run(forwarded_own, config, state).kind, Decision::Kind::proxy_local);
 }
 
+// A browser (an Origin header) cannot follow a 302 on the upgrade: with
+// browser_correction "proxy" it is forwarded, every other client still redirected.
+TEST(RouteDecision, BrowsersHaveTheirOwnCorrection) {
+  auto document = seed_config_json();
+  document["browser_correction"] = "proxy";
+  GatewayConfig config = config_from(document);
+  RulesState state(seed_rules(1, 5997));
+  Case browser{"",
+               "GET",
+               11,
+               "/ws?routerId=1111",
+               upgrade_fields({{"Origin", "http://websocket.msha.tech"}}),
+               Decision::Kind::proxy_to_unit};
+  Decision d = run(browser, config, state);
+  EXPECT_EQ(d.kind, Decision::Kind::proxy_to_unit);
+  EXPECT_EQ(d.rule, "proxy-correction");
+  EXPECT_EQ(d.unit, "center");
+  Case library{"", "GET", 11, "/ws?routerId=1111", upgrade_fields(), Decision::Kind::redirect};
+  d = run(library, config, state);
+  EXPECT_EQ(d.kind, Decision::Kind::redirect);
+  EXPECT_EQ(d.location, "ws://center.websocket.msha.tech:8080/ws?routerId=1111");
+  // A browser of this unit is served here; one forwarded already is not sent on again.
+  Case own{"", "GET", 11, "/ws?routerId=8330", upgrade_fields({{"origin", "null"}}), Decision::Kind::proxy_local};
+  EXPECT_EQ(run(own, config, state).kind, Decision::Kind::proxy_local);
+  Case forwarded{"",
+                 "GET",
+                 11,
+                 "/ws?routerId=1111",
+                 upgrade_fields({{"Origin", "http://a"}, {"X-Wsfo-Forwarded-By", "center/gw1"}}),
+                 Decision::Kind::reject};
+  EXPECT_EQ(run(forwarded, config, state).status, 508);
+  // The reverse: proxy for everyone, redirect for browsers (which then fail, by design).
+  document["correction"] = "proxy";
+  document["browser_correction"] = "redirect";
+  config = config_from(document);
+  EXPECT_EQ(run(browser, config, state).kind, Decision::Kind::redirect);
+  EXPECT_EQ(run(library, config, state).kind, Decision::Kind::proxy_to_unit);
+  // Without the setting a browser is corrected like everyone else.
+  document.erase("browser_correction");
+  EXPECT_EQ(run(browser, config_from(document), state).kind, Decision::Kind::proxy_to_unit);
+}
+
 TEST(RouteDecision, ConnectionLimitAppliesOnlyToProxiedConnections) {
   GatewayConfig config = seed_config();  // max_connections 100
   RulesState state(seed_rules(1, 5997));

@@ -74,4 +74,21 @@ TEST(LivePlanInputs, EveryGatewayReadsTheRunsAdminTokenFile) {
   }
 }
 
+// A group that behaves as a browser runs as `wsfo clients --browser` with its
+// routerId source; the others follow redirects with headers as before.
+TEST(LivePlanInputs, TheSeedsBrowsersRunAsBrowsers) {
+  scenario::Scenario s = test::load_project_scenario("seed-msha-cutover.json");
+  live::LivePlan plan = live::make_live_plan(s, "/run/x");
+  std::size_t browsers = 0;
+  for (const auto& c : plan.clients) {
+    const auto& args = c.process.args;
+    const bool browser = std::find(args.begin(), args.end(), "--browser") != args.end();
+    EXPECT_EQ(browser, c.group == "browsers") << c.group;
+    if (!browser) continue;
+    ++browsers;
+    EXPECT_NE(std::find(args.begin(), args.end(), "--query-mode"), args.end());
+  }
+  EXPECT_EQ(browsers, 1u);
+}
+
 }  // namespace live_plan_inputs_test

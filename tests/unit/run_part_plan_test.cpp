@@ -28,6 +28,11 @@ TEST(RunPartPlan, EveryRegressionGatewayConfigSurvivesItsDocumentForm) {
         EXPECT_EQ(read->listen.at(0).text(), node.address + ":" + std::to_string(node.port));
         EXPECT_EQ(read->units.size(), s.units.size());
         EXPECT_EQ(read->state_file, "/run/state/x.json");
+        // The seed serves its browsers by proxy and everyone else by redirect.
+        if (std::string(name) == "seed-msha-cutover.json") {
+          EXPECT_EQ(read->correction, gateway::CorrectionMode::redirect);
+          EXPECT_EQ(read->browser_correction, gateway::CorrectionMode::proxy);
+        }
       }
   }
 }

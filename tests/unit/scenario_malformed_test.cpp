@@ -115,6 +115,16 @@ const Case kCases[] = {
      "/units/0/backends/0/port: expected an integer in [1, 65535], got 70000"},
     {"address off loopback", "/units/0/backends/0/address", "\"10.0.0.1\"",
      "/units/0/backends/0/address: expected a loopback IPv4 address 127.x.y.z, got \"10.0.0.1\""},
+    {"a browser group sending a header", "/clients/0/browser", "true",
+     "/clients/0/mode: a browser cannot set headers on a WebSocket: expected \"query\" or \"cookie\" for a group "
+     "with \"browser\": true"},
+    {"a browser group following redirects", "/clients/0",
+     R"({"name": "g", "router_ids": [1111], "url": "ws://example.test:8020/ws", "mode": "query", "browser": true,
+         "max_redirects": 3})",
+     "/clients/0/max_redirects: a browser does not follow redirects on a WebSocket upgrade: max_redirects does not "
+     "apply to a group with \"browser\": true"},
+    {"unknown browser correction", "/gateway", R"({"browser_correction": "bounce"})",
+     "/gateway/browser_correction: expected one of \"redirect\", \"proxy\", got \"bounce\""},
     {"CNAME to an unknown unit", "/domain/cname", "\"unsh\"", "/domain/cname: unknown unit 'unsh'"},
     {"land in an unknown unit", "/timeline/0/expect/land_in", "\"unsh\"",
      "/timeline/0/expect/land_in: unknown unit 'unsh'"},
