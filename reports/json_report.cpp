@@ -36,7 +36,8 @@ Json cutover_json(const cutover::CutoverResult& c) {
           {"moved", moved},
           {"checks", checks},
           {"steps", steps},
-          {"unreachable", c.unreachable}};
+          {"unreachable", c.unreachable},
+          {"untouched", c.untouched}};
 }
 
 Json takeover_json(const VipFault& fault) {
