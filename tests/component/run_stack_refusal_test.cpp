@@ -92,10 +92,10 @@ TEST_F(RunStackRefusal, AnAdminApiFaultIsRefusedOnNginxKeepalived) {
   std::ifstream in(std::string(WSFO_SOURCE_DIR) + "/scenarios/seed-keepalived-ha.json");
   auto document = nlohmann::json::parse(in);
   auto& timeline = document["timeline"];
-  const std::size_t index = timeline.size();
-  timeline.push_back({{"at", timeline.back()["at"]},
-                      {"action", "admin-unreachable"},
-                      {"node", document["units"][0]["nodes"][0]["name"]}});
+  const std::size_t index = 0;  // first, while every node is up
+  timeline.insert(timeline.begin(), nlohmann::json{{"at", "0s"},
+                                                   {"action", "admin-unreachable"},
+                                                   {"node", document["units"][0]["nodes"][0]["name"]}});
   const std::string path = (dir_ / "admin-fault-on-nginx.json").string();
   std::ofstream(path) << document.dump(2);
   Refusal r = run(path, {"--stack", "nginx-keepalived"});
