@@ -21,6 +21,7 @@ struct CutoverFlags {
   bool no_fence = false;
   std::string catch_up = "0s";
   std::string skew = "0s";
+  std::string step_deadline;
   int attempts = 3;
   std::string token;
   std::string token_file;
@@ -130,6 +131,15 @@ int cutover_command(const CutoverFlags& flags) {
   }
   options.catch_up = *catch_up;
   options.skew = *skew;
+  if (!flags.step_deadline.empty()) {
+    auto deadline = json::parse_duration(flags.step_deadline);
+    if (!deadline || deadline->count() <= 0) {
+      std::cerr << "--step-deadline: expected a duration above 0 such as \"500ms\", got '" << flags.step_deadline
+                << "'\n";
+      return kUsage;
+    }
+    options.step_deadline = *deadline;
+  }
   options.check_attempts = flags.attempts;
   for (const auto& name : flags.skip) {
     const auto& names = cutover::precheck_names();
@@ -166,8 +176,16 @@ int cutover_command(const CutoverFlags& flags) {
   cutover::CutoverResult result = workflow.execute();
   for (const auto& step : result.steps)
     if (step.step != "preview") std::cout << "  " << step.step << " " << step.node << ": " << step.message << "\n";
-  std::cout << "outcome: " << cutover::to_string(result.outcome) << ", every gateway on v" << result.final_version
-            << (result.reason.empty() ? "" : " (" + result.reason + ")") << "\n";
+  for (const auto& node : result.untouched)
+    std::cout << "  " << node << " refused every rollout call: it never left v" << result.from_version << "\n";
+  if (result.outcome == cutover::Outcome::inconsistent) {
+    std::cout << "outcome: inconsistent: the rollback could not put back";
+    for (const auto& node : result.unreachable) std::cout << " " << node;
+    std::cout << " (" << result.reason << ")\n";
+  } else {
+    std::cout << "outcome: " << cutover::to_string(result.outcome) << ", every gateway on v" << result.final_version
+              << (result.reason.empty() ? "" : " (" + result.reason + ")") << "\n";
+  }
   return result.outcome == cutover::Outcome::committed ? kOk : kCheckFailed;
 }
 
@@ -190,6 +208,8 @@ void add_cutover_commands(CLI::App& app, int& exit_code) {
   cmd->add_option("--catch-up", flags.catch_up, "Wait between prepare and commit (data replication)")
       ->capture_default_str();
   cmd->add_option("--skew", flags.skew, "Without the fence: delay between units")->capture_default_str();
+  cmd->add_option("--step-deadline", flags.step_deadline,
+                  "A prepare or commit acknowledged later than this fails the rollout, which rolls back");
   cmd->add_option("--attempts", flags.attempts, "Attempts per pre-check")
       ->check(CLI::Range(1, 100))
       ->capture_default_str();

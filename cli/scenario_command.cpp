@@ -165,6 +165,8 @@ std::string show_action(const Action& action, const routing::RuleSet& before) {
             for (const auto& m : diff.moved())
               out += "; slots " + std::to_string(m.first) + "-" + std::to_string(m.last) + " move from " + m.from_unit +
                      " to " + m.to_unit;
+            for (const auto& name : c.skip) out += "; pre-check " + name + " skipped";
+            if (c.step_deadline) out += "; step deadline " + format_duration(*c.step_deadline);
             return out;
           },
           [](const KillNode& a) { return "kill node " + a.node; },
@@ -184,6 +186,9 @@ std::string show_action(const Action& action, const routing::RuleSet& before) {
           [](const Partition& a) { return "partition " + a.a + " from " + a.b; },
           [](const Heal& a) { return "heal " + a.a + " and " + a.b; },
           [](const ClientsAdd& a) { return "connect client group " + a.group; },
+          [](const AdminUnreachable& a) { return "make the admin API of " + a.node + " unreachable"; },
+          [](const AdminSlow& a) { return "slow the admin API of " + a.node + " by " + format_duration(a.delay); },
+          [](const AdminRestore& a) { return "restore the admin API of " + a.node; },
           [](const Wait&) { return std::string("wait"); },
       },
       action);

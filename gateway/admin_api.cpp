@@ -27,6 +27,7 @@ constexpr auto kAdminIdleTimeout = std::chrono::seconds(30);
 awaitable<void> serve_admin_connection(GatewayNode& node, tcp::socket socket) {
   beast::flat_buffer buffer;
   net::steady_timer timer(socket.get_executor());
+  net::steady_timer delay(socket.get_executor());
   for (;;) {
     http::request_parser<http::string_body> parser;
     parser.header_limit(16 * 1024);
@@ -42,7 +43,13 @@ awaitable<void> serve_admin_connection(GatewayNode& node, tcp::socket socket) {
     });
     co_await http::async_read(socket, buffer, parser, net::redirect_error(use_awaitable, ec));
     timer.cancel();
-    if (ec == http::error::end_of_stream || expired) break;
+    if (ec == http::error::end_of_stream || expired || node.admin_unreachable) break;
+    if (node.admin_delay.count() > 0) {  // an admin API fault: answer late
+      delay.expires_after(node.admin_delay);
+      error_code waited;
+      co_await delay.async_wait(net::redirect_error(use_awaitable, waited));
+      if (node.admin_unreachable) break;
+    }
     AdminReply reply;
     bool keep_alive = false;
     if (ec) {
@@ -63,7 +70,7 @@ awaitable<void> serve_admin_connection(GatewayNode& node, tcp::socket socket) {
     response.body() = std::move(reply.body);
     response.prepare_payload();
     co_await http::async_write(socket, response, net::redirect_error(use_awaitable, ec));
-    if (ec || !keep_alive) break;
+    if (ec || !keep_alive || node.admin_unreachable) break;
   }
   error_code ignored;
   socket.shutdown(tcp::socket::shutdown_send, ignored);
@@ -92,9 +99,28 @@ awaitable<void> admin_accept_loop(GatewayNode& node, std::shared_ptr<tcp::accept
 
 }  // namespace
 
+void GatewayNode::make_admin_unreachable() {
+  admin_unreachable = true;
+  net::post(io, [this] {
+    error_code ignored;
+    if (admin_acceptor) admin_acceptor->close(ignored);
+    log_line(*this) << "admin API unreachable (fault): its listener is closed\n";
+  });
+}
+
+void GatewayNode::restore_admin() {
+  admin_delay = std::chrono::milliseconds(0);
+  if (!admin_unreachable) return void(log_line(*this) << "admin API restored: answering promptly\n");
+  admin_unreachable = false;
+  std::string error = open_admin();
+  log_line(*this) << "admin API restored: " << (error.empty() ? "listening again on " + config.admin.text() : error)
+                  << "\n";
+}
+
 std::string GatewayNode::open_admin() {
   error_code ec;
   tcp::endpoint endpoint(net::ip::make_address(config.admin.host, ec), config.admin.port);
+  if (admin_acceptor && admin_endpoint.port() != 0) endpoint = admin_endpoint;  // reopened: the port it had
   auto acceptor = std::make_shared<tcp::acceptor>(io);
   if (!ec) acceptor->open(endpoint.protocol(), ec);
   if (!ec) acceptor->set_option(tcp::acceptor::reuse_address(true), ec);

@@ -39,8 +39,10 @@ HttpReply http_request(const std::string& endpoint, const std::string& method, c
     beast::flat_buffer buffer;
     http::response<http::string_body> response;
     beast::error_code failure;
+    bool refused = false;
     stream.expires_after(timeout);
     stream.async_connect(address, [&](beast::error_code ec) {
+      refused = ec == asio::error::connection_refused;
       if (ec) return void(failure = ec);
       stream.expires_after(timeout);
       http::async_write(stream, request, [&](beast::error_code ec, std::size_t) {
@@ -50,7 +52,7 @@ HttpReply http_request(const std::string& endpoint, const std::string& method, c
       });
     });
     io.run();
-    if (failure) return {0, {}, failure.message()};
+    if (failure) return {0, {}, failure.message(), refused};
     beast::error_code ignored;
     stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
     return {static_cast<int>(response.result_int()), response.body(), {}};
@@ -80,7 +82,7 @@ cutover::AdminReply HttpGatewayAdmin::call(const cutover::GatewayRef& gateway, c
                                            const std::string& body) {
   HttpReply reply = http_request(gateway.admin, "POST", target, body, token_, timeout_);
   bool ok = reply.status == 200;
-  return {ok, reply.status, ok ? "ok" : error_text(reply)};
+  return {ok, reply.status, ok ? "ok" : error_text(reply), reply.refused};
 }
 
 cutover::GatewayStatus HttpGatewayAdmin::status(const cutover::GatewayRef& gateway) {

@@ -12,7 +12,8 @@ namespace wsfo::gateway {
 struct HttpReply {
   int status = 0;  // 0: no answer (refused, timeout, garbage)
   std::string body;
-  std::string error;  // why there was no answer
+  std::string error;     // why there was no answer
+  bool refused = false;  // the connection was refused: the request never reached the peer
 };
 
 // One request to "ip:port"; never throws.
@@ -21,7 +22,9 @@ HttpReply http_request(const std::string& endpoint, const std::string& method, c
 
 class HttpGatewayAdmin : public cutover::GatewayAdmin {
  public:
-  explicit HttpGatewayAdmin(std::string token = {}, std::chrono::milliseconds timeout = std::chrono::milliseconds(3000))
+  explicit HttpGatewayAdmin(std::string token = {},
+                            std::chrono::milliseconds timeout =
+                                std::chrono::duration_cast<std::chrono::milliseconds>(cutover::kAdminCallTimeout))
       : token_(std::move(token)), timeout_(timeout) {}
 
   cutover::GatewayStatus status(const cutover::GatewayRef& gateway) override;

@@ -202,11 +202,18 @@ class AdminRoutes {
     bool drop = true;
     std::optional<std::set<std::string>> drop_adverts_from;  // VRRP partition (gateway/vrrp_node)
     bool power_off = false;                                  // a dead host (node_power_off.cpp)
+    std::optional<bool> admin_unreachable;                   // admin API faults; SIGUSR1 lifts them
+    std::optional<std::int64_t> admin_delay_ms;
     if (body.document) {
       json::ObjectReader reader(*body.document, "", body.problems);
       bool partition = reader.has("drop_adverts_from");
       power_off = reader.has("power_off");
-      serving = reader.boolean("serving", !partition && !power_off);
+      bool admin_fault = reader.has("admin_unreachable") || reader.has("admin_delay_ms");
+      serving = reader.boolean("serving", !partition && !power_off && !admin_fault);
+      admin_unreachable = reader.boolean("admin_unreachable", false);
+      admin_delay_ms = reader.integer("admin_delay_ms", false, 0, 60000);
+      if (admin_unreachable == false)
+        body.problems.add("/admin_unreachable", "only true: SIGUSR1 makes the admin API reachable again");
       drop = reader.boolean("drop_connections", false).value_or(true);
       if (partition) drop_adverts_from = read_advert_peers(reader, body.problems);
       if (power_off && reader.boolean("power_off", true) == false)
@@ -220,9 +227,15 @@ class AdminRoutes {
       return error_reply(409, "this node is powered off: restart it first");
     if (drop_adverts_from && !node_.vrrp) return error_reply(409, "this node has no VRRP agent (no vrrp section)");
     if (drop_adverts_from) node_.vrrp->drop_adverts_from(*drop_adverts_from);
+    if (admin_delay_ms) node_.admin_delay = std::chrono::milliseconds(*admin_delay_ms);
+    if (admin_unreachable) node_.make_admin_unreachable();
     if (serving)
       if (std::string error = node_.set_serving(*serving, drop); !error.empty()) return error_reply(500, error);
-    Json answer{{"serving", node_.serving}, {"powered_off", node_.powered_off}, {"connections", node_.registry.size()}};
+    Json answer{{"serving", node_.serving},
+                {"powered_off", node_.powered_off},
+                {"connections", node_.registry.size()},
+                {"admin_unreachable", node_.admin_unreachable},
+                {"admin_delay_ms", node_.admin_delay.count()}};
     if (node_.vrrp) answer["vrrp"] = node_.vrrp->status();
     return reply(200, answer);
   }

@@ -58,11 +58,15 @@ class GatewayNode {
   std::shared_ptr<BackendPool> backends;
   std::map<std::string, BackendGroup> unit_gateways;  // cross-unit `proxy` correction targets
   ConnectionRegistry registry;
-  ReadinessPoller readiness;  // the relayed sockets' read-readiness (relay.cpp)
+  ReadinessPoller readiness;        // the relayed sockets' read-readiness (relay.cpp)
   std::size_t upstream_setups = 0;  // proxied handshakes not yet relaying; they count toward the limit
   bool serving = true;
   bool shutting_down = false;
   bool powered_off = false;  // emulating a dead host until the process is restarted
+  // Admin API faults (POST /faults; SIGUSR1 lifts them): its listener closed
+  // (connections refused), or every request answered this late.
+  bool admin_unreachable = false;
+  std::chrono::milliseconds admin_delay{0};
   std::optional<std::uint64_t> discarded_pending;  // reported after a restart
   std::ostream& log;
 
@@ -78,7 +82,7 @@ class GatewayNode {
 
   // gateway_server.cpp
   void accept_connection(tcp::socket socket);  // handshake, routing, relay (own and VIP listeners)
-  std::string open_listeners();  // "" or why it failed
+  std::string open_listeners();                // "" or why it failed
   void close_listeners();
   std::string set_serving(bool serve, bool drop_connections);  // "" or why listening failed
   void begin_shutdown();
@@ -91,7 +95,9 @@ class GatewayNode {
   void sync_rules_metrics();
 
   // admin_api.cpp
-  std::string open_admin();  // "" or why it failed
+  std::string open_admin();       // "" or why it failed
+  void make_admin_unreachable();  // closes its listener once the current answer is on its way
+  void restore_admin();           // SIGUSR1: listening again, on the same address, answering promptly
 
   // config_reload.cpp: the config file a reload re-reads (SIGHUP, POST /reload).
   struct ConfigFile {

@@ -184,6 +184,7 @@ struct GatewayServer::Impl {
     }
     signals.reset();
     hangups.reset();
+    admin_restores.reset();
     io.reset();  // destroys pending handlers and the relays they hold, while `node` lives
     node.reset();
   }
@@ -209,6 +210,14 @@ struct GatewayServer::Impl {
     return {};
   }
 
+  void wait_for_sigusr1() {
+    admin_restores->async_wait([this](const error_code& ec, int) {
+      if (ec) return;
+      node->restore_admin();
+      wait_for_sigusr1();
+    });
+  }
+
   void wait_for_sighup() {
     hangups->async_wait([this](const error_code& ec, int) {
       if (ec) return;
@@ -223,6 +232,7 @@ struct GatewayServer::Impl {
   std::unique_ptr<GatewayNode> node;
   std::unique_ptr<net::signal_set> signals;
   std::unique_ptr<net::signal_set> hangups;
+  std::unique_ptr<net::signal_set> admin_restores;  // SIGUSR1: the admin API's faults lifted
   std::optional<std::pair<std::string, ConfigOverrides>> reload_source;
 };
 
@@ -286,6 +296,8 @@ void GatewayServer::run(bool handle_signals) {
     });
     impl_->hangups = std::make_unique<net::signal_set>(*impl_->io, SIGHUP);
     impl_->wait_for_sighup();
+    impl_->admin_restores = std::make_unique<net::signal_set>(*impl_->io, SIGUSR1);
+    impl_->wait_for_sigusr1();
   }
   impl_->io->run();
 }

@@ -1,6 +1,7 @@
 // report.html: one self-contained page (no scripts, no fonts, no external
 // files) with inline SVG charts (reports/html_charts.cpp), the expectations,
 // the disconnected routerIds as ranges by cause, and the text summary.
+#include <algorithm>
 #include <ostream>
 #include <sstream>
 
@@ -95,6 +96,32 @@ void split_brain_table(const Report& report, std::ostream& out) {
   out << "</table>\n";
 }
 
+// Each cutover's outcome, pre-checks (skips shown) and every admin step in
+// order: the rollout, and after a failure the rollback that undid it.
+void cutover_table(const Report& report, std::ostream& out) {
+  out << "<table id=\"cutovers\"><tr><th>event</th><th>phase</th><th>step</th><th>node</th><th>result</th></tr>\n";
+  for (const auto& [index, c] : report.run.cutovers) {
+    std::string checks;
+    for (const auto& check : c.checks)
+      checks += (checks.empty() ? "" : ", ") + check.name + " " + std::string(cutover::to_string(check.status));
+    out << "<tr class=\"cutover-outcome\"><td>#" << index << " cutover v" << c.from_version << " &#8594; v"
+        << c.to_version << "</td><td colspan=\"4\"><b>" << cutover::to_string(c.outcome) << "</b>"
+        << (c.reason.empty() ? "" : ": " + xml_escape(c.reason)) << "<br>pre-checks: " << xml_escape(checks)
+        << "</td></tr>\n";
+    for (const auto& step : c.steps) {
+      const char* phase = step.step == "preview" ? "preview" : step.step == "abort" ? "rollback" : "rollout";
+      bool untouched = std::find(c.untouched.begin(), c.untouched.end(), step.node) != c.untouched.end();
+      out << "<tr class=\"cutover-step " << phase << (step.ok ? "" : " failed") << "\"><td></td><td>" << phase
+          << "</td><td>" << xml_escape(step.step) << "</td><td>" << xml_escape(step.node) << "</td><td>"
+          << (step.ok ? "ok" : "failed: " + xml_escape(step.message))
+          << (!step.ok && phase == std::string("rollback") && untouched ? " (never reached by the rollout: unchanged)"
+                                                                        : "")
+          << "</td></tr>\n";
+    }
+  }
+  out << "</table>\n";
+}
+
 bool split_brain_judged(const Report& report) {
   for (const auto& v : report.analysis.verdicts)
     if (v.check == "split-brain") return true;
@@ -133,6 +160,10 @@ void write_html(const Report& report, std::ostream& out) {
   if (split_brain_judged(report)) {
     out << "<h2>Split brain (two or more nodes MASTER for one VIP at once)</h2>\n";
     split_brain_table(report, out);
+  }
+  if (!report.run.cutovers.empty()) {
+    out << "<h2>Cutovers</h2>\n";
+    cutover_table(report, out);
   }
   out << "<h2>Expectations</h2>\n";
   expectations_table(report, out);

@@ -23,6 +23,21 @@ void write_cutover(const cutover::CutoverResult& c, std::ostream& out) {
   out << "    pre-checks:";
   for (const auto& check : c.checks) out << " " << check.name << "=" << cutover::to_string(check.status);
   out << "\n";
+  // The rollout's steps and, after a failure, the rollback's: who was changed
+  // and who was put back.
+  for (const char* phase : {"rollout", "rollback"}) {
+    std::string line;
+    for (const auto& s : c.steps) {
+      if (s.step == "preview" || (s.step == "abort") != (std::string_view(phase) == "rollback")) continue;
+      line += (line.empty() ? " " : ", ") + s.step + " " + s.node + (s.ok ? " ok" : " FAILED (" + s.message + ")");
+    }
+    if (!line.empty()) out << "    " << phase << ":" << line << "\n";
+  }
+  if (!c.untouched.empty()) {
+    out << "    never reached by the rollout (still on v" << c.from_version << "):";
+    for (const auto& node : c.untouched) out << " " << node;
+    out << "\n";
+  }
   if (!c.unreachable.empty()) {
     out << "    NOT rolled back on:";
     for (const auto& node : c.unreachable) out << " " << node;
@@ -34,8 +49,9 @@ void write_cutover(const cutover::CutoverResult& c, std::ostream& out) {
 // a reload whose old worker kept its connections for a while shows how long.
 std::string disconnect_span(const checks::WindowFacts& facts, const checks::EventWindow& window) {
   if (facts.reconnects.empty()) return {};
-  auto [first, last] = std::minmax_element(facts.reconnects.begin(), facts.reconnects.end(),
-                                           [](const auto& a, const auto& b) { return a.disconnected_ns < b.disconnected_ns; });
+  auto [first, last] =
+      std::minmax_element(facts.reconnects.begin(), facts.reconnects.end(),
+                          [](const auto& a, const auto& b) { return a.disconnected_ns < b.disconnected_ns; });
   return " (+" + seconds(first->disconnected_ns - window.start_ns) + " to +" +
          seconds(last->disconnected_ns - window.start_ns) + " after the event)";
 }

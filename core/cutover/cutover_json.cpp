@@ -32,7 +32,8 @@ Json to_json(const CutoverResult& c) {
           {"moved", moved},
           {"checks", checks},
           {"steps", steps},
-          {"unreachable", c.unreachable}};
+          {"unreachable", c.unreachable},
+          {"untouched", c.untouched}};
 }
 
 std::optional<CutoverResult> cutover_from_json(const Json& json, std::string& error) {
@@ -62,6 +63,7 @@ std::optional<CutoverResult> cutover_from_json(const Json& json, std::string& er
       c.steps.push_back({Duration(s.at("at_ns").get<std::int64_t>()), s.at("step").get<std::string>(),
                          s.at("node").get<std::string>(), s.at("ok").get<bool>(), s.at("message").get<std::string>()});
     c.unreachable = json.at("unreachable").get<std::vector<std::string>>();
+    if (json.contains("untouched")) c.untouched = json.at("untouched").get<std::vector<std::string>>();
     return c;
   } catch (const Json::exception& e) {
     error = std::string("cutover: ") + e.what();

@@ -59,6 +59,7 @@ CutoverResult CutoverWorkflow::plan() {
 CutoverResult CutoverWorkflow::execute() {
   CutoverResult result = plan();
   if (result.outcome == Outcome::aborted) return result;
+  touched_.clear();
   bool done = options_.fence ? execute_fenced(result) : execute_unfenced(result);
   if (done) {
     result.outcome = Outcome::committed;
@@ -174,18 +175,39 @@ AdminReply CutoverWorkflow::record(CutoverResult& result, const std::string& ste
   return reply;
 }
 
+namespace {
+
+std::string milliseconds_text(Duration d) {
+  return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count()) + " ms";
+}
+
+}  // namespace
+
+bool CutoverWorkflow::rollout_step(CutoverResult& result, const std::string& step, const GatewayRef& gateway) {
+  const Duration started = admin_.now();
+  AdminReply reply = step == "prepare" ? admin_.prepare(gateway, target_) : admin_.commit(gateway, target_.version());
+  if (!reply.refused) touched_.insert(gateway.node);
+  const Duration took = admin_.now() - started;
+  if (reply.ok && options_.step_deadline && took > *options_.step_deadline) {
+    reply.ok = false;
+    reply.message = "acknowledged after " + milliseconds_text(took) + ", over the step deadline of " +
+                    milliseconds_text(*options_.step_deadline);
+  }
+  record(result, step, gateway, reply);
+  if (!reply.ok) result.reason = step + " failed on " + gateway.node + ": " + reply.message;
+  return reply.ok;
+}
+
 bool CutoverWorkflow::execute_fenced(CutoverResult& result) {
   for (const GatewayRef& gateway : gateways_) {
-    if (!record(result, "prepare", gateway, admin_.prepare(gateway, target_)).ok) {
-      result.reason = "prepare failed on " + gateway.node + ": " + result.steps.back().message;
+    if (!rollout_step(result, "prepare", gateway)) {
       rollback(result);
       return false;
     }
   }
   admin_.sleep(options_.catch_up);
   for (const GatewayRef& gateway : gateways_) {
-    if (!record(result, "commit", gateway, admin_.commit(gateway, target_.version())).ok) {
-      result.reason = "commit failed on " + gateway.node + ": " + result.steps.back().message;
+    if (!rollout_step(result, "commit", gateway)) {
       rollback(result);
       return false;
     }
@@ -215,8 +237,7 @@ bool CutoverWorkflow::execute_unfenced(CutoverResult& result) {
   for (std::size_t g = 0; g < groups.size(); ++g) {
     if (g > 0) admin_.sleep(options_.skew);
     for (const GatewayRef* gateway : groups[g]) {
-      bool ok = record(result, "prepare", *gateway, admin_.prepare(*gateway, target_)).ok &&
-                record(result, "commit", *gateway, admin_.commit(*gateway, target_.version())).ok;
+      bool ok = rollout_step(result, "prepare", *gateway) && rollout_step(result, "commit", *gateway);
       if (!ok) {
         result.reason = "applying the rules failed on " + gateway->node + ": " + result.steps.back().message;
         rollback(result);
@@ -229,13 +250,16 @@ bool CutoverWorkflow::execute_unfenced(CutoverResult& result) {
 
 // `abort` of version N+1 puts a gateway back on version N whether N+1 was only
 // prepared or already committed there, so after a rollback every gateway
-// that answered is on the baseline again, under the baseline's version.
+// that answered is on the baseline again, under the baseline's version. A
+// gateway whose abort fails is left behind only if a rollout call may have
+// changed it; one that refused every call never left the baseline.
 void CutoverWorkflow::rollback(CutoverResult& result) {
   result.outcome = Outcome::rolled_back;
   result.final_version = baseline_.version();
   for (const GatewayRef& gateway : gateways_) {
     AdminReply reply = record(result, "abort", gateway, admin_.abort(gateway, target_.version()));
-    if (!reply.ok) result.unreachable.push_back(gateway.node);
+    if (reply.ok) continue;
+    (touched_.count(gateway.node) ? result.unreachable : result.untouched).push_back(gateway.node);
   }
   if (!result.unreachable.empty()) result.outcome = Outcome::inconsistent;
 }

@@ -19,6 +19,9 @@ namespace wsfo::cutover {
 
 using Duration = std::chrono::nanoseconds;
 
+// How long wsfo's runs (live and model) wait for one admin call.
+inline constexpr Duration kAdminCallTimeout = std::chrono::seconds(3);
+
 struct GatewayRef {
   std::string node;
   std::string unit;
@@ -39,6 +42,9 @@ struct AdminReply {
   bool ok = false;
   int status = 0;  // HTTP status, 0 when unreachable
   std::string message;
+  // The call never reached the gateway (its connection was refused), so it
+  // changed nothing there; a timeout or an answer may have.
+  bool refused = false;
 };
 
 struct PreviewReply {
@@ -70,6 +76,9 @@ struct Options {
   Duration check_retry_delay = std::chrono::milliseconds(500);
   std::set<std::string> skip;    // pre-check names skipped for an emergency
   double max_utilisation = 0.9;  // capacity headroom: connections after the move / max
+  // A prepare or commit acknowledged later than this fails the rollout (the
+  // gateway did apply it: the rollback reverts it). Absent: no deadline.
+  std::optional<Duration> step_deadline;
 };
 
 // Names of the pre-checks, in the order they run.
@@ -120,7 +129,10 @@ struct CutoverResult {
   std::vector<StepRecord> steps;
   std::uint64_t final_version = 0;       // the version every gateway ends on (when consistent)
   std::vector<std::string> unreachable;  // gateways the rollback could not restore
-  std::string reason;                    // why it did not commit
+  // Gateways that refused every rollout call, so were never changed: their
+  // failed abort leaves nothing behind.
+  std::vector<std::string> untouched;
+  std::string reason;  // why it did not commit
 };
 
 class CutoverWorkflow {
@@ -141,6 +153,9 @@ class CutoverWorkflow {
   bool execute_unfenced(CutoverResult& result);
   void rollback(CutoverResult& result);
   AdminReply record(CutoverResult& result, const std::string& step, const GatewayRef& gateway, AdminReply reply);
+  // A rollout step: the call, held to the step deadline, with the gateway
+  // marked as possibly changed unless the call was refused.
+  bool rollout_step(CutoverResult& result, const std::string& step, const GatewayRef& gateway);
   std::vector<std::vector<const GatewayRef*>> gateways_by_unit() const;
 
   std::vector<GatewayRef> gateways_;
@@ -150,6 +165,7 @@ class CutoverWorkflow {
   Options options_;
   GatewayAdmin& admin_;
   std::vector<GatewayPreview> previews_;  // for the capacity check
+  std::set<std::string> touched_;         // gateways a rollout call may have changed
 };
 
 }  // namespace wsfo::cutover

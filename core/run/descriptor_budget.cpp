@@ -188,6 +188,9 @@ std::string action_target(const Action& action) {
                         [](const Partition& a) { return a.a + " " + a.b; },
                         [](const Heal& a) { return a.a + " " + a.b; },
                         [](const ClientsAdd& a) { return a.group; },
+                        [](const AdminUnreachable& a) { return a.node; },
+                        [](const AdminSlow& a) { return a.node; },
+                        [](const AdminRestore& a) { return a.node; },
                         [](const Wait&) { return std::string(); },
                     },
                     action);
@@ -221,6 +224,9 @@ void apply(World& world, const Action& action) {
                    for (std::size_t g = 0; g < world.scenario.clients.size(); ++g)
                      if (world.scenario.clients[g].name == a.group) world.active[g] = true;
                  },
+                 [](const AdminUnreachable&) {},  // the admin API only: the gateway keeps serving
+                 [](const AdminSlow&) {},
+                 [](const AdminRestore&) {},
                  [](const Wait&) {},
              },
              action);

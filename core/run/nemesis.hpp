@@ -37,6 +37,11 @@ class Nemesis {
   virtual std::string partition(const scenario::Partition& partition) = 0;
   virtual std::string heal(const scenario::Heal& heal) = 0;
   virtual std::string add_clients(const scenario::ClientsAdd& add) = 0;
+  // The node's admin API refuses connections / answers late / is itself
+  // again; the gateway keeps serving meanwhile.
+  virtual std::string admin_unreachable(const scenario::AdminUnreachable& fault) = 0;
+  virtual std::string admin_slow(const scenario::AdminSlow& fault) = 0;
+  virtual std::string admin_restore(const scenario::AdminRestore& restore) = 0;
 
   // What each gateway's admin API answers for its active rules version now
   // (nullopt: it does not answer), by node.

@@ -123,6 +123,9 @@ std::string TimelinePlayer::perform(std::size_t index, const scenario::Action& a
                         [&](const scenario::Partition& p) { return n.partition(p); },
                         [&](const scenario::Heal& h) { return n.heal(h); },
                         [&](const scenario::ClientsAdd& c) { return n.add_clients(c); },
+                        [&](const scenario::AdminUnreachable& a) { return n.admin_unreachable(a); },
+                        [&](const scenario::AdminSlow& a) { return n.admin_slow(a); },
+                        [&](const scenario::AdminRestore& a) { return n.admin_restore(a); },
                         [&](const scenario::Wait&) { return std::string(); },  // the window alone is the point
                     },
                     action);
@@ -133,6 +136,8 @@ std::string TimelinePlayer::cutover(std::size_t index, const scenario::Cutover& 
   options.fence = c.fence;
   options.catch_up = c.catch_up;
   options.skew = c.skew;
+  options.skip.insert(c.skip.begin(), c.skip.end());
+  options.step_deadline = c.step_deadline;
   cutover::CutoverWorkflow workflow(engine_.gateways, reloaded_.rules, c.rules, options, engine_.admin);
   cutover::CutoverResult result = workflow.execute();
   say("  cutover v" + std::to_string(result.from_version) + " -> v" + std::to_string(result.to_version) + ": " +

@@ -46,6 +46,9 @@ std::string action_name(const Action& action) {
                         [](const Partition&) { return "partition"; },
                         [](const Heal&) { return "heal"; },
                         [](const ClientsAdd&) { return "clients-add"; },
+                        [](const AdminUnreachable&) { return "admin-unreachable"; },
+                        [](const AdminSlow&) { return "admin-slow"; },
+                        [](const AdminRestore&) { return "admin-restore"; },
                         [](const Wait&) { return "wait"; },
                     },
                     action);

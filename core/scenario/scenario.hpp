@@ -217,9 +217,9 @@ struct Expectation {
   bool no_dual_service = false;   // no routerId served by two units at once
   bool no_redirect_loop = false;  // no client exceeds its redirect bound
   std::vector<VipExpectation> vips;
-  std::optional<std::string> cutover{};  // outcome of a cutover event: "committed", "aborted", "rolled-back"
-  bool same_version = false;             // after the event every gateway answers, on one rules version
-  std::vector<std::string> detects{};    // at least one of these anomalies is seen: "bounce", "dual_service"
+  std::optional<std::string> cutover{};       // outcome of a cutover event: "committed", "aborted", "rolled-back"
+  bool same_version = false;                  // after the event every gateway answers, on one rules version
+  std::vector<std::string> detects{};         // at least one of these anomalies is seen: "bounce", "dual_service"
   std::vector<std::string> reach_backends{};  // each serves a connection opened in the event's window
   std::vector<DeadConnectionExpectation> dead_connections{};
   // true: two or more nodes are MASTER for one VIP at some moment of the event's
@@ -240,6 +240,12 @@ struct Cutover {
   bool fence = true;       // two-phase prepare/commit (DESIGN.md §1 "fence")
   Duration skew{};         // without the fence: spread of the moments gateways learn the rules
   Duration catch_up{};     // with the fence: wait between prepare and commit
+  // Pre-checks skipped for an emergency (cutover::precheck_names()); each skip
+  // is recorded in the cutover's result.
+  std::vector<std::string> skip{};
+  // A rollout step (prepare, commit) a gateway acknowledges later than this
+  // fails the rollout, which then rolls back. Absent: no deadline.
+  std::optional<Duration> step_deadline{};
 };
 struct KillNode {  // SIGKILL: gateway and VRRP agent die
   std::string node;
@@ -287,10 +293,25 @@ struct Heal {
 struct ClientsAdd {
   std::string group;
 };
+// The node's admin API stops answering (connections refused): a cutover's
+// calls to it fail. The gateway keeps serving. Lifted by AdminRestore.
+struct AdminUnreachable {
+  std::string node;
+};
+// Every request to the node's admin API is answered `delay` late (below the
+// runs' 3 s admin timeout: a slower API is unreachable). Lifted by AdminRestore.
+struct AdminSlow {
+  std::string node;
+  Duration delay{};
+};
+struct AdminRestore {  // the node's admin API answers again, promptly
+  std::string node;
+};
 struct Wait {};
 
 using Action = std::variant<Cutover, KillNode, PowerOff, StopGateway, StartGateway, RestoreNode, BackendKill,
-                            BackendRestore, BackendAdd, BackendRemove, Partition, Heal, ClientsAdd, Wait>;
+                            BackendRestore, BackendAdd, BackendRemove, Partition, Heal, ClientsAdd, AdminUnreachable,
+                            AdminSlow, AdminRestore, Wait>;
 
 // The name used in scenario files: "cutover", "stop-gateway", ...
 std::string action_name(const Action& action);
@@ -331,12 +352,12 @@ struct Testbed {
 struct Simulation {  // SimGrid model parameters
   Link within_unit;
   Link between_units;
-  Duration handshake_cpu{};          // gateway CPU time per WebSocket handshake
-  Duration message_cpu{};            // gateway CPU time per relayed message
-  Duration message_cpu_per_kib{};    // gateway CPU time added per KiB of a relayed message's payload
-  Duration close_cpu{};              // gateway CPU time per relayed connection it closes (0: paid with the handshake)
+  Duration handshake_cpu{};        // gateway CPU time per WebSocket handshake
+  Duration message_cpu{};          // gateway CPU time per relayed message
+  Duration message_cpu_per_kib{};  // gateway CPU time added per KiB of a relayed message's payload
+  Duration close_cpu{};            // gateway CPU time per relayed connection it closes (0: paid with the handshake)
   BackendCpu backend_cpu{};
-  std::optional<Testbed> testbed;    // none: every host has its own CPU
+  std::optional<Testbed> testbed;  // none: every host has its own CPU
 };
 
 // The scenario's `simulation` block with the defaults (docs/simulate.md) for

@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "core/cutover/cutover_workflow.hpp"
 #include "core/routing/rules_json.hpp"
 #include "core/scenario/reader_support.hpp"
 
@@ -13,8 +14,14 @@ namespace wsfo::scenario::detail {
 namespace {
 
 const std::vector<std::string> kActions = {
-    "cutover",         "kill",        "power-off",      "stop-gateway", "start-gateway", "restore",     "backend-kill",
-    "backend-restore", "backend-add", "backend-remove", "partition",    "heal",          "clients-add", "wait"};
+    "cutover",       "kill",         "power-off",       "stop-gateway",      "start-gateway",
+    "restore",       "backend-kill", "backend-restore", "backend-add",       "backend-remove",
+    "partition",     "heal",         "clients-add",     "admin-unreachable", "admin-slow",
+    "admin-restore", "wait"};
+
+// An admin API slower than the runs' admin call timeout is an unreachable
+// one (admin-unreachable says so plainly).
+constexpr auto kAdminTimeout = cutover::kAdminCallTimeout;
 
 class TimelineReader {
  public:
@@ -68,8 +75,8 @@ class TimelineReader {
 
   // After an unknown action, its parameters are not "unknown keys" worth a second message.
   static void mark_parameters_seen(ObjectReader& reader) {
-    for (const char* key :
-         {"node", "backend", "unit", "route", "a", "b", "group", "rules", "fence", "skew", "catch_up", "expect"})
+    for (const char* key : {"node", "backend", "unit", "route", "a", "b", "group", "rules", "fence", "skew", "catch_up",
+                            "skip", "step_deadline", "delay", "expect"})
       reader.value(key, false);
   }
 
@@ -82,6 +89,7 @@ class TimelineReader {
     if (name == "backend-remove") return read_backend_remove(reader);
     if (name == "partition" || name == "heal") return read_partition(reader, name);
     if (name == "clients-add") return read_clients_add(reader);
+    if (name.rfind("admin-", 0) == 0) return read_admin_fault(reader, name);
     return Wait{};
   }
 
@@ -99,6 +107,10 @@ class TimelineReader {
     auto fence = reader.boolean("fence", false).value_or(true);
     auto skew = reader.duration("skew", false);
     auto catch_up = reader.duration("catch_up", false);
+    auto step_deadline = reader.duration("step_deadline", false);
+    auto skip = read_skip(reader);
+    if (step_deadline && step_deadline->count() <= 0)
+      return fail(reader.pointer_of("step_deadline"), "expected a duration above 0");
     if (skew && fence) return fail(reader.pointer_of("skew"), "skew applies only without the fence (\"fence\": false)");
     if (catch_up && !fence)
       return fail(reader.pointer_of("catch_up"), "catch_up applies only with the fence (\"fence\": true)");
@@ -114,8 +126,67 @@ class TimelineReader {
       return fail(json::pointer_append(pointer, "version"),
                   "expected a version greater than " + std::to_string(rules_.version()) +
                       " (the rules in force), got " + std::to_string(rules->version()));
+    if (!skip) return std::nullopt;
     rules_ = *rules;
-    return Cutover{*rules, fence, skew.value_or(Duration{}), catch_up.value_or(Duration{})};
+    return Cutover{*rules, fence, skew.value_or(Duration{}), catch_up.value_or(Duration{}), *skip, step_deadline};
+  }
+
+  // "skip": names of pre-checks, each known and named once.
+  std::optional<std::vector<std::string>> read_skip(ObjectReader& reader) {
+    std::vector<std::string> skip;
+    const Json* list = reader.array("skip", false);
+    if (!list) return reader.has("skip") ? std::nullopt : std::optional(skip);
+    const auto& names = cutover::precheck_names();
+    std::string known;
+    for (const auto& name : names) known += (known.empty() ? "" : ", ") + name;
+    bool ok = true;
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      std::string pointer = json::pointer_append(reader.pointer_of("skip"), i);
+      const Json& item = (*list)[i];
+      if (!item.is_string()) {
+        problems_.add(pointer, "expected a pre-check name, got " + json::type_name(item));
+        ok = false;
+      } else if (std::find(names.begin(), names.end(), item.get<std::string>()) == names.end()) {
+        problems_.add(pointer, "unknown pre-check '" + item.get<std::string>() + "' (expected one of " + known + ")");
+        ok = false;
+      } else if (std::find(skip.begin(), skip.end(), item.get<std::string>()) != skip.end()) {
+        problems_.add(pointer, "pre-check '" + item.get<std::string>() + "' is already skipped");
+        ok = false;
+      } else {
+        skip.push_back(item.get<std::string>());
+      }
+    }
+    return ok ? std::optional(skip) : std::nullopt;
+  }
+
+  // admin-unreachable, admin-slow and admin-restore: one fault at a time per
+  // node's admin API, on a node that is up; a kill ends it with the process.
+  std::optional<Action> read_admin_fault(ObjectReader& reader, const std::string& name) {
+    auto node = known_node(reader, "node");
+    std::optional<Duration> delay;
+    if (name == "admin-slow") delay = reader.duration("delay", true);
+    if (!node || (name == "admin-slow" && !delay)) return std::nullopt;
+    std::string pointer = reader.pointer_of("node");
+    auto fault = admin_faults_.find(*node);
+    if (name == "admin-restore") {
+      if (fault == admin_faults_.end())
+        return fail(pointer,
+                    "the admin API of node '" + *node + "' is neither unreachable nor slow: nothing to restore");
+      admin_faults_.erase(fault);
+      return AdminRestore{*node};
+    }
+    if (auto down = down_nodes_.find(*node); down != down_nodes_.end())
+      return fail(pointer, "node '" + *node + "' is " + down->second + " at this time");
+    if (fault != admin_faults_.end())
+      return fail(pointer, "the admin API of node '" + *node + "' is already " + fault->second +
+                               " (admin-restore lifts it first)");
+    if (name == "admin-unreachable")
+      return admin_faults_.emplace(*node, "unreachable"), Action{AdminUnreachable{*node}};
+    if (delay->count() <= 0 || *delay >= kAdminTimeout)
+      return fail(reader.pointer_of("delay"), "expected a delay above 0 and below the admin calls' timeout (" +
+                                                  json::format_duration(kAdminTimeout) + "), got \"" +
+                                                  json::format_duration(*delay) + "\" (use admin-unreachable)");
+    return admin_faults_.emplace(*node, "slow"), Action{AdminSlow{*node, *delay}};
   }
 
   std::optional<std::string> known_node(ObjectReader& reader, const std::string& key) {
@@ -138,6 +209,7 @@ class TimelineReader {
       return RestoreNode{*node};
     }
     if (down != down_nodes_.end()) return fail(pointer, "node '" + *node + "' is " + down->second + " at this time");
+    if (name == "kill" || name == "power-off") admin_faults_.erase(*node);  // they end with the process
     if (name == "kill") return down_nodes_.emplace(*node, "killed"), Action{KillNode{*node}};
     if (name == "power-off") return down_nodes_.emplace(*node, "powered off"), Action{PowerOff{*node}};
     if (name == "stop-gateway") {
@@ -247,7 +319,8 @@ class TimelineReader {
   routing::RuleSet rules_;  // in force at this point of the timeline
   std::optional<Duration> previous_at_;
   std::string previous_pointer_;
-  std::map<std::string, std::string> down_nodes_;  // node → "killed" or "powered off"
+  std::map<std::string, std::string> down_nodes_;    // node → "killed" or "powered off"
+  std::map<std::string, std::string> admin_faults_;  // node → "unreachable" or "slow"
   std::set<std::string> stopped_gateways_, killed_backends_, added_groups_;
   std::set<std::pair<std::string, std::string>> partitions_;
   std::map<std::string, std::string> backend_unit_;  // present backends → their unit

@@ -72,6 +72,11 @@ Found check_timeline(const Scenario& s) {
     std::string item = "timeline[" + std::to_string(i) + "]";
     if (std::holds_alternative<scenario::Cutover>(event.action))
       return Refusal{item + " (cutover)", "it has no routerId rules to cut over"};
+    if (std::holds_alternative<scenario::AdminUnreachable>(event.action) ||
+        std::holds_alternative<scenario::AdminSlow>(event.action) ||
+        std::holds_alternative<scenario::AdminRestore>(event.action))
+      return Refusal{item + " (" + scenario::action_name(event.action) + ")",
+                     "it has no admin API to make unreachable or slow"};
     if (Found refusal = check_expectation(event.expect, item)) return refusal;
   }
   return std::nullopt;

@@ -2,6 +2,7 @@
 
 #include <csignal>
 #include <fstream>
+#include <thread>
 
 #include "core/history/records.hpp"
 #include "gateway/admin_client.hpp"
@@ -10,7 +11,7 @@ namespace wsfo::live {
 
 namespace {
 
-constexpr std::chrono::milliseconds kAdminTimeout{3000};
+constexpr auto kAdminTimeout = std::chrono::duration_cast<std::chrono::milliseconds>(cutover::kAdminCallTimeout);
 
 }  // namespace
 
@@ -105,6 +106,32 @@ std::string LiveNemesis::drop_adverts_both(const std::string& a, const std::stri
 
 std::string LiveNemesis::partition(const scenario::Partition& p) { return drop_adverts_both(p.a, p.b, true); }
 std::string LiveNemesis::heal(const scenario::Heal& h) { return drop_adverts_both(h.a, h.b, false); }
+
+// Admin API faults are the gateway's own (POST /faults): its admin listener
+// closes, or it answers every request late. They are lifted by SIGUSR1, since
+// an unreachable admin API cannot be asked; the restore waits until the
+// admin API answers again.
+std::string LiveNemesis::admin_unreachable(const scenario::AdminUnreachable& a) {
+  return post_faults(a.node, R"({"admin_unreachable": true})");
+}
+
+std::string LiveNemesis::admin_slow(const scenario::AdminSlow& a) {
+  auto delay = std::chrono::duration_cast<std::chrono::milliseconds>(a.delay).count();
+  return post_faults(a.node, json::Json{{"admin_delay_ms", delay}}.dump());
+}
+
+std::string LiveNemesis::admin_restore(const scenario::AdminRestore& a) {
+  const GatewayPlan* gateway = find_gateway(a.node);
+  if (!gateway) return "unknown node " + a.node;
+  if (!parts_.signal("gateway " + a.node, SIGUSR1)) return "gateway " + a.node + " is not running";
+  gateway::HttpReply reply;
+  for (auto deadline = std::chrono::steady_clock::now() + kAdminTimeout; std::chrono::steady_clock::now() < deadline;) {
+    reply = gateway::http_request(gateway->admin, "GET", "/health", "", admin_token_, std::chrono::milliseconds(500));
+    if (reply.status != 0) return {};
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return "the admin API of " + a.node + " does not answer after SIGUSR1: " + reply.error;
+}
 
 std::map<std::string, std::optional<std::uint64_t>> LiveNemesis::gateway_versions() {
   gateway::HttpGatewayAdmin admin(admin_token_);

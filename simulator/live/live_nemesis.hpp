@@ -1,6 +1,7 @@
 #pragma once
 // The timeline's faults on real processes: a kill is SIGKILL, a stopped
-// gateway and a partition are asked of the node's admin API (POST /faults),
+// gateway, a partition and an unreachable or slow admin API are asked of the
+// node's admin API (POST /faults; SIGUSR1 restores the admin API),
 // a reload rewrites the unit's gateway configs and asks each to re-read it.
 #include <ostream>
 #include <string>
@@ -40,6 +41,9 @@ class LiveNemesis : public run::Nemesis {
   std::string partition(const scenario::Partition& partition) override;
   std::string heal(const scenario::Heal& heal) override;
   std::string add_clients(const scenario::ClientsAdd& add) override;
+  std::string admin_unreachable(const scenario::AdminUnreachable& fault) override;
+  std::string admin_slow(const scenario::AdminSlow& fault) override;
+  std::string admin_restore(const scenario::AdminRestore& restore) override;
   std::map<std::string, std::optional<std::uint64_t>> gateway_versions() override;
 
  private:

@@ -1,7 +1,9 @@
 // The timeline actor: core's TimelinePlayer plays the scenario's events at
 // their virtual times through the model's Nemesis. A cutover runs through
 // SimGatewayAdmin, whose admin calls cost a round trip on the platform and
-// fail when the gateway's host is off or its link is cut.
+// fail when the gateway's host is off or its link is cut; the timeline's
+// admin API faults (unreachable: refused, slow: answered late) hold until
+// admin-restore or the node's kill.
 #include <algorithm>
 #include <map>
 
@@ -13,17 +15,23 @@ namespace wsfo::model {
 
 namespace {
 
-constexpr auto kAdminTimeout = std::chrono::seconds(3);  // the live runner's HTTP admin timeout
+constexpr auto kAdminTimeout = cutover::kAdminCallTimeout;  // the live runner's HTTP admin timeout
+
+struct AdminFault {
+  bool unreachable = false;
+  cutover::Duration delay{};
+};
+using AdminFaults = std::map<std::size_t, AdminFault>;  // by gateway index
 
 class SimGatewayAdmin : public cutover::GatewayAdmin {
  public:
-  explicit SimGatewayAdmin(World& world) : w_(world) {}
+  SimGatewayAdmin(World& world, const AdminFaults& faults) : w_(world), faults_(faults) {}
 
   cutover::GatewayStatus status(const cutover::GatewayRef& ref) override {
     cutover::GatewayStatus s;
     std::size_t g = w_.gateway_index(ref.node);
-    if (auto error = call(g); !error.empty()) {
-      s.error = error;
+    if (auto failure = call(g); failure.failed()) {
+      s.error = failure.error;
       return s;
     }
     const GatewaySim& gw = w_.gateways()[g];
@@ -40,8 +48,8 @@ class SimGatewayAdmin : public cutover::GatewayAdmin {
   cutover::PreviewReply preview(const cutover::GatewayRef& ref, const routing::RuleSet& rules) override {
     cutover::PreviewReply reply;
     std::size_t g = w_.gateway_index(ref.node);
-    if (auto error = call(g); !error.empty()) {
-      reply.reply = {false, 0, error};
+    if (auto failure = call(g); failure.failed()) {
+      reply.reply = {false, 0, failure.error, failure.refused};
       return reply;
     }
     routing::RuleDiff diff(w_.gateways()[g].rules->active(), rules);
@@ -58,7 +66,7 @@ class SimGatewayAdmin : public cutover::GatewayAdmin {
 
   cutover::AdminReply prepare(const cutover::GatewayRef& ref, const routing::RuleSet& rules) override {
     std::size_t g = w_.gateway_index(ref.node);
-    if (auto error = call(g); !error.empty()) return {false, 0, error};
+    if (auto failure = call(g); failure.failed()) return {false, 0, failure.error, failure.refused};
     GatewaySim& gw = w_.gateways()[g];
     gateway::StepResult step = gw.rules->prepare(rules);
     if (step.ok() && !step.repeated) w_.close_connections(g, run::closes_after_prepare(*gw.rules));
@@ -67,14 +75,14 @@ class SimGatewayAdmin : public cutover::GatewayAdmin {
 
   cutover::AdminReply commit(const cutover::GatewayRef& ref, std::uint64_t version) override {
     std::size_t g = w_.gateway_index(ref.node);
-    if (auto error = call(g); !error.empty()) return {false, 0, error};
+    if (auto failure = call(g); failure.failed()) return {false, 0, failure.error, failure.refused};
     gateway::StepResult step = w_.gateways()[g].rules->commit(version);
     return {step.ok(), step.status, step.message};
   }
 
   cutover::AdminReply abort(const cutover::GatewayRef& ref, std::uint64_t version) override {
     std::size_t g = w_.gateway_index(ref.node);
-    if (auto error = call(g); !error.empty()) return {false, 0, error};
+    if (auto failure = call(g); failure.failed()) return {false, 0, failure.error, failure.refused};
     gateway::StepResult step = w_.gateways()[g].rules->abort(version);
     if (step.ok() && step.reverted) w_.close_connections(g, run::closes_after_revert(*step.reverted));
     return {step.ok(), step.status, step.message};
@@ -86,21 +94,31 @@ class SimGatewayAdmin : public cutover::GatewayAdmin {
   cutover::Duration now() override { return cutover::Duration(World::now_ns()); }
 
  private:
-  // One admin HTTP exchange: a round trip, or an error after the timeout.
-  std::string call(std::size_t g) {
-    if (g >= w_.gateways().size()) return "unknown gateway";
+  struct Failure {
+    std::string error;
+    bool refused = false;
+    bool failed() const { return !error.empty(); }
+  };
+
+  // One admin HTTP exchange: a round trip (plus a slow admin API's delay),
+  // or an error after the timeout, or a refusal.
+  Failure call(std::size_t g) {
+    if (g >= w_.gateways().size()) return {"unknown gateway"};
     GatewaySim& gw = w_.gateways()[g];
     const Route& route = w_.route(w_.orchestrator(), gw.host);
     if (!route.up()) {
       sleep(kAdminTimeout);
-      return "timeout after " + json::format_duration(kAdminTimeout);
+      return {"timeout after " + json::format_duration(kAdminTimeout)};
     }
     sleep(cutover::Duration(2 * route.latency_ns));
-    if (!gw.host->is_on()) return "connection refused";
+    auto fault = faults_.find(g);
+    if (!gw.host->is_on() || (fault != faults_.end() && fault->second.unreachable)) return {"Connection refused", true};
+    if (fault != faults_.end()) sleep(fault->second.delay);
     return {};
   }
 
   World& w_;
+  const AdminFaults& faults_;
 };
 
 // The timeline's faults in the model: a kill is Host::turn_off, a partition
@@ -108,6 +126,8 @@ class SimGatewayAdmin : public cutover::GatewayAdmin {
 class ModelNemesis : public run::Nemesis {
  public:
   explicit ModelNemesis(World& world) : w_(world) {}
+
+  const AdminFaults& admin_faults() const { return admin_faults_; }
 
   void action_started(std::size_t index, const std::string&, std::int64_t at_ns) override {
     LogRecord r;
@@ -120,6 +140,7 @@ class ModelNemesis : public run::Nemesis {
     std::size_t g = w_.gateway_index(k.node);
     if (g >= w_.gateways().size()) return "unknown node " + k.node;
     if (w_.gateways()[g].host->is_on()) w_.kill_gateway(g);
+    admin_faults_.erase(g);  // they end with the process
     return {};
   }
   // A dead host, as on the real stack: see World::power_off_gateway.
@@ -127,6 +148,7 @@ class ModelNemesis : public run::Nemesis {
     std::size_t g = w_.gateway_index(off.node);
     if (g >= w_.gateways().size()) return "unknown node " + off.node;
     if (w_.gateways()[g].host->is_on()) w_.power_off_gateway(g);
+    admin_faults_.erase(g);
     return {};
   }
   std::string restore_node(const scenario::RestoreNode& r) override {
@@ -185,14 +207,35 @@ class ModelNemesis : public run::Nemesis {
     }
     return {};
   }
+  std::string admin_unreachable(const scenario::AdminUnreachable& a) override {
+    return set_admin_fault(a.node, AdminFault{true, {}});
+  }
+  std::string admin_slow(const scenario::AdminSlow& a) override {
+    return set_admin_fault(a.node, AdminFault{false, a.delay});
+  }
+  std::string admin_restore(const scenario::AdminRestore& a) override { return set_admin_fault(a.node, std::nullopt); }
   std::map<std::string, std::optional<std::uint64_t>> gateway_versions() override {
     std::map<std::string, std::optional<std::uint64_t>> versions;
-    for (const auto& gw : w_.gateways())
-      versions[gw.node] = gw.host->is_on() ? std::optional(gw.rules->active().version()) : std::nullopt;
+    for (std::size_t g = 0; g < w_.gateways().size(); ++g) {
+      const GatewaySim& gw = w_.gateways()[g];
+      auto fault = admin_faults_.find(g);
+      bool answers = gw.host->is_on() && (fault == admin_faults_.end() || !fault->second.unreachable);
+      versions[gw.node] = answers ? std::optional(gw.rules->active().version()) : std::nullopt;
+    }
     return versions;
   }
 
  private:
+  std::string set_admin_fault(const std::string& node, std::optional<AdminFault> fault) {
+    std::size_t g = w_.gateway_index(node);
+    if (g >= w_.gateways().size()) return "unknown node " + node;
+    if (fault)
+      admin_faults_[g] = *fault;
+    else
+      admin_faults_.erase(g);
+    return {};
+  }
+
   std::string set_serving(const std::string& node, bool serving) {
     std::size_t g = w_.gateway_index(node);
     if (g >= w_.gateways().size()) return "unknown node " + node;
@@ -213,6 +256,7 @@ class ModelNemesis : public run::Nemesis {
   }
 
   World& w_;
+  AdminFaults admin_faults_;
 };
 
 // Virtual time; with a progress callback, the waits go in steps and report
@@ -258,7 +302,7 @@ class VirtualClock : public run::RunClock {
 
 void timeline_actor(World& world) {
   ModelNemesis nemesis(world);
-  SimGatewayAdmin admin(world);
+  SimGatewayAdmin admin(world, nemesis.admin_faults());
   VirtualClock clock(world, world.record_base());
   std::vector<cutover::GatewayRef> refs;
   for (const auto& gw : world.gateways()) refs.push_back({gw.node, world.scenario().units[gw.unit].name, gw.node});

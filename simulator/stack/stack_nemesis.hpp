@@ -51,11 +51,19 @@ class StackNemesis : public run::Nemesis {
   std::string partition(const scenario::Partition& partition) override;
   std::string heal(const scenario::Heal& heal) override;
   std::string add_clients(const scenario::ClientsAdd& add) override;
+  // Plain nginx has no admin API: such scenarios are refused before the run
+  // starts (core/stack/stack_support), so these only say why if ever reached.
+  std::string admin_unreachable(const scenario::AdminUnreachable& fault) override { return no_admin_api(fault.node); }
+  std::string admin_slow(const scenario::AdminSlow& fault) override { return no_admin_api(fault.node); }
+  std::string admin_restore(const scenario::AdminRestore& restore) override { return no_admin_api(restore.node); }
   // Plain nginx has no rules and no admin API.
   std::map<std::string, std::optional<std::uint64_t>> gateway_versions() override { return {}; }
 
  private:
   const NodeProcesses* node(const std::string& name, std::string& error) const;
+  static std::string no_admin_api(const std::string& node) {
+    return "node " + node + " runs plain nginx, which has no admin API";
+  }
   std::string kill_everything(const NodeProcesses& node);
   std::string block_vrrp(const std::string& a, const std::string& b, bool block);
   std::string reload_unit(const scenario::Scenario& reloaded, const std::string& unit);

@@ -87,6 +87,25 @@ TEST_F(RunStackRefusal, TheScenariosOwnStackIsCheckedToo) {
   EXPECT_FALSE(r.run_dir_created);
 }
 
+// Plain nginx has no admin API to make unreachable or slow.
+TEST_F(RunStackRefusal, AnAdminApiFaultIsRefusedOnNginxKeepalived) {
+  std::ifstream in(std::string(WSFO_SOURCE_DIR) + "/scenarios/seed-keepalived-ha.json");
+  auto document = nlohmann::json::parse(in);
+  auto& timeline = document["timeline"];
+  const std::size_t index = 0;  // first, while every node is up
+  timeline.insert(timeline.begin(), nlohmann::json{{"at", "0s"},
+                                                   {"action", "admin-unreachable"},
+                                                   {"node", document["units"][0]["nodes"][0]["name"]}});
+  const std::string path = (dir_ / "admin-fault-on-nginx.json").string();
+  std::ofstream(path) << document.dump(2);
+  Refusal r = run(path, {"--stack", "nginx-keepalived"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.stderr_text, "wsfo run: " + path + ": timeline[" + std::to_string(index) +
+                               "] (admin-unreachable): the nginx-keepalived stack is plain nginx: it has no admin API "
+                               "to make unreachable or slow\n");
+  EXPECT_FALSE(r.run_dir_created);
+}
+
 }  // namespace run_stack_refusal_test
 
 namespace run_stack_refusal_test {

@@ -28,6 +28,8 @@ class FakeAdmin : public GatewayAdmin {
     std::uint64_t max_connections = 1000;
     std::set<std::string> failing_steps;   // "prepare", "commit", ...
     int unreachable_for_status_calls = 0;  // first N status calls fail, then it recovers
+    bool refuses_connections = false;      // its admin API is unreachable: every call refused
+    Duration delay{};                      // each rollout or rollback call answered this late
   };
   std::map<std::string, Gateway> gateways;
   Duration clock{};
@@ -35,7 +37,7 @@ class FakeAdmin : public GatewayAdmin {
 
   GatewayStatus status(const GatewayRef& ref) override {
     Gateway& g = gateways.at(ref.node);
-    if (!g.reachable || g.unreachable_for_status_calls > 0) {
+    if (!g.reachable || g.refuses_connections || g.unreachable_for_status_calls > 0) {
       if (g.unreachable_for_status_calls > 0) --g.unreachable_for_status_calls;
       return {false, "connection refused"};
     }
@@ -82,7 +84,9 @@ class FakeAdmin : public GatewayAdmin {
  private:
   AdminReply reply(const GatewayRef& ref, const std::string& step) {
     Gateway& g = gateways.at(ref.node);
+    if (g.refuses_connections) return {false, 0, "Connection refused", true};
     if (!g.reachable) return {false, 0, "connection refused"};
+    if (step != "preview") clock += g.delay;
     if (g.failing_steps.count(step)) return {false, 500, step + " failed"};
     return {true, 200, "ok"};
   }
@@ -149,6 +153,63 @@ TEST_F(CutoverWorkflowTest, RollbackThatCannotReachAGatewayIsInconsistent) {
   EXPECT_EQ(result.outcome, Outcome::inconsistent);
   EXPECT_EQ(result.unreachable, (std::vector<std::string>{"bj1"}));
   EXPECT_EQ(admin.gateways["hz1"].version, 1u);
+}
+
+// The emergency path: the checks that would catch an unreachable admin API
+// are skipped, so the rollout meets it and rolls back. The gateway that
+// refused every call never left the baseline: rolled back, not inconsistent.
+TEST_F(CutoverWorkflowTest, AGatewayThatRefusedEveryCallIsUntouchedByTheRollback) {
+  admin.gateways["bj1"].refuses_connections = true;
+  Options options;
+  options.skip = {"gateways-reachable", "same-version"};
+  CutoverResult result = run(options);
+  EXPECT_EQ(result.outcome, Outcome::rolled_back);
+  EXPECT_EQ(result.reason, "prepare failed on bj1: Connection refused");
+  EXPECT_EQ(result.untouched, (std::vector<std::string>{"bj1"}));
+  EXPECT_TRUE(result.unreachable.empty());
+  std::vector<std::string> expected = {"preview hz1",    "preview hz2",    "preview bj1",
+                                       "prepare hz1 v2", "prepare hz2 v2", "prepare bj1 v2",
+                                       "abort hz1 v2",   "abort hz2 v2",   "abort bj1 v2"};
+  EXPECT_EQ(admin.calls, expected);
+  for (auto& [name, g] : admin.gateways) {
+    EXPECT_EQ(g.version, 1u) << name;
+    EXPECT_FALSE(g.pending) << name;
+  }
+}
+
+// A call that reached the gateway (an HTTP error, a timeout) may have changed
+// it: a failed abort there leaves it behind.
+TEST_F(CutoverWorkflowTest, AGatewayAnsweringAnErrorIsTouchedAndItsFailedAbortInconsistent) {
+  admin.gateways["bj1"].failing_steps = {"prepare", "abort"};
+  CutoverResult result = run({});
+  EXPECT_EQ(result.outcome, Outcome::inconsistent);
+  EXPECT_EQ(result.unreachable, (std::vector<std::string>{"bj1"}));
+  EXPECT_TRUE(result.untouched.empty());
+}
+
+// A slow admin API: bj1 acknowledges 400 ms late, over the 200 ms step
+// deadline, so the rollout rolls back; its prepare did happen, and the
+// rollback (held to no deadline) reverts it.
+TEST_F(CutoverWorkflowTest, AStepOverTheDeadlineRollsBackIncludingTheSlowGateway) {
+  admin.gateways["bj1"].delay = 400ms;
+  Options options;
+  options.step_deadline = 200ms;
+  CutoverResult result = run(options);
+  EXPECT_EQ(result.outcome, Outcome::rolled_back);
+  EXPECT_EQ(result.reason, "prepare failed on bj1: acknowledged after 400 ms, over the step deadline of 200 ms");
+  ASSERT_FALSE(result.steps.empty());
+  EXPECT_EQ(result.steps.back().step, "abort");
+  EXPECT_TRUE(result.steps.back().ok);
+  for (auto& [name, g] : admin.gateways) {
+    EXPECT_EQ(g.version, 1u) << name;
+    EXPECT_FALSE(g.pending) << name;
+  }
+  // Within the deadline the same slowness commits.
+  FakeAdmin patient;
+  for (auto name : {"hz1", "hz2", "bj1"}) patient.gateways[name] = {};
+  patient.gateways["bj1"].delay = 150ms;
+  CutoverWorkflow workflow(refs, rules(1, 5997), rules(2, 6380), options, patient);
+  EXPECT_EQ(workflow.execute().outcome, Outcome::committed);
 }
 
 TEST_F(CutoverWorkflowTest, RollbackThatReachesEveryoneIsConsistent) {

@@ -54,6 +54,9 @@ class CountingNemesis : public run::Nemesis {
   std::string partition(const scenario::Partition&) override { return {}; }
   std::string heal(const scenario::Heal&) override { return {}; }
   std::string add_clients(const scenario::ClientsAdd&) override { return {}; }
+  std::string admin_unreachable(const scenario::AdminUnreachable&) override { return {}; }
+  std::string admin_slow(const scenario::AdminSlow&) override { return {}; }
+  std::string admin_restore(const scenario::AdminRestore&) override { return {}; }
   std::map<std::string, std::optional<std::uint64_t>> gateway_versions() override { return {{"gw", 1}}; }
 };
 
@@ -204,8 +207,9 @@ TEST(RunInterrupted, EveryReportFormatSaysTheRunWasInterrupted) {
   EXPECT_NE(junit.str().find("name=\"interrupted\">\n      <error type=\"interrupted\" message=\"interrupted: SIGINT"),
             std::string::npos)
       << junit.str();
-  EXPECT_NE(junit.str().find("classname=\"sample-cutover-and-kill.event2-wait\" name=\"disconnected\">\n      <skipped"),
-            std::string::npos)
+  EXPECT_NE(
+      junit.str().find("classname=\"sample-cutover-and-kill.event2-wait\" name=\"disconnected\">\n      <skipped"),
+      std::string::npos)
       << junit.str();
 
   reports::write_html(report, html);

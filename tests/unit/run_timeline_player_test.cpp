@@ -57,6 +57,13 @@ class RecordingNemesis : public run::Nemesis {
   std::string partition(const scenario::Partition& p) override { return call("partition " + p.a + " " + p.b); }
   std::string heal(const scenario::Heal& h) override { return call("heal " + h.a + " " + h.b); }
   std::string add_clients(const scenario::ClientsAdd& c) override { return call("clients-add " + c.group); }
+  std::string admin_unreachable(const scenario::AdminUnreachable& a) override {
+    return call("admin-unreachable " + a.node);
+  }
+  std::string admin_slow(const scenario::AdminSlow& a) override {
+    return call("admin-slow " + a.node + " " + std::to_string(a.delay.count() / 1'000'000) + "ms");
+  }
+  std::string admin_restore(const scenario::AdminRestore& a) override { return call("admin-restore " + a.node); }
   std::map<std::string, std::optional<std::uint64_t>> gateway_versions() override {
     calls.push_back("versions");
     return {{"gw", 7}};

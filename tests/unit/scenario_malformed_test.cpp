@@ -171,6 +171,20 @@ const Case kCases[] = {
      "/timeline/1/expect/reach_backends: unknown backend 'app9' (not present at this event)"},
     {"reach_backends with a non-name", "/timeline/1/expect", R"({"reach_backends": ["uapp", 7]})",
      "/timeline/1/expect/reach_backends/1: expected a backend name, got 7"},
+    {"skip of an unknown pre-check", "/timeline/0/skip", R"(["gateways-reachable", "no-such"])",
+     "/timeline/0/skip/1: unknown pre-check 'no-such' (expected one of rules-valid, gateways-reachable, "
+     "same-version, target-serving, capacity-headroom)"},
+    {"skip of one pre-check twice", "/timeline/0/skip", R"(["same-version", "same-version"])",
+     "/timeline/0/skip/1: pre-check 'same-version' is already skipped"},
+    {"step deadline of nothing", "/timeline/0/step_deadline", "\"0s\"",
+     "/timeline/0/step_deadline: expected a duration above 0"},
+    {"admin-restore of an admin API without a fault", "/timeline/1",
+     R"({"at": "20s", "action": "admin-restore", "node": "u1"})",
+     "/timeline/1/node: the admin API of node 'u1' is neither unreachable nor slow: nothing to restore"},
+    {"admin-slow as slow as the admin timeout", "/timeline/1",
+     R"({"at": "20s", "action": "admin-slow", "node": "u1", "delay": "3s"})",
+     "/timeline/1/delay: expected a delay above 0 and below the admin calls' timeout (3s), got \"3s\" (use "
+     "admin-unreachable)"},
     {"split_brain not a boolean", "/timeline/1/expect", R"({"split_brain": "yes"})",
      "/timeline/1/expect/split_brain: expected a boolean, got a string"},
 };

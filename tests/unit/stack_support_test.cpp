@@ -83,6 +83,16 @@ TEST(StackSupport, ACutoverIsRefusedNamingItsEvent) {
             std::string("timeline[5] (cutover)") + kPlainNginx + "it has no routerId rules to cut over");
 }
 
+TEST(StackSupport, AnAdminApiFaultIsRefusedNamingItsEvent) {
+  auto s = load_project_scenario("seed-keepalived-ha.json");
+  scenario::TimelineEvent fault;
+  fault.at = s.timeline.back().at;
+  fault.action = scenario::AdminSlow{s.units.front().nodes.front().name, std::chrono::milliseconds(400)};
+  s.timeline.push_back(fault);
+  EXPECT_EQ(refusal_by_nginx_keepalived(s),
+            std::string("timeline[5] (admin-slow)") + kPlainNginx + "it has no admin API to make unreachable or slow");
+}
+
 TEST(StackSupport, RulesSendingRouterIdsToAnotherUnitAreRefused) {
   auto s = load_project_scenario("seed-keepalived-ha.json");
   auto built = routing::RuleSet::build(1, {{0, 4999, "lb"}, {5000, 9999, "elsewhere"}}, {});
@@ -103,8 +113,8 @@ TEST(StackSupport, GatewayPoliciesOnlyWsfoHasAreRefused) {
                                                      "it does not read routerIds, so it cannot reject a client "
                                                      "without one");
 
-  auto capped = seed_keepalived_ha_with(
-      [](Json& d) { d["gateway"] = Json::parse(R"({"max_handshakes_in_progress": 5000})"); });
+  auto capped =
+      seed_keepalived_ha_with([](Json& d) { d["gateway"] = Json::parse(R"({"max_handshakes_in_progress": 5000})"); });
   EXPECT_EQ(refusal_by_nginx_keepalived(capped), std::string("gateway.max_handshakes_in_progress") + kPlainNginx +
                                                      "nginx has no cap on connections whose request head is not "
                                                      "read yet");
@@ -164,7 +174,7 @@ TEST(StackSwitch, TheOtherStacksSettingsAreLeftOutWithANoteNamingThem) {
             "left out");
   EXPECT_EQ(s.stack.kind, scenario::StackKind::wsfo);
   EXPECT_FALSE(s.stack.worker_shutdown_timeout);
-  EXPECT_EQ(stack::switch_stack(s, scenario::StackKind::wsfo), "");  // already there
+  EXPECT_EQ(stack::switch_stack(s, scenario::StackKind::wsfo), "");              // already there
   EXPECT_EQ(stack::switch_stack(s, scenario::StackKind::nginx_keepalived), "");  // nothing given to leave out
   EXPECT_EQ(s.stack.kind, scenario::StackKind::nginx_keepalived);
 }
