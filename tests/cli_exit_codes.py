@@ -9,6 +9,7 @@ input file where it takes one (1 for a check command, else 2), and with a
 missing or unwritable file (3). Every case must fail before anything starts:
 no process, socket or run directory outlives it.
 """
+import concurrent.futures
 import os
 import re
 import subprocess
@@ -33,10 +34,8 @@ def subcommands(path):
             names.append(match.group(1))
     if not names:
         return [" ".join(path)]
-    leaves = []
-    for name in names:
-        leaves += subcommands([*path, name])
-    return leaves
+    with concurrent.futures.ThreadPoolExecutor(max_workers=6) as pool:
+        return [leaf for leaves in pool.map(lambda name: subcommands([*path, name]), names) for leaf in leaves]
 
 
 with tempfile.TemporaryDirectory(prefix="wsfo-exit-codes-") as tmp:
@@ -109,25 +108,28 @@ with tempfile.TemporaryDirectory(prefix="wsfo-exit-codes-") as tmp:
 
     cwd = os.path.join(tmp, "cwd")  # where a command would write reports/out/...
     os.mkdir(cwd)
-    ran = 0
-    for name in found:
-        rows = [(["--no-such-flag"], 2, "unknown flag")] + cases.get(name, [])
-        for args, expected, what in rows:
-            argv = [wsfo, *name.split(), *args]
-            try:
-                result = subprocess.run(argv, capture_output=True, text=True, timeout=30, cwd=cwd,
-                                        stdin=subprocess.DEVNULL)
-            except subprocess.TimeoutExpired:
-                failures.append(f"wsfo {name} ({what}): still running after 30 s: {' '.join(argv[1:])}")
-                continue
-            ran += 1
-            code = result.returncode
-            message = result.stderr.strip()
-            if code != expected:
-                failures.append(f"wsfo {name} ({what}): exit {code}, expected {expected}: {' '.join(argv[1:])}\n"
-                                f"    stderr: {message[-400:]}")
-            elif not message:
-                failures.append(f"wsfo {name} ({what}): exit {code} without a message on stderr")
+    def check(name, args, expected, what):
+        """One case: the failure it found, or None."""
+        argv = [wsfo, *name.split(), *args]
+        try:
+            result = subprocess.run(argv, capture_output=True, text=True, timeout=30, cwd=cwd,
+                                    stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired:
+            return f"wsfo {name} ({what}): still running after 30 s: {' '.join(argv[1:])}"
+        message = result.stderr.strip()
+        if result.returncode != expected:
+            return (f"wsfo {name} ({what}): exit {result.returncode}, expected {expected}: {' '.join(argv[1:])}\n"
+                    f"    stderr: {message[-400:]}")
+        if not message:
+            return f"wsfo {name} ({what}): exit {result.returncode} without a message on stderr"
+        return None
+
+    all_cases = [(name, *row) for name in found
+                 for row in [(["--no-such-flag"], 2, "unknown flag")] + cases.get(name, [])]
+    # Several at once: a sanitized wsfo spends most of a failing case's wall time starting and exiting.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=6) as pool:
+        failures += [f for f in pool.map(lambda case: check(*case), all_cases) if f]
+    ran = len(all_cases)
     if os.listdir(cwd):
         failures.append(f"a failing case wrote into its working directory: {os.listdir(cwd)}")
 

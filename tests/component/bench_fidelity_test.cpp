@@ -119,14 +119,14 @@ TEST(BenchFidelity, ARunThatCannotStartIsReportedNotFigured) {
   fs::remove_all(dir);
 }
 
-TEST(BenchFidelity, BadFlagsAreUsageErrors) {
+TEST(BenchFidelity, BadFlagsAreUsageErrorsAndAMissingFolderIsAFileError) {
   fs::path dir = scratch("usage");
   std::string out;
   EXPECT_EQ(fidelity("--points no-such-point --report-dir " + dir.string(), dir / "a.log", out), 2);
   EXPECT_NE(out.find("no point \"no-such-point\""), std::string::npos) << out;
   EXPECT_NE(out.find("storm-2k"), std::string::npos) << "the known points are listed\n" << out;
   EXPECT_EQ(fidelity("--runs 0", dir / "b.log", out), 2) << out;
-  EXPECT_EQ(fidelity("--points-dir " + (dir / "none").string(), dir / "c.log", out), 2) << out;
+  EXPECT_EQ(fidelity("--points-dir " + (dir / "none").string(), dir / "c.log", out), 3) << out;  // a missing folder
   EXPECT_NE(out.find("cannot read"), std::string::npos) << out;
   fs::remove_all(dir);
 }
