@@ -1,4 +1,4 @@
-// `wsfo bench clients`: the fleet's two performance targets (issue 4),
+// `wsfo bench clients`: the fleet's two performance targets (docs/clients.md),
 // measured against `wsfo backend` children this command starts itself:
 //   - user-space resident memory per idle connected client (<= 4 KiB), and
 //   - new WebSocket sessions per second against one backend (>= 5000/s).
@@ -277,12 +277,7 @@ void add_bench_clients_commands(CLI::App& app, int& exit_code) {
   cmd->add_option("--connect-timeout", flags->connect_timeout, "Limit for connecting every idle client")
       ->capture_default_str();
   cmd->callback([flags, &exit_code] {
-    try {
-      exit_code = run_bench(*flags, own_command_line());
-    } catch (const std::exception& e) {
-      std::cerr << "wsfo bench clients: " << e.what() << "\n";
-      exit_code = kIoError;
-    }
+    exit_code = run_bench(*flags, own_command_line());  // what it throws (a part that did not start): main.cpp
   });
 }
 

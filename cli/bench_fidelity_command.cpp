@@ -19,7 +19,7 @@ namespace {
 struct FidelityFlags {
   int runs = 5;
   std::string points;  // comma-separated names; empty: every point
-  std::string points_dir = std::string(WSFO_SOURCE_DIR) + "/scenarios/fidelity";
+  std::string points_dir = data_path("scenarios/fidelity");
   std::string report_dir;
   std::string live_from;  // an earlier report dir whose live runs are read, not played again
 };
@@ -34,11 +34,18 @@ std::vector<std::string> split_names(const std::string& text) {
 }
 
 int fidelity(const FidelityFlags& flags) {
+  for (const std::string& dir : {flags.points_dir, flags.live_from}) {
+    std::error_code ec;
+    if (!dir.empty() && !std::filesystem::is_directory(dir, ec)) {
+      std::cerr << "wsfo bench fidelity: cannot read the folder '" << dir << "'\n";
+      return kIoError;
+    }
+  }
   std::string error;
   auto all = bench::load_points(flags.points_dir, error);
   if (!error.empty()) {
     std::cerr << "wsfo bench fidelity: " << error << "\n";
-    return kUsage;
+    return kInvalidInput;
   }
   std::vector<bench::FidelityPoint> points;
   if (flags.points.empty()) {
@@ -116,7 +123,7 @@ int fidelity(const FidelityFlags& flags) {
   for (const auto& u : unmade) std::cout << "NOT MADE " << u << "\n";
   std::ofstream(out_dir + "/fidelity.json") << document.dump(1) << "\n";
   std::cout << "runs and fidelity.json: " << out_dir << "/\n";
-  if (!unmade.empty()) return kIoError;  // 3: a run could not be made
+  if (!unmade.empty()) return kNotJudged;  // a run could not be made
   return all_passed ? kOk : kCheckFailed;
 }
 
@@ -132,7 +139,8 @@ void add_bench_fidelity_commands(CLI::App& app, int& exit_code) {
               "(the simulated value in [0.9 x live min, 1.1 x live max]); and the saturated verdict (a handshake "
               "timed out or the handshake p99 exceeded 1 s), live by majority, which must match the simulated "
               "one (docs/fidelity.md).\nExit: 0 every point within and every verdict matching, 1 one missed (the "
-              "lines MISSED say which), 2 usage, 3 a run could not be made.");
+              "lines MISSED say which), 2 usage, an invalid point or a run that could not be made, 3 a folder that "
+              "cannot be read.");
   static FidelityFlags flags;
   cmd->add_option("--runs", flags.runs, "Live runs per point")->capture_default_str()->check(CLI::Range(1, 100));
   cmd->add_option("--points", flags.points, "Comma-separated point names (default: every scenario of --points-dir)");
@@ -140,8 +148,7 @@ void add_bench_fidelity_commands(CLI::App& app, int& exit_code) {
   cmd->add_option("--report-dir", flags.report_dir, "Where the runs go (default: reports/out/fidelity-<time>)");
   cmd->add_option("--live-from", flags.live_from,
                   "Read the live runs from this earlier report dir (its <point>/live-<i>) instead of playing them: "
-                  "the model judged again against the same live runs")
-      ->check(CLI::ExistingDirectory);
+                  "the model judged again against the same live runs");
   cmd->callback([&exit_code] { exit_code = fidelity(flags); });
 }
 

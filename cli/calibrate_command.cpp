@@ -140,16 +140,18 @@ int calibrate(const CalibrateFlags& flags) {
   // Every input is checked before the minutes of measurement.
   std::optional<OrderedJson> links;
   std::string error;
+  if (!flags.links_from.empty() && !readable_or_say("wsfo calibrate: --links-from", flags.links_from)) return kIoError;
+  if (!flags.into.empty() && !readable_or_say("wsfo calibrate: --into", flags.into)) return kIoError;
   if (!flags.links_from.empty() && !(links = links_of(flags.links_from, error)))
-    return std::cerr << "wsfo calibrate: --links-from: " << error << "\n", kUsage;
+    return std::cerr << "wsfo calibrate: --links-from: " << error << "\n", kInvalidInput;
   std::string into_text;
   if (!flags.into.empty()) {
     auto loaded = scenario::load_scenario_file(flags.into);
-    if (loaded.unreadable) return std::cerr << "wsfo calibrate: --into: cannot read '" << flags.into << "'\n", kUsage;
+    if (loaded.unreadable) return std::cerr << "wsfo calibrate: --into: cannot read '" << flags.into << "'\n", kIoError;
     if (!loaded.scenario)
       return std::cerr << "wsfo calibrate: --into: " << flags.into
                        << " does not load as a scenario: " << first_problem(loaded.problems) << "\n",
-             kUsage;
+             kInvalidInput;
     into_text = file_text(flags.into).value_or("");
     // Its own links stay unless --links-from names others.
     auto into = OrderedJson::parse(into_text, nullptr, false);
@@ -166,7 +168,7 @@ int calibrate(const CalibrateFlags& flags) {
     result = bench::calibrate(options, std::cerr);
   } catch (const std::exception& e) {
     std::cerr << "wsfo calibrate: " << e.what() << "\n";
-    return kIoError;
+    return exit_code_of(e);
   }
   bench::print_figures(result, std::cerr);
   if (!result.problems.empty()) std::cerr << "wsfo calibrate: problems: " << result.problems << "\n";
@@ -213,7 +215,7 @@ void add_calibrate_commands(CLI::App& app, int& exit_code) {
               "child reconnecting in a loop (testbed.client_cpu.handshake) and one with each of --client-fanout idle "
               "clients of a backend ticking every --client-interval (testbed.client_cpu.message, a line). Writes "
               "{\"simulation\": {...}} for a scenario file (docs/calibrate.md).\nExit: 0 measured, 1 a measurement was incomplete, 2 "
-              "usage or an input file missing or invalid, 3 a process could not start or a file not be written.");
+              "usage, an invalid input file or a process that could not start, 3 a file that could not be read or written.");
   static CalibrateFlags flags;
   cmd->add_option("--out", flags.out, "Write the block here (default: stdout, unless --into)");
   cmd->add_option("--into", flags.into,

@@ -1,4 +1,4 @@
-// `wsfo clients`: a fleet of reconnecting WebSocket clients (issue 4).
+// `wsfo clients`: a fleet of reconnecting WebSocket clients (docs/clients.md).
 #include <cerrno>
 #include <cstdio>
 #include <cstring>

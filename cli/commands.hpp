@@ -1,17 +1,11 @@
 #pragma once
 // Each subcommand family registers itself on the root CLI11 app. The callback
-// stores its exit status in `exit_code` (documented in README.md).
+// stores its exit status in `exit_code` (cli/exit_codes.hpp, README.md).
 #include <CLI/CLI.hpp>
 
-namespace wsfo::cli {
+#include "cli/exit_codes.hpp"
 
-enum ExitCode : int {
-  kOk = 0,
-  kCheckFailed = 1,  // the input was read but is invalid / an expectation failed
-  kUsage = 2,        // bad flags or arguments
-  kNotJudged = 2,    // a part of a run failed: the run could not be judged
-  kIoError = 3,      // a file could not be read or written
-};
+namespace wsfo::cli {
 
 void add_rules_commands(CLI::App& app, int& exit_code);
 void add_run_commands(CLI::App& app, int& exit_code);
@@ -32,6 +26,10 @@ void add_crosscheck_commands(CLI::App& app, int& exit_code);
 void add_report_commands(CLI::App& app, int& exit_code);
 void add_bench_takeover_commands(CLI::App& app, int& exit_code);
 void add_bench_fidelity_commands(CLI::App& app, int& exit_code);
+
+// `wsfo --version`: wsfo's, and the versions of Boost, SimGrid, nlohmann/json
+// and CLI11 it was built with, and where its data files are (cli/version.cpp).
+std::string version_text();
 
 // The `bench` parent subcommand: found if another family added it, else created.
 CLI::App* bench_command(CLI::App& app);

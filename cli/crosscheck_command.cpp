@@ -80,7 +80,7 @@ int prepare_sides(const CrosscheckRequest& request, const scenario::Scenario& lo
       std::cerr << kCommand << ": note: " << note << "\n";
     if (auto refusal = stack::first_unrealisable(side.scenario, *kind); !refusal.empty()) {
       std::cerr << kCommand << ": " << request.scenario << ": " << refusal << "\n";
-      return kUsage;
+      return kUnrealisable;
     }
     if (*kind == scenario::StackKind::nginx_keepalived) {  // before anything plays: a run takes a minute
       stack::StackBinaries binaries;
@@ -137,7 +137,7 @@ int run_crosscheck(const CrosscheckRequest& request) {
   if (loaded.unreadable) return kIoError;
   if (!loaded.scenario) {
     std::cerr << kCommand << ": " << request.scenario << " is not a valid scenario (problems above)\n";
-    return kUsage;
+    return kInvalidInput;
   }
   const std::string dir =
       std::filesystem::absolute(request.report_dir.empty() ? default_report_dir("crosscheck-" + loaded.scenario->name)

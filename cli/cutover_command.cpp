@@ -52,7 +52,7 @@ std::optional<std::vector<cutover::GatewayRef>> gateways_of(const CutoverFlags& 
     auto loaded = scenario::load_scenario_file(flags.scenario);
     for (const auto& p : loaded.problems.list()) std::cerr << flags.scenario << ": " << json::format(p) << "\n";
     if (!loaded.scenario) {
-      code = loaded.unreadable ? kIoError : kCheckFailed;
+      code = invalid_input_exit(loaded.unreadable);
       return std::nullopt;
     }
     for (const auto& unit : loaded.scenario->units)
@@ -118,10 +118,11 @@ int cutover_command(const CutoverFlags& flags) {
   int code = kOk;
   auto refs = gateways_of(flags, code);
   if (!refs) return code;
+  if (!readable_or_say("wsfo cutover: --rules", flags.rules)) return kIoError;
   json::Problems problems;
   auto target = routing::load_rules_file(flags.rules, problems);
   for (const auto& p : problems.list()) std::cerr << flags.rules << ": " << json::format(p) << "\n";
-  if (!target) return kCheckFailed;
+  if (!target) return kInvalidInput;
   cutover::Options options;
   options.fence = !flags.no_fence;
   auto catch_up = json::parse_duration(flags.catch_up), skew = json::parse_duration(flags.skew);
@@ -154,7 +155,7 @@ int cutover_command(const CutoverFlags& flags) {
   auto baseline = current_rules(*refs, *token);
   if (!baseline) {
     std::cerr << "no gateway answered GET /rules: cannot learn the current rules\n";
-    return kIoError;
+    return kUnreachable;
   }
   gateway::HttpGatewayAdmin admin(*token);
   cutover::CutoverWorkflow workflow(*refs, *baseline, *target, options, admin);
@@ -199,7 +200,7 @@ void add_cutover_commands(CLI::App& app, int& exit_code) {
   cmd->footer(
       "Pre-checks: rules-valid, gateways-reachable, same-version, target-serving, capacity-headroom.\n"
       "Exit: 0 committed (or planned with --plan-only), 1 aborted, rolled back or not confirmed, "
-      "2 usage, 3 no gateway reachable or a file unreadable.");
+      "2 usage, an invalid rule or scenario file, or no gateway answered, 3 a file unreadable.");
   cmd->add_option("--rules", flags.rules, "Rule file of the target version (current version + 1)")->required();
   cmd->add_option("--gateway", flags.gateways, "NODE=UNIT@IP:PORT of a gateway's admin API (repeatable)");
   cmd->add_option("--scenario", flags.scenario, "Take every gateway of this scenario file");

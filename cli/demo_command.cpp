@@ -8,6 +8,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/live_run.hpp"
+#include "cli/self_path.hpp"
 
 namespace wsfo::cli {
 
@@ -15,18 +16,11 @@ namespace {
 
 constexpr const char* kSeedScenario = "scenarios/seed-msha-cutover.json";
 
-// The seed scenario from the working directory, else from the source tree
-// the binary was built in (build/<dir>/cli/wsfo).
+// The seed scenario from the working directory, else wsfo's own: installed
+// beside the binary (share/wsfo) or in the source tree it was built from.
 std::string find_seed_scenario() {
-  namespace fs = std::filesystem;
-  if (fs::exists(kSeedScenario)) return kSeedScenario;
-  std::error_code error;
-  fs::path exe = fs::read_symlink("/proc/self/exe", error);
-  if (!error) {
-    fs::path candidate = exe.parent_path().parent_path().parent_path().parent_path() / kSeedScenario;
-    if (fs::exists(candidate)) return candidate.string();
-  }
-  return kSeedScenario;  // the loader will say it cannot be read
+  if (std::filesystem::exists(kSeedScenario)) return kSeedScenario;
+  return data_path(kSeedScenario);  // when absent, the loader says it cannot be read
 }
 
 }  // namespace
@@ -40,7 +34,9 @@ void add_demo_commands(CLI::App& app, int& exit_code) {
       "Progress lines appear only when stdout is a terminal. Exit status as for `wsfo run`.");
   static LiveRunRequest request;
   request.verbose_groups = {"seed-clients"};
-  cmd->add_option("--scenario", request.scenario, "Scenario file (default: " + std::string(kSeedScenario) + ")");
+  cmd->add_option("--scenario", request.scenario,
+                  "Scenario file (default: " + std::string(kSeedScenario) +
+                      " in the working directory, else the one installed with wsfo)");
   cmd->add_option("--report-dir", request.report_dir, "Run directory (default: reports/out/<scenario>-<time>)");
   cmd->callback([&exit_code] {
     if (request.scenario.empty()) request.scenario = find_seed_scenario();

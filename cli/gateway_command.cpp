@@ -1,4 +1,4 @@
-// `wsfo gateway --config FILE`: one gateway node process (issue 3, item 2).
+// `wsfo gateway --config FILE`: one gateway node process.
 #include <iostream>
 
 #include "cli/commands.hpp"
@@ -17,11 +17,12 @@ std::string join(const std::vector<gateway::Endpoint>& endpoints) {
 }
 
 int run_gateway(const std::string& path, const gateway::ConfigOverrides& overrides) {
+  if (!readable_or_say("wsfo gateway", path)) return kIoError;
   json::Problems problems;
   auto config = gateway::load_gateway_config(path, overrides, problems);
   if (!config) {
     for (const auto& p : problems.list()) std::cerr << path << ": " << json::format(p) << "\n";
-    return kCheckFailed;
+    return kInvalidInput;
   }
   // Before anything is bound or written: an open admin API only where no
   // other host can reach it.
@@ -40,7 +41,8 @@ int run_gateway(const std::string& path, const gateway::ConfigOverrides& overrid
   bool config_error = false;
   if (std::string error = server.start(config_error); !error.empty()) {
     std::cerr << "wsfo gateway: " << error << "\n";
-    return config_error ? kCheckFailed : kIoError;
+    // An invalid state file; else a file or a listening address it could not open (start() does not tell them apart).
+    return config_error ? kInvalidInput : kIoError;
   }
   std::cout << "ready " << join(server.listen_endpoints()) << " admin " << server.admin_endpoint().text() << std::endl;
   server.run(true);
@@ -56,8 +58,7 @@ void add_gateway_commands(CLI::App& app, int& exit_code) {
   static std::string token;
   static std::string token_file;
   command->add_option("--config", config_path, "Gateway config (JSON, see docs/gateway-config.md)")
-      ->required()
-      ->check(CLI::ExistingFile);
+      ->required();
   command
       ->add_option("--listen", overrides.listen, "Listen address(es) HOST:PORT, replacing the config's (port 0: any)")
       ->delimiter(',');

@@ -1,5 +1,4 @@
 // `wsfo rules diff OLD NEW`: which slot ranges move between two rule files.
-#include <fstream>
 #include <iostream>
 
 #include "cli/commands.hpp"
@@ -12,17 +11,11 @@ namespace {
 
 int print_problems(const std::string& path, const json::Problems& problems) {
   for (const auto& p : problems.list()) std::cerr << path << ": " << json::format(p) << "\n";
-  return kCheckFailed;
-}
-
-bool readable(const std::string& path) {
-  if (std::ifstream(path)) return true;
-  std::cerr << "cannot read file '" << path << "'\n";
-  return false;
+  return kInvalidInput;
 }
 
 int rules_diff(const std::string& old_path, const std::string& new_path) {
-  if (!readable(old_path) || !readable(new_path)) return kIoError;
+  if (!readable_or_say("wsfo rules diff", old_path) || !readable_or_say("wsfo rules diff", new_path)) return kIoError;
   json::Problems old_problems, new_problems;
   auto before = routing::load_rules_file(old_path, old_problems);
   auto after = routing::load_rules_file(new_path, new_problems);
@@ -31,7 +24,7 @@ int rules_diff(const std::string& old_path, const std::string& new_path) {
   if (before->modulus() != after->modulus()) {
     std::cerr << "cannot compare rules with different moduli: " << before->modulus() << " and " << after->modulus()
               << "\n";
-    return kCheckFailed;
+    return kInvalidInput;
   }
   routing::RuleDiff diff(*before, *after);
   std::cout << "rules v" << diff.from_version() << " -> v" << diff.to_version() << "\n";

@@ -38,7 +38,7 @@ int play_scenario_live(const LiveRunRequest& request) {
   if (loaded.unreadable) return kIoError;
   if (!loaded.scenario) {
     std::cerr << "wsfo run: " << request.scenario << " is not a valid scenario (problems above)\n";
-    return kUsage;
+    return kInvalidInput;
   }
   if (!request.stack.empty()) {
     auto kind = scenario::parse_stack_kind(request.stack);
@@ -51,7 +51,7 @@ int play_scenario_live(const LiveRunRequest& request) {
   }
   if (auto refusal = stack::first_unrealisable(*loaded.scenario, loaded.scenario->stack.kind); !refusal.empty()) {
     std::cerr << "wsfo run: " << request.scenario << ": " << refusal << "\n";
-    return kUsage;
+    return kUnrealisable;
   }
   // wsfo's own gateways and backends hold a descriptor or two per client: a
   // scenario whose clients cannot fit them at its worst moment is refused now.
@@ -59,7 +59,7 @@ int play_scenario_live(const LiveRunRequest& request) {
     auto budget = run::descriptor_budget(*loaded.scenario, part_descriptor_limit());
     if (auto refusal = run::refusal(budget); !refusal.empty()) {
       std::cerr << "wsfo run: " << request.scenario << ": " << refusal << "\n";
-      return kUsage;
+      return kUnrealisable;
     }
   }
   live::LiveRunOptions options;

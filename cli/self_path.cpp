@@ -19,4 +19,16 @@ std::string own_command_line() {
   return text;
 }
 
+std::string data_dir() {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  // WSFO_DATA_FROM_BIN: the install's data folder relative to its bin folder
+  // ("../share/wsfo"), from CMake's GNUInstallDirs.
+  const fs::path installed = fs::path(self_path()).parent_path() / WSFO_DATA_FROM_BIN;
+  if (fs::is_directory(installed / "scenarios", error)) return fs::weakly_canonical(installed, error).string();
+  return WSFO_SOURCE_DIR;
+}
+
+std::string data_path(const std::string& relative) { return (std::filesystem::path(data_dir()) / relative).string(); }
+
 }  // namespace wsfo::cli

@@ -1,7 +1,7 @@
 // `wsfo simulate SCENARIO`: the scenario played in the SimGrid model in
 // virtual time (docs/simulate.md), judged and reported like `wsfo run`, plus
 // capacity figures. `wsfo bench simulate`: wall time and peak RSS of
-// simulated runs against the targets of issue 7.
+// simulated runs against the model's targets (1,000,000 clients in 60 s).
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -94,7 +94,7 @@ int simulate(const SimulateFlags& flags) {
   if (loaded.unreadable) return kIoError;
   if (!loaded.scenario) {  // as `wsfo run`: a bad scenario is a usage error
     std::cerr << "wsfo simulate: " << flags.scenario << " is not a valid scenario (problems above)\n";
-    return kUsage;
+    return kInvalidInput;
   }
   // The model has one gateway and one VRRP agent: wsfo's. Say so rather than let
   // the report pass for nginx's and keepalived's behaviour.
@@ -109,7 +109,7 @@ int simulate(const SimulateFlags& flags) {
   progress.clear();
   if (!outcome.error.empty()) {
     std::cerr << flags.scenario << ": " << outcome.error << "\n";
-    return kUsage;
+    return kUnrealisable;
   }
   std::string run_dir =
       std::filesystem::absolute(flags.report_dir.empty() ? default_report_dir(loaded.scenario->name + "-sim")
@@ -185,10 +185,9 @@ int bench(const BenchFlags& flags) {
   };
   std::vector<std::string> scenarios = flags.scenarios;
   if (scenarios.empty())
-    scenarios = {std::string(WSFO_SOURCE_DIR) + "/scenarios/capacity/storm-100k-fixed.json",
-                 std::string(WSFO_SOURCE_DIR) + "/scenarios/capacity/cutover-kill-1m.json",
-                 std::string(WSFO_SOURCE_DIR) + "/scenarios/capacity/traffic-100k.json",
-                 std::string(WSFO_SOURCE_DIR) + "/scenarios/capacity/traffic-1m.json"};
+    scenarios = {data_path("scenarios/capacity/storm-100k-fixed.json"),
+                 data_path("scenarios/capacity/cutover-kill-1m.json"),
+                 data_path("scenarios/capacity/traffic-100k.json"), data_path("scenarios/capacity/traffic-1m.json")};
   bool all_met = true;
   process::ProgressLine progress(std::cout, process::stdout_is_terminal());
   std::size_t played = 0;
@@ -196,8 +195,8 @@ int bench(const BenchFlags& flags) {
   for (const auto& path : scenarios) {
     auto loaded = scenario::load_scenario_file(path);
     if (!loaded.scenario) {
-      std::cerr << path << ": not a valid scenario\n";
-      return loaded.unreadable ? kIoError : kCheckFailed;
+      std::cerr << path << ": " << (loaded.unreadable ? "cannot be read" : "not a valid scenario") << "\n";
+      return invalid_input_exit(loaded.unreadable);
     }
     std::uint64_t clients = loaded.scenario->client_count();
     // The model's targets: 1,000,000 clients in 60 s and 4 GiB; 100,000 in 6 s.

@@ -52,7 +52,7 @@ LoadedDocument load_document(const std::string& path) {
     for (const auto& p : problems.list()) std::cerr << path << ": " << json::format(p) << "\n";
     std::cerr << kCommand << ": " << path << " is not a valid scenario (problems above)\n";
     loaded.scenario.reset();
-    loaded.exit_code = kUsage;
+    loaded.exit_code = kInvalidInput;
   }
   return loaded;
 }

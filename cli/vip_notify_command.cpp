@@ -137,7 +137,7 @@ void add_vip_notify_commands(CLI::App& app, int& exit_code) {
       "shutdown), from = the previous state of that node's instance (INITIALIZE the first time), priority and "
       "reason \"keepalived notify\"; t_ns is CLOCK_MONOTONIC. Concurrent calls are serialised by a lock on the "
       "events file.\n"
-      "Exit: 0 appended; 2 bad arguments or a file that cannot be read or written.");
+      "Exit: 0 appended; 2 bad arguments; 3 a file that cannot be read or written.");
   static VipNotifyFlags flags;
   cmd->add_option("--events", flags.events_file, "The history events file to append to (JSON lines)")->required();
   cmd->add_option("--node", flags.node, "This node's name: the event's source and node")->required();
@@ -150,9 +150,14 @@ void add_vip_notify_commands(CLI::App& app, int& exit_code) {
     std::string error;
     auto notification = stack::parse_vip_notify(flags.keepalived_args, error);
     if (notification && flags.node.empty()) error = "--node is empty";
-    if (!notification || !error.empty() || !append_notification(flags, *notification, error)) {
+    if (!notification || !error.empty()) {
       std::cerr << "wsfo vip-notify: " << error << "\n";
       exit_code = kUsage;
+      return;
+    }
+    if (!append_notification(flags, *notification, error)) {  // a file it cannot open, lock, read or write
+      std::cerr << "wsfo vip-notify: " << error << "\n";
+      exit_code = kIoError;
       return;
     }
     exit_code = kOk;

@@ -32,7 +32,7 @@ std::optional<vrrp::AgentConfig> load_config(const std::string& path, int& exit_
   if (auto document = json::parse(text.str(), problems)) config = vrrp::read_agent_config(*document, "", problems);
   if (!problems.empty()) {
     for (const auto& problem : problems.list()) std::cerr << path << ": " << json::format(problem) << "\n";
-    exit_code = kCheckFailed;
+    exit_code = kInvalidInput;
     return std::nullopt;
   }
   return config;
@@ -53,7 +53,8 @@ void add_vrrp_agent_commands(CLI::App& app, int& exit_code) {
       "`vip-bound`, `vip-priority`.\n"
       "Signals: SIGTERM/SIGINT graceful stop (priority-0 adverts, VIPs released, exit 0); SIGUSR1 drops adverts "
       "to and from every peer (partition); SIGUSR2 heals.\n"
-      "Exit: 0 after a graceful stop, 1 invalid config, 3 unreadable config or advert socket not bindable.");
+      "Exit: 0 after a graceful stop, 2 an invalid config or an advert socket it cannot bind, 3 an unreadable "
+      "config.");
   static VrrpAgentFlags flags;
   cmd->add_option("--config", flags.config_path, "The agent config file (JSON)")->required();
   cmd->add_option("--unhealthy-file", flags.unhealthy_file,

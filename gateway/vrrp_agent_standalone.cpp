@@ -144,7 +144,7 @@ int run_standalone_agent(const StandaloneAgentOptions& options, std::ostream& ou
   StandaloneAgent agent(options, out);
   if (auto error = agent.start()) {
     err << "wsfo vrrp-agent: " << *error << "\n";
-    return 3;
+    return 2;  // could not start (README.md, "Exit codes")
   }
   agent.run();
   return 0;

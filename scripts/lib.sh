@@ -4,10 +4,11 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 # Debian 12 packages the build, the tests and the peers (nginx) need; keepalived, nftables and
 # iproute2 for the real stack in network namespaces; clang-15 and its libFuzzer for the fuzz
-# targets (scripts/fuzz.sh, the fuzz.smoke test).
+# targets (scripts/fuzz.sh, the fuzz.smoke test); dpkg-dev for dpkg-shlibdeps, which gives the
+# .deb its dependencies (cpack, the install.deb test).
 PACKAGES=(g++ cmake ninja-build pkg-config libboost-dev libsimgrid-dev libcli11-dev
           nlohmann-json3-dev libgtest-dev procps ccache python3-jsonschema nginx-light chromium
-          keepalived nftables iproute2 clang-15 libfuzzer-15-dev)
+          keepalived nftables iproute2 clang-15 libfuzzer-15-dev dpkg-dev)
 
 install_missing() {
   local missing=()

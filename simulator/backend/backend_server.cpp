@@ -108,7 +108,7 @@ class BackendServer {
       : hub_(options), acceptor_(io_), signals_(io_, SIGTERM, SIGINT), ticker_(io_), crash_timer_(io_) {}
 
   int run(std::ostream& ready_out) {
-    if (!listen()) return 3;
+    if (!listen()) return 2;  // could not start (README.md, "Exit codes")
     const auto local = acceptor_.local_endpoint();
     ready_out << "ready " << format_host_port(local.address().to_string(), local.port()) << std::endl;
     signals_.async_wait([this](const boost::system::error_code& ec, int) {

@@ -343,12 +343,12 @@ TEST(Backend, BadFlagsExitTwoWithAMessage) {
   }
 }
 
-TEST(Backend, PortInUseExitsThreeWithAMessage) {
+TEST(Backend, PortInUseExitsTwoWithAMessage) {
   Backend first({"--interval", "0s"});
   ChildProcess second({WSFO_BINARY, "backend", "--listen", "127.0.0.1:" + std::to_string(first.port)});
   auto status = second.wait_for_exit(kStepTimeout);
   ASSERT_TRUE(status);
-  EXPECT_TRUE(status->exited && status->code == 3) << status->describe();
+  EXPECT_TRUE(status->exited && status->code == 2) << status->describe();
   EXPECT_NE(second.read_stderr(1s).find("cannot listen"), std::string::npos);
 }
 

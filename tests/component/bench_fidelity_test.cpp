@@ -112,21 +112,21 @@ TEST(BenchFidelity, ARunThatCannotStartIsReportedNotFigured) {
   int code = fidelity("--runs 2 --points-dir " + (dir / "points").string() + " --report-dir " + (dir / "runs").string(),
                       dir / "out.log", out);
   ::close(holder);
-  EXPECT_EQ(code, 3) << out;
+  EXPECT_EQ(code, 2) << out;  // a run could not be made
   EXPECT_NE(out.find("NOT MADE tiny: wsfo run tiny: exit code 2"), std::string::npos) << out;
   EXPECT_EQ(out.find("live run 2 of 2"), std::string::npos) << "stops at the first run that could not be made\n" << out;
   EXPECT_FALSE(std::regex_search(out, std::regex("\\ntiny +disconnected"))) << out;
   fs::remove_all(dir);
 }
 
-TEST(BenchFidelity, BadFlagsAreUsageErrors) {
+TEST(BenchFidelity, BadFlagsAreUsageErrorsAndAMissingFolderIsAFileError) {
   fs::path dir = scratch("usage");
   std::string out;
   EXPECT_EQ(fidelity("--points no-such-point --report-dir " + dir.string(), dir / "a.log", out), 2);
   EXPECT_NE(out.find("no point \"no-such-point\""), std::string::npos) << out;
   EXPECT_NE(out.find("storm-2k"), std::string::npos) << "the known points are listed\n" << out;
   EXPECT_EQ(fidelity("--runs 0", dir / "b.log", out), 2) << out;
-  EXPECT_EQ(fidelity("--points-dir " + (dir / "none").string(), dir / "c.log", out), 2) << out;
+  EXPECT_EQ(fidelity("--points-dir " + (dir / "none").string(), dir / "c.log", out), 3) << out;  // a missing folder
   EXPECT_NE(out.find("cannot read"), std::string::npos) << out;
   fs::remove_all(dir);
 }

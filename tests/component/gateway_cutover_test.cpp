@@ -183,7 +183,7 @@ TEST(GatewayCutover, RulesStateSurvivesRestarts) {
   ChildProcess broken({WSFO_BINARY, "gateway", "--config", dir + "/gateway.json"});
   auto status = broken.wait_for_exit(3000ms);
   ASSERT_TRUE(status);
-  EXPECT_EQ(status->code, 1);
+  EXPECT_EQ(status->code, 2);  // an invalid state file
   EXPECT_NE(broken.read_stderr(1000ms).find("/committed"), std::string::npos);
 }
 

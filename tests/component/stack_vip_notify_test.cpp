@@ -172,19 +172,26 @@ TEST(StackVipNotify, TwoNodesWithTheirOwnEventsFilesNotifyingAtOnceKeepEachChain
   }
 }
 
-TEST(StackVipNotify, BadInputIsAOneLineErrorAndExitTwo) {
+// Bad arguments exit 2, an events file that cannot be opened 3 (README.md, "Exit codes").
+TEST(StackVipNotify, BadInputIsAOneLineErrorAndExitTwoOrThree) {
   NotifyDir notify;
-  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
-      {notify.argv("server1", {"INSTANCE", "vip-110", "MASTER"}), "expected the 4 arguments"},
-      {notify.argv("server1", {"INSTANCE", "vip-110", "SLAVE", "50"}), "unknown state \"SLAVE\""},
-      {notify.argv("server1", {"INSTANCE", "vip-110", "MASTER", "fifty"}), "priority \"fifty\""},
+  struct Case {
+    std::vector<std::string> argv;
+    std::string message;
+    int code;
+  };
+  const std::vector<Case> cases = {
+      {notify.argv("server1", {"INSTANCE", "vip-110", "MASTER"}), "expected the 4 arguments", 2},
+      {notify.argv("server1", {"INSTANCE", "vip-110", "SLAVE", "50"}), "unknown state \"SLAVE\"", 2},
+      {notify.argv("server1", {"INSTANCE", "vip-110", "MASTER", "fifty"}), "priority \"fifty\"", 2},
       {{WSFO_BINARY, "vip-notify", "--events", (notify.dir / "no" / "such" / "dir.jsonl").string(), "--node", "s1",
         "--state-dir", notify.dir.string(), "INSTANCE", "vip-110", "MASTER", "50"},
-       "cannot open"},
+       "cannot open",
+       3},
   };
-  for (const auto& [argv, message] : cases) {
+  for (const auto& [argv, message, code] : cases) {
     auto outcome = run(argv);
-    EXPECT_EQ(outcome.code, 2) << outcome.error;
+    EXPECT_EQ(outcome.code, code) << outcome.error;
     EXPECT_NE(outcome.error.find("wsfo vip-notify: "), std::string::npos) << outcome.error;
     EXPECT_NE(outcome.error.find(message), std::string::npos) << outcome.error;
     EXPECT_EQ(std::count(outcome.error.begin(), outcome.error.end(), '\n'), 1) << outcome.error;

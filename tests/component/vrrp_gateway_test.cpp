@@ -390,7 +390,7 @@ TEST(VrrpGateway, ConfigProblemsNameTheirPointer) {
   ChildProcess process({WSFO_BINARY, "gateway", "--config", path});
   auto status = process.wait_for_exit(5s);
   ASSERT_TRUE(status);
-  EXPECT_EQ(status->code, 1);
+  EXPECT_EQ(status->code, 2);  // an invalid input the gateway needs
   EXPECT_NE(process.read_stderr(500ms).find("/vrrp/instances/0/priority"), std::string::npos);
   std::filesystem::remove_all(dir);
 }
