@@ -54,6 +54,11 @@ with tempfile.TemporaryDirectory(prefix="wsfo-exit-codes-") as tmp:
     os.mkdir(points_dir)
     with open(os.path.join(points_dir, "broken.json"), "w") as f:
         f.write("{ not json")
+    bad_run = os.path.join(tmp, "bad-run")  # a run directory whose scenario copy is not JSON
+    os.mkdir(bad_run)
+    for name, text in (("history.jsonl", ""), ("scenario.json", "{ not json"), ("run.json", "{}\n")):
+        with open(os.path.join(bad_run, name), "w") as f:
+            f.write(text)
     gw = ["--gateway", "a=unbj@127.0.0.1:1"]  # never contacted: every case fails before
     notify = ["--node", "s1", "--state-dir", tmp]
 
@@ -73,6 +78,8 @@ with tempfile.TemporaryDirectory(prefix="wsfo-exit-codes-") as tmp:
                     (["--rules", GOOD_RULES, "--scenario", bad], 2, "invalid scenario"),
                     (["--rules", GOOD_RULES, "--scenario", missing], 3, "missing scenario"),
                     (["--rules", GOOD_RULES, *gw, "--token-file", missing], 3, "missing token file")],
+        "report": [([bad_run], 2, "invalid scenario copy"), ([os.path.join(tmp, "nope")], 3, "missing run dir"),
+                   (["--compare", os.path.join(tmp, "nope"), bad_run], 3, "compare, missing run dir")],
         "backend": [(["--listen", "not-an-address"], 2, "invalid flag value")],
         "clients": [(["--url", "ws://127.0.0.1:1/", "--router-ids-file", bad_ids], 2, "invalid routerIds file"),
                     (["--url", "ws://127.0.0.1:1/", "--router-ids-file", missing], 3, "missing routerIds file"),

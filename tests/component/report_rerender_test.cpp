@@ -18,7 +18,7 @@
 #include "tests/support/test_files.hpp"
 #include "tests/support/wsfo_command.hpp"
 
-namespace wsfo {
+namespace wsfo::report_rerender_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -193,4 +193,4 @@ TEST(SimulateProgress, ShownInPlaceOnATerminalAndNotOnAPipe) {
 }
 
 }  // namespace
-}  // namespace wsfo
+}  // namespace wsfo::report_rerender_test
