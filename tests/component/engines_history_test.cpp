@@ -25,9 +25,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Addresses 127.71.x are this file's own (127.74.x for its second test: ctest runs them side by side). One backend
-// per unit, so which
-// backend served a client does not depend on the order of the connections.
+// Addresses 127.71.x are this file's own (127.74.x for its second test: ctest runs them side by side). One
+// backend per unit, so which backend served a client does not depend on the order of the connections.
 constexpr const char* kScenario = R"({
   "name": "engines-redirect-loop",
   "description": "An unfenced cutover with unbj 2 s ahead of center: moved clients loop between the units.",
