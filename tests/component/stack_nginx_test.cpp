@@ -143,8 +143,10 @@ class Nginx {
   void reap() { process_->wait_for_exit(5s); }
   void kill_all() {
     if (process_ && !process_->try_wait()) workers_ = children_of(process_->pid());
+    // The master first (SIGKILL and reap): a live master that sees a worker
+    // die starts another, which would outlive the test.
+    process_.reset();
     for (pid_t worker : workers_) ::kill(worker, SIGKILL);
-    process_.reset();  // SIGKILL and reap
     workers_.clear();
   }
 
