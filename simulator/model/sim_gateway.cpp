@@ -100,6 +100,7 @@ class GatewayLogic {
     if (batch.forwarded_by) return 0;
     const auto& limits = gw_.config.limits;
     const std::size_t cap = limits.max_handshakes_in_progress;
+    if (batch.requests.size() - first <= cap) return 0;  // the usual case: no route lookup per chunk
     const Route* back = &w_.route(gw_.host, w_.regions()[batch.region].host);
     std::size_t i = first;
     for (; i < batch.requests.size() && batch.requests.size() - i > cap; ++i) {
