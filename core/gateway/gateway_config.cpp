@@ -295,6 +295,18 @@ void read_limits(ObjectReader& root, Limits& limits, Problems& problems) {
   duration_limit(reader, "retry_after", limits.retry_after, true);
 }
 
+void read_tls(const ObjectReader& root, GatewayConfig& config, Problems& problems) {
+  const Json* section = root.object("tls", false);
+  if (!section) return;
+  ObjectReader tls(*section, root.pointer_of("tls"), problems);
+  if (!tls.valid()) return;
+  TlsConfig read;
+  read.certificate_file = tls.string("certificate", true).value_or("");
+  read.key_file = tls.string("key", true).value_or("");
+  if (auto version = tls.choice("min_version", false, {"1.2", "1.3"})) read.min_version = *version;
+  config.tls = read;
+}
+
 // Checks that need several sections at once.
 void cross_check(const ObjectReader& root, const GatewayConfig& config, Problems& problems) {
   if (!config.unit.empty() && !config.find_unit(config.unit))
@@ -339,6 +351,7 @@ std::optional<GatewayConfig> read_unchecked(const Json& document, Problems& prob
   read_limits(root, config.limits, problems);
   if (const Json* vrrp = root.object("vrrp", false))
     config.vrrp = vrrp::read_agent_config(*vrrp, root.pointer_of("vrrp"), problems);
+  read_tls(root, config, problems);
   cross_check(root, config, problems);
   return config;
 }

@@ -72,6 +72,14 @@ struct Limits {
   std::uint64_t max_message_bytes = 16 << 20;  // a client message's payload, fragments summed; 0: no limit
 };
 
+// `tls`: every listener of the node (its VIPs too) speaks TLS (wss://). The
+// files are PEM; they are read when the node starts (gateway/tls_listener).
+struct TlsConfig {
+  std::string certificate_file;  // the served chain; its names decide which SNI is known
+  std::string key_file;
+  std::string min_version = "1.2";  // "1.2" or "1.3": older clients are refused in the TLS handshake
+};
+
 struct GatewayConfig {
   std::string node;
   std::string unit;
@@ -93,6 +101,7 @@ struct GatewayConfig {
   std::string state_file;  // empty: rule changes are not persisted
   Limits limits;
   std::optional<vrrp::AgentConfig> vrrp;  // the embedded VRRP agent (docs/vrrp.md); none: no VIPs
+  std::optional<TlsConfig> tls;           // none: plain ws://
 
   const UnitConfig* find_unit(std::string_view name) const;
   std::vector<std::string> unit_names() const;

@@ -59,6 +59,10 @@ Json to_json(const GatewayConfig& config) {
   if (config.browser_correction) document["browser_correction"] = to_string(*config.browser_correction);
   if (!config.state_file.empty()) document["state_file"] = config.state_file;
   if (config.vrrp) document["vrrp"] = vrrp::to_json(*config.vrrp);
+  if (config.tls)
+    document["tls"] = {{"certificate", config.tls->certificate_file},
+                       {"key", config.tls->key_file},
+                       {"min_version", config.tls->min_version}};
   return document;
 }
 
