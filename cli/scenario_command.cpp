@@ -198,6 +198,8 @@ void print_summary(std::ostream& out, const Scenario& s) {
   out << "scenario " << s.name << ": valid\n";
   if (!s.description.empty()) out << "  " << s.description << "\n";
   out << "duration " << format_duration(s.duration) << "\n";
+  if (s.tls)
+    out << "tls: wss:// end to end (the run makes a throw-away CA and one certificate per gateway node)\n";
   const Unit* target = s.find_unit(s.domain.cname);
   out << "domain " << s.domain.name << " CNAME " << target->subdomain << " (unit " << target->name << ")\n";
   const auto& policy = s.gateway.router_id;
@@ -232,7 +234,8 @@ void print_summary(std::ostream& out, const Scenario& s) {
         << s.simulation->within_unit.bandwidth_mbps << " Mbps, between units "
         << format_duration(s.simulation->between_units.latency) << " / " << s.simulation->between_units.bandwidth_mbps
         << " Mbps, gateway CPU " << format_duration(s.simulation->handshake_cpu) << " per handshake, "
-        << format_duration(s.simulation->message_cpu) << " per message\n";
+        << format_duration(s.simulation->message_cpu) << " per message"
+        << (s.tls ? ", " + format_duration(s.simulation->tls_handshake_cpu) + " more per TLS handshake" : "") << "\n";
 }
 
 // The largest descriptor needs of a live run on this machine; a scenario too

@@ -62,6 +62,17 @@ def main():
     if not errors_of(validator, bad_duration):
         print("schema accepted the duration \"15 s\"")
         failures += 1
+    # The URL schemes follow "tls": wss:// with it, ws:// without, as the loader says.
+    tls_seed = load(scenarios / "regression" / "seed-cutover-tls.json")
+    mixed = copy.deepcopy(tls_seed)
+    mixed["clients"][0]["url"] = mixed["clients"][0]["url"].replace("wss://", "ws://")
+    plain_with_wss = copy.deepcopy(tls_seed)
+    del plain_with_wss["tls"]
+    for title, document in (("a ws:// client URL with \"tls\": true", mixed),
+                            ("wss:// URLs without \"tls\"", plain_with_wss)):
+        if not errors_of(validator, document):
+            print(f"schema accepted {title}")
+            failures += 1
     if checked < 2:
         print("expected at least the two seed scenarios")
         failures += 1

@@ -1,5 +1,7 @@
 #include "core/run/part_plan.hpp"
 
+#include <algorithm>
+
 #include "core/vrrp/agent_config.hpp"
 
 namespace wsfo::run {
@@ -45,6 +47,25 @@ std::vector<std::string> unit_entry_points(const scenario::Unit& unit) {
   return out;
 }
 
+std::vector<std::string> certificate_names(const scenario::Scenario& scenario, const scenario::Unit& unit,
+                                           const scenario::Node& node) {
+  std::vector<std::string> names;
+  auto add = [&names](const std::string& name) {
+    if (!name.empty() && std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+  };
+  // The host of "wss://host[:port][/...]", as the scenario reader has checked it.
+  const std::string& url = unit.public_url;
+  const std::size_t start = url.find("://") == std::string::npos ? 0 : url.find("://") + 3;
+  add(url.substr(start, url.find_first_of(":/", start) - start));
+  add(unit.subdomain);
+  if (scenario.domain.cname == unit.name) add(scenario.domain.name);
+  add(node.address);
+  for (const auto& vip : unit.vips)
+    for (const auto& priority : vip.priorities)
+      if (priority.node == node.name) add(vip.address);
+  return names;
+}
+
 gateway::GatewayConfig gateway_config_for(const scenario::Scenario& scenario, const scenario::Unit& unit,
                                           const scenario::Node& node, const NodeFiles& files) {
   gateway::GatewayConfig config;
@@ -71,6 +92,7 @@ gateway::GatewayConfig gateway_config_for(const scenario::Scenario& scenario, co
   if (scenario.gateway.max_handshakes_in_progress)
     config.limits.max_handshakes_in_progress = *scenario.gateway.max_handshakes_in_progress;
   config.state_file = files.state_file;
+  if (scenario.tls) config.tls = gateway::TlsConfig{files.tls_certificate, files.tls_key, "1.2"};
   std::string error;
   if (auto agent = vrrp::agent_config_for_node(scenario, node.name, error); agent && !agent->instances.empty()) {
     agent->events_file = files.vrrp_events_file;

@@ -14,6 +14,9 @@ namespace wsfo::run {
 struct NodeFiles {
   std::string state_file;        // its persisted rules state
   std::string vrrp_events_file;  // its embedded VRRP agent's events
+  // With the scenario's "tls": the node's certificate and key (PEM).
+  std::string tls_certificate{};
+  std::string tls_key{};
 };
 
 // The gateway config of `node` of `unit`, with the scenario's rules and the
@@ -21,6 +24,13 @@ struct NodeFiles {
 // `vrrp` is set when a VIP lists the node.
 gateway::GatewayConfig gateway_config_for(const scenario::Scenario& scenario, const scenario::Unit& unit,
                                           const scenario::Node& node, const NodeFiles& files);
+
+// Every name a client may dial `node` by, for its certificate's
+// subjectAltNames: its unit's public_url host and subdomain, the domain when
+// it resolves to the unit, the node's address and the addresses of the VIPs
+// it may hold. The first is the unit's public name. No repeats.
+std::vector<std::string> certificate_names(const scenario::Scenario& scenario, const scenario::Unit& unit,
+                                           const scenario::Node& node);
 
 // "address:port" of each place a client reaches `unit` at: its VIPs when it
 // has any (VRRP holds them), otherwise its nodes.

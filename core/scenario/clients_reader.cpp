@@ -163,7 +163,7 @@ std::optional<ClientGroup> read_group(const Json& value, const std::string& poin
   std::optional<RouterIdSpec> ids;
   if (const Json* v = reader.value("router_ids", true))
     ids = read_router_ids(*v, reader.pointer_of("router_ids"), problems);
-  auto url = read_ws_url(reader, "url");
+  auto url = read_ws_url(reader, "url", scenario.tls);
   auto mode = reader.choice("mode", false, {"header", "query", "cookie"});
   std::optional<ReconnectPolicy> reconnect = group.reconnect;
   if (const Json* v = reader.value("reconnect", false))

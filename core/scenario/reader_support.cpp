@@ -109,16 +109,27 @@ std::optional<std::string> read_hostname(ObjectReader& reader, const std::string
   return std::nullopt;
 }
 
-std::optional<WsUrl> read_ws_url(ObjectReader& reader, const std::string& key) {
+std::optional<WsUrl> read_ws_url(ObjectReader& reader, const std::string& key, bool tls) {
   auto text = reader.string(key, true);
   if (!text) return std::nullopt;
   std::string reason;
   auto url = parse_ws_url(*text, reason);
-  if (!url)
+  if (!url) {
     reader.problems().add(reader.pointer_of(key),
                           "expected a WebSocket URL such as "
                           "\"ws://websocket.msha.tech:8020/\": " +
                               reason + ", got \"" + *text + "\"");
+  } else if (tls && url->scheme != "wss") {
+    reader.problems().add(reader.pointer_of(key),
+                          "expected a wss:// URL: the scenario has \"tls\": true, so every gateway speaks TLS "
+                          "only, got \"" + *text + "\"");
+    return std::nullopt;
+  } else if (!tls && url->scheme != "ws") {
+    reader.problems().add(reader.pointer_of(key),
+                          "expected a ws:// URL: a wss:// URL needs \"tls\": true at the top of the scenario "
+                          "(the gateways speak plain WebSocket without it), got \"" + *text + "\"");
+    return std::nullopt;
+  }
   return url;
 }
 

@@ -25,7 +25,9 @@ std::optional<std::string> read_loopback(ObjectReader& reader, const std::string
 std::optional<std::uint16_t> read_port(ObjectReader& reader, const std::string& key);
 // A DNS name such as "center.websocket.msha.tech".
 std::optional<std::string> read_hostname(ObjectReader& reader, const std::string& key);
-std::optional<WsUrl> read_ws_url(ObjectReader& reader, const std::string& key);
+// A WebSocket URL whose scheme agrees with the scenario's `"tls"`: wss://
+// with it, ws:// without (the run either terminates TLS everywhere or nowhere).
+std::optional<WsUrl> read_ws_url(ObjectReader& reader, const std::string& key, bool tls);
 bool is_loopback_ipv4(const std::string& text);
 
 // Names of one kind (units, nodes, ...) and where each was defined.
@@ -79,7 +81,8 @@ bool for_each_element(ObjectReader& reader, const std::string& key, bool require
 }
 
 // Section readers; each reports problems with pointers under `pointer`.
-std::vector<Unit> read_units(const Json& value, const std::string& pointer, Problems& problems, Registries& registries);
+std::vector<Unit> read_units(const Json& value, const std::string& pointer, Problems& problems, Registries& registries,
+                             bool tls);
 // `ok` turns false on any problem; the name is empty when name or address are unreadable.
 Backend read_backend(const Json& value, const std::string& pointer, Problems& problems, Registries& registries,
                      bool& ok);

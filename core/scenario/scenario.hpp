@@ -356,6 +356,9 @@ struct Simulation {  // SimGrid model parameters
   Duration message_cpu{};          // gateway CPU time per relayed message
   Duration message_cpu_per_kib{};  // gateway CPU time added per KiB of a relayed message's payload
   Duration close_cpu{};            // gateway CPU time per relayed connection it closes (0: paid with the handshake)
+  // Gateway CPU time a full TLS handshake adds to a WebSocket handshake when
+  // the scenario has "tls": true (each redirect hop is a new TLS handshake).
+  Duration tls_handshake_cpu{};
   BackendCpu backend_cpu{};
   std::optional<Testbed> testbed;  // none: every host has its own CPU
 };
@@ -387,6 +390,9 @@ struct Scenario {
   std::string name;
   std::string description;
   Duration duration{};
+  // wss:// end to end: every gateway terminates TLS with certificates the run
+  // makes, and every public_url and client URL is wss:// (ws:// without it).
+  bool tls = false;
   Stack stack;
   Domain domain;
   GatewayPolicy gateway;

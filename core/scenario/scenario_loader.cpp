@@ -134,6 +134,7 @@ std::optional<Simulation> read_simulation(const Json& value, const std::string& 
     message = cpu.duration("message", true);
     optional_duration(cpu, "message_per_kib", sim.message_cpu_per_kib);
     optional_duration(cpu, "close", sim.close_cpu);
+    optional_duration(cpu, "tls_handshake", sim.tls_handshake_cpu);
   }
   if (const Json* v = reader.object("backend_cpu", false)) {
     ObjectReader cpu(*v, reader.pointer_of("backend_cpu"), problems);
@@ -220,7 +221,9 @@ std::optional<Scenario> read_scenario(const json::Json& document, json::Problems
     scenario.duration = duration.value_or(Duration::max());
     if (const Json* v = reader.object("stack", false))
       if (auto stack = read_stack(*v, "/stack", problems)) scenario.stack = *stack;
-    if (const Json* v = reader.array("units", true)) scenario.units = read_units(*v, "/units", problems, registries);
+    scenario.tls = reader.boolean("tls", false).value_or(false);
+    if (const Json* v = reader.array("units", true))
+      scenario.units = read_units(*v, "/units", problems, registries, scenario.tls);
     if (const Json* v = reader.object("domain", true))
       if (auto domain = read_domain(*v, "/domain", problems, scenario.units)) scenario.domain = *domain;
     std::optional<std::uint32_t> gateway_modulus;

@@ -151,14 +151,14 @@ std::optional<Route> read_route(const Json& value, const std::string& pointer, P
 }
 
 std::optional<Unit> read_unit(const Json& value, const std::string& pointer, Problems& problems, Registries& registries,
-                              NameRegistry& vrids) {
+                              NameRegistry& vrids, bool tls) {
   ObjectReader reader(value, pointer, problems);
   if (!reader.valid()) return std::nullopt;
   Unit unit;
   auto name = read_name(reader, "name");
   auto label = reader.string("label", true);
   auto subdomain = read_hostname(reader, "subdomain");
-  auto public_url = read_ws_url(reader, "public_url");
+  auto public_url = read_ws_url(reader, "public_url", tls);
   if (name && !registries.units.claim(*name, reader.pointer_of("name"), problems)) return std::nullopt;
   unit.name = name.value_or("");
   auto keep = [](auto& list, auto item) {
@@ -217,7 +217,7 @@ Backend read_backend(const Json& value, const std::string& pointer, Problems& pr
 }
 
 std::vector<Unit> read_units(const Json& value, const std::string& pointer, Problems& problems,
-                             Registries& registries) {
+                             Registries& registries, bool tls) {
   std::vector<Unit> units;
   if (!value.is_array()) {
     problems.add(pointer, "expected an array, got " + json::type_name(value));
@@ -226,7 +226,7 @@ std::vector<Unit> read_units(const Json& value, const std::string& pointer, Prob
   if (value.empty()) problems.add(pointer, "expected at least 1 element, got 0");
   NameRegistry vrids("VRRP virtual_router_id");
   for (std::size_t i = 0; i < value.size(); ++i)
-    if (auto unit = read_unit(value[i], json::pointer_append(pointer, i), problems, registries, vrids))
+    if (auto unit = read_unit(value[i], json::pointer_append(pointer, i), problems, registries, vrids, tls))
       units.push_back(std::move(*unit));
   return units;
 }

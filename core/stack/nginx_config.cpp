@@ -48,6 +48,14 @@ bool check_words(const scenario::Unit& unit, const scenario::Node& node, const N
       {"unit name", &unit.name},     {"node name", &node.name},       {"prefix_dir", &files.prefix_dir},
       {"pid_file", &files.pid_file}, {"error_log", &files.error_log}, {"access_log", &files.access_log},
   };
+  if (files.tls_certificate.empty() != files.tls_key.empty()) {
+    error = "TLS needs both a certificate and a key file, got only the " +
+            std::string(files.tls_key.empty() ? "certificate" : "key");
+    return false;
+  }
+  if (!files.tls_certificate.empty() && (!check_config_word(files.tls_certificate, "tls certificate", error) ||
+                                         !check_config_word(files.tls_key, "tls key", error)))
+    return false;
   for (const auto& [what, value] : words)
     if (!check_config_word(*value, what, error)) return false;
   for (const auto& route : unit.routes) {
@@ -162,8 +170,15 @@ std::string render_nginx_config(const scenario::Unit& unit, const scenario::Node
   // The wildcard address: a backup node's nginx listens before it holds the
   // VIP, and answers on it as soon as keepalived adds it.
   out << "  server {\n";
+  const bool tls = !files.tls_certificate.empty();
   for (auto port : listen_ports(unit, node))
-    out << "    listen " << port << " backlog=" << std::max<std::uint64_t>(511, options.clients) << ";\n";
+    out << "    listen " << port << (tls ? " ssl" : "") << " backlog=" << std::max<std::uint64_t>(511, options.clients)
+        << ";\n";
+  // As wsfo's gateway by default: TLS 1.2 and 1.3 only.
+  if (tls)
+    out << "    ssl_certificate " << files.tls_certificate << ";\n"
+        << "    ssl_certificate_key " << files.tls_key << ";\n"
+        << "    ssl_protocols TLSv1.2 TLSv1.3;\n";
   for (std::size_t i = 0; i < unit.routes.size(); ++i) render_location(unit, node, unit.routes[i].prefix, i, out);
   if (!has_root_route(unit)) out << "    location / {\n      return 404;\n    }\n";
   out << "  }\n}\n";

@@ -21,6 +21,10 @@ struct NginxFiles {        // all absolute paths, in the run directory
   std::string pid_file;
   std::string error_log;
   std::string access_log;
+  // With the scenario's "tls": every listener speaks TLS with this node's
+  // certificate and key (PEM, made by the run); both empty: plain.
+  std::string tls_certificate{};
+  std::string tls_key{};
 };
 
 struct NginxOptions {

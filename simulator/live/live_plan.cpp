@@ -26,7 +26,7 @@ std::string join(const std::vector<std::string>& items, const char* separator) {
 // pass Linux's 128 KiB limit for a single argument.
 std::vector<std::string> client_args(const scenario::ClientGroup& group, const std::string& ids_file,
                                      const std::vector<std::string>& resolve, const std::string& events_file,
-                                     const std::string& source_net) {
+                                     const std::string& source_net, const std::string& ca) {
   std::vector<std::string> args = {"clients",
                                    "--url",
                                    group.url.text,
@@ -49,12 +49,13 @@ std::vector<std::string> client_args(const scenario::ClientGroup& group, const s
                              json::format_duration(group.heartbeat->timeout)});
   }
   for (const auto& entry : resolve) args.insert(args.end(), {"--resolve", entry});
+  if (!ca.empty()) args.insert(args.end(), {"--ca-file", ca});
   return args;
 }
 
 std::vector<ClientsPlan> client_processes(const scenario::ClientGroup& group, const std::vector<std::string>& resolve,
                                           const std::string& run_dir, std::size_t& process_counter, bool verbose,
-                                          std::string (*source_net)(std::size_t)) {
+                                          std::string (*source_net)(std::size_t), const std::string& ca) {
   std::vector<std::uint64_t> ids = scenario::expand_router_ids(group.router_ids);
   std::vector<ClientsPlan> plans;
   for (std::size_t first = 0; first < ids.size(); first += kMaxClientsPerProcess) {
@@ -68,7 +69,7 @@ std::vector<ClientsPlan> client_processes(const scenario::ClientGroup& group, co
     plan.events_file = run_dir + "/events/" + stem + ".jsonl";
     plan.router_ids_file = run_dir + "/inputs/" + stem + ".ids";
     plan.process = {"clients " + group.name + "#" + std::to_string(part),
-                    client_args(group, plan.router_ids_file, resolve, plan.events_file, source_net(process_counter++))};
+                    client_args(group, plan.router_ids_file, resolve, plan.events_file, source_net(process_counter++), ca)};
     if (verbose) {
       plan.process.args.push_back("--verbose");
       plan.process.echo_stdout = true;
@@ -84,9 +85,19 @@ std::string vrrp_events_file(const std::string& run_dir, const std::string& node
   return run_dir + "/events/vrrp-" + node + ".jsonl";
 }
 
+std::string tls_dir(const std::string& run_dir) { return run_dir + "/tls"; }
+std::string ca_file(const std::string& run_dir) { return tls_dir(run_dir) + "/ca.pem"; }
+std::string node_certificate_file(const std::string& run_dir, const std::string& node) {
+  return tls_dir(run_dir) + "/" + node + ".pem";
+}
+std::string node_key_file(const std::string& run_dir, const std::string& node) {
+  return tls_dir(run_dir) + "/" + node + ".key";
+}
+
 json::Json gateway_config(const scenario::Scenario& scenario, const scenario::Unit& unit, const scenario::Node& node,
                           const std::string& run_dir) {
-  run::NodeFiles files{run_dir + "/state/" + node.name + ".rules.json", vrrp_events_file(run_dir, node.name)};
+  run::NodeFiles files{run_dir + "/state/" + node.name + ".rules.json", vrrp_events_file(run_dir, node.name),
+                       node_certificate_file(run_dir, node.name), node_key_file(run_dir, node.name)};
   return gateway::to_json(run::gateway_config_for(scenario, unit, node, files));
 }
 
@@ -134,7 +145,8 @@ LivePlan make_live_plan(const scenario::Scenario& scenario, const std::string& r
   std::size_t process_counter = 0;
   for (const auto& group : scenario.clients) {
     auto processes = client_processes(group, plan.resolve, run_dir, process_counter,
-                                      verbose_groups.count(group.name) != 0, source_net);
+                                      verbose_groups.count(group.name) != 0, source_net,
+                                      scenario.tls ? ca_file(run_dir) : std::string());
     if (group.connect_at_start)
       plan.clients.insert(plan.clients.end(), processes.begin(), processes.end());
     else

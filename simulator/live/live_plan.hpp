@@ -81,6 +81,13 @@ BackendPlan backend_plan(const scenario::Scenario& scenario, const std::string& 
 // Where node `node`'s embedded VRRP agent writes its events.
 std::string vrrp_events_file(const std::string& run_dir, const std::string& node);
 
+// With the scenario's "tls": the run's certificates under <run_dir>/tls/ (the
+// runner makes them before any part starts, run_certificates.hpp).
+std::string tls_dir(const std::string& run_dir);
+std::string ca_file(const std::string& run_dir);                                    // ca.pem
+std::string node_certificate_file(const std::string& run_dir, const std::string& node);  // <node>.pem
+std::string node_key_file(const std::string& run_dir, const std::string& node);          // <node>.key
+
 // The gateway config of `node` with the given backends per route prefix
 // (used again by backend-add/backend-remove for a reload).
 json::Json gateway_config(const scenario::Scenario& scenario, const scenario::Unit& unit, const scenario::Node& node,

@@ -12,6 +12,7 @@
 #include "simulator/live/live_plan.hpp"
 #include "simulator/live/monotonic_clock.hpp"
 #include "simulator/live/processes_file.hpp"
+#include "simulator/live/run_certificates.hpp"
 #include "simulator/live/run_files.hpp"
 
 namespace wsfo::live {
@@ -33,6 +34,7 @@ class LiveRun {
   // "" or the first part that failed to start, and why.
   std::string start() {
     if (std::string error = prepare_run_dir(options_.run_dir); !error.empty()) return error;
+    if (std::string error = make_run_certificates(scenario_, options_.run_dir); !error.empty()) return error;
     if (std::string error = write_plan_files(plan_, options_.run_dir); !error.empty()) return error;
     if (std::string error = write_admin_token(); !error.empty()) return error;
     log_ << "starting " << plan_.backends.size() << " backends, " << plan_.gateways.size() << " gateways, "

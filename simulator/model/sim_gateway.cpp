@@ -43,7 +43,7 @@ class GatewayLogic {
   void handle(Batch& batch) {
     std::int64_t now = World::now_ns();
     add_to_bucket<std::uint64_t>(gw_.capacity.arrived, now, batch.requests.size());
-    const std::int64_t cost = handshake_cost();
+    const std::int64_t cost = handshake_cost(batch);
     const std::size_t chunk = static_cast<std::size_t>(
         std::max<std::int64_t>(1, w_.options().max_execution.count() / std::max<std::int64_t>(cost, 1)));
     std::vector<Request> live;
@@ -123,8 +123,14 @@ class GatewayLogic {
     return i - first;
   }
 
-  std::int64_t handshake_cost() const {
-    return scenario::simulation_or_default(w_.scenario().simulation).handshake_cpu.count();
+  // A handshake forwarded by another unit's gateway (the proxy correction)
+  // reaches this node in plain WebSocket inside the harness, so only the
+  // client's own connection pays for TLS; a redirect hop is a new connection
+  // and pays again.
+  std::int64_t handshake_cost(const Batch& batch) const {
+    const scenario::Simulation sim = scenario::simulation_or_default(w_.scenario().simulation);
+    const bool tls = w_.scenario().tls && !batch.forwarded_by;
+    return (sim.handshake_cpu + (tls ? sim.tls_handshake_cpu : scenario::Duration{})).count();
   }
 
   void answer(Region& region, const Request& request, std::int64_t done_ns, std::uint16_t forwarded_by) {

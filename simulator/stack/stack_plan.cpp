@@ -122,9 +122,12 @@ std::string write_node_configs(const StackPlan& plan, const scenario::Scenario& 
   nginx_options.workers = scenario.stack.nginx_workers;
   nginx_options.worker_shutdown_timeout = scenario.stack.worker_shutdown_timeout;
   nginx_options.clients = scenario.client_count();
-  std::string nginx = render_nginx_config(
-      *unit, *spec, same_address,
-      {node.dir, node.nginx_pid, node.dir + "/nginx.error.log", node.dir + "/nginx.access.log"}, nginx_options, error);
+  NginxFiles nginx_files{node.dir, node.nginx_pid, node.dir + "/nginx.error.log", node.dir + "/nginx.access.log"};
+  if (scenario.tls) {  // the run's certificates (live::make_run_certificates), made for the mapped addresses
+    nginx_files.tls_certificate = live::node_certificate_file(plan.run_dir, node.node);
+    nginx_files.tls_key = live::node_key_file(plan.run_dir, node.node);
+  }
+  std::string nginx = render_nginx_config(*unit, *spec, same_address, nginx_files, nginx_options, error);
   if (!error.empty()) return "nginx config of " + node.node + ": " + error;
   if (auto e = write_file(node.nginx_conf, nginx); !e.empty()) return e;
 

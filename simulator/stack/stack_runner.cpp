@@ -15,6 +15,7 @@
 #include "simulator/live/live_parts.hpp"
 #include "simulator/live/live_runner.hpp"
 #include "simulator/live/monotonic_clock.hpp"
+#include "simulator/live/run_certificates.hpp"
 #include "simulator/live/run_files.hpp"
 #include "simulator/stack/stack_nemesis.hpp"
 
@@ -79,6 +80,7 @@ class StackRun {
     nemesis_.emplace(plan_, *testbed_, parts_, events_files_, options_.ready_timeout, log_);
 
     live::LivePlan ids_only = plan_.live;  // the gateways' configs are nginx's and keepalived's here
+    if (auto e = live::make_run_certificates(plan_.mapped, options_.run_dir); !e.empty()) return e;
     if (auto e = live::write_plan_files(ids_only, options_.run_dir); !e.empty()) return e;
     for (const auto& node : plan_.nodes)
       if (auto e = write_node_configs(plan_, plan_.mapped, node); !e.empty()) return e;

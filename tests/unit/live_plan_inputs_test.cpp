@@ -91,4 +91,25 @@ TEST(LivePlanInputs, TheSeedsBrowsersRunAsBrowsers) {
   EXPECT_EQ(browsers, 1u);
 }
 
+// With "tls" every client process gets the run's CA and every gateway its
+// own certificate; without it, neither.
+TEST(LivePlanInputs, ATlsRunGivesTheClientsTheCaAndTheGatewaysTheirCertificates) {
+  const std::string dir = "/run/wsfo-tls";
+  live::LivePlan tls = live::make_live_plan(test::load_project_scenario("regression/seed-cutover-tls.json"), dir);
+  ASSERT_FALSE(tls.clients.empty());
+  for (const auto& c : tls.clients) {
+    auto flag = std::find(c.process.args.begin(), c.process.args.end(), "--ca-file");
+    ASSERT_NE(flag, c.process.args.end()) << c.process.name;
+    EXPECT_EQ(*(flag + 1), dir + "/tls/ca.pem");
+  }
+  for (const auto& g : tls.gateways) {
+    EXPECT_EQ(g.config["tls"]["certificate"], dir + "/tls/" + g.node + ".pem");
+    EXPECT_EQ(g.config["tls"]["key"], dir + "/tls/" + g.node + ".key");
+  }
+  live::LivePlan plain = live::make_live_plan(test::load_project_scenario("regression/fenced-cutover.json"), dir);
+  for (const auto& c : plain.clients)
+    EXPECT_EQ(std::find(c.process.args.begin(), c.process.args.end(), "--ca-file"), c.process.args.end());
+  for (const auto& g : plain.gateways) EXPECT_FALSE(g.config.contains("tls")) << g.node;
+}
+
 }  // namespace live_plan_inputs_test

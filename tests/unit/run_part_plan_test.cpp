@@ -84,6 +84,43 @@ TEST(RunPartPlan, EntryPointsAreTheVipsWhenAUnitHasAny) {
   }
 }
 
+// A TLS scenario's certificates name what the clients dial: the unit's
+// public name (redirects and SNI), the domain where it resolves, the node's
+// and its VIPs' addresses; each node's gateway config serves its own pair.
+TEST(RunPartPlan, TlsNodesServeCertificatesForEveryNameTheyAreDialedBy) {
+  auto s = load_project_scenario("regression/seed-cutover-tls.json");
+  ASSERT_TRUE(s.tls);
+  const auto& center = *s.find_unit("center");
+  const auto& unbj = *s.find_unit("unbj");
+  EXPECT_EQ(run::certificate_names(s, center, center.nodes[0]),
+            (std::vector<std::string>{"center.websocket.msha.tech", "127.52.1.1"}));
+  EXPECT_EQ(run::certificate_names(s, unbj, unbj.nodes[0]),
+            (std::vector<std::string>{"unbj.websocket.msha.tech", "websocket.msha.tech", "127.52.2.1"}));
+  auto ha = load_project_scenario("regression/keepalived-ha.json");
+  for (const auto& unit : ha.units)
+    for (const auto& node : unit.nodes) {
+      auto names = run::certificate_names(ha, unit, node);
+      for (const auto& vip : unit.vips)
+        for (const auto& p : vip.priorities)
+          if (p.node == node.name) {
+            EXPECT_NE(std::find(names.begin(), names.end(), vip.address), names.end()) << node.name << " " << vip.name;
+          }
+    }
+
+  auto config = run::gateway_config_for(s, center, center.nodes[0], {"", "", "/run/tls/c.pem", "/run/tls/c.key"});
+  ASSERT_TRUE(config.tls.has_value());
+  EXPECT_EQ(config.tls->certificate_file, "/run/tls/c.pem");
+  EXPECT_EQ(config.tls->key_file, "/run/tls/c.key");
+  EXPECT_EQ(config.tls->min_version, "1.2");
+  EXPECT_EQ(config.units.at(0).public_url, "wss://center.websocket.msha.tech:8020") << "redirects keep wss://";
+  json::Problems problems;
+  auto read = gateway::read_gateway_config(gateway::to_json(config), problems);
+  ASSERT_TRUE(read) << gateway::to_json(config).dump();
+  EXPECT_EQ(read->tls->key_file, "/run/tls/c.key");
+  auto plain = load_project_scenario("regression/fenced-cutover.json");
+  EXPECT_FALSE(run::gateway_config_for(plain, plain.units[0], plain.units[0].nodes[0], {"", "", "/a", "/b"}).tls);
+}
+
 routing::RuleSet rules(std::uint64_t version, std::int64_t split) {
   return *routing::RuleSet::build(version, {{0, split - 1, "a"}, {split, 9999, "b"}}, {"a", "b"}).rules;
 }

@@ -147,6 +147,13 @@ const Case kCases[] = {
     {"client URL that is not a WebSocket URL", "/clients/0/url", "\"http://example.test/\"",
      "/clients/0/url: expected a WebSocket URL such as \"ws://websocket.msha.tech:8020/\": the scheme must be ws:// "
      "or wss://, got \"http://example.test/\""},
+    {"wss:// client URL without tls", "/clients/0/url", "\"wss://example.test:8020/ws\"",
+     "/clients/0/url: expected a ws:// URL: a wss:// URL needs \"tls\": true at the top of the scenario (the "
+     "gateways speak plain WebSocket without it), got \"wss://example.test:8020/ws\""},
+    {"wss:// public URL without tls", "/units/1/public_url", "\"wss://unbj.example.test:8020\"",
+     "/units/1/public_url: expected a ws:// URL: a wss:// URL needs \"tls\": true at the top of the scenario (the "
+     "gateways speak plain WebSocket without it), got \"wss://unbj.example.test:8020\""},
+    {"tls not a boolean", "/tls", "\"yes\"", "/tls: expected a boolean, got a string"},
     {"gateway modulus other than the rules'", "/gateway", R"({"router_id": {"modulus": 1000}})",
      "/gateway/router_id/modulus: expected the modulus of /rules (10000), got 1000"},
     {"missing routerId policy naming an unknown unit", "/gateway", R"({"router_id": {"missing": "unsh"}})",
@@ -220,6 +227,35 @@ TEST(MalformedScenario, SplitBrainIsReadAndNeedsAVip) {
   ASSERT_EQ(without_vip.list().size(), 1u);
   EXPECT_EQ(wsfo::json::format(without_vip.list()[0]),
             "/timeline/1/expect/split_brain: the scenario has no VIP, so no split brain can be judged");
+}
+
+// With "tls": true every public_url and client URL is wss://: one left at
+// ws:// is named, and nothing else.
+TEST(MalformedScenario, TlsNeedsEveryUrlToBeWss) {
+  Json document = Json::parse(kBase);
+  document["tls"] = true;
+  document["units"][0]["public_url"] = "wss://center.example.test:8020";
+  document["units"][1]["public_url"] = "wss://unbj.example.test:8020";
+  document["clients"][0]["url"] = "wss://example.test:8020/ws";
+  wsfo::json::Problems problems;
+  auto scenario = wsfo::scenario::read_scenario(document, problems);
+  ASSERT_TRUE(scenario.has_value()) << (problems.empty() ? "" : wsfo::json::format(problems.list().front()));
+  EXPECT_TRUE(scenario->tls);
+  EXPECT_EQ(scenario->clients[0].url.scheme, "wss");
+  EXPECT_EQ(scenario->clients[0].url.port, 8020);
+  EXPECT_FALSE(wsfo::scenario::read_scenario(Json::parse(kBase), problems)->tls) << "plain by default";
+
+  for (const char* pointer : {"/units/0/public_url", "/clients/0/url"}) {
+    Json mixed = document;
+    std::string& url = mixed[Json::json_pointer(pointer)].get_ref<std::string&>();
+    url.replace(0, 3, "ws");
+    wsfo::json::Problems found;
+    EXPECT_FALSE(wsfo::scenario::read_scenario(mixed, found).has_value());
+    ASSERT_EQ(found.list().size(), 1u) << pointer;
+    EXPECT_EQ(wsfo::json::format(found.list()[0]),
+              std::string(pointer) + ": expected a wss:// URL: the scenario has \"tls\": true, so every gateway speaks "
+                                     "TLS only, got \"" + url + "\"");
+  }
 }
 
 TEST(MalformedScenario, InvalidJsonNamesTheByte) {

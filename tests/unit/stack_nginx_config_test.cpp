@@ -131,6 +131,33 @@ TEST(StackNginxConfig, ListensOnEveryPortOfTheVipsTheNodeCarries) {
   EXPECT_EQ(render(s, "server1", {}, error).find("listen 8021 "), std::string::npos);
 }
 
+TEST(StackNginxConfig, TerminatesTlsOnEveryListenerWithTheNodesCertificate) {
+  auto s = load_seed();
+  s.units[0].vips[1].port = 8021;
+  const scenario::Unit& unit = s.units[0];
+  stack::NginxFiles files = files_in("/run/wsfo/server1");
+  files.tls_certificate = "/run/wsfo/tls/server1.pem";
+  files.tls_key = "/run/wsfo/tls/server1.key";
+  std::string error;
+  const std::string config = stack::render_nginx_config(unit, unit.nodes[0], to_benchmark_range, files, {}, error);
+  ASSERT_TRUE(error.empty()) << error;
+  EXPECT_TRUE(std::regex_search(config, std::regex(R"(\n    listen 8020 ssl backlog=\d+;)"))) << config;
+  EXPECT_TRUE(std::regex_search(config, std::regex(R"(\n    listen 8021 ssl backlog=\d+;)"))) << config;
+  for (const char* line : {"ssl_certificate /run/wsfo/tls/server1.pem;", "ssl_certificate_key /run/wsfo/tls/server1.key;",
+                           "ssl_protocols TLSv1.2 TLSv1.3;"})
+    EXPECT_NE(config.find(line), std::string::npos) << line;
+  // Plain without the files: no ssl anywhere.
+  const std::string plain = render(s, "server1", {}, error);
+  EXPECT_EQ(plain.find("ssl"), std::string::npos) << plain;
+  files.tls_key.clear();
+  EXPECT_EQ(stack::render_nginx_config(unit, unit.nodes[0], to_benchmark_range, files, {}, error), "");
+  EXPECT_NE(error.find("TLS needs both a certificate and a key file, got only the certificate"), std::string::npos)
+      << error;
+  files.tls_key = "/run/wsfo/tls/server 1.key";
+  EXPECT_EQ(stack::render_nginx_config(unit, unit.nodes[0], to_benchmark_range, files, {}, error), "");
+  EXPECT_NE(error.find("tls key"), std::string::npos) << error;
+}
+
 TEST(StackNginxConfig, RefusesWhatNginxCannotExpress) {
   struct Case {
     std::function<void(scenario::Scenario&)> change;
