@@ -10,6 +10,7 @@
 #include "core/scenario/scenario_loader.hpp"
 #include "core/stack/nginx_config.hpp"
 #include "process/child_process.hpp"
+#include "tls/certificates.hpp"
 
 namespace stack_nginx_config_test {
 
@@ -209,6 +210,22 @@ TEST(StackNginxConfig, NginxAcceptsTheRenderedConfigs) {
   ASSERT_TRUE(error.empty()) << error;
   result = nginx_test(optioned, dir);
   EXPECT_EQ(result.code, 0) << result.output << "\n" << optioned;
+  // With TLS: nginx-light has the ssl module and reads the run's files.
+  std::string tls_error;
+  auto authority = tls::CertificateAuthority::create("nginx config test", tls_error);
+  ASSERT_TRUE(authority) << tls_error;
+  auto pair = authority->issue_server({"lb.example", "198.18.2.1"}, tls_error);
+  ASSERT_TRUE(pair) << tls_error;
+  stack::NginxFiles files = files_in(dir);
+  files.tls_certificate = (dir / "server1.pem").string();
+  files.tls_key = (dir / "server1.key").string();
+  ASSERT_EQ(tls::write_pem(files.tls_certificate, pair->certificate, false), "");
+  ASSERT_EQ(tls::write_pem(files.tls_key, pair->key, true), "");
+  const std::string with_tls =
+      stack::render_nginx_config(s.units[0], s.units[0].nodes[0], to_benchmark_range, files, {}, error);
+  ASSERT_TRUE(error.empty()) << error;
+  result = nginx_test(with_tls, dir);
+  EXPECT_EQ(result.code, 0) << result.output << "\n" << with_tls;
   std::filesystem::remove_all(dir);
 }
 
