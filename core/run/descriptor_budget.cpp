@@ -133,7 +133,7 @@ std::size_t gateway_reserve(const Scenario& scenario, const Node& node) {
 DescriptorNeed gateway_need(const World& world, const Unit& unit, const Node& node,
                             const std::vector<std::map<std::string, std::uint64_t>>& owned) {
   const Scenario& s = world.scenario;
-  DescriptorNeed need{DescriptorNeed::Kind::gateway, node.name, unit.name, {}, 0, 0, gateway_reserve(s, node)};
+  DescriptorNeed need{DescriptorNeed::Kind::gateway, node.name, unit.name, {}, 0, 0, gateway_reserve(s, node), s.tls};
   if (world.down_nodes.count(node.name) != 0) return need;
   for (std::size_t g = 0; g < s.clients.size(); ++g) {
     // A browser group may be corrected otherwise (an Origin header: gateway.browser_correction).
@@ -235,7 +235,7 @@ void apply(World& world, const Action& action) {
 }  // namespace descriptor_budget_detail
 
 std::size_t DescriptorNeed::needed() const {
-  return kind == Kind::gateway ? 2 * (connections + proxied_in) + reserve : connections + reserve;
+  return kind == Kind::gateway ? (tls ? 4 : 2) * connections + 2 * proxied_in + reserve : connections + reserve;
 }
 
 const DescriptorNeed* DescriptorBudget::worst(DescriptorNeed::Kind kind) const {
@@ -292,9 +292,12 @@ std::string describe(const DescriptorNeed& need) {
            " descriptors " + need.moment + ": " + std::to_string(need.connections) + " connections + " +
            std::to_string(need.reserve) + " reserved";
   return "gateway " + need.process + " (unit " + need.unit + ") needs " + std::to_string(need.needed()) +
-         " descriptors " + need.moment + ": 2 x (" + std::to_string(need.connections) + " relayed + " +
-         std::to_string(need.proxied_in) + " proxied in from other units) + " + std::to_string(need.reserve) +
-         " reserved";
+         " descriptors " + need.moment + ": " +
+         (need.tls ? "4 x " + std::to_string(need.connections) + " relayed over TLS + 2 x " +
+                         std::to_string(need.proxied_in) + " proxied in from other units"
+                   : "2 x (" + std::to_string(need.connections) + " relayed + " + std::to_string(need.proxied_in) +
+                         " proxied in from other units)") +
+         " + " + std::to_string(need.reserve) + " reserved";
 }
 
 std::string refusal(const DescriptorBudget& budget) {

@@ -55,7 +55,11 @@ struct DescriptorNeed {
   std::size_t connections = 0;  // gateway: relayed for clients that reached it; backend: served
   std::size_t proxied_in = 0;   // gateway: relayed for clients proxied in from another unit's node
   std::size_t reserve = 0;
-  std::size_t needed() const;  // gateway: 2 x (connections + proxied_in) + reserve; backend: connections + reserve
+  // gateway, with the scenario's "tls": a client's connection also holds the
+  // TLS front's socketpair (docs/gateway-config.md, "TLS"): 4 instead of 2.
+  bool tls = false;
+  // gateway: 2 (4 with tls) x connections + 2 x proxied_in + reserve; backend: connections + reserve
+  std::size_t needed() const;
 };
 
 struct DescriptorBudget {

@@ -103,6 +103,25 @@ TEST(DescriptorBudget, OneNodePerUnitRelaysItsUnitsClientsAtTwoDescriptorsEach) 
   EXPECT_EQ(budget.worst(DescriptorNeed::Kind::gateway)->process, "center-gw1");
 }
 
+// Over TLS a client's connection also holds the gateway's TLS front
+// socketpair: 4 descriptors, and the refusal's arithmetic says so.
+TEST(DescriptorBudget, ATlsConnectionCostsFourDescriptorsOnItsGateway) {
+  Json document = two_units(1);
+  document["tls"] = true;
+  for (auto& unit : document["units"]) {
+    std::string url = unit["public_url"];
+    unit["public_url"] = "wss" + url.substr(2);
+  }
+  document["clients"][0]["url"] = "wss://ws.example:8020/ws";
+  auto budget = run::descriptor_budget(read(document), 20000);
+  const DescriptorNeed& center = peak(budget, "center-gw1");
+  EXPECT_TRUE(center.tls);
+  EXPECT_EQ(center.needed(), 4 * 5998u + 66);
+  EXPECT_EQ(peak(budget, "center-app1").needed(), 3154u + 32) << "backends are reached in plain";
+  EXPECT_NE(run::describe(center).find("4 x 5998 relayed over TLS + 2 x 0 proxied in"), std::string::npos)
+      << run::describe(center);
+}
+
 TEST(DescriptorBudget, AKilledNodesClientsSpreadOverTheRestOfItsUnit) {
   Json document = two_units(3);
   document["timeline"] = {{{"at", "5s"}, {"action", "kill"}, {"node", "center-gw1"}}};
