@@ -1,6 +1,7 @@
 // `wsfo bench gateway`: wsfo gateway against nginx under the same load in
 // the same run. Prints the command line, the
 // measurements and a table of ratios wsfo/nginx with their targets.
+#include <openssl/crypto.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -29,6 +30,7 @@ struct Flags {
   long long relay_buffer_bytes = 0;
   std::string nginx = "/usr/sbin/nginx";
   bool check = false;
+  bool tls = false;
 };
 
 // The bench holds the idle connections, the proxy twice as many: all of
@@ -76,6 +78,7 @@ std::string validate(const Flags& f, bench::GatewayBenchOptions& options) {
   options.duration = *duration;
   options.session_duration = *session_duration;
   options.nginx_exe = f.nginx;
+  options.tls = f.tls;
   return {};
 }
 
@@ -89,8 +92,11 @@ int run_bench_gateway(const Flags& flags) {
   options.wsfo_exe = self_path();
   std::cout << "command: " << own_command_line() << "\n"
             << "peer: " << options.nginx_exe << " (master_process off: one process, one worker)"
-            << "; wsfo gateway: one io thread\n"
-            << std::flush;
+            << "; wsfo gateway: one io thread\n";
+  if (options.tls)
+    std::cout << "TLS: both proxies terminate it with " << OpenSSL_version(OPENSSL_VERSION)
+              << " (TLS 1.2-1.3, ECDSA P-256 certificate of the bench's own CA, no session resumption)\n";
+  std::cout << std::flush;
   auto result = bench::run_gateway_bench(options, std::cout);
   std::cout << "\n";
   bench::print_table(result, std::cout);
@@ -122,6 +128,12 @@ void add_bench_gateway_commands(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   cmd->add_option("--nginx", flags->nginx, "The nginx binary (Debian: nginx-light)")->capture_default_str();
   cmd->add_flag("--check", flags->check, "Exit 1 when a target is missed");
+  auto* tls = cmd->add_flag("--tls", flags->tls,
+                            "Both proxies terminate TLS (wss://); a round measures TLS sessions (connect, full TLS "
+                            "handshake, upgrade, close): their rate, latency and the proxy's CPU per session");
+  // What a TLS round does not measure cannot be asked for with it.
+  for (const char* name : {"--connections", "--idle-connections", "--duration", "--message-size", "--load-threads"})
+    cmd->get_option(name)->excludes(tls);
   cmd->callback([flags, &exit_code] {
     exit_code = run_bench_gateway(*flags);  // what it throws (a part that did not start): main.cpp
   });

@@ -6,7 +6,9 @@
 
 #include "simulator/bench/bench_peers.hpp"
 #include "simulator/bench/paired_rounds.hpp"
+#include "simulator/bench/tls_sessions.hpp"
 #include "simulator/bench/ws_load.hpp"
+#include "tls/certificates.hpp"
 
 namespace wsfo::bench {
 
@@ -71,6 +73,53 @@ RoundFigures measure(Peer peer, const GatewayBenchOptions& options, const std::s
   return round;
 }
 
+constexpr const char* kTlsServerName = "bench.wsfo.test";
+
+// One TLS round for one proxy: sessions on a fresh process, and the proxy's
+// CPU over them.
+RoundFigures measure_tls(Peer peer, const GatewayBenchOptions& options, const std::string& dir,
+                         const std::vector<Target>& backends, const TlsFiles& files, ProxyFigures& figures,
+                         std::ostream& progress) {
+  auto proxy = peer == Peer::wsfo
+                   ? start_wsfo_gateway(options.wsfo_exe, dir, backends, options.relay_buffer_bytes, &files)
+                   : start_nginx(options.nginx_exe, dir, backends, 0, &files);
+  progress << name_of(peer) << " (pid " << proxy.process->pid() << ", wss://" << proxy.target.host << ":"
+           << proxy.target.port << ")\n";
+  double cpu_before = cpu_seconds(proxy.process->pid());
+  auto result = run_tls_sessions(proxy.target, dir + "/ca.pem", kTlsServerName, options.session_concurrency,
+                                 options.session_duration);
+  double cpu = cpu_seconds(proxy.process->pid()) - cpu_before;
+  const auto& s = result.sessions;
+  progress << "  TLS sessions: " << s.sessions << " (" << s.failures << " failed), " << fixed(s.per_second(), 0)
+           << "/s, p50 " << fixed(result.p50_ms, 2) << " ms, p99 " << fixed(result.p99_ms, 2) << " ms; proxy CPU "
+           << fixed(cpu, 2) << " s" << std::endl;
+  if (s.failures > 0)
+    figures.problems.push_back(std::to_string(s.failures) + " TLS sessions failed, the first: " + result.error);
+  if (auto ended = stop(proxy); !ended.empty())
+    figures.problems.push_back("the proxy ended during the measurement: " + ended);
+  RoundFigures round;
+  round.tls_sessions_per_second = s.per_second();
+  round.tls_session_p50_ms = result.p50_ms;
+  round.tls_session_p99_ms = result.p99_ms;
+  round.cpu_ms_per_tls_session = s.sessions > 0 ? 1000 * cpu / static_cast<double>(s.sessions) : 0;
+  return round;
+}
+
+// The run's own CA and a certificate both proxies serve.
+TlsFiles make_tls_files(const std::string& dir) {
+  std::string error;
+  auto ca = tls::CertificateAuthority::create("wsfo bench CA", error);
+  std::optional<tls::PemPair> server;
+  if (ca) server = ca->issue_server({kTlsServerName, "127.0.0.1"}, error);
+  TlsFiles files{dir + "/proxy.pem", dir + "/proxy.key"};
+  for (const auto& [path, text, secret] : {std::tuple{dir + "/ca.pem", ca ? ca->certificate_pem() : "", false},
+                                           std::tuple{files.certificate, server ? server->certificate : "", false},
+                                           std::tuple{files.key, server ? server->key : "", true}})
+    if (error.empty()) error = tls::write_pem(path, text, secret);
+  if (!error.empty()) throw std::runtime_error("cannot make the bench's certificates: " + error);
+  return files;
+}
+
 using Field = double RoundFigures::*;
 
 // What a row's median ratio wsfo/nginx must be, if anything.
@@ -91,6 +140,15 @@ TableRow row_of(const std::string& metric, const std::string& unit, Field field,
 
 std::vector<TableRow> make_rows(const GatewayBenchOptions& o, const ProxyFigures& w, const ProxyFigures& n) {
   auto complete = w.problems.empty() && n.problems.empty();
+  if (o.tls) {
+    std::string sessions = "TLS sessions/s (" + std::to_string(o.session_concurrency) + " concurrent)";
+    return {
+        row_of(sessions, "/s", &RoundFigures::tls_sessions_per_second, Goal::info, w, n, complete),
+        row_of("TLS session latency p50", "ms", &RoundFigures::tls_session_p50_ms, Goal::info, w, n, complete),
+        row_of("TLS session latency p99", "ms", &RoundFigures::tls_session_p99_ms, Goal::info, w, n, complete),
+        row_of("proxy CPU per TLS session", "ms", &RoundFigures::cpu_ms_per_tls_session, Goal::info, w, n, complete),
+    };
+  }
   std::string echo = std::to_string(o.connections) + " conns, " + std::to_string(o.message_size) + " B";
   return {
       row_of("echo round trips/s (" + echo + ")", "/s", &RoundFigures::round_trips_per_second, Goal::at_least_one, w, n,
@@ -117,14 +175,19 @@ GatewayBenchResult run_gateway_bench(const GatewayBenchOptions& options, std::os
   progress << "backends: " << options.backends << " x `wsfo backend --listen 127.0.0.1:0 --interval 0s`; work dir "
            << dir.path() << "\n";
   GatewayBenchResult result;
+  std::optional<TlsFiles> tls_files;
+  if (options.tls) tls_files = make_tls_files(dir.path());
   for (std::size_t round = 0; round < options.rounds; ++round) {
     progress << "round " << round + 1 << " of " << options.rounds << "\n";
     std::vector<Peer> order =
         round % 2 == 0 ? std::vector<Peer>{Peer::wsfo, Peer::nginx} : std::vector<Peer>{Peer::nginx, Peer::wsfo};
     for (Peer peer : order) {
       auto& figures = peer == Peer::wsfo ? result.wsfo : result.nginx;
-      figures.rounds.push_back(measure(peer, options, dir.path(), backends, figures, progress));
+      figures.rounds.push_back(tls_files
+                                   ? measure_tls(peer, options, dir.path(), backends, *tls_files, figures, progress)
+                                   : measure(peer, options, dir.path(), backends, figures, progress));
     }
+    if (tls_files) continue;
     const auto& w = result.wsfo.rounds.back();
     const auto& n = result.nginx.rounds.back();
     progress << "  round " << round + 1 << " wsfo/nginx: throughput "
