@@ -10,6 +10,7 @@
 #include "cli/commands.hpp"
 #include "cli/self_path.hpp"
 #include "core/json/json_reader.hpp"
+#include "process/status_line.hpp"
 #include "simulator/bench/gateway_bench.hpp"
 
 namespace wsfo::cli {
@@ -91,7 +92,12 @@ int run_bench_gateway(const Flags& flags) {
             << "peer: " << options.nginx_exe << " (master_process off: one process, one worker)"
             << "; wsfo gateway: one io thread\n"
             << std::flush;
-  auto result = bench::run_gateway_bench(options, std::cout);
+  bench::GatewayBenchResult result;
+  {
+    process::StatusLine status("bench gateway");
+    options.status = &status;
+    result = bench::run_gateway_bench(options, status.log());
+  }
   std::cout << "\n";
   bench::print_table(result, std::cout);
   std::cout << std::flush;
@@ -103,6 +109,7 @@ int run_bench_gateway(const Flags& flags) {
 void add_bench_gateway_commands(CLI::App& app, int& exit_code) {
   auto* cmd = bench_command(app)->add_subcommand(
       "gateway", "wsfo gateway against nginx (same backends, same load, same run): ratios wsfo/nginx");
+  cmd->footer("On a terminal, a status line: the round, the proxy measured, the test running, the time so far.");
   auto flags = std::make_shared<Flags>();
   cmd->add_option("--connections", flags->connections, "Connections of the echo test")->capture_default_str();
   cmd->add_option("--idle-connections", flags->idle_connections, "Idle connections of the memory test")

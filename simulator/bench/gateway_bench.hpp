@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "process/status_line.hpp"
+
 namespace wsfo::bench {
 
 struct GatewayBenchOptions {
@@ -22,6 +24,7 @@ struct GatewayBenchOptions {
   std::size_t rounds = 9;
   std::size_t load_threads = 1;        // threads of the echo load generator
   std::size_t relay_buffer_bytes = 0;  // the gateway's limits.relay_buffer_bytes; 0: its default
+  process::StatusLine* status = nullptr;  // where the round, the proxy and the test are shown, if anywhere
 };
 
 // What one proxy achieved in one round.
