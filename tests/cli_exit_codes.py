@@ -71,15 +71,22 @@ with tempfile.TemporaryDirectory(prefix="wsfo-exit-codes-") as tmp:
     taken = "127.113.0.1:%d" % held_tcp.getsockname()[1]
     held_udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     held_udp.bind(("127.113.0.2", 0))
+    gateway_document = {
+        "node": "unbj-gw1", "unit": "unbj", "listen": ["127.0.0.1:0"], "admin": {"listen": "127.0.0.1:0"},
+        "units": {"center": {"public_url": "ws://center.wsfo.test:8080", "gateways": ["127.0.1.1:8080"]},
+                  "unbj": {"public_url": "ws://unbj.wsfo.test:8080/", "gateways": ["127.0.2.1:8080"]}},
+        "rules": {"version": 1, "modulus": 10000,
+                  "ranges": [{"from": 0, "to": 5997, "unit": "center"}, {"from": 5998, "to": 9999, "unit": "unbj"}]},
+        "routes": [{"prefix": "/", "backends": ["127.0.0.1:9001"]}]}
     gateway_config = os.path.join(tmp, "gateway.json")  # valid; its addresses are never contacted
     with open(gateway_config, "w") as f:
-        json.dump({"node": "unbj-gw1", "unit": "unbj", "listen": ["127.0.0.1:0"], "admin": {"listen": "127.0.0.1:0"},
-                   "units": {"center": {"public_url": "ws://center.wsfo.test:8080", "gateways": ["127.0.1.1:8080"]},
-                             "unbj": {"public_url": "ws://unbj.wsfo.test:8080/", "gateways": ["127.0.2.1:8080"]}},
-                   "rules": {"version": 1, "modulus": 10000,
-                             "ranges": [{"from": 0, "to": 5997, "unit": "center"},
-                                        {"from": 5998, "to": 9999, "unit": "unbj"}]},
-                   "routes": [{"prefix": "/", "backends": ["127.0.0.1:9001"]}]}, f)
+        json.dump(gateway_document, f)
+    tls_missing = os.path.join(tmp, "gateway-tls-missing.json")  # a certificate and key that are not there
+    with open(tls_missing, "w") as f:
+        json.dump({**gateway_document, "tls": {"certificate": missing, "key": missing}}, f)
+    tls_invalid = os.path.join(tmp, "gateway-tls-invalid.json")  # a certificate and key that are not PEM
+    with open(tls_invalid, "w") as f:
+        json.dump({**gateway_document, "tls": {"certificate": bad, "key": bad}}, f)
     agent_config = os.path.join(tmp, "agent.json")  # its advert socket's address is held
     with open(agent_config, "w") as f:
         json.dump({"node": "a", "address": "127.113.0.2", "advert_port": held_udp.getsockname()[1],
@@ -117,7 +124,9 @@ with tempfile.TemporaryDirectory(prefix="wsfo-exit-codes-") as tmp:
                     (["--config", missing], 3, "missing config"),
                     ([*gateway_open, "--listen", taken], 2, "listen address taken"),
                     ([*gateway_open, "--admin", taken], 2, "admin address taken"),
-                    ([*gateway_open, "--state-file", unwritable], 3, "unwritable state file")],
+                    ([*gateway_open, "--state-file", unwritable], 3, "unwritable state file"),
+                    (["--config", tls_missing, "--no-admin-auth"], 3, "missing TLS certificate"),
+                    (["--config", tls_invalid, "--no-admin-auth"], 2, "invalid TLS certificate")],
         "vrrp-agent": [(["--config", bad], 2, "invalid config"), (["--config", missing], 3, "missing config"),
                        (["--config", agent_config], 2, "advert address taken")],
         "vip-notify": [(["--events", os.path.join(tmp, "e.jsonl"), *notify, "INSTANCE", "v", "SLAVE", "1"], 2,
