@@ -15,6 +15,7 @@
 #include <ostream>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "process/progress_line.hpp"
 
