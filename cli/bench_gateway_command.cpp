@@ -11,6 +11,7 @@
 #include "cli/commands.hpp"
 #include "cli/self_path.hpp"
 #include "core/json/json_reader.hpp"
+#include "process/status_line.hpp"
 #include "simulator/bench/gateway_bench.hpp"
 
 namespace wsfo::cli {
@@ -97,7 +98,12 @@ int run_bench_gateway(const Flags& flags) {
     std::cout << "TLS: both proxies terminate it with " << OpenSSL_version(OPENSSL_VERSION)
               << " (TLS 1.2-1.3, ECDSA P-256 certificate of the bench's own CA, no session resumption)\n";
   std::cout << std::flush;
-  auto result = bench::run_gateway_bench(options, std::cout);
+  bench::GatewayBenchResult result;
+  {
+    process::StatusLine status("bench gateway");
+    options.status = &status;
+    result = bench::run_gateway_bench(options, status.log());
+  }
   std::cout << "\n";
   bench::print_table(result, std::cout);
   std::cout << std::flush;
@@ -109,6 +115,7 @@ int run_bench_gateway(const Flags& flags) {
 void add_bench_gateway_commands(CLI::App& app, int& exit_code) {
   auto* cmd = bench_command(app)->add_subcommand(
       "gateway", "wsfo gateway against nginx (same backends, same load, same run): ratios wsfo/nginx");
+  cmd->footer("On a terminal, a status line: the round, the proxy measured, the test running, the time so far.");
   auto flags = std::make_shared<Flags>();
   cmd->add_option("--connections", flags->connections, "Connections of the echo test")->capture_default_str();
   cmd->add_option("--idle-connections", flags->idle_connections, "Idle connections of the memory test")

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "core/json/json_reader.hpp"
 #include "simulator/bench/bench_peers.hpp"
 #include "simulator/bench/paired_rounds.hpp"
 #include "simulator/bench/tls_sessions.hpp"
@@ -36,13 +37,18 @@ double measure_memory(RunningProcess& proxy, std::size_t count, ProxyFigures& fi
 
 // One round for one proxy: memory on the fresh process, then echo, then
 // session rate.
+// `round` names the round on the status line ("round 2 of 9").
 RoundFigures measure(Peer peer, const GatewayBenchOptions& options, const std::string& dir,
-                     const std::vector<Target>& backends, ProxyFigures& figures, std::ostream& progress) {
+                     const std::vector<Target>& backends, ProxyFigures& figures, std::ostream& progress,
+                     const std::string& round_name) {
+  const std::string step = round_name + ", " + name_of(peer) + ": ";
+  process::show_doing(options.status, step + "starting");
   auto proxy = peer == Peer::wsfo ? start_wsfo_gateway(options.wsfo_exe, dir, backends, options.relay_buffer_bytes)
                                   : start_nginx(options.nginx_exe, dir, backends);
   progress << name_of(peer) << " (pid " << proxy.process->pid() << ", " << proxy.target.host << ":" << proxy.target.port
            << ")\n";
   RoundFigures round;
+  process::show_doing(options.status, step + std::to_string(options.idle_connections) + " idle connections");
   round.kib_per_idle_connection = measure_memory(proxy, options.idle_connections, figures, progress);
   std::this_thread::sleep_for(200ms);  // the idle connections' closes are relayed
 
@@ -50,6 +56,7 @@ RoundFigures measure(Peer peer, const GatewayBenchOptions& options, const std::s
   // tells whether it or the load generator was the limit.
   double cpu_before = cpu_seconds(proxy.process->pid());
   auto wall_before = std::chrono::steady_clock::now();
+  process::show_doing(options.status, step + "echo over " + std::to_string(options.connections) + " connections");
   auto echo = run_echo(proxy.target, options.connections, options.duration, options.message_size, options.load_threads);
   double cpu_share = (cpu_seconds(proxy.process->pid()) - cpu_before) /
                      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_before).count();
@@ -59,6 +66,8 @@ RoundFigures measure(Peer peer, const GatewayBenchOptions& options, const std::s
            << " ms; proxy CPU " << fixed(100 * cpu_share, 0) << "% of one core" << std::endl;
   std::this_thread::sleep_for(200ms);
 
+  process::show_doing(options.status,
+                      step + "new sessions, " + std::to_string(options.session_concurrency) + " at a time");
   auto sessions = run_sessions(proxy.target, options.session_concurrency, options.session_duration);
   progress << "  sessions: " << sessions.sessions << " (" << sessions.failures << " failed), "
            << fixed(sessions.per_second(), 0) << "/s" << std::endl;
@@ -79,12 +88,14 @@ constexpr const char* kTlsServerName = "bench.wsfo.test";
 // CPU over them.
 RoundFigures measure_tls(Peer peer, const GatewayBenchOptions& options, const std::string& dir,
                          const std::vector<Target>& backends, const TlsFiles& files, ProxyFigures& figures,
-                         std::ostream& progress) {
+                         std::ostream& progress, const std::string& round) {
   auto proxy = peer == Peer::wsfo
                    ? start_wsfo_gateway(options.wsfo_exe, dir, backends, options.relay_buffer_bytes, &files)
                    : start_nginx(options.nginx_exe, dir, backends, 0, &files);
   progress << name_of(peer) << " (pid " << proxy.process->pid() << ", wss://" << proxy.target.host << ":"
            << proxy.target.port << ")\n";
+  process::show_doing(options.status, round + ", " + name_of(peer) + ": TLS sessions for " +
+                                          json::format_duration(options.session_duration));
   double cpu_before = cpu_seconds(proxy.process->pid());
   auto result = run_tls_sessions(proxy.target, dir + "/ca.pem", kTlsServerName, options.session_concurrency,
                                  options.session_duration);
@@ -170,6 +181,7 @@ bool GatewayBenchResult::all_pass() const {
 
 GatewayBenchResult run_gateway_bench(const GatewayBenchOptions& options, std::ostream& progress) {
   TempDir dir;
+  process::show_doing(options.status, "starting " + std::to_string(options.backends) + " backends");
   auto backend_processes = start_backends(options.wsfo_exe, dir.path(), options.backends);
   auto backends = targets_of(backend_processes);
   progress << "backends: " << options.backends << " x `wsfo backend --listen 127.0.0.1:0 --interval 0s`; work dir "
@@ -183,9 +195,10 @@ GatewayBenchResult run_gateway_bench(const GatewayBenchOptions& options, std::os
         round % 2 == 0 ? std::vector<Peer>{Peer::wsfo, Peer::nginx} : std::vector<Peer>{Peer::nginx, Peer::wsfo};
     for (Peer peer : order) {
       auto& figures = peer == Peer::wsfo ? result.wsfo : result.nginx;
-      figures.rounds.push_back(tls_files
-                                   ? measure_tls(peer, options, dir.path(), backends, *tls_files, figures, progress)
-                                   : measure(peer, options, dir.path(), backends, figures, progress));
+      const std::string step = "round " + std::to_string(round + 1) + " of " + std::to_string(options.rounds);
+      figures.rounds.push_back(
+          tls_files ? measure_tls(peer, options, dir.path(), backends, *tls_files, figures, progress, step)
+                    : measure(peer, options, dir.path(), backends, figures, progress, step));
     }
     if (tls_files) continue;
     const auto& w = result.wsfo.rounds.back();
@@ -194,6 +207,7 @@ GatewayBenchResult run_gateway_bench(const GatewayBenchOptions& options, std::os
              << fixed(ratio_of(w.round_trips_per_second, n.round_trips_per_second), 2) << ", p99 "
              << fixed(ratio_of(w.p99_ms, n.p99_ms), 2) << std::endl;
   }
+  process::show_doing(options.status, "stopping the backends");
   for (auto& backend : backend_processes) stop(backend);
   result.rows = make_rows(options, result.wsfo, result.nginx);
   return result;

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "process/status_line.hpp"
+
 namespace wsfo::bench {
 
 struct GatewayBenchOptions {
@@ -25,6 +27,7 @@ struct GatewayBenchOptions {
   // Both proxies terminate TLS, and a round measures TLS sessions only
   // (tls_sessions.hpp): the rate, their latency, the proxy's CPU per session.
   bool tls = false;
+  process::StatusLine* status = nullptr;  // where the round, the proxy and the test are shown, if anywhere
 };
 
 // What one proxy achieved in one round.

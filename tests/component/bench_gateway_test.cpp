@@ -39,6 +39,9 @@ TEST(BenchGateway, TinyRunPrintsBothColumns) {
   expect_row(run.out, "new sessions/s");
   EXPECT_NE(run.out.find("RSS per idle connection (50)"), std::string::npos) << run.out;
   EXPECT_EQ(run.out.find("problem:"), std::string::npos) << run.out;
+  // On a pipe, no status line (progress_terminal_test.cpp has the terminal).
+  EXPECT_EQ(run.out.find('\r'), std::string::npos) << run.out;
+  EXPECT_EQ(run.out.find("bench gateway:"), std::string::npos) << run.out;
 }
 
 // Both proxies terminate TLS; every session verifies the bench CA's certificate.
