@@ -88,13 +88,13 @@ constexpr const char* kTlsServerName = "bench.wsfo.test";
 // CPU over them.
 RoundFigures measure_tls(Peer peer, const GatewayBenchOptions& options, const std::string& dir,
                          const std::vector<Target>& backends, const TlsFiles& files, ProxyFigures& figures,
-                         std::ostream& progress, const std::string& round) {
+                         std::ostream& progress, const std::string& round_name) {
   auto proxy = peer == Peer::wsfo
                    ? start_wsfo_gateway(options.wsfo_exe, dir, backends, options.relay_buffer_bytes, &files)
                    : start_nginx(options.nginx_exe, dir, backends, 0, &files);
   progress << name_of(peer) << " (pid " << proxy.process->pid() << ", wss://" << proxy.target.host << ":"
            << proxy.target.port << ")\n";
-  process::show_doing(options.status, round + ", " + name_of(peer) + ": TLS sessions for " +
+  process::show_doing(options.status, round_name + ", " + name_of(peer) + ": TLS sessions for " +
                                           json::format_duration(options.session_duration));
   double cpu_before = cpu_seconds(proxy.process->pid());
   auto result = run_tls_sessions(proxy.target, dir + "/ca.pem", kTlsServerName, options.session_concurrency,
