@@ -4,6 +4,7 @@
 // io_context thread, so nothing here is locked.
 #include <utility>  // Boost 1.74's asio needs it first
 //
+#include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -20,6 +21,7 @@
 #include "core/gateway/gateway_config.hpp"
 #include "core/gateway/metrics.hpp"
 #include "core/gateway/rules_state.hpp"
+#include "tls/contexts.hpp"
 #include "gateway/connection_registry.hpp"
 #include "gateway/pending_heads.hpp"
 #include "gateway/readiness_poller.hpp"
@@ -30,6 +32,15 @@ class NodeVrrp;  // gateway/vrrp_node.hpp
 
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
+
+// A client behind the node's TLS front (gateway/tls_front.hpp): its
+// handshake and relay read and write one end of a socketpair, so they carry
+// the client's own address (X-Forwarded-For) and TCP descriptor (VIP
+// release, orphan resets) along. Empty for a plain client.
+struct ClientTransport {
+  std::optional<tcp::endpoint> peer;
+  int tcp_descriptor = -1;
+};
 
 struct AdminRequest {
   std::string method;
@@ -76,12 +87,17 @@ class GatewayNode {
   tcp::endpoint admin_endpoint;
   std::shared_ptr<tcp::acceptor> admin_acceptor;
   std::shared_ptr<NodeVrrp> vrrp;  // the embedded VRRP agent, when the config has a `vrrp` section
+  std::shared_ptr<tls::Context> tls;  // when the config has a `tls` section: every listener speaks TLS
 
   MonotonicTime now() const;
   std::size_t live_connections() const { return registry.size() + upstream_setups; }
 
   // gateway_server.cpp
   void accept_connection(tcp::socket socket);  // handshake, routing, relay (own and VIP listeners)
+  // A connection counted in pending_heads: its request head, routing, relay.
+  void start_handshake(tcp::socket socket, ClientTransport transport = {});
+  // Runs a connection's task on the node's io_context; a failure is logged.
+  void spawn_task(net::awaitable<void> task);
   std::string open_listeners();                // "" or why it failed
   void close_listeners();
   std::string set_serving(bool serve, bool drop_connections);  // "" or why listening failed

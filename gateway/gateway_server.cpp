@@ -19,6 +19,7 @@
 #include "gateway/gateway_node.hpp"
 #include "gateway/gateway_server.hpp"
 #include "gateway/handshake.hpp"
+#include "gateway/tls_front.hpp"
 #include "gateway/vrrp_node.hpp"
 #include "process/live_clock.hpp"
 
@@ -49,17 +50,6 @@ MonotonicTime GatewayNode::now() const {
 std::ostream& log_line(GatewayNode& node) { return node.log << "gateway " << node.config.node << ": "; }
 
 namespace {
-
-void spawn(GatewayNode& node, awaitable<void> task) {
-  net::co_spawn(node.io, std::move(task), [&node](std::exception_ptr failure) {
-    if (!failure) return;
-    try {
-      std::rethrow_exception(failure);
-    } catch (const std::exception& e) {
-      log_line(node) << "connection task failed: " << e.what() << "\n";
-    }
-  });
-}
 
 awaitable<void> accept_loop(GatewayNode& node, std::shared_ptr<tcp::acceptor> acceptor) {
   net::steady_timer pause(node.io);
@@ -105,9 +95,25 @@ awaitable<void> shutdown_sequence(GatewayNode& node) {
 
 }  // namespace
 
+void GatewayNode::spawn_task(awaitable<void> task) {
+  net::co_spawn(io, std::move(task), [this](std::exception_ptr failure) {
+    if (!failure) return;
+    try {
+      std::rethrow_exception(failure);
+    } catch (const std::exception& e) {
+      log_line(*this) << "connection task failed: " << e.what() << "\n";
+    }
+  });
+}
+
 void GatewayNode::accept_connection(tcp::socket socket) {
   pending_heads.accepted();
-  spawn(*this, handle_handshake(*this, std::move(socket)));
+  spawn_task(tls ? serve_tls(*this, std::move(socket)) : handle_handshake(*this, std::move(socket)));
+}
+
+void GatewayNode::start_handshake(tcp::socket socket, ClientTransport transport) {
+  pending_heads.accepted();
+  spawn_task(handle_handshake(*this, std::move(socket), std::move(transport)));
 }
 
 std::string GatewayNode::open_listeners() {
@@ -129,7 +135,7 @@ std::string GatewayNode::open_listeners() {
     if (first_time) listen_endpoints.push_back(acceptor->local_endpoint());
     acceptors.push_back(acceptor);
   }
-  for (const auto& acceptor : acceptors) spawn(*this, accept_loop(*this, acceptor));
+  for (const auto& acceptor : acceptors) spawn_task(accept_loop(*this, acceptor));
   return {};
 }
 
@@ -166,7 +172,7 @@ void GatewayNode::begin_shutdown() {
   serving = false;
   metrics.set_serving(false);
   close_listeners();
-  spawn(*this, shutdown_sequence(*this));
+  spawn_task(shutdown_sequence(*this));
 }
 
 // ---- GatewayServer ----
@@ -252,6 +258,14 @@ std::string GatewayServer::start(bool& config_error) {
   if (std::string error = impl_->restore_rules(state, discarded, config_error); !error.empty()) return error;
   impl_->node = std::make_unique<GatewayNode>(*impl_->io, impl_->config, std::move(state), impl_->log);
   GatewayNode& node = *impl_->node;
+  if (const auto& tls = node.config.tls) {
+    std::string error;
+    node.tls = tls::server_context({tls->certificate_file, tls->key_file, tls->min_version}, error);
+    if (!node.tls) {
+      config_error = true;  // the config names files that do not make a TLS server
+      return "cannot start TLS: " + error;
+    }
+  }
   node.discarded_pending = discarded;
   if (impl_->reload_source) {
     auto& [path, overrides] = *impl_->reload_source;

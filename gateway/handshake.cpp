@@ -25,7 +25,7 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using error_code = boost::system::error_code;
 
-net::awaitable<void> handle_handshake(GatewayNode& node, tcp::socket client) {
+net::awaitable<void> handle_handshake(GatewayNode& node, tcp::socket client, ClientTransport transport) {
   error_code ec;
   client.set_option(tcp::no_delay(true), ec);
   beast::flat_buffer buffer;
@@ -81,7 +81,7 @@ net::awaitable<void> handle_handshake(GatewayNode& node, tcp::socket client) {
     case Decision::Kind::proxy_local:
     case Decision::Kind::proxy_to_unit: {
       auto upgrade = parser.release();
-      co_await proxy(node, std::move(client), std::move(buffer), std::move(upgrade), decision);
+      co_await proxy(node, std::move(client), std::move(buffer), std::move(upgrade), decision, std::move(transport));
       co_return;
     }
   }

@@ -10,6 +10,6 @@
 
 namespace wsfo::gateway {
 
-net::awaitable<void> handle_handshake(GatewayNode& node, tcp::socket client);
+net::awaitable<void> handle_handshake(GatewayNode& node, tcp::socket client, ClientTransport transport = {});
 
 }  // namespace wsfo::gateway

@@ -14,6 +14,7 @@ Relay::Relay(GatewayNode& node, RelayStart&& start)
     : node_(node),
       client_(std::move(start.client)),
       upstream_(std::move(start.upstream)),
+      client_tcp_(start.client_tcp_descriptor),
       unit_(std::move(start.unit)),
       slot_(start.slot),
       capacity_(node.config.limits.relay_buffer_bytes),

@@ -20,6 +20,7 @@ struct RelayStart {
   std::vector<std::uint8_t> client_pending;    // bytes the client sent after its request head
   std::vector<std::uint8_t> upstream_pending;  // bytes the upstream sent after its 101
   NegotiatedExtensions extensions;             // of the upstream's 101: which RSV bits frames may set
+  int client_tcp_descriptor = -1;              // behind the TLS front: the client's own TCP socket
 };
 
 // What the upstream's 101 negotiated, from every Sec-WebSocket-Extensions line.

@@ -138,7 +138,7 @@ void Relay::finish() {
     p->parked_for_room.reset();
   }
   // An orphan's client gets the reset its next send would have met.
-  if (orphaned_ && !client_was_reset_) reset_in_place(client_.fd());
+  if (orphaned_ && !client_was_reset_) reset_in_place(client_descriptor());
   client_.close();
   upstream_.close();
   node_.registry.remove(*this);

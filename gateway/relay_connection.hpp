@@ -63,7 +63,10 @@ class Relay final : public RegisteredConnection, public std::enable_shared_from_
   void orphan() override;
   void hold_as_orphan() override;
   void release_held_orphan() override;
-  int client_descriptor() const override { return client_.fd(); }
+  // Behind the TLS front, the client's own TCP socket (which the front
+  // keeps open until the relay closes its end), so VIP releases find it and
+  // an orphan's reset reaches the client.
+  int client_descriptor() const override { return client_tcp_ >= 0 ? client_tcp_ : client_.fd(); }
 
  private:
   // One direction: reads its source, writes its sink.
@@ -158,6 +161,7 @@ class Relay final : public RegisteredConnection, public std::enable_shared_from_
   GatewayNode& node_;
   Descriptor client_;
   Descriptor upstream_;
+  int client_tcp_;
   std::string unit_;
   std::optional<std::uint32_t> slot_;
   std::size_t capacity_;  // of the shared read buffer and of spill buffers

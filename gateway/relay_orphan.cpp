@@ -74,7 +74,7 @@ bool Relay::discard_for_orphan(Pump& p) {
 void Relay::reset_orphan() {
   if (client_was_reset_ || finished_) return;
   client_was_reset_ = true;
-  reset_in_place(client_.fd());
+  reset_in_place(client_descriptor());
   auto self = shared_from_this();
   Pump& from_client = to_upstream_;
   from_client.waiting = false;  // so that peer_lost pumps it: the backend's close frame

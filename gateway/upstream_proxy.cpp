@@ -80,10 +80,11 @@ awaitable<bool> connect_upstream(GatewayNode& node, UpstreamChoice& choice, tcp:
 // The request as the upstream sees it: who it was forwarded for, and which
 // gateway sent it (own unit), or that another unit's gateway forwarded it,
 // so that gateway refuses to send it on again.
-void mark_forwarded(GatewayNode& node, const tcp::socket& client, http::request<http::empty_body>& request,
-                    bool local) {
+void mark_forwarded(GatewayNode& node, const tcp::socket& client, const ClientTransport& transport,
+                    http::request<http::empty_body>& request, bool local) {
   error_code ec;
-  std::string client_ip = client.remote_endpoint(ec).address().to_string();
+  std::string client_ip =
+      (transport.peer ? *transport.peer : client.remote_endpoint(ec)).address().to_string();
   auto forwarded_for = std::string(sv(request["X-Forwarded-For"]));
   request.set("X-Forwarded-For", forwarded_for.empty() ? client_ip : forwarded_for + ", " + client_ip);
   if (local) {
@@ -99,7 +100,8 @@ void mark_forwarded(GatewayNode& node, const tcp::socket& client, http::request<
 }  // namespace
 
 awaitable<void> proxy(GatewayNode& node, tcp::socket client, beast::flat_buffer client_buffer,
-                      http::request<http::empty_body> request, const Decision& decision) {
+                      http::request<http::empty_body> request, const Decision& decision,
+                      ClientTransport transport) {
   UpstreamSetupCount counted(node);
   bool local = decision.kind == Decision::Kind::proxy_local;
   std::shared_ptr<BackendPool> pool = node.backends;  // a reload during the connect must not free the group
@@ -125,7 +127,7 @@ awaitable<void> proxy(GatewayNode& node, tcp::socket client, beast::flat_buffer 
     co_await send_answer(node, client, answer);
     co_return;
   }
-  mark_forwarded(node, client, request, local);
+  mark_forwarded(node, client, transport, request, local);
   error_code ec;
   beast::flat_buffer upstream_buffer;
   http::response_parser<http::string_body> response_parser;
@@ -167,7 +169,8 @@ awaitable<void> proxy(GatewayNode& node, tcp::socket client, beast::flat_buffer 
   }
   node.metrics.handshake(Metrics::Outcome::proxied);
   RelayStart start{std::move(client),       std::move(upstream),       decision.unit,      decision.slot,
-                   bytes_of(client_buffer), bytes_of(upstream_buffer), negotiated_extensions(response)};
+                   bytes_of(client_buffer), bytes_of(upstream_buffer), negotiated_extensions(response),
+                   transport.tcp_descriptor};
   start_relay(node, std::move(start));
 }
 

@@ -17,6 +17,6 @@ namespace wsfo::gateway {
 // `client_buffer` holds what the client sent after its request head.
 net::awaitable<void> proxy(GatewayNode& node, tcp::socket client, boost::beast::flat_buffer client_buffer,
                            boost::beast::http::request<boost::beast::http::empty_body> request,
-                           const Decision& decision);
+                           const Decision& decision, ClientTransport transport = {});
 
 }  // namespace wsfo::gateway

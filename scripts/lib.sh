@@ -8,7 +8,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # .deb its dependencies (cpack, the install.deb test).
 PACKAGES=(g++ cmake ninja-build pkg-config libboost-dev libsimgrid-dev libcli11-dev
           nlohmann-json3-dev libgtest-dev procps ccache python3-jsonschema nginx-light chromium
-          keepalived nftables iproute2 clang-15 libfuzzer-15-dev dpkg-dev)
+          keepalived nftables iproute2 clang-15 libfuzzer-15-dev dpkg-dev libssl-dev)
 
 install_missing() {
   local missing=()

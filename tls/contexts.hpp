@@ -23,8 +23,8 @@ std::shared_ptr<Context> server_context(const ServerOptions& options, std::strin
 struct ClientOptions {
   std::string ca_file;  // PEM; empty: the system's trust store
   bool verify = true;   // verify the chain and the host name
-  // Offer TLS 1.0 and 1.1 too, at OpenSSL security level 0: only for tests
-  // that check the gateway refuses them.
+  // Offer only TLS 1.0 and 1.1, at OpenSSL security level 0: only for tests
+  // that check a server refuses them.
   bool offer_legacy_versions = false;
 };
 
@@ -42,5 +42,12 @@ std::optional<int> protocol_version(const std::string& text);
 // ("certificate verify failed: hostname mismatch", "unsupported protocol",
 // "wrong version number") rather than an error number.
 std::string describe_failure(const boost::system::error_code& ec, const SSL* ssl);
+
+// The handshake failed because the versions the peer offered are outside
+// the ones allowed (a TLS 1.0 client at a server that asks for 1.2).
+bool version_refused(const boost::system::error_code& ec);
+
+// True when the certificate `ssl` serves carries `server_name` (SNI).
+bool certificate_names(const SSL* ssl, const std::string& server_name);
 
 }  // namespace wsfo::tls

@@ -82,6 +82,10 @@ Answer malformed_request(std::string_view parse_error) {
   return refusal(400, RejectReason::bad_request, "malformed HTTP request: " + std::string(parse_error));
 }
 
+Answer plain_http_on_tls_port() {
+  return refusal(400, RejectReason::plain_http_on_tls_port, "plain HTTP request sent to a TLS (wss://) port");
+}
+
 Answer not_serving() { return refusal(503, RejectReason::not_serving, "gateway is not serving"); }
 
 Answer no_route(std::string_view target) {

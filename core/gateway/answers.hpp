@@ -46,6 +46,7 @@ Answer head_too_large(std::size_t max_header_bytes);         // 431
 Answer request_with_body();                                  // 400
 Answer malformed_request(std::string_view parse_error);      // 400
 Answer not_serving();                                        // 503
+Answer plain_http_on_tls_port();                             // 400, written without TLS
 
 // Refusals of a proxied handshake (`decision` proxies, locally or to a unit).
 Answer no_route(std::string_view target);  // 404: no URI route, or no gateway for the unit

@@ -295,7 +295,7 @@ void read_limits(ObjectReader& root, Limits& limits, Problems& problems) {
   duration_limit(reader, "retry_after", limits.retry_after, true);
 }
 
-void read_tls(const ObjectReader& root, GatewayConfig& config, Problems& problems) {
+void read_tls(ObjectReader& root, GatewayConfig& config, Problems& problems) {
   const Json* section = root.object("tls", false);
   if (!section) return;
   ObjectReader tls(*section, root.pointer_of("tls"), problems);

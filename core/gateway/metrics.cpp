@@ -98,6 +98,10 @@ std::string Metrics::render(const std::string& node, const std::string& unit) co
   for (const auto& [reason, n] : accept_failures_)
     out += "wsfo_gateway_accept_failures_total{reason=\"" + escape_label_value(reason) + "\"} " + std::to_string(n) + "\n";
 
+  family(out, "wsfo_gateway_tls_unknown_server_names_total", "counter",
+         "TLS handshakes whose SNI names a server the certificate does not carry (the default certificate was served).");
+  out += "wsfo_gateway_tls_unknown_server_names_total " + std::to_string(unknown_server_names_) + "\n";
+
   family(out, "wsfo_gateway_closes_total", "counter",
          "Relayed connections closed, by WebSocket close code (1006: dropped without a close frame).");
   for (const auto& [code, n] : closes_)

@@ -27,6 +27,10 @@ class Metrics {
   void set_handshakes_in_progress(std::size_t n) { handshakes_in_progress_ = n; }
   // An accept that failed; `reason` is "descriptors" (EMFILE, ENFILE) or "other".
   void accept_failed(std::string_view reason) { ++accept_failures_[std::string(reason)]; }
+  // A TLS client named a server its certificate does not carry: it was
+  // served the default certificate all the same.
+  void unknown_server_name() { ++unknown_server_names_; }
+  std::uint64_t unknown_server_names() const { return unknown_server_names_; }
 
   std::int64_t connections(const std::string& unit) const;
   std::uint64_t handshakes(Outcome outcome, std::string_view reason = {}) const;
@@ -43,6 +47,7 @@ class Metrics {
   std::map<std::uint16_t, std::uint64_t> closes_;
   std::map<std::string, std::uint64_t, std::less<>> accept_failures_;
   std::size_t handshakes_in_progress_ = 0;
+  std::uint64_t unknown_server_names_ = 0;
   std::uint64_t client_to_backend_bytes_ = 0;
   std::uint64_t backend_to_client_bytes_ = 0;
   std::uint64_t rules_version_ = 0;

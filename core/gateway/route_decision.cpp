@@ -51,6 +51,12 @@ std::string_view label(RejectReason reason) {
       return "handshake_cap";
     case RejectReason::out_of_descriptors:
       return "out_of_descriptors";
+    case RejectReason::plain_http_on_tls_port:
+      return "plain_http_on_tls_port";
+    case RejectReason::tls_version:
+      return "tls_version";
+    case RejectReason::tls_handshake_failed:
+      return "tls_handshake_failed";
   }
   return "unknown";
 }

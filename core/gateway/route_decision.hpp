@@ -57,6 +57,10 @@ enum class RejectReason {
   not_serving,              // the gateway was stopped through /faults
   handshake_cap,            // closed before its head arrived: the oldest of too many handshakes in progress
   out_of_descriptors,       // 503: the gateway had no descriptor left for the upstream connection
+  // On a TLS listener, before any HTTP:
+  plain_http_on_tls_port,  // 400 in plain text, as nginx answers
+  tls_version,             // the client offered only TLS versions below the minimum
+  tls_handshake_failed,    // any other failed TLS handshake (no shared cipher, a bad record...)
 };
 std::string_view label(RejectReason reason);
 
