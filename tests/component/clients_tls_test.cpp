@@ -59,9 +59,11 @@ TEST_F(ClientsTls, AWssClientConnectsExchangesMessagesAndClosesWithCloseNotify) 
   // The server's side: SNI named the url's host, the client's first message
   // arrived, and the client ended the TLS session properly.
   EXPECT_EQ(server.server_names(), std::vector<std::string>{"wss.test"});
-  ASSERT_EQ(server.messages().size(), 1u);
-  EXPECT_FALSE(server.messages()[0].empty());
-  EXPECT_TRUE(std::all_of(server.messages()[0].begin(), server.messages()[0].end(), ::isdigit));
+  auto messages = server.messages();
+  ASSERT_EQ(messages.size(), 1u);
+  EXPECT_FALSE(messages[0].empty());
+  EXPECT_TRUE(std::all_of(messages[0].begin(), messages[0].end(), [](char c) { return c >= '0' && c <= '9'; }))
+      << "the client's Date.now(): " << messages[0];
   EXPECT_EQ(server.close_notifies(), 1);
 }
 
@@ -134,6 +136,25 @@ TEST_F(ClientsTls, ARedirectToAnotherWssUrlIsFollowedOverTls) {
   EXPECT_EQ(connected[0].fields["redirects"], 1);
   EXPECT_EQ(router.server_names(), std::vector<std::string>{"wss.test"});
   EXPECT_EQ(center.server_names(), std::vector<std::string>{"center.wss.test"});
+}
+
+// A peer that answers the close frame but never ends the TLS session holds
+// the client at most --close-timeout: it reconnects after each planned close.
+TEST_F(ClientsTls, APeerThatNeverAnswersCloseNotifyDoesNotHoldTheClient) {
+  std::atomic<bool> stopping{false};
+  TlsServer server(kBackendIp, ca_.server_context("backend", {"wss.test"}), tls_silent_after_close(stopping));
+  auto run = run_one("wss://wss.test:" + std::to_string(server.port) + "/", {"wss.test=" + server.address()},
+                     {"--ca-file", ca_.ca_file(), "--close-after", "100ms", "--close-timeout", "200ms",
+                      "--no-first-message"});
+  stopping = true;
+  ASSERT_TRUE(run.status.exited && run.status.code == 0) << run.status.describe();
+  auto connected = of(run.events, "connected", 7);
+  // 1.5 s of 100 ms sessions, a close_notify wait of at most 200 ms and a 300 ms reconnect delay.
+  EXPECT_GE(connected.size(), 2u) << "each close waited at most 200 ms for close_notify";
+  auto disconnected = of(run.events, "disconnected", 7);
+  ASSERT_FALSE(disconnected.empty());
+  EXPECT_EQ(disconnected[0].fields["cause"], "client_close");
+  EXPECT_EQ(disconnected[0].fields["code"], 1000);
 }
 
 // The test-only legacy offer (TLS 1.0/1.1) against a server that requires

@@ -205,6 +205,29 @@ inline TlsServer::Serve tls_backend(std::string label) {
   };
 }
 
+// Opens the WebSocket and echoes the client's close frame, then neither
+// sends close_notify nor closes the connection until the server stops: a
+// peer that would hold a client waiting for the end of its TLS session.
+inline TlsServer::Serve tls_silent_after_close(const std::atomic<bool>& stopping) {
+  return [&stopping](TlsServer&, TlsServer::Stream& stream) {
+    websocket::stream<TlsServer::Stream&> ws(stream);
+    beast::error_code ec;
+    ws.accept(ec);
+    if (ec) return;
+    // Raw reads from here: Beast would answer the close and end TLS itself.
+    std::array<unsigned char, 512> bytes{};
+    std::string seen;
+    while (!ec && seen.find('\x88') == std::string::npos) {
+      auto n = stream.read_some(net::buffer(bytes), ec);
+      seen.append(reinterpret_cast<const char*>(bytes.data()), n);
+    }
+    if (ec) return;
+    const unsigned char close_1000[] = {0x88, 0x02, 0x03, 0xe8};
+    net::write(stream, net::buffer(close_1000), ec);
+    hold_until_stopped(stopping);
+  };
+}
+
 // Answers the upgrade request with a 302 to `location`.
 inline TlsServer::Serve tls_redirect(std::string location) {
   return [location](TlsServer&, TlsServer::Stream& stream) {
