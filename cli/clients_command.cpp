@@ -268,7 +268,8 @@ void add_clients_commands(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand("clients", "Run N reconnecting WebSocket clients in one process");
   cmd->footer(
       "Each client sends its routerId (headers routerId and unitType, or ?routerId= with --query-mode), dials "
-      "wss:// over TLS (SNI and host name verification against --ca-file), follows 30x by hand (hop limit, loop detection), reconnects after every close or failure, pings with --heartbeat and "
+      "wss:// over TLS (SNI and host name verification against --ca-file), follows 30x by hand (hop limit, loop "
+      "detection), reconnects after every close or failure, pings with --heartbeat and "
       "drops a peer silent for --idle-timeout. Events (docs/history.md) go to --events as JSON lines; --verbose "
       "prints the seed client's lines instead. SIGINT/SIGTERM or the end of --duration close every client with "
       "1000 and print a summary (on stderr when stdout carries events or verbose lines).");

@@ -1,8 +1,8 @@
-// One attempt of a client: TCP connect (and TLS for wss://), the HTTP upgrade and its answer, and
-// the 30x followed by hand, as the seed's Node.js client does in its
-// `unexpected-response` handler. What an answer means (open, follow, loop,
-// too many hops, refusal) is core's Attempt machine's call, which the
-// SimGrid model drives too.
+// One attempt of a client: TCP connect (and TLS for wss://), the HTTP
+// upgrade and its answer, and the 30x followed by hand, as the seed's
+// Node.js client does in its `unexpected-response` handler. What an answer
+// means (open, follow, loop, too many hops, refusal) is core's Attempt
+// machine's call, which the SimGrid model drives too.
 #include <utility>  // Boost 1.74's asio awaitable needs it first
 //
 #include <netinet/in.h>

@@ -63,8 +63,9 @@ awaitable<std::optional<Step>> Client::start_tls(const WsUrl& url, const std::st
 
 // Both close frames were exchanged on a wss connection: the WebSocket ended
 // cleanly, so the TLS session ends with a close_notify too (RFC 8446 §6.1).
+// Not while a write is in flight: TLS allows one shutdown or write at a time.
 bool Client::clean_tls_close() const {
-  return tls_ && close_sent_ && close_received_ && parser_.error().empty() && !close_timed_out_;
+  return tls_ && close_sent_ && close_received_ && parser_.error().empty() && !close_timed_out_ && !writing_;
 }
 
 // Sends close_notify and waits for the peer's (or its end of the stream),

@@ -25,9 +25,8 @@ std::filesystem::path test_dir() {
 
 // One client for 1.5 s; its events, checked against the schema.
 Run run_one(const std::string& url, const std::vector<std::string>& resolve, std::vector<std::string> more = {}) {
-  std::vector<std::string> flags{"--url",       url,           "--router-ids", "7",
-                                 "--duration",  "1500ms",      "--reconnect",  "fixed:300ms",
-                                 "--source-net", "none"};
+  std::vector<std::string> flags{"--url",       url,           "--router-ids", "7",   "--duration", "1500ms",
+                                 "--reconnect", "fixed:300ms", "--source-net", "none"};
   for (const auto& entry : resolve) flags.insert(flags.end(), {"--resolve", entry});
   flags.insert(flags.end(), more.begin(), more.end());
   return run_clients(flags);
@@ -143,9 +142,9 @@ TEST_F(ClientsTls, ARedirectToAnotherWssUrlIsFollowedOverTls) {
 TEST_F(ClientsTls, APeerThatNeverAnswersCloseNotifyDoesNotHoldTheClient) {
   std::atomic<bool> stopping{false};
   TlsServer server(kBackendIp, ca_.server_context("backend", {"wss.test"}), tls_silent_after_close(stopping));
-  auto run = run_one("wss://wss.test:" + std::to_string(server.port) + "/", {"wss.test=" + server.address()},
-                     {"--ca-file", ca_.ca_file(), "--close-after", "100ms", "--close-timeout", "200ms",
-                      "--no-first-message"});
+  auto run =
+      run_one("wss://wss.test:" + std::to_string(server.port) + "/", {"wss.test=" + server.address()},
+              {"--ca-file", ca_.ca_file(), "--close-after", "100ms", "--close-timeout", "200ms", "--no-first-message"});
   stopping = true;
   ASSERT_TRUE(run.status.exited && run.status.code == 0) << run.status.describe();
   auto connected = of(run.events, "connected", 7);

@@ -194,7 +194,8 @@ TEST(ClientAttempt, FailuresBeforeAnAnswerKeepTheirKindAndReason) {
 TEST(ClientAttempt, RedirectsKeepTheSchemeOfTheirLocation) {
   Attempt attempt(5);
   attempt.start();
-  Step step = attempt.on_answer(url("wss://websocket.msha.tech/ws"), redirect_to("wss://center.websocket.msha.tech/ws"));
+  Step step =
+      attempt.on_answer(url("wss://websocket.msha.tech/ws"), redirect_to("wss://center.websocket.msha.tech/ws"));
   ASSERT_EQ(step.kind, Kind::follow);
   EXPECT_EQ(step.next.scheme, "wss");
   EXPECT_EQ(step.next.port, 443);
