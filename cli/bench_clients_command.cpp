@@ -22,6 +22,7 @@
 #include "clients/process_limits.hpp"
 #include "core/json/json_reader.hpp"
 #include "process/child_process.hpp"
+#include "process/status_line.hpp"
 
 namespace wsfo::cli {
 
@@ -145,19 +146,24 @@ int run_bench(const BenchFlags& flags, const std::string& command_line) {
   std::string exe = self_path();
 
   std::cout << "command: " << command_line << "\n";
+  process::StatusLine status("bench clients");
+  std::ostream& log = status.log();
+  char line[256];
   std::vector<std::unique_ptr<BackendChild>> backends;
   std::vector<std::string> addresses;
   for (long long i = 0; i <= flags.backends; ++i) {  // the last one is for the session rate
+    status.doing("starting backend " + std::to_string(i + 1) + " of " + std::to_string(flags.backends + 1));
     backends.push_back(std::make_unique<BackendChild>(exe, "bench" + std::to_string(i)));
     auto address = backends.back()->wait_ready(std::chrono::seconds(10));
     if (address.empty()) {
+      status.finish();
       std::cerr << "wsfo bench clients: backend " << i << " did not print its ready line\n";
-      return kIoError;
+      return kCannotStart;
     }
     addresses.push_back(address);
   }
-  std::cout << "backends: " << flags.backends << " x `" << exe
-            << " backend --listen 127.0.0.1:0 --interval 0s` for the idle clients, 1 more for the session rate\n";
+  log << "backends: " << flags.backends << " x `" << exe
+      << " backend --listen 127.0.0.1:0 --interval 0s` for the idle clients, 1 more for the session rate\n";
 
   // 1. Memory per idle connected client.
   std::vector<std::string> idle_addresses(addresses.begin(), addresses.end() - 1);
@@ -178,6 +184,10 @@ int run_bench(const BenchFlags& flags, const std::string& command_line) {
   {
     clients::EventSink sink(nullptr, nullptr);
     clients::Fleet fleet(std::move(options), sink);
+    status.doing(std::to_string(flags.clients) + " idle clients");
+    auto count = status.counting([&fleet, &flags] {
+      return std::to_string(fleet.connected_now()) + " of " + std::to_string(flags.clients) + " connected";
+    });
     auto started = std::chrono::steady_clock::now();
     std::thread watcher([&] {
       auto deadline = started + *connect_timeout;
@@ -189,6 +199,7 @@ int run_bench(const BenchFlags& flags, const std::string& command_line) {
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
       }
       connect_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      status.doing(std::to_string(flags.clients) + " idle clients: memory, after 2 s idle");
       std::this_thread::sleep_for(std::chrono::seconds(2));  // idle: the welcome broadcasts are over
       malloc_trim(0);
       after = read_memory();
@@ -200,11 +211,12 @@ int run_bench(const BenchFlags& flags, const std::string& command_line) {
   }
   double per_client_kib = static_cast<double>(after.resident_kib - before.resident_kib) / flags.clients;
   double anon_per_client_kib = static_cast<double>(after.anon_kib - before.anon_kib) / flags.clients;
-  std::printf("idle: %lld clients connected in %.2fs%s; RSS %ld -> %ld KiB, RssAnon %ld -> %ld KiB\n", flags.clients,
-              connect_seconds, all_connected ? "" : " (NOT ALL CONNECTED)", before.resident_kib, after.resident_kib,
-              before.anon_kib, after.anon_kib);
-
-  if (!all_connected) std::cout << "idle fleet " << idle_summary.format();
+  std::snprintf(line, sizeof line,
+                "idle: %lld clients connected in %.2fs%s; RSS %ld -> %ld KiB, RssAnon %ld -> %ld KiB\n", flags.clients,
+                connect_seconds, all_connected ? "" : " (NOT ALL CONNECTED)", before.resident_kib, after.resident_kib,
+                before.anon_kib, after.anon_kib);
+  log << line;
+  if (!all_connected) log << "idle fleet " << idle_summary.format();
   // 2. New sessions per second against one backend: connect, upgrade, close 1000, again at once.
   auto rate_options = base_options({addresses.back()});
   for (long long i = 0; i < flags.rate_clients; ++i) rate_options.router_ids.push_back(static_cast<std::uint64_t>(i));
@@ -217,21 +229,29 @@ int run_bench(const BenchFlags& flags, const std::string& command_line) {
   {
     clients::EventSink sink(nullptr, nullptr);
     clients::Fleet fleet(std::move(rate_options), sink);
+    status.doing("session rate, " + std::to_string(flags.rate_clients) + " clients for " + flags.rate_duration);
+    auto count = status.counting([&fleet] { return std::to_string(fleet.sessions_opened()) + " sessions"; });
     rate_summary = fleet.run();
   }
   client_cpu = cpu_seconds(getpid()) - client_cpu;
   backend_cpu = cpu_seconds(backends.back()->pid()) - backend_cpu;
   double rate = static_cast<double>(rate_summary.connected) / (static_cast<double>(rate_duration->count()) / 1e9);
-  std::printf("rate: %llu sessions in %s by %lld concurrent clients (%llu rejected, handshake p50 %.2fms p99 %.2fms)\n",
-              static_cast<unsigned long long>(rate_summary.connected), flags.rate_duration.c_str(), flags.rate_clients,
-              static_cast<unsigned long long>(rate_summary.rejected_total()),
-              static_cast<double>(rate_summary.handshake_latency.percentile(50).count()) / 1e6,
-              static_cast<double>(rate_summary.handshake_latency.percentile(99).count()) / 1e6);
+  std::snprintf(
+      line, sizeof line,
+      "rate: %llu sessions in %s by %lld concurrent clients (%llu rejected, handshake p50 %.2fms p99 %.2fms)\n",
+      static_cast<unsigned long long>(rate_summary.connected), flags.rate_duration.c_str(), flags.rate_clients,
+      static_cast<unsigned long long>(rate_summary.rejected_total()),
+      static_cast<double>(rate_summary.handshake_latency.percentile(50).count()) / 1e6,
+      static_cast<double>(rate_summary.handshake_latency.percentile(99).count()) / 1e6);
+  log << line;
   // Where the time went: both processes share the machine's cores.
   double sessions = std::max<double>(1, static_cast<double>(rate_summary.connected));
-  std::printf("rate: CPU client %.2fs (%.0f us/session), backend %.2fs (%.0f us/session)\n", client_cpu,
-              client_cpu / sessions * 1e6, backend_cpu, backend_cpu / sessions * 1e6);
+  std::snprintf(line, sizeof line, "rate: CPU client %.2fs (%.0f us/session), backend %.2fs (%.0f us/session)\n",
+                client_cpu, client_cpu / sessions * 1e6, backend_cpu, backend_cpu / sessions * 1e6);
+  log << line;
+  status.doing("stopping the backends");
   for (auto& backend : backends) backend->stop();
+  status.finish();
 
   char text[64];
   std::vector<Row> rows;
@@ -264,6 +284,10 @@ int run_bench(const BenchFlags& flags, const std::string& command_line) {
 void add_bench_clients_commands(CLI::App& app, int& exit_code) {
   auto* cmd =
       bench_command(app)->add_subcommand("clients", "Memory per idle client and session rate of the client fleet");
+  cmd->footer(
+      "On a terminal, a status line: the backends starting, the idle clients connected, the sessions of the rate "
+      "test, the time so far.\nExit: 0 both targets met, 1 one missed, 2 bad usage or a backend that did not "
+      "start.");
   auto flags = std::make_shared<BenchFlags>();
   cmd->add_option("--clients", flags->clients, "Idle clients in this process")->capture_default_str();
   cmd->add_option("--backends", flags->backends, "Backends the idle clients spread over")->capture_default_str();

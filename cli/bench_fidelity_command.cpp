@@ -9,6 +9,7 @@
 #include "cli/commands.hpp"
 #include "cli/run_output.hpp"
 #include "cli/self_path.hpp"
+#include "process/status_line.hpp"
 #include "simulator/bench/fidelity_compare.hpp"
 #include "simulator/bench/fidelity_runs.hpp"
 
@@ -81,16 +82,22 @@ int fidelity(const FidelityFlags& flags) {
   std::vector<std::string> unmade;
   nlohmann::json document = {{"runs", flags.runs}, {"points", nlohmann::json::array()}};
   if (!flags.live_from.empty()) document["live_from"] = flags.live_from;
-  for (const auto& point : points) {
+  process::StatusLine status("bench fidelity");
+  std::ostream& log = status.log();
+  for (std::size_t p = 0; p < points.size(); ++p) {
+    const auto& point = points[p];
+    const std::string named =
+        point.name + " (point " + std::to_string(p + 1) + " of " + std::to_string(points.size()) + ")";
     std::string dir = out_dir + "/" + point.name;
+    status.doing(named + ": simulated");
     auto simulated = bench::play(self_path(), point, dir + "/simulated", false);
-    std::cout << point.name << ": simulated " << (simulated.sample ? "done" : "could not be made: " + simulated.error)
-              << "\n"
-              << std::flush;
+    log << point.name << ": simulated " << (simulated.sample ? "done" : "could not be made: " + simulated.error) << "\n"
+        << std::flush;
     std::vector<bench::RunSample> live;
     std::string live_error;
     for (int i = 1; i <= flags.runs && live_error.empty(); ++i) {  // one at a time: they share the machine
       const std::string name = "/live-" + std::to_string(i);
+      status.doing(named + ": live run " + std::to_string(i) + " of " + std::to_string(flags.runs));
       auto run = flags.live_from.empty()
                      ? bench::play(self_path(), point, dir + name, true)
                      : bench::read_run_dir(point, flags.live_from + "/" + point.name + name, true);
@@ -98,11 +105,11 @@ int fidelity(const FidelityFlags& flags) {
         live.push_back(*run.sample);
       else
         live_error = run.error;
-      std::cout << point.name << ": live run " << i << " of " << flags.runs << " "
-                << (run.sample ? (flags.live_from.empty() ? "done" : "read from " + flags.live_from)
-                               : "could not be made: " + run.error)
-                << "\n"
-                << std::flush;
+      log << point.name << ": live run " << i << " of " << flags.runs << " "
+          << (run.sample ? (flags.live_from.empty() ? "done" : "read from " + flags.live_from)
+                         : "could not be made: " + run.error)
+          << "\n"
+          << std::flush;
     }
     if (!simulated.sample || !live_error.empty()) {
       unmade.push_back(point.name + ": " + (simulated.sample ? live_error : simulated.error));
@@ -112,6 +119,7 @@ int fidelity(const FidelityFlags& flags) {
     compared.push_back(bench::compare_point(point.name, bench::figure_names(point), live, *simulated.sample));
     document["points"].push_back(bench::to_json(compared.back()));
   }
+  status.finish();
   std::cout << "\n";
   bench::write_table(std::cout, compared);
   bool all_passed = true;
@@ -140,7 +148,8 @@ void add_bench_fidelity_commands(CLI::App& app, int& exit_code) {
               "timed out or the handshake p99 exceeded 1 s), live by majority, which must match the simulated "
               "one (docs/fidelity.md).\nExit: 0 every point within and every verdict matching, 1 one missed (the "
               "lines MISSED say which), 2 usage, an invalid point or a run that could not be made, 3 a folder that "
-              "cannot be read.");
+              "cannot be read.\nOn a terminal, a status line: the point, the run (simulated or live i of N), the time "
+              "so far.");
   static FidelityFlags flags;
   cmd->add_option("--runs", flags.runs, "Live runs per point")->capture_default_str()->check(CLI::Range(1, 100));
   cmd->add_option("--points", flags.points, "Comma-separated point names (default: every scenario of --points-dir)");

@@ -1,6 +1,7 @@
 // `wsfo bench gateway`: wsfo gateway against nginx under the same load in
 // the same run. Prints the command line, the
 // measurements and a table of ratios wsfo/nginx with their targets.
+#include <openssl/crypto.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -10,6 +11,7 @@
 #include "cli/commands.hpp"
 #include "cli/self_path.hpp"
 #include "core/json/json_reader.hpp"
+#include "process/status_line.hpp"
 #include "simulator/bench/gateway_bench.hpp"
 
 namespace wsfo::cli {
@@ -29,6 +31,7 @@ struct Flags {
   long long relay_buffer_bytes = 0;
   std::string nginx = "/usr/sbin/nginx";
   bool check = false;
+  bool tls = false;
 };
 
 // The bench holds the idle connections, the proxy twice as many: all of
@@ -76,6 +79,7 @@ std::string validate(const Flags& f, bench::GatewayBenchOptions& options) {
   options.duration = *duration;
   options.session_duration = *session_duration;
   options.nginx_exe = f.nginx;
+  options.tls = f.tls;
   return {};
 }
 
@@ -89,9 +93,17 @@ int run_bench_gateway(const Flags& flags) {
   options.wsfo_exe = self_path();
   std::cout << "command: " << own_command_line() << "\n"
             << "peer: " << options.nginx_exe << " (master_process off: one process, one worker)"
-            << "; wsfo gateway: one io thread\n"
-            << std::flush;
-  auto result = bench::run_gateway_bench(options, std::cout);
+            << "; wsfo gateway: one io thread\n";
+  if (options.tls)
+    std::cout << "TLS: both proxies terminate it with " << OpenSSL_version(OPENSSL_VERSION)
+              << " (TLS 1.2-1.3, ECDSA P-256 certificate of the bench's own CA, no session resumption)\n";
+  std::cout << std::flush;
+  bench::GatewayBenchResult result;
+  {
+    process::StatusLine status("bench gateway");
+    options.status = &status;
+    result = bench::run_gateway_bench(options, status.log());
+  }
   std::cout << "\n";
   bench::print_table(result, std::cout);
   std::cout << std::flush;
@@ -103,6 +115,7 @@ int run_bench_gateway(const Flags& flags) {
 void add_bench_gateway_commands(CLI::App& app, int& exit_code) {
   auto* cmd = bench_command(app)->add_subcommand(
       "gateway", "wsfo gateway against nginx (same backends, same load, same run): ratios wsfo/nginx");
+  cmd->footer("On a terminal, a status line: the round, the proxy measured, the test running, the time so far.");
   auto flags = std::make_shared<Flags>();
   cmd->add_option("--connections", flags->connections, "Connections of the echo test")->capture_default_str();
   cmd->add_option("--idle-connections", flags->idle_connections, "Idle connections of the memory test")
@@ -122,6 +135,12 @@ void add_bench_gateway_commands(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   cmd->add_option("--nginx", flags->nginx, "The nginx binary (Debian: nginx-light)")->capture_default_str();
   cmd->add_flag("--check", flags->check, "Exit 1 when a target is missed");
+  auto* tls = cmd->add_flag("--tls", flags->tls,
+                            "Both proxies terminate TLS (wss://); a round measures TLS sessions (connect, full TLS "
+                            "handshake, upgrade, close): their rate, latency and the proxy's CPU per session");
+  // What a TLS round does not measure cannot be asked for with it.
+  for (const char* name : {"--connections", "--idle-connections", "--duration", "--message-size", "--load-threads"})
+    cmd->get_option(name)->excludes(tls);
   cmd->callback([flags, &exit_code] {
     exit_code = run_bench_gateway(*flags);  // what it throws (a part that did not start): main.cpp
   });

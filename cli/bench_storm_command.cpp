@@ -12,6 +12,7 @@
 #include "cli/self_path.hpp"
 #include "clients/process_limits.hpp"
 #include "core/json/json_reader.hpp"
+#include "process/status_line.hpp"
 #include "simulator/bench/storm_bench.hpp"
 
 namespace wsfo::cli {
@@ -86,7 +87,12 @@ int run_bench_storm(const StormFlags& flags) {
             << "peer: " << options.nginx_exe << " (master_process off: one process, one worker, per node)"
             << "; wsfo gateway: one io thread per node\n"
             << std::flush;
-  auto result = bench::run_storm_bench(options, std::cout);
+  bench::StormBenchResult result;
+  {
+    process::StatusLine status("bench storm");
+    options.status = &status;
+    result = bench::run_storm_bench(options, status.log());
+  }
   std::cout << "\n";
   bench::print_storm_table(result, std::cout);
   std::cout << std::flush;
@@ -101,6 +107,9 @@ void add_bench_storm_commands(CLI::App& app, int& exit_code) {
       "Reconnect storm: N clients through node A, A killed (SIGKILL), the clients reconnect through the surviving "
       "nodes; wsfo gateway against nginx (same backends, same clients, same run): medians and ratios wsfo/nginx. "
       "Exit 0 when every storm ran, 2 when a part failed to start");
+  cmd->footer(
+      "On a terminal, a status line: the client count and round, the proxy, the clients connected through node A "
+      "or back after its kill, the time so far.");
   auto flags = std::make_shared<StormFlags>();
   cmd->add_option("--clients", flags->clients, "Client counts, one storm case each (comma-separated, up to 9900)")
       ->capture_default_str();

@@ -11,6 +11,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/self_path.hpp"
+#include "process/status_line.hpp"
 #include "simulator/bench/takeover_bench.hpp"
 
 namespace wsfo::cli {
@@ -66,7 +67,12 @@ int run_bench_takeover(const TakeoverFlags& flags) {
   options.seed = std::random_device{}();
   std::cout << "command: " << own_command_line() << "\n" << std::flush;
 
-  auto result = bench::run_takeover_bench(options, std::cout);
+  bench::TakeoverBenchResult result;
+  {
+    process::StatusLine status("bench takeover");
+    options.status = &status;
+    result = bench::run_takeover_bench(options, status.log());
+  }
   if (own_dir) {
     std::error_code ignored;
     std::filesystem::remove_all(options.files.work_dir, ignored);
@@ -92,7 +98,8 @@ void add_bench_takeover_commands(CLI::App& app, int& exit_code) {
       "the fault at a chosen phase of a's advert timer, then: SIGKILL of a (hard loss: from the fault and from the "
       "last advert b heard), a started again (preempt back), and after a fresh start SIGTERM of a (graceful).\n"
       "Exit: 0 every figure within 10% (one stack: every run gave every figure), 1 otherwise, 2 bad usage or a "
-      "stack that cannot run here (it needs root: raw sockets, network namespaces).");
+      "stack that cannot run here (it needs root: raw sockets, network namespaces).\n"
+      "On a terminal, a status line: the run, the stack, the fault being measured, the time so far.");
   auto flags = std::make_shared<TakeoverFlags>();
   cmd->add_option("--runs", flags->runs, "Runs per fault and stack (the table has medians)")->capture_default_str();
   cmd->add_option("--stacks", flags->stacks, "Stacks, comma-separated: wsfo, nginx-keepalived")->capture_default_str();

@@ -11,6 +11,7 @@
 #include "clients/process_limits.hpp"
 #include "core/clients/router_id_plan.hpp"
 #include "core/json/json_reader.hpp"
+#include "tls/contexts.hpp"
 
 namespace wsfo::cli {
 
@@ -36,6 +37,9 @@ struct ClientsFlags {
   std::string handshake_timeout = "5s";
   std::string close_timeout = "2s";
   long long max_redirects = 5;
+  std::string ca_file;
+  bool tls_no_verify = false;
+  bool tls_offer_legacy = false;
   long long max_message = 1 << 20;
   bool no_first_message = false;
   std::string close_after;
@@ -142,6 +146,18 @@ std::optional<std::vector<std::uint64_t>> router_ids_of(const ClientsFlags& flag
   return ids;
 }
 
+// The CA file is loaded once here, so a missing or malformed one is one clear
+// line before any client starts (each wss:// attempt would fail otherwise).
+bool tls_options_usable(const tls::ClientOptions& options, std::string& error, int& code) {
+  std::ifstream in(options.ca_file);
+  if (!in) {
+    error = "cannot read '" + options.ca_file + "': " + std::strerror(errno);
+    code = kIoError;
+    return false;
+  }
+  return tls::client_context(options, error) != nullptr;
+}
+
 // Every flag is checked here so a mistake gets one clear line and exit 2
 // (`code`; 3 when a file cannot be read).
 std::optional<clients::FleetOptions> to_options(const ClientsFlags& flags, int& code) {
@@ -154,10 +170,6 @@ std::optional<clients::FleetOptions> to_options(const ClientsFlags& flags, int& 
   };
   auto url = clients::parse_ws_url(flags.url, error);
   if (!url) return fail("--url");
-  if (url->scheme == "wss") {
-    error = "wss:// is not supported (this harness has no TLS)";
-    return fail("--url");
-  }
   options.url = *url;
   for (const auto& entry : flags.resolve)
     if (!options.names.add(entry, error)) return fail("--resolve");
@@ -203,6 +215,10 @@ std::optional<clients::FleetOptions> to_options(const ClientsFlags& flags, int& 
     return fail("--max-redirects");
   }
   options.max_redirects = static_cast<int>(flags.max_redirects);
+  options.tls.ca_file = flags.ca_file;
+  options.tls.verify = !flags.tls_no_verify;
+  options.tls.offer_legacy_versions = flags.tls_offer_legacy;
+  if (!flags.ca_file.empty() && !tls_options_usable(options.tls, error, code)) return fail("--ca-file");
   if (flags.max_message < 1 || flags.max_message > (1LL << 30)) {
     error = "must be from 1 to " + std::to_string(1LL << 30) + " bytes, got " + std::to_string(flags.max_message);
     return fail("--max-message");
@@ -251,8 +267,9 @@ std::optional<clients::FleetOptions> to_options(const ClientsFlags& flags, int& 
 void add_clients_commands(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand("clients", "Run N reconnecting WebSocket clients in one process");
   cmd->footer(
-      "Each client sends its routerId (headers routerId and unitType, or ?routerId= with --query-mode), follows "
-      "30x by hand (hop limit, loop detection), reconnects after every close or failure, pings with --heartbeat and "
+      "Each client sends its routerId (headers routerId and unitType, or ?routerId= with --query-mode), dials "
+      "wss:// over TLS (SNI and host name verification against --ca-file), follows 30x by hand (hop limit, loop "
+      "detection), reconnects after every close or failure, pings with --heartbeat and "
       "drops a peer silent for --idle-timeout. Events (docs/history.md) go to --events as JSON lines; --verbose "
       "prints the seed client's lines instead. SIGINT/SIGTERM or the end of --duration close every client with "
       "1000 and print a summary (on stderr when stdout carries events or verbose lines).");
@@ -287,6 +304,14 @@ void add_clients_commands(CLI::App& app, int& exit_code) {
   cmd->add_option("--close-timeout", flags->close_timeout, "Wait for the peer's close frame at shutdown")
       ->capture_default_str();
   cmd->add_option("--max-redirects", flags->max_redirects, "Redirect hops per attempt")->capture_default_str();
+  cmd->add_option("--ca-file", flags->ca_file,
+                  "PEM file of the CA a wss:// server's certificate must chain to (default: the system's trust "
+                  "store); a certificate it does not cover fails the attempt as certificate_error");
+  cmd->add_flag("--tls-no-verify", flags->tls_no_verify,
+                "Accept any certificate on wss:// (no chain or host name check); SNI is still sent");
+  cmd->add_flag("--tls-offer-legacy", flags->tls_offer_legacy,
+                "Offer only TLS 1.0 and 1.1 on wss:// (OpenSSL security level 0): exists to test that a server "
+                "refuses old versions");
   cmd->add_option("--max-message", flags->max_message, "Largest message accepted, in bytes")->capture_default_str();
   cmd->add_flag("--no-first-message", flags->no_first_message, "Do not send Date.now() on open");
   cmd->add_option("--close-after", flags->close_after, "Close (1000) this long after opening, then reconnect");

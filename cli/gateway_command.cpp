@@ -16,6 +16,18 @@ std::string join(const std::vector<gateway::Endpoint>& endpoints) {
   return text;
 }
 
+// Where a failed start is in the exit-code table. A bad state file is
+// flagged by start(); an address the gateway cannot take (a listener, the
+// admin API, the VRRP advert socket) is a part that failed to start, named by
+// start()'s message ("cannot listen ...", "cannot bind ..."); what is left
+// is a file it could not open or write (the state file, the VRRP events file).
+int start_failure_exit(const std::string& error, bool config_error) {
+  if (config_error) return kInvalidInput;
+  for (const char* taken : {"cannot listen", "cannot bind"})
+    if (error.starts_with(taken)) return kCannotStart;
+  return kIoError;
+}
+
 int run_gateway(const std::string& path, const gateway::ConfigOverrides& overrides) {
   if (!readable_or_say("wsfo gateway", path)) return kIoError;
   json::Problems problems;
@@ -24,6 +36,10 @@ int run_gateway(const std::string& path, const gateway::ConfigOverrides& overrid
     for (const auto& p : problems.list()) std::cerr << path << ": " << json::format(p) << "\n";
     return kInvalidInput;
   }
+  // A certificate or key file it cannot read is a file error, not a TLS set-up that failed.
+  if (const auto& tls = config->tls)
+    for (const std::string& file : {tls->certificate_file, tls->key_file})
+      if (!readable_or_say("wsfo gateway: tls", file)) return kIoError;
   // Before anything is bound or written: an open admin API only where no
   // other host can reach it.
   if (!config->admin_auth.required && !gateway::is_loopback_host(config->admin.host)) {
@@ -41,8 +57,7 @@ int run_gateway(const std::string& path, const gateway::ConfigOverrides& overrid
   bool config_error = false;
   if (std::string error = server.start(config_error); !error.empty()) {
     std::cerr << "wsfo gateway: " << error << "\n";
-    // An invalid state file; else a file or a listening address it could not open (start() does not tell them apart).
-    return config_error ? kInvalidInput : kIoError;
+    return start_failure_exit(error, config_error);
   }
   std::cout << "ready " << join(server.listen_endpoints()) << " admin " << server.admin_endpoint().text() << std::endl;
   server.run(true);
@@ -84,7 +99,9 @@ void add_gateway_commands(CLI::App& app, int& exit_code) {
       "<node>.admin-token beside the state file, or beside the config without one, and its path printed on "
       "stderr; /health and /metrics stay open unless admin.open says otherwise. SIGTERM/SIGINT: stop accepting, "
       "let connections drain for limits.drain_timeout, then close the rest with 1001. SIGHUP (or POST /reload): "
-      "re-read the config file's routes and backends; relayed connections stay open.");
+      "re-read the config file's routes and backends; relayed connections stay open. Exit: 0 after a graceful "
+      "stop, 2 an invalid config or state file or an address it cannot listen on, 3 a config, state or token "
+      "file it cannot read or write.");
   command->callback([&exit_code, token_option, token_file_option] {
     if (token_option->count() > 0) {
       std::cerr << "wsfo gateway: warning: --token shows the admin token to every user of this machine (`ps`); "

@@ -62,6 +62,7 @@ void Client::reset_connection() {
   ++timer_generation_;
   ++connection_generation_;
   timer_.cancel();
+  tls_.reset();
   error_code ignored;
   socket_.close(ignored);
   parser_.reset();

@@ -8,20 +8,27 @@
 // about 2.8 KiB per open connection). Strings for partial messages and
 // queued frames exist only while in use.
 //
-// Its work is split by phase over three files: client.cpp (the reconnect
+// A wss:// hop adds a TLS stream over the same socket, held by a pointer that
+// is null for ws://: a plain client pays 8 bytes for TLS, and a wss client
+// pays for Asio's TLS record buffers only while it has a connection.
+//
+// Its work is split by phase over four files: client.cpp (the reconnect
 // loop and teardown), client_handshake.cpp (one attempt: connect, upgrade,
-// redirects), client_session.cpp (the open connection: frames, heartbeat,
-// close handshake, the `disconnected` event).
+// redirects), client_tls.cpp (a wss hop's TLS handshake and close_notify),
+// client_session.cpp (the open connection: frames, heartbeat, close
+// handshake, the `disconnected` event).
 #include <utility>  // Boost 1.74's asio awaitable needs it first
 //
 #include <array>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -58,6 +65,7 @@ class Client : private ws::FrameHandler {
   enum class Phase : std::uint8_t { idle, connecting, open, done };
   using Response = boost::beast::http::response<boost::beast::http::string_body>;
   using error_code = boost::system::error_code;
+  using TlsStream = boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>;
 
   // client.cpp
   boost::asio::awaitable<void> sleep(Nanos delay);
@@ -74,8 +82,15 @@ class Client : private ws::FrameHandler {
   void on_open(const WsUrl& url, const Response& response, std::int64_t hop_started, int redirects);
   std::string target_for(const WsUrl& url) const;
 
+  // client_tls.cpp
+  boost::asio::awaitable<std::optional<Step>> start_tls(const WsUrl& url, const std::string& peer);
+  boost::asio::awaitable<void> say_tls_goodbye();
+  bool clean_tls_close() const;
+
   // client_session.cpp
   boost::asio::awaitable<void> session(std::string early_bytes);
+  // The next bytes of the connection: through TLS for a wss:// hop.
+  boost::asio::awaitable<std::size_t> read_some(error_code& ec);
   void start_session_timers();
   bool take_bytes(std::string_view bytes);
   void on_message(std::string_view text);
@@ -100,6 +115,7 @@ class Client : private ws::FrameHandler {
   util::SplitMix64 rng_;
   ReconnectPolicy policy_;
   boost::asio::ip::tcp::socket socket_;
+  std::unique_ptr<TlsStream> tls_;  // over socket_ while a wss:// hop or connection is open; null for ws://
   boost::asio::steady_timer timer_;
   ws::FrameParser parser_;
   std::uint32_t attempts_ = 0;

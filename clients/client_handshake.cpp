@@ -1,8 +1,8 @@
-// One attempt of a client: TCP connect, the HTTP upgrade and its answer, and
-// the 30x followed by hand, as the seed's Node.js client does in its
-// `unexpected-response` handler. What an answer means (open, follow, loop,
-// too many hops, refusal) is core's Attempt machine's call, which the
-// SimGrid model drives too.
+// One attempt of a client: TCP connect (and TLS for wss://), the HTTP
+// upgrade and its answer, and the 30x followed by hand, as the seed's
+// Node.js client does in its `unexpected-response` handler. What an answer
+// means (open, follow, loop, too many hops, refusal) is core's Attempt
+// machine's call, which the SimGrid model drives too.
 #include <utility>  // Boost 1.74's asio awaitable needs it first
 //
 #include <netinet/in.h>
@@ -97,16 +97,13 @@ void Client::report_rejected(const WsUrl& url, const AttemptFailure& failure, in
   worker_.sink().write(worker_.stamp(router_id_), record);
 }
 
-// One hop: TCP connect, the HTTP upgrade written and its answer read, all
-// within handshake_timeout, and what the attempt machine makes of it.
+// One hop: TCP connect, the TLS handshake of a wss:// url, the HTTP upgrade
+// written and its answer read, all within handshake_timeout, and what the
+// attempt machine makes of it.
 awaitable<Step> Client::hop(const WsUrl& url, Attempt& machine, Response& response, beast::flat_buffer& buffer) {
   const auto& options = worker_.options();
   const bool first = machine.redirects() == 0;
   using E = AttemptError;
-  if (url.scheme == "wss") {
-    if (first) report_attempt(url, "");
-    co_return Attempt::on_failure(E::unsupported, unsupported_reason(url));
-  }
   auto address = options.names.pick(url.host, url.port, rng_.next());
   auto peer = address ? to_string(*address) : std::string();
   if (first) report_attempt(url, peer);
@@ -118,6 +115,7 @@ awaitable<Step> Client::hop(const WsUrl& url, Attempt& machine, Response& respon
 
   phase_ = Phase::connecting;
   error_code ignored;
+  tls_.reset();
   socket_.close(ignored);
   socket_.open(endpoint.protocol(), ec);
   if (ec) co_return Attempt::on_failure(E::connect_failed, "socket: " + ec.message());
@@ -143,6 +141,9 @@ awaitable<Step> Client::hop(const WsUrl& url, Attempt& machine, Response& respon
     if (ec == net::error::connection_refused) co_return Attempt::on_failure(E::refused, refused_reason(peer));
     co_return Attempt::on_failure(E::connect_failed, connect_failed_reason(peer, ec.message()));
   }
+  if (url.scheme == "wss") {
+    if (auto failure = co_await start_tls(url, peer)) co_return std::move(*failure);
+  }
   bool header_read = false;
   websocket::detail::sec_ws_key_type key;
   websocket::detail::make_sec_ws_key(key);
@@ -161,17 +162,27 @@ awaitable<Step> Client::hop(const WsUrl& url, Attempt& machine, Response& respon
       request.set("unitType", options.unit_type);
     }
     if (options.browser) request.set(http::field::origin, browser_origin(options.url));
-    co_await http::async_write(socket_, request, net::redirect_error(use_awaitable, ec));
+    if (tls_)
+      co_await http::async_write(*tls_, request, net::redirect_error(use_awaitable, ec));
+    else
+      co_await http::async_write(socket_, request, net::redirect_error(use_awaitable, ec));
   }
   if (!ec) {
     http::response_parser<http::string_body> parser;
     parser.header_limit(16 * 1024);
     parser.body_limit(64 * 1024);
-    co_await http::async_read_header(socket_, buffer, parser, net::redirect_error(use_awaitable, ec));
+    if (tls_)
+      co_await http::async_read_header(*tls_, buffer, parser, net::redirect_error(use_awaitable, ec));
+    else
+      co_await http::async_read_header(socket_, buffer, parser, net::redirect_error(use_awaitable, ec));
     header_read = !ec;
     // A refusal's body explains it; a 101 has none and is followed by frames.
-    if (!ec && parser.get().result_int() != 101 && !parser.is_done())
-      co_await http::async_read(socket_, buffer, parser, net::redirect_error(use_awaitable, ec));
+    if (!ec && parser.get().result_int() != 101 && !parser.is_done()) {
+      if (tls_)
+        co_await http::async_read(*tls_, buffer, parser, net::redirect_error(use_awaitable, ec));
+      else
+        co_await http::async_read(socket_, buffer, parser, net::redirect_error(use_awaitable, ec));
+    }
     response = parser.release();
   }
   ++timer_generation_;

@@ -42,13 +42,19 @@ awaitable<void> Client::session(std::string early_bytes) {
   bool open = take_bytes(early_bytes);
   std::string().swap(early_bytes);
   while (open) {
-    std::size_t n =
-        co_await socket_.async_read_some(net::buffer(read_buffer_), net::redirect_error(net::use_awaitable, ec));
+    std::size_t n = co_await read_some(ec);
     if (ec) break;
     last_heard_ns_ = process::LiveClock::now_ns();
     open = take_bytes(std::string_view(read_buffer_.data(), n));
   }
   report_end(ec);
+  if (clean_tls_close()) co_await say_tls_goodbye();
+}
+
+awaitable<std::size_t> Client::read_some(error_code& ec) {
+  auto into = net::buffer(read_buffer_);
+  auto token = net::redirect_error(net::use_awaitable, ec);
+  return tls_ ? tls_->async_read_some(into, token) : socket_.async_read_some(into, token);
 }
 
 // The one timer of an open connection: the planned close, or the heartbeat.
@@ -132,15 +138,26 @@ void Client::flush_outbox() {
   writing_ = true;
   in_flight_.swap(outbox_);
   auto generation = connection_generation_;
-  net::async_write(socket_, net::buffer(in_flight_), [this, generation](error_code ec, std::size_t) {
+  auto written = [this, generation](error_code ec, std::size_t) {
     if (generation != connection_generation_) return;
     writing_ = false;
     std::string().swap(in_flight_);
     if (ec) return cut();
     bool finished = close_sent_ && (close_received_ || !parser_.error().empty());
-    if (finished && outbox_.empty()) return cut();  // our last frame is out: done
-    flush_outbox();
-  });
+    if (!finished || !outbox_.empty()) return flush_outbox();
+    // Our last frame is out: done. A clean TLS close still owes the peer a
+    // close_notify, which the session sends once its read is stopped.
+    if (clean_tls_close()) {
+      error_code ignored;
+      socket_.cancel(ignored);
+      return;
+    }
+    cut();
+  };
+  if (tls_)
+    net::async_write(*tls_, net::buffer(in_flight_), std::move(written));
+  else
+    net::async_write(socket_, net::buffer(in_flight_), std::move(written));
 }
 
 void Client::on_message(std::string_view text) {

@@ -1,5 +1,5 @@
 #pragma once
-// What `wsfo clients` is told to do (issue 4): plain data, no networking, so
+// What `wsfo clients` is told to do: plain data, no networking, so
 // the CLI, the benchmark and the live orchestrator fill it the same way.
 #include <chrono>
 #include <cstddef>
@@ -12,6 +12,7 @@
 #include "core/clients/reconnect_policy.hpp"
 #include "core/clients/source_pool.hpp"
 #include "core/clients/ws_url.hpp"
+#include "tls/contexts.hpp"
 
 namespace wsfo::clients {
 
@@ -31,6 +32,10 @@ struct FleetOptions {
   Nanos handshake_timeout{std::chrono::seconds(5)};  // TCP connect + HTTP upgrade, per hop
   Nanos close_timeout{std::chrono::seconds(2)};      // waiting for the peer's close frame at shutdown
   int max_redirects = 5;
+  // wss:// hops (the first url's or a Location's): the CA file the server's
+  // certificate must chain to (empty: the system's trust store), whether the
+  // chain and the host name are verified, and the test-only legacy offer.
+  tls::ClientOptions tls;
   std::size_t max_message_bytes = 1 << 20;  // a larger frame or message fails the connection
   bool send_first_message = true;           // the seed sends Date.now() on open
   std::optional<Nanos> close_after;         // close (1000) this long after connecting, then reconnect

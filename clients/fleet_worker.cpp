@@ -59,6 +59,16 @@ void Worker::begin_shutdown() {
   });
 }
 
+tls::Context* Worker::tls_context(std::string& error) {
+  if (!tls_context_ && tls_context_error_.empty()) {
+    tls_context_ = tls::client_context(options_.tls, tls_context_error_);
+    // One CA file for the whole fleet: a client that fails to load it does not retry the load.
+    if (!tls_context_ && tls_context_error_.empty()) tls_context_error_ = "cannot make a TLS client context";
+  }
+  error = tls_context_error_;
+  return tls_context_.get();
+}
+
 history::Stamp Worker::stamp(std::uint64_t router_id, std::optional<std::int64_t> t_ns) const {
   return {t_ns ? *t_ns : process::LiveClock::now_ns(), options_.source_name, router_id};
 }

@@ -40,6 +40,10 @@ class Worker {
   EventSink& sink() { return sink_; }
   const VerbosePrinter& verbose() const { return verbose_; }
   FleetSummary& summary() { return summary_; }
+  // The TLS client context of this thread's wss:// hops, made at the first
+  // one (most fleets dial ws:// only); null, with `error`, when the CA file
+  // cannot be loaded.
+  tls::Context* tls_context(std::string& error);
   bool shutting_down() const { return shutting_down_; }
   std::function<void()> on_all_done;  // runs on this worker's thread
 
@@ -66,6 +70,8 @@ class Worker {
   std::atomic<std::uint64_t>& connected_now_;
   std::atomic<std::uint64_t>& sessions_;
   std::vector<std::unique_ptr<Client>> clients_;
+  std::shared_ptr<tls::Context> tls_context_;
+  std::string tls_context_error_;
   FleetSummary summary_;
   std::size_t alive_ = 0;
   bool shutting_down_ = false;

@@ -35,12 +35,14 @@ using Local = net::local::stream_protocol::socket;
 // One TLS client after its handshake: copies between the TLS stream and the
 // socketpair end the plain path serves. (Not in the anonymous namespace: it
 // lives in the frame of serve_tls(), which other files call.)
-struct TlsFront : std::enable_shared_from_this<TlsFront> {
+struct TlsFront {
   TlsFront(GatewayNode& node, tcp::socket client)
       : node(node), context(node.tls), tls(std::move(client), *context), inner(node.io), wake(node.io) {}
 
-  awaitable<void> from_client();
-  awaitable<void> to_client();
+  // Each holds the front in its own frame: a coroutine starts only once
+  // spawned, after serve_tls has let go of it.
+  static awaitable<void> from_client(std::shared_ptr<TlsFront> self);
+  static awaitable<void> to_client(std::shared_ptr<TlsFront> self);
 
   GatewayNode& node;
   std::shared_ptr<tls::Context> context;
@@ -54,32 +56,32 @@ struct TlsFront : std::enable_shared_from_this<TlsFront> {
 
 // What the client sends goes to the plain path; when the client ends, the
 // plain path sees the end of its stream.
-awaitable<void> TlsFront::from_client() {
-  auto self = shared_from_this();
+awaitable<void> TlsFront::from_client(std::shared_ptr<TlsFront> self) {
+  TlsFront& f = *self;
   error_code ec;
   for (;;) {
-    std::size_t n = co_await tls.async_read_some(net::buffer(from_buffer), net::redirect_error(use_awaitable, ec));
+    std::size_t n = co_await f.tls.async_read_some(net::buffer(f.from_buffer), net::redirect_error(use_awaitable, ec));
     if (ec) break;
-    co_await net::async_write(inner, net::buffer(from_buffer.data(), n), net::redirect_error(use_awaitable, ec));
+    co_await net::async_write(f.inner, net::buffer(f.from_buffer.data(), n), net::redirect_error(use_awaitable, ec));
     if (ec) break;
   }
-  inner.shutdown(Local::shutdown_send, ec);
-  reading = false;
-  wake.cancel();
+  f.inner.shutdown(Local::shutdown_send, ec);
+  f.reading = false;
+  f.wake.cancel();
 }
 
 // What the plain path writes goes to the client; once the plain path closes
 // its end (an answer written, or the relay finished), the client gets a
 // close_notify, bounded by limits.close_timeout, and the TCP connection ends.
 // The client's TCP socket stays open until then, as the relay may reset it.
-awaitable<void> TlsFront::to_client() {
-  auto self = shared_from_this();
+awaitable<void> TlsFront::to_client(std::shared_ptr<TlsFront> self) {
+  TlsFront& f = *self;
   error_code ec;
   bool client_gone = false;
   for (;;) {
-    std::size_t n = co_await inner.async_read_some(net::buffer(to_buffer), net::redirect_error(use_awaitable, ec));
+    std::size_t n = co_await f.inner.async_read_some(net::buffer(f.to_buffer), net::redirect_error(use_awaitable, ec));
     if (ec) break;
-    co_await net::async_write(tls, net::buffer(to_buffer.data(), n), net::redirect_error(use_awaitable, ec));
+    co_await net::async_write(f.tls, net::buffer(f.to_buffer.data(), n), net::redirect_error(use_awaitable, ec));
     if (ec) {
       client_gone = true;
       break;
@@ -87,18 +89,18 @@ awaitable<void> TlsFront::to_client() {
   }
   // An SSL stream takes one read at a time, and the shutdown reads the
   // client's close_notify: stop the copy's read first.
-  tcp::socket& socket = tls.next_layer();
-  if (reading) {
+  tcp::socket& socket = f.tls.next_layer();
+  if (f.reading) {
     socket.cancel(ec);
-    wake.expires_after(node.config.limits.close_timeout);
-    co_await wake.async_wait(net::redirect_error(use_awaitable, ec));
+    f.wake.expires_after(f.node.config.limits.close_timeout);
+    co_await f.wake.async_wait(net::redirect_error(use_awaitable, ec));
   }
-  if (!client_gone && !reading) {
-    Deadline deadline(socket, node.config.limits.close_timeout);
-    co_await tls.async_shutdown(net::redirect_error(use_awaitable, ec));
+  if (!client_gone && !f.reading) {
+    Deadline deadline(socket, f.node.config.limits.close_timeout);
+    co_await f.tls.async_shutdown(net::redirect_error(use_awaitable, ec));
   }
   socket.close(ec);
-  inner.close(ec);
+  f.inner.close(ec);
 }
 
 namespace {
@@ -182,8 +184,8 @@ awaitable<void> serve_tls(GatewayNode& node, tcp::socket client) {
   ClientTransport transport{socket.remote_endpoint(ec), socket.native_handle()};
   if (ec) transport.peer.reset();
   node.start_handshake(std::move(handshake_end), std::move(transport));
-  node.spawn_task(front->from_client());
-  node.spawn_task(front->to_client());
+  node.spawn_task(TlsFront::from_client(front));
+  node.spawn_task(TlsFront::to_client(std::move(front)));
 }
 
 }  // namespace wsfo::gateway

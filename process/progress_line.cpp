@@ -1,11 +1,17 @@
 #include "process/progress_line.hpp"
 
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 namespace wsfo::process {
 
 bool is_terminal(int fd) { return ::isatty(fd) == 1; }
 bool stdout_is_terminal() { return is_terminal(STDOUT_FILENO); }
+
+std::size_t terminal_columns(int fd) {
+  winsize size{};
+  return ::ioctl(fd, TIOCGWINSZ, &size) == 0 ? size.ws_col : 0;
+}
 
 ProgressLine::ProgressLine(std::ostream& out, bool enabled, std::chrono::milliseconds every)
     : out_(out), enabled_(enabled), every_(every) {}

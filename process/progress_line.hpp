@@ -14,6 +14,8 @@ namespace wsfo::process {
 bool is_terminal(int fd);
 // Whether standard output is a terminal: progress is for people, not logs.
 bool stdout_is_terminal();
+// The width of the terminal on `fd` in columns; 0 when it is not a terminal or does not say.
+std::size_t terminal_columns(int fd);
 
 class ProgressLine {
  public:

@@ -5,13 +5,16 @@ Usage: cli_exit_codes.py WSFO SOURCE_DIR
 
 Each subcommand (found in `wsfo --help` and its groups' help, so a new one
 without a row here fails) is run with an unknown flag (2), with an invalid
-input file where it takes one (1 for a check command, else 2), and with a
-missing or unwritable file (3). Every case must fail before anything starts:
-no process, socket or run directory outlives it.
+input file where it takes one (1 for a check command, else 2), with a
+missing or unwritable file (3), and, where it listens, with its address taken
+(a part that cannot start: 2, not 3). Every case must fail before anything
+starts: no process, socket or run directory outlives it.
 """
 import concurrent.futures
 import os
+import json
 import re
+import socket
 import subprocess
 import sys
 import tempfile
@@ -60,6 +63,37 @@ with tempfile.TemporaryDirectory(prefix="wsfo-exit-codes-") as tmp:
         with open(os.path.join(bad_run, name), "w") as f:
             f.write(text)
     gw = ["--gateway", "a=unbj@127.0.0.1:1"]  # never contacted: every case fails before
+
+    # Addresses held by this script (127.113.x, its own block), for the commands that would listen on them.
+    held_tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    held_tcp.bind(("127.113.0.1", 0))
+    held_tcp.listen(1)
+    taken = "127.113.0.1:%d" % held_tcp.getsockname()[1]
+    held_udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    held_udp.bind(("127.113.0.2", 0))
+    gateway_document = {
+        "node": "unbj-gw1", "unit": "unbj", "listen": ["127.0.0.1:0"], "admin": {"listen": "127.0.0.1:0"},
+        "units": {"center": {"public_url": "ws://center.wsfo.test:8080", "gateways": ["127.0.1.1:8080"]},
+                  "unbj": {"public_url": "ws://unbj.wsfo.test:8080/", "gateways": ["127.0.2.1:8080"]}},
+        "rules": {"version": 1, "modulus": 10000,
+                  "ranges": [{"from": 0, "to": 5997, "unit": "center"}, {"from": 5998, "to": 9999, "unit": "unbj"}]},
+        "routes": [{"prefix": "/", "backends": ["127.0.0.1:9001"]}]}
+    gateway_config = os.path.join(tmp, "gateway.json")  # valid; its addresses are never contacted
+    with open(gateway_config, "w") as f:
+        json.dump(gateway_document, f)
+    tls_missing = os.path.join(tmp, "gateway-tls-missing.json")  # a certificate and key that are not there
+    with open(tls_missing, "w") as f:
+        json.dump({**gateway_document, "tls": {"certificate": missing, "key": missing}}, f)
+    tls_invalid = os.path.join(tmp, "gateway-tls-invalid.json")  # a certificate and key that are not PEM
+    with open(tls_invalid, "w") as f:
+        json.dump({**gateway_document, "tls": {"certificate": bad, "key": bad}}, f)
+    agent_config = os.path.join(tmp, "agent.json")  # its advert socket's address is held
+    with open(agent_config, "w") as f:
+        json.dump({"node": "a", "address": "127.113.0.2", "advert_port": held_udp.getsockname()[1],
+                   "instances": [{"name": "vip", "vrid": 60, "vips": [{"address": "127.113.0.3", "port": 8080}],
+                                  "priority": 100, "advert_int": "1s", "variant": "keepalived_v2",
+                                  "peers": ["127.113.0.4"]}]}, f)
+    gateway_open = ["--config", gateway_config, "--no-admin-auth"]
     notify = ["--node", "s1", "--state-dir", tmp]
 
     # subcommand -> [(arguments after the subcommand, expected code, what the case is)]
@@ -80,14 +114,21 @@ with tempfile.TemporaryDirectory(prefix="wsfo-exit-codes-") as tmp:
                     (["--rules", GOOD_RULES, *gw, "--token-file", missing], 3, "missing token file")],
         "report": [([bad_run], 2, "invalid scenario copy"), ([os.path.join(tmp, "nope")], 3, "missing run dir"),
                    (["--compare", os.path.join(tmp, "nope"), bad_run], 3, "compare, missing run dir")],
-        "backend": [(["--listen", "not-an-address"], 2, "invalid flag value")],
+        "backend": [(["--listen", "not-an-address"], 2, "invalid flag value"),
+                    (["--listen", taken], 2, "listen address taken")],
         "clients": [(["--url", "ws://127.0.0.1:1/", "--router-ids-file", bad_ids], 2, "invalid routerIds file"),
                     (["--url", "ws://127.0.0.1:1/", "--router-ids-file", missing], 3, "missing routerIds file"),
                     (["--url", "ws://127.0.0.1:1/", "--router-ids", "1", "--events", unwritable], 3,
                      "unwritable events file")],
         "gateway": [(["--config", bad], 2, "invalid config"), (["--config", empty_object], 2, "not a config"),
-                    (["--config", missing], 3, "missing config")],
-        "vrrp-agent": [(["--config", bad], 2, "invalid config"), (["--config", missing], 3, "missing config")],
+                    (["--config", missing], 3, "missing config"),
+                    ([*gateway_open, "--listen", taken], 2, "listen address taken"),
+                    ([*gateway_open, "--admin", taken], 2, "admin address taken"),
+                    ([*gateway_open, "--state-file", unwritable], 3, "unwritable state file"),
+                    (["--config", tls_missing, "--no-admin-auth"], 3, "missing TLS certificate"),
+                    (["--config", tls_invalid, "--no-admin-auth"], 2, "invalid TLS certificate")],
+        "vrrp-agent": [(["--config", bad], 2, "invalid config"), (["--config", missing], 3, "missing config"),
+                       (["--config", agent_config], 2, "advert address taken")],
         "vip-notify": [(["--events", os.path.join(tmp, "e.jsonl"), *notify, "INSTANCE", "v", "SLAVE", "1"], 2,
                         "invalid keepalived arguments"),
                        (["--events", unwritable, *notify, "INSTANCE", "v", "MASTER", "1"], 3,
@@ -137,6 +178,8 @@ with tempfile.TemporaryDirectory(prefix="wsfo-exit-codes-") as tmp:
     with concurrent.futures.ThreadPoolExecutor(max_workers=6) as pool:
         failures += [f for f in pool.map(lambda case: check(*case), all_cases) if f]
     ran = len(all_cases)
+    held_tcp.close()
+    held_udp.close()
     if os.listdir(cwd):
         failures.append(f"a failing case wrote into its working directory: {os.listdir(cwd)}")
 

@@ -49,8 +49,10 @@ std::shared_ptr<Context> server_context(const ServerOptions& options, std::strin
   context->use_certificate_chain_file(options.certificate_file, ec);
   if (ec) return error = with_reason("cannot load the certificate '" + options.certificate_file + "'", ec), nullptr;
   context->use_private_key_file(options.key_file, Context::pem, ec);
-  if (ec) return error = with_reason("cannot load the key '" + options.key_file + "'", ec), nullptr;
-  if (SSL_CTX_check_private_key(native) != 1) {
+  const bool mismatch = ec && ERR_GET_LIB(static_cast<unsigned long>(ec.value())) == ERR_LIB_X509 &&
+                        ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == X509_R_KEY_VALUES_MISMATCH;
+  if (ec && !mismatch) return error = with_reason("cannot load the key '" + options.key_file + "'", ec), nullptr;
+  if (mismatch || SSL_CTX_check_private_key(native) != 1) {
     ERR_clear_error();
     return error = "the key '" + options.key_file + "' does not match the certificate '" + options.certificate_file +
                    "'",

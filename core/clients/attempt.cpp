@@ -20,8 +20,6 @@ std::string_view to_string(AttemptError error) {
   switch (error) {
     case AttemptError::unresolvable:
       return "unresolvable";
-    case AttemptError::unsupported:
-      return "unsupported";
     case AttemptError::bind_failed:
       return "bind_failed";
     case AttemptError::refused:
@@ -32,6 +30,10 @@ std::string_view to_string(AttemptError error) {
       return "connect_timeout";
     case AttemptError::handshake_timeout:
       return "handshake_timeout";
+    case AttemptError::certificate_error:
+      return "certificate_error";
+    case AttemptError::tls_failed:
+      return "tls_failed";
     case AttemptError::bad_http:
       return "bad_http";
     case AttemptError::bad_handshake:
@@ -112,8 +114,8 @@ std::optional<Nanos> parse_retry_after(std::string_view value) {
   return std::chrono::seconds(seconds);
 }
 
-std::string unsupported_reason(const WsUrl& url) {
-  return "wss:// is not supported (this harness has no TLS): " + url.text();
+std::string tls_failure_reason(std::string_view peer, std::string_view cause) {
+  return "tls handshake with " + std::string(peer) + ": " + std::string(cause);
 }
 
 std::string unresolvable_reason(std::string_view host) {

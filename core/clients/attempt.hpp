@@ -24,12 +24,13 @@ namespace wsfo::clients {
 // Why an attempt failed: the `error` of a `rejected` event (docs/history.md).
 enum class AttemptError : std::uint8_t {
   unresolvable,
-  unsupported,
   bind_failed,
   refused,
   connect_failed,
   connect_timeout,
   handshake_timeout,
+  certificate_error,  // wss: the server's certificate failed verification (unknown CA, host name mismatch)
+  tls_failed,         // wss: any other TLS handshake failure (protocol version, not TLS at all)
   bad_http,
   bad_handshake,
   http_status,
@@ -101,7 +102,9 @@ std::string browser_origin(const WsUrl& url);
 std::optional<Nanos> parse_retry_after(std::string_view value);
 
 // The reasons of the failures before an answer, in every engine's words.
-std::string unsupported_reason(const WsUrl& url);
+// A failed TLS handshake of a wss:// hop; `cause` is tls::describe_failure's
+// words ("certificate verify failed: hostname mismatch").
+std::string tls_failure_reason(std::string_view peer, std::string_view cause);
 std::string unresolvable_reason(std::string_view host);
 std::string refused_reason(std::string_view peer);
 std::string connect_failed_reason(std::string_view peer, std::string_view cause);

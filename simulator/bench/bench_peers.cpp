@@ -120,7 +120,8 @@ std::vector<Target> targets_of(const std::vector<RunningProcess>& processes) {
   return targets;
 }
 
-std::string gateway_config(const std::vector<Target>& backends, std::size_t relay_buffer_bytes) {
+std::string gateway_config(const std::vector<Target>& backends, std::size_t relay_buffer_bytes,
+                           const TlsFiles* tls) {
   nlohmann::json addresses = nlohmann::json::array();
   for (const auto& b : backends) addresses.push_back(text_of(b));
   nlohmann::json config = {
@@ -140,14 +141,16 @@ std::string gateway_config(const std::vector<Target>& backends, std::size_t rela
         {"connect_timeout", "60s"}}},
   };
   if (relay_buffer_bytes > 0) config["limits"]["relay_buffer_bytes"] = relay_buffer_bytes;
+  if (tls) config["tls"] = {{"certificate", tls->certificate}, {"key", tls->key}};
   return config.dump(2) + "\n";
 }
 
 RunningProcess start_wsfo_gateway(const std::string& wsfo_exe, const std::string& dir,
-                                  const std::vector<Target>& backends, std::size_t relay_buffer_bytes) {
+                                  const std::vector<Target>& backends, std::size_t relay_buffer_bytes,
+                                  const TlsFiles* tls) {
   std::string config = dir + "/gateway.json";
   std::string log = dir + "/gateway.log";
-  write_file(config, gateway_config(backends, relay_buffer_bytes));
+  write_file(config, gateway_config(backends, relay_buffer_bytes, tls));
   RunningProcess running;
   running.process =
       std::make_unique<process::ChildProcess>(std::vector<std::string>{wsfo_exe, "gateway", "--config", config}, log);
@@ -156,7 +159,7 @@ RunningProcess start_wsfo_gateway(const std::string& wsfo_exe, const std::string
 }
 
 std::string nginx_config(const std::string& dir, unsigned short port, const std::vector<Target>& backends,
-                         int listen_backlog) {
+                         int listen_backlog, const TlsFiles* tls) {
   std::ostringstream c;
   c << "# Written by wsfo bench gateway: a plain WebSocket proxy, one process.\n"
     << "worker_processes 1;\nmaster_process off;\ndaemon off;\nworker_rlimit_nofile 20000;\n"
@@ -170,7 +173,12 @@ std::string nginx_config(const std::string& dir, unsigned short port, const std:
   for (const auto& b : backends) c << "    server " << text_of(b) << ";\n";
   c << "  }\n  server {\n    listen 127.0.0.1:" << port;
   if (listen_backlog > 0) c << " backlog=" << listen_backlog;
-  c << ";\n    location / {\n"
+  if (tls) c << " ssl";
+  c << ";\n";
+  if (tls)  // as the gateway: TLS 1.2 and 1.3, full handshakes only
+    c << "    ssl_certificate " << tls->certificate << ";\n    ssl_certificate_key " << tls->key << ";\n"
+      << "    ssl_protocols TLSv1.2 TLSv1.3;\n    ssl_session_tickets off;\n    ssl_session_cache off;\n";
+  c << "    location / {\n"
     << "      proxy_pass http://backends;\n      proxy_http_version 1.1;\n"
     << "      proxy_set_header Upgrade $http_upgrade;\n      proxy_set_header Connection $connection_upgrade;\n"
     << "      proxy_set_header Host $host;\n      proxy_read_timeout 3600s;\n      proxy_send_timeout 3600s;\n"
@@ -179,11 +187,11 @@ std::string nginx_config(const std::string& dir, unsigned short port, const std:
 }
 
 RunningProcess start_nginx(const std::string& nginx_exe, const std::string& dir, const std::vector<Target>& backends,
-                           int listen_backlog) {
+                           int listen_backlog, const TlsFiles* tls) {
   auto port = free_port();
   std::string config = dir + "/nginx.conf";
   std::string log = dir + "/nginx-error.log";
-  write_file(config, nginx_config(dir, port, backends, listen_backlog));
+  write_file(config, nginx_config(dir, port, backends, listen_backlog, tls));
   RunningProcess running;
   running.process = std::make_unique<process::ChildProcess>(
       std::vector<std::string>{nginx_exe, "-p", dir + "/", "-e", log, "-c", config}, log);

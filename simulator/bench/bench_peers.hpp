@@ -37,6 +37,12 @@ struct RunningProcess {
   Target target;  // where it accepts WebSocket clients
 };
 
+// The certificate and key a proxy serves wss:// with (`bench gateway --tls`).
+struct TlsFiles {
+  std::string certificate;
+  std::string key;
+};
+
 // Each throws std::runtime_error saying what failed (and where the log is).
 // `extra` flags go after the bench's own (e.g. {"--announce", "self"}).
 RunningProcess start_backend(const std::string& wsfo_exe, const std::string& label, const std::string& log,
@@ -46,11 +52,13 @@ std::vector<RunningProcess> start_backends(const std::string& wsfo_exe, const st
                                            const std::vector<std::string>& extra = {});
 std::vector<Target> targets_of(const std::vector<RunningProcess>& processes);
 // `relay_buffer_bytes` 0 keeps the gateway's default.
+// With `tls`, both proxies terminate TLS on their listener.
 RunningProcess start_wsfo_gateway(const std::string& wsfo_exe, const std::string& dir,
-                                  const std::vector<Target>& backends, std::size_t relay_buffer_bytes);
+                                  const std::vector<Target>& backends, std::size_t relay_buffer_bytes,
+                                  const TlsFiles* tls = nullptr);
 // `listen_backlog` 0 keeps nginx's default (511).
 RunningProcess start_nginx(const std::string& nginx_exe, const std::string& dir, const std::vector<Target>& backends,
-                           int listen_backlog = 0);
+                           int listen_backlog = 0, const TlsFiles* tls = nullptr);
 
 // Stops a process with SIGTERM (SIGKILL after 3 s). Returns "" when it was
 // still running, else how it had ended (a crash during the measurement).
@@ -68,7 +76,8 @@ long peak_resident_kib(pid_t pid);
 double cpu_seconds(pid_t pid);
 
 std::string nginx_config(const std::string& dir, unsigned short port, const std::vector<Target>& backends,
-                         int listen_backlog = 0);
-std::string gateway_config(const std::vector<Target>& backends, std::size_t relay_buffer_bytes);
+                         int listen_backlog = 0, const TlsFiles* tls = nullptr);
+std::string gateway_config(const std::vector<Target>& backends, std::size_t relay_buffer_bytes,
+                           const TlsFiles* tls = nullptr);
 
 }  // namespace wsfo::bench

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "process/status_line.hpp"
+
 namespace wsfo::bench {
 
 struct GatewayBenchOptions {
@@ -22,6 +24,10 @@ struct GatewayBenchOptions {
   std::size_t rounds = 9;
   std::size_t load_threads = 1;        // threads of the echo load generator
   std::size_t relay_buffer_bytes = 0;  // the gateway's limits.relay_buffer_bytes; 0: its default
+  // Both proxies terminate TLS, and a round measures TLS sessions only
+  // (tls_sessions.hpp): the rate, their latency, the proxy's CPU per session.
+  bool tls = false;
+  process::StatusLine* status = nullptr;  // where the round, the proxy and the test are shown, if anywhere
 };
 
 // What one proxy achieved in one round.
@@ -31,6 +37,10 @@ struct RoundFigures {
   double p99_ms = 0;
   double sessions_per_second = 0;
   double kib_per_idle_connection = 0;
+  double tls_sessions_per_second = 0;  // with `tls`
+  double tls_session_p50_ms = 0;
+  double tls_session_p99_ms = 0;
+  double cpu_ms_per_tls_session = 0;  // the proxy's user + system CPU
 };
 
 // What one proxy achieved, round by round (round i of both proxies ran back

@@ -41,9 +41,12 @@ RunningProcess start_node(Peer peer, const StormBenchOptions& options, const std
 // One storm of one proxy: start A and the survivors, connect the fleet
 // through A, kill A, wait for the fleet to come back, read the survivors'
 // CPU and peak RSS, stop everything.
+// `round_name` names the storm on the status line ("5000 clients, round 2 of 3").
 StormRound storm(Peer peer, const StormBenchOptions& options, std::size_t clients, std::size_t survivors,
                  const std::string& dir, const std::vector<Target>& backends, StormPeerRuns& runs,
-                 std::ostream& progress) {
+                 std::ostream& progress, const std::string& round_name) {
+  const std::string step = round_name + ", " + name_of(peer) + ": ";
+  process::show_doing(options.status, step + "starting " + std::to_string(survivors + 1) + " nodes");
   std::vector<RunningProcess> nodes;
   std::vector<Target> survivor_targets;
   for (std::size_t i = 0; i <= survivors; ++i) {
@@ -55,7 +58,14 @@ StormRound storm(Peer peer, const StormBenchOptions& options, std::size_t client
   {
     StormClients fleet(survivor_targets, options.attempt_timeout);
     auto opened_at = std::chrono::steady_clock::now();
-    auto opened = fleet.open(nodes[0].target, clients, 120s);
+    process::show_doing(options.status, step + "connecting through node A");
+    std::size_t opened = 0;
+    {
+      auto count = process::show_count(options.status, [&fleet, clients] {
+        return std::to_string(fleet.upgraded_now()) + " of " + std::to_string(clients) + " clients connected";
+      });
+      opened = fleet.open(nodes[0].target, clients, 120s);
+    }
     double open_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - opened_at).count();
     round.set_up = opened == clients;
     if (opened < clients)
@@ -65,7 +75,14 @@ StormRound storm(Peer peer, const StormBenchOptions& options, std::size_t client
     for (std::size_t i = 1; i < nodes.size(); ++i) cpu_before.push_back(cpu_seconds(nodes[i].process->pid()));
     fleet.arm();
     nodes[0].process->send_signal(SIGKILL);
-    round.clients = fleet.finish(options.window);
+    process::show_doing(options.status, step + "node A killed");
+    {
+      auto count = process::show_count(options.status, [&fleet] {
+        return std::to_string(fleet.back_now()) + " of " + std::to_string(fleet.disconnected_now()) +
+               " disconnected clients back";
+      });
+      round.clients = fleet.finish(options.window);
+    }
     for (std::size_t i = 1; i < nodes.size(); ++i) {
       auto pid = nodes[i].process->pid();
       round.survivors_cpu_seconds += cpu_seconds(pid) - cpu_before[i - 1];
@@ -145,6 +162,7 @@ std::size_t survivors_for(const StormBenchOptions& options, std::size_t clients)
 
 StormBenchResult run_storm_bench(const StormBenchOptions& options, std::ostream& progress) {
   TempDir dir;
+  process::show_doing(options.status, "starting " + std::to_string(options.backends) + " backends");
   auto backend_processes = start_backends(options.wsfo_exe, dir.path(), options.backends, {"--announce", "self"});
   auto backends = targets_of(backend_processes);
   progress << "backends: " << options.backends
@@ -164,11 +182,14 @@ StormBenchResult run_storm_bench(const StormBenchOptions& options, std::ostream&
         auto& runs = peer == Peer::wsfo ? c.wsfo : c.nginx;
         auto node_dir = dir.path() + "/" + name_of(peer) + "-" + std::to_string(clients) + "-r" +
                         std::to_string(round + 1);
-        runs.rounds.push_back(storm(peer, options, clients, c.survivors, node_dir, backends, runs, progress));
+        runs.rounds.push_back(storm(peer, options, clients, c.survivors, node_dir, backends, runs, progress,
+                                    std::to_string(clients) + " clients, round " + std::to_string(round + 1) + " of " +
+                                        std::to_string(options.rounds)));
       }
     }
     result.cases.push_back(std::move(c));
   }
+  process::show_doing(options.status, "stopping the backends");
   for (auto& backend : backend_processes) stop(backend);
   return result;
 }

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "process/status_line.hpp"
 #include "simulator/bench/storm_clients.hpp"
 
 namespace wsfo::bench {
@@ -23,6 +24,7 @@ struct StormBenchOptions {
   std::size_t backends = 4;
   std::chrono::milliseconds window = std::chrono::seconds(30);  // clients not back by then never returned
   std::chrono::milliseconds attempt_timeout = std::chrono::seconds(5);
+  process::StatusLine* status = nullptr;  // where the storm and its clients are shown, if anywhere
 };
 
 // The survivors a storm of `clients` runs with.

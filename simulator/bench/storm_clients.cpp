@@ -159,6 +159,10 @@ void StormClients::arm() {
   impl_->armed = true;
 }
 
+std::size_t StormClients::upgraded_now() const { return impl_->upgraded; }
+std::size_t StormClients::disconnected_now() const { return impl_->disconnected; }
+std::size_t StormClients::back_now() const { return impl_->rehomed; }
+
 StormFigures StormClients::finish(std::chrono::milliseconds window) {
   auto deadline = impl_->fault + window;
   while (Clock::now() < deadline &&

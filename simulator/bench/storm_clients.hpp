@@ -50,6 +50,12 @@ class StormClients {
   // returns the figures.
   StormFigures finish(std::chrono::milliseconds window);
 
+  // While it runs, for a progress line (any thread): clients upgraded
+  // through the first node so far; after the fault, disconnected and back.
+  std::size_t upgraded_now() const;
+  std::size_t disconnected_now() const;
+  std::size_t back_now() const;
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

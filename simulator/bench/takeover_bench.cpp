@@ -91,8 +91,13 @@ class BenchRuns {
   }
 
   // Hard loss, then the preempt back. "" or why the stack could not be driven.
+  // What the status line shows before each step: "run 2 of 5, keepalived".
+  void name_run(std::string run) { run_ = std::move(run); }
+
   std::string hard_loss(TakeoverStack& stack, vrrp::Duration phase) {
+    doing("fresh start");
     if (auto e = fresh_start(stack, phase, options_.setup); !e.empty()) return e;
+    doing("hard loss (SIGKILL of a)");
     TakeoverRecording run;
     run.fault_ns = LiveClock::now_ns();
     if (auto e = stack.fault(kTakeoverHigher, SIGKILL); !e.empty()) return e;
@@ -103,6 +108,7 @@ class BenchRuns {
     for (const auto& sample : samples) record(stack, sample);
     if (!samples.front().value) return "";  // no takeover: nothing to preempt back from
 
+    doing("preempt back (a started again)");
     TakeoverRecording preempt;
     preempt.fault_ns = LiveClock::now_ns();
     if (auto e = stack.start(kTakeoverHigher); !e.empty()) return e;
@@ -113,7 +119,9 @@ class BenchRuns {
   }
 
   std::string graceful(TakeoverStack& stack, vrrp::Duration phase) {
+    doing("fresh start");
     if (auto e = fresh_start(stack, phase, options_.setup); !e.empty()) return e;
+    doing("graceful stop (SIGTERM of a)");
     TakeoverRecording run;
     run.fault_ns = LiveClock::now_ns();
     if (auto e = stack.fault(kTakeoverHigher, SIGTERM); !e.empty()) return e;
@@ -124,9 +132,12 @@ class BenchRuns {
   }
 
  private:
+  void doing(const std::string& step) { process::show_doing(options_.status, run_ + ": " + step); }
+
   const TakeoverBenchOptions& options_;
   TakeoverBenchResult& result_;
   std::ostream& log_;
+  std::string run_;
 };
 
 std::unique_ptr<TakeoverStack> make_stack(const std::string& name, const TakeoverBenchOptions& options,
@@ -144,6 +155,7 @@ TakeoverBenchResult run_takeover_bench(const TakeoverBenchOptions& options, std:
   result.stacks = options.stacks;
   std::vector<std::unique_ptr<TakeoverStack>> stacks;
   for (const auto& name : options.stacks) {
+    process::show_doing(options.status, "setting up the " + name + " stack");
     std::string error;
     auto stack = make_stack(name, options, error);
     if (!stack) {
@@ -166,6 +178,7 @@ TakeoverBenchResult run_takeover_bench(const TakeoverBenchOptions& options, std:
       log << "run " << i + 1 << "/" << options.runs << ", " << stack->name() << ", fault phase " << seconds(phases[i])
           << " s after an advert\n"
           << std::flush;
+      runs.name_run("run " + std::to_string(i + 1) + " of " + std::to_string(options.runs) + ", " + stack->name());
       std::string error = runs.hard_loss(*stack, phases[i]);
       if (error.empty() && options.graceful) error = runs.graceful(*stack, phases[i]);
       if (!error.empty()) {
@@ -175,6 +188,7 @@ TakeoverBenchResult run_takeover_bench(const TakeoverBenchOptions& options, std:
       log << std::flush;
     }
   }
+  process::show_doing(options.status, "stopping the stacks");
   for (auto& stack : stacks) stack->reset();
   return result;
 }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/vrrp/takeover_timing.hpp"
+#include "process/status_line.hpp"
 #include "simulator/bench/takeover_stacks.hpp"
 
 namespace wsfo::bench {
@@ -25,6 +26,7 @@ struct TakeoverBenchOptions {
   std::uint64_t seed = 0;  // draws the fault phases
   // Only the hard loss (with its preempt back) when false.
   bool graceful = true;
+  process::StatusLine* status = nullptr;  // where the run, the stack and the fault are shown, if anywhere
 };
 
 struct TakeoverBenchResult {

@@ -9,16 +9,12 @@ namespace net = boost::asio;
 using tcp = net::ip::tcp;
 using boost::system::error_code;
 
-namespace {
-
 const std::string& handshake_request() {
   static const std::string request =
       "GET / HTTP/1.1\r\nHost: bench.wsfo.test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
       "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
   return request;
 }
-
-}  // namespace
 
 net::ip::address_v4 source_address(std::uint8_t block, std::size_t index) {
   auto high = static_cast<std::uint32_t>(index / 254);

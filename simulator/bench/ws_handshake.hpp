@@ -24,6 +24,9 @@ boost::asio::ip::address_v4 source_address(std::uint8_t block, std::size_t index
 
 boost::asio::ip::tcp::endpoint endpoint_of(const Target& target);
 
+// The fixed upgrade request every bench client sends (GET /, Host bench.wsfo.test).
+const std::string& handshake_request();
+
 // Connects from `source` and upgrades; returns the bytes read past the
 // answer's head, or nullopt when the connect, the request or the 101 failed.
 boost::asio::awaitable<std::optional<std::string>> connect_and_upgrade(boost::asio::ip::tcp::socket& socket,

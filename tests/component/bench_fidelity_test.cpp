@@ -1,8 +1,8 @@
 // `wsfo bench fidelity` end to end on a tiny point (30 clients, a node kill):
 // it plays the point live and simulated, prints one row per figure with the
 // live and simulated values, writes fidelity.json; a run that cannot be made
-// (its gateway's port is taken) is reported as such with exit 3, never as a
-// figure; bad flags exit 2.
+// (its gateway's port is taken) is reported as such with exit 2, never as a
+// figure; bad flags exit 2. Off a terminal, no status line.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -18,6 +18,7 @@
 #include <sstream>
 
 #include "tests/support/test_files.hpp"
+#include "tests/support/tiny_fidelity_point.hpp"
 
 namespace wsfo {
 namespace bench_fidelity_test {
@@ -43,33 +44,17 @@ int fidelity(const std::string& args, const fs::path& log, std::string& output) 
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-// The storm point shrunk to 30 clients and 7 s (kill at 3 s), on addresses
-// 127.<octet>.x of its own (each test its own: ctest runs them in parallel), in `dir`.
-void write_tiny_point(const fs::path& dir, const std::string& octet) {
-  fs::create_directories(dir);
-  std::ifstream in(std::string(WSFO_SOURCE_DIR) + "/scenarios/fidelity/storm-2k.json");
-  auto s = nlohmann::json::parse(in);
-  s["name"] = "tiny";
-  s["duration"] = "7s";
-  s["clients"][0]["router_ids"] = {{"from", 0}, {"to", 29}};
-  s["timeline"][0]["at"] = "3s";
-  s["timeline"][0]["expect"] = {{"reconnect_within", "4s"}};
-  for (auto& node : s["units"][0]["nodes"])
-    node["address"] = std::regex_replace(node["address"].get<std::string>(), std::regex("^127\\.61\\."), "127." + octet + ".");
-  for (auto& backend : s["units"][0]["backends"])
-    backend["address"] =
-        std::regex_replace(backend["address"].get<std::string>(), std::regex("^127\\.61\\."), "127." + octet + ".");
-  std::ofstream(dir / "tiny.json") << s.dump(2) << "\n";
-}
+using test_support::write_tiny_fidelity_point;
 
 TEST(BenchFidelity, TinyPointPrintsEveryFigureLiveAndSimulated) {
   fs::path dir = scratch("tiny");
-  write_tiny_point(dir / "points", "69");
+  write_tiny_fidelity_point(dir / "points", "69");
   std::string out;
   int code = fidelity("--runs 1 --points-dir " + (dir / "points").string() + " --report-dir " + (dir / "runs").string(),
                       dir / "out.log", out);
   // 0 or 1: the figures of one live run against the model may miss on a busy machine; the table must be whole.
   EXPECT_TRUE(code == 0 || code == 1) << out;
+  EXPECT_EQ(out.find('\r'), std::string::npos) << "a status line in a file:\n" << out;
   for (const char* figure :
        {"disconnected", "back_99_s", "storm_handshake_p99_ms", "storm_failed_attempts", "storm_handshake_timeouts"}) {
     // point, figure, live min, median, max (numbers: the live run reported it), simulated, ratio, within.
@@ -96,7 +81,7 @@ TEST(BenchFidelity, TinyPointPrintsEveryFigureLiveAndSimulated) {
 
 TEST(BenchFidelity, ARunThatCannotStartIsReportedNotFigured) {
   fs::path dir = scratch("unmade");
-  write_tiny_point(dir / "points", "79");
+  write_tiny_fidelity_point(dir / "points", "79");
   // Hold the address of the tiny point's second gateway: it cannot listen, so the live run is not made.
   int holder = ::socket(AF_INET, SOCK_STREAM, 0);
   ASSERT_GE(holder, 0);

@@ -39,11 +39,30 @@ TEST(BenchGateway, TinyRunPrintsBothColumns) {
   expect_row(run.out, "new sessions/s");
   EXPECT_NE(run.out.find("RSS per idle connection (50)"), std::string::npos) << run.out;
   EXPECT_EQ(run.out.find("problem:"), std::string::npos) << run.out;
+  // On a pipe, no status line (progress_terminal_test.cpp has the terminal).
+  EXPECT_EQ(run.out.find('\r'), std::string::npos) << run.out;
+  EXPECT_EQ(run.out.find("bench gateway:"), std::string::npos) << run.out;
+}
+
+// Both proxies terminate TLS; every session verifies the bench CA's certificate.
+TEST(BenchGateway, TinyTlsRunMeasuresTlsSessionsOfBothProxies) {
+  auto run = run_bench({"--tls", "--session-duration", "500ms", "--session-concurrency", "8", "--backends", "2",
+                        "--rounds", "1"});
+  ASSERT_TRUE(run.status.exited) << run.status.describe() << "\n" << run.out;
+  EXPECT_EQ(run.status.code, 0) << run.out;
+  EXPECT_NE(run.out.find("TLS: both proxies terminate it with OpenSSL 3."), std::string::npos) << run.out;
+  expect_row(run.out, "TLS sessions/s");
+  expect_row(run.out, "TLS session latency p99");
+  expect_row(run.out, "proxy CPU per TLS session");
+  EXPECT_EQ(run.out.find("echo round trips/s"), std::string::npos) << run.out;
+  EXPECT_EQ(run.out.find("problem:"), std::string::npos) << run.out;
 }
 
 TEST(BenchGateway, BadFlagsExitTwo) {
-  for (auto flags : std::vector<std::vector<std::string>>{
-           {"--duration", "soon"}, {"--connections", "0"}, {"--nginx", "/nonexistent/nginx"}}) {
+  for (auto flags : std::vector<std::vector<std::string>>{{"--duration", "soon"},
+                                                          {"--connections", "0"},
+                                                          {"--nginx", "/nonexistent/nginx"},
+                                                          {"--tls", "--connections", "10"}}) {
     auto run = run_bench(flags);
     ASSERT_TRUE(run.status.exited);
     EXPECT_EQ(run.status.code, 2) << flags[0];

@@ -45,6 +45,9 @@ TEST(BenchStorm, TinyStormEveryClientComesBackThroughEitherProxy) {
   EXPECT_TRUE(std::regex_search(run.out, std::regex(R"(never came back\s+0\s+0\s+-\s+-\s+-\n)"))) << run.out;
   EXPECT_TRUE(std::regex_search(run.out, std::regex(R"(failed attempts\s+[0-9]+\s+[0-9]+\s)"))) << run.out;
   EXPECT_EQ(run.out.find("problem:"), std::string::npos) << run.out;
+  // On a pipe, no status line (progress_terminal_test.cpp has the terminal).
+  EXPECT_EQ(run.out.find('\r'), std::string::npos) << run.out;
+  EXPECT_EQ(run.out.find("bench storm:"), std::string::npos) << run.out;
 }
 
 TEST(BenchStorm, BadFlagsExitTwoSayingWhich) {

@@ -181,8 +181,8 @@ inline std::filesystem::path temp_file(const std::string& name) {
 inline const std::set<std::string>& documented_values(const std::string& field) {
   static const std::map<std::string, std::set<std::string>> values = {
       {"error",
-       {"unresolvable", "unsupported", "bind_failed", "refused", "connect_failed", "connect_timeout",
-        "handshake_timeout", "bad_http", "bad_handshake", "http_status", "redirect_loop", "too_many_redirects",
+       {"unresolvable", "bind_failed", "refused", "connect_failed", "connect_timeout", "handshake_timeout",
+        "certificate_error", "tls_failed", "bad_http", "bad_handshake", "http_status", "redirect_loop", "too_many_redirects",
         "bad_location", "redirect_not_followed"}},
       {"cause",
        {"server_close", "client_close", "shutdown", "connection_lost", "idle_timeout", "pong_timeout",

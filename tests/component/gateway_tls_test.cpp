@@ -54,7 +54,7 @@ std::string tls_connect(net::io_context& io, TlsStream& stream, std::uint16_t po
   return ec ? tls::describe_failure(ec, stream.native_handle()) : "";
 }
 
-std::shared_ptr<tls::Context> client_context(const std::string& ca_file, bool legacy = false) {
+std::shared_ptr<tls::Context> verifying_context(const std::string& ca_file, bool legacy = false) {
   std::string error;
   auto context = tls::client_context({ca_file, true, legacy}, error);
   if (!context) throw std::runtime_error(error);
@@ -127,7 +127,7 @@ class TlsClient {
 // One request over TLS, the raw answer back (the gateway closes after it).
 std::string tls_exchange(std::uint16_t port, const std::string& ca_file, const std::string& request) {
   net::io_context io;
-  auto context = client_context(ca_file);
+  auto context = verifying_context(ca_file);
   TlsStream stream(io, *context);
   if (auto error = tls_connect(io, stream, port, kName, true); !error.empty()) return "TLS handshake: " + error;
   std::string answer;
@@ -143,7 +143,7 @@ std::string tls_exchange(std::uint16_t port, const std::string& ca_file, const s
   return answer;
 }
 
-std::string metric(const Gateway& gateway, const std::string& line_start) {
+std::string tls_metric(const Gateway& gateway, const std::string& line_start) {
   std::string metrics = admin(gateway, http::verb::get, "/metrics").body;
   std::istringstream lines(metrics);
   for (std::string line; std::getline(lines, line);)
@@ -155,7 +155,7 @@ TEST(GatewayTls, WssIsRelayedRedirectedWithItsSchemeAndClosedAtACutover) {
   Certificates certificates;
   Backend backend("beijing");
   Gateway gateway(gateway_config({backend.address()}, certificates.gateway_patch()));
-  auto context = client_context(certificates.ca_file());
+  auto context = verifying_context(certificates.ca_file());
 
   TlsClient local(gateway.port, context, "6000");
   local.expect("Welcome to the server!beijing");
@@ -174,31 +174,31 @@ TEST(GatewayTls, WssIsRelayedRedirectedWithItsSchemeAndClosedAtACutover) {
   ASSERT_EQ(prepared.status, 200) << prepared.body;
   EXPECT_EQ(prepared.json()["closed_total"], 1);
   EXPECT_EQ(local.wait_close(), 4001);
-  EXPECT_EQ(metric(gateway, "wsfo_gateway_closes_total{code=\"4001\"}"), "1");
+  EXPECT_EQ(tls_metric(gateway, "wsfo_gateway_closes_total{code=\"4001\"}"), "1");
 }
 
 TEST(GatewayTls, BadTlsInputIsRefusedOnTheGatewaysSideAndABystanderGoesOn) {
   Certificates certificates;
   Backend backend("beijing");
   Gateway gateway(gateway_config({backend.address()}, certificates.gateway_patch()));
-  auto context = client_context(certificates.ca_file());
+  auto context = verifying_context(certificates.ca_file());
   TlsClient bystander(gateway.port, context, "7000");
   bystander.expect("Welcome to the server!beijing");
 
   {  // A client that offers only TLS 1.0 and 1.1.
     net::io_context io;
-    auto legacy = client_context(certificates.ca_file(), true);
+    auto legacy = verifying_context(certificates.ca_file(), true);
     TlsStream stream(io, *legacy);
     EXPECT_NE(tls_connect(io, stream, gateway.port, kName, true), "");
   }
-  EXPECT_EQ(metric(gateway, "wsfo_gateway_handshakes_total{outcome=\"rejected\",reason=\"tls_version\"}"), "1");
+  EXPECT_EQ(tls_metric(gateway, "wsfo_gateway_handshakes_total{outcome=\"rejected\",reason=\"tls_version\"}"), "1");
   EXPECT_NE(gateway.log().find("refused: "), std::string::npos) << gateway.log();
 
   // Plain HTTP on the TLS port: nginx's answer, a 400 in plain text.
   RawResponse plain = raw_exchange(gateway.port, upgrade_request("/ws"));
   EXPECT_EQ(plain.status, 400) << plain.text;
   EXPECT_NE(plain.text.find("plain HTTP request sent to a TLS (wss://) port"), std::string::npos) << plain.text;
-  EXPECT_EQ(metric(gateway, "wsfo_gateway_handshakes_total{outcome=\"rejected\",reason=\"plain_http_on_tls_port\"}"),
+  EXPECT_EQ(tls_metric(gateway, "wsfo_gateway_handshakes_total{outcome=\"rejected\",reason=\"plain_http_on_tls_port\"}"),
             "1");
 
   {  // An unknown server name: the default certificate, which a verifying client refuses.
@@ -207,11 +207,11 @@ TEST(GatewayTls, BadTlsInputIsRefusedOnTheGatewaysSideAndABystanderGoesOn) {
     std::string error = tls_connect(io, stream, gateway.port, "unknown.example", true);
     EXPECT_EQ(error, "certificate verify failed: hostname mismatch");
   }
-  EXPECT_EQ(metric(gateway, "wsfo_gateway_tls_unknown_server_names_total"), "1");
+  EXPECT_EQ(tls_metric(gateway, "wsfo_gateway_tls_unknown_server_names_total"), "1");
   // Without verification the same name is served.
   TlsClient careless(gateway.port, context, "7001", "unknown.example", false);
   careless.expect("Welcome to the server!beijing");
-  EXPECT_EQ(metric(gateway, "wsfo_gateway_tls_unknown_server_names_total"), "2");
+  EXPECT_EQ(tls_metric(gateway, "wsfo_gateway_tls_unknown_server_names_total"), "2");
 
   EXPECT_TRUE(bystander.echoes("beijing"));
 }

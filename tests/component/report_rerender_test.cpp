@@ -3,11 +3,7 @@
 // own, byte for byte (verdicts, split brains, cutover results); bad run
 // directories get exit 3 (unreadable) or 2 (invalid, the line named);
 // `--compare` prints the two runs' events and disconnected sets side by side.
-// And `wsfo simulate`'s progress line: on a pseudo-terminal, not on a pipe.
 #include <gtest/gtest.h>
-#include <poll.h>
-#include <pty.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -144,52 +140,6 @@ TEST(ReportRerender, CompareShowsEachEventsDisconnectedSetsSideBySide) {
   auto different = run_wsfo({"report", "--compare", (root / "a").string(), (root / "c").string()}, kLimit);
   EXPECT_EQ(exit_code(different), 2);
   EXPECT_NE(different.err.find("different timelines"), std::string::npos) << different.err;
-}
-
-// Everything `argv` writes on a pseudo-terminal, until it exits (bounded).
-std::string output_on_a_terminal(const std::vector<std::string>& args, int& status) {
-  std::vector<char*> argv;
-  for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
-  argv.push_back(nullptr);
-  int master = -1;
-  pid_t pid = ::forkpty(&master, nullptr, nullptr, nullptr);
-  if (pid == 0) {
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  EXPECT_GT(pid, 0);
-  std::string out;
-  const auto deadline = std::chrono::steady_clock::now() + kLimit;
-  for (char buffer[4096]; std::chrono::steady_clock::now() < deadline;) {
-    pollfd fd{master, POLLIN, 0};
-    if (::poll(&fd, 1, 1000) <= 0) continue;
-    ssize_t n = ::read(master, buffer, sizeof buffer);
-    if (n <= 0) break;  // EIO: the child closed its side
-    out.append(buffer, static_cast<std::size_t>(n));
-  }
-  ::close(master);
-  if (std::chrono::steady_clock::now() >= deadline) ::kill(pid, SIGKILL);
-  ::waitpid(pid, &status, 0);
-  return out;
-}
-
-TEST(SimulateProgress, ShownInPlaceOnATerminalAndNotOnAPipe) {
-  fs::path root = scratch("progress");
-  const std::string scenario = kScenarios + "seed-msha-cutover.json";
-  int status = -1;
-  std::string terminal =
-      output_on_a_terminal({WSFO_BINARY, "simulate", scenario, "--report-dir", (root / "tty").string()}, status);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << terminal;
-  EXPECT_NE(terminal.find("\rsimulate: 0.1 s of 40.0 s virtual, "), std::string::npos) << terminal;
-  EXPECT_NE(terminal.find(" of 3203 clients connected"), std::string::npos) << terminal;
-  EXPECT_NE(terminal.find("RESULT: PASS"), std::string::npos) << terminal;
-
-  auto piped = run_wsfo({"simulate", scenario, "--report-dir", (root / "pipe").string()}, kLimit);
-  EXPECT_EQ(exit_code(piped), 0);
-  EXPECT_EQ(piped.out.find("virtual"), std::string::npos) << piped.out;
-  EXPECT_EQ(piped.out.find('\r'), std::string::npos);
-  // The progress only watches: the model played the same run.
-  EXPECT_TRUE(slurp(root / "tty" / "history.jsonl") == slurp(root / "pipe" / "history.jsonl"));
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // Real keepalived's hard-loss takeover, measured by the takeover bench: the
 // backup takes over one Master_Down_Interval (3.805 s for priority 50) after
-// the last advert it heard, and the bench leaves no namespace behind.
+// the last advert it heard, and the bench leaves no namespace behind. And
+// `wsfo bench takeover`'s status line: on a pseudo-terminal, not on a pipe.
 #include "simulator/bench/takeover_bench.hpp"
 
 #include <gtest/gtest.h>
@@ -12,6 +13,8 @@
 #include "process/live_clock.hpp"
 #include "simulator/stack/netns_names.hpp"
 #include "tests/netns/netns_skip.hpp"
+#include "tests/support/terminal_run.hpp"
+#include "tests/support/wsfo_command.hpp"
 
 namespace takeover_bench_test {
 
@@ -58,6 +61,31 @@ TEST(TakeoverBench, RealKeepalivedTakesOverOneMasterDownIntervalAfterTheLastAdve
   ASSERT_TRUE(fault.value) << fault.problem;
   EXPECT_LE(*fault.value, *advert.value);
   EXPECT_TRUE(wsfo::bench::takeover_bench_passed(result)) << log.str();
+}
+
+// One run of the emulation, hard loss only: the smallest bench there is.
+TEST(TakeoverBench, StatusLineShowsTheRunAndTheFaultOnATerminalOnly) {
+  wsfo::bench::TakeoverStackFiles files;
+  files.wsfo = WSFO_BINARY;
+  WSFO_NETNS_SKIP_UNLESS_AVAILABLE(wsfo::bench::takeover_stack_unavailable_reason(wsfo::bench::kEmulationStack, files));
+  const std::vector<std::string> args{
+      "bench", "takeover", "--runs", "1", "--stacks", wsfo::bench::kEmulationStack, "--hard-loss-only"};
+  std::vector<std::string> argv{WSFO_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  auto terminal = wsfo::test_support::run_on_a_terminal(argv, 60s);
+  // 0 or 1: the figures of one run may miss; the status line is what is tested.
+  EXPECT_TRUE(terminal.exited_with(0) || terminal.exited_with(1)) << terminal.out;
+  const std::string run = "\rbench takeover: run 1 of 1, " + wsfo::bench::kEmulationStack + ": ";
+  for (const std::string& shown :
+       {"\rbench takeover: setting up the " + wsfo::bench::kEmulationStack + " stack, ", run + "fresh start, ",
+        run + "hard loss (SIGKILL of a), ", run + "preempt back (a started again), "})
+    EXPECT_NE(terminal.out.find(shown), std::string::npos) << "not shown: " << shown << "\n" << terminal.out;
+
+  auto piped = wsfo::test_support::run_wsfo(args, 60s);
+  EXPECT_TRUE(piped.status.exited && (piped.status.code == 0 || piped.status.code == 1)) << piped.err;
+  EXPECT_NE(piped.out.find("run 1/1, "), std::string::npos) << piped.out;
+  EXPECT_EQ(piped.out.find('\r'), std::string::npos) << piped.out;
+  EXPECT_EQ(piped.out.find("bench takeover:"), std::string::npos) << piped.out;
 }
 
 }  // namespace takeover_bench_test

@@ -187,16 +187,46 @@ TEST(ClientAttempt, FailuresBeforeAnAnswerKeepTheirKindAndReason) {
             "connect to 127.0.10.1:8020: no answer within 1500 ms");
 }
 
+// wss:// is dialed like ws:// (once refused as unsupported): a redirect keeps
+// the scheme its Location names, in both directions, with the scheme's
+// default port, and a failed TLS handshake is reported in the same words as
+// the other failures before an answer.
+TEST(ClientAttempt, RedirectsKeepTheSchemeOfTheirLocation) {
+  Attempt attempt(5);
+  attempt.start();
+  Step step =
+      attempt.on_answer(url("wss://websocket.msha.tech/ws"), redirect_to("wss://center.websocket.msha.tech/ws"));
+  ASSERT_EQ(step.kind, Kind::follow);
+  EXPECT_EQ(step.next.scheme, "wss");
+  EXPECT_EQ(step.next.port, 443);
+  EXPECT_EQ(step.next.text(), "wss://center.websocket.msha.tech:443/ws");
+  step = attempt.on_answer(step.next, redirect_to("/ws?unit=center"));
+  ASSERT_EQ(step.kind, Kind::follow);
+  EXPECT_EQ(step.next.scheme, "wss") << "a relative Location stays on TLS";
+  step = attempt.on_answer(step.next, redirect_to("ws://unbj.websocket.msha.tech:8020/ws"));
+  ASSERT_EQ(step.kind, Kind::follow);
+  EXPECT_EQ(step.next.scheme, "ws");
+  EXPECT_EQ(step.next.text(), kUnbj);
+  EXPECT_EQ(attempt.redirects(), 3);
+
+  step = Attempt::on_failure(AttemptError::certificate_error,
+                             tls_failure_reason("127.0.10.1:443", "certificate verify failed: hostname mismatch"));
+  ASSERT_EQ(step.kind, Kind::fail);
+  EXPECT_EQ(to_string(step.failure.error), "certificate_error");
+  EXPECT_EQ(step.failure.reason, "tls handshake with 127.0.10.1:443: certificate verify failed: hostname mismatch");
+}
+
 // The texts the history has always recorded (docs/history.md).
 TEST(ClientAttempt, ErrorCodesAreTheHistorysTexts) {
   const std::pair<AttemptError, const char*> codes[] = {
       {AttemptError::unresolvable, "unresolvable"},
-      {AttemptError::unsupported, "unsupported"},
       {AttemptError::bind_failed, "bind_failed"},
       {AttemptError::refused, "refused"},
       {AttemptError::connect_failed, "connect_failed"},
       {AttemptError::connect_timeout, "connect_timeout"},
       {AttemptError::handshake_timeout, "handshake_timeout"},
+      {AttemptError::certificate_error, "certificate_error"},
+      {AttemptError::tls_failed, "tls_failed"},
       {AttemptError::bad_http, "bad_http"},
       {AttemptError::bad_handshake, "bad_handshake"},
       {AttemptError::http_status, "http_status"},
