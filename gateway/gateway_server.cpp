@@ -265,6 +265,13 @@ std::string GatewayServer::start(bool& config_error) {
       config_error = true;  // the config names files that do not make a TLS server
       return "cannot start TLS: " + error;
     }
+    if (!tls->gateways_ca_file.empty()) {
+      node.gateways_tls = tls::client_context({tls->gateways_ca_file, true, false}, error);
+      if (!node.gateways_tls) {
+        config_error = true;
+        return "cannot start TLS toward other units' gateways: " + error;
+      }
+    }
   }
   node.discarded_pending = discarded;
   if (impl_->reload_source) {

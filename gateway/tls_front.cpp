@@ -2,19 +2,16 @@
 
 #include <sys/socket.h>
 
-#include <array>
-#include <boost/asio/local/connect_pair.hpp>
-#include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
 #include <optional>
 
 #include "core/gateway/answers.hpp"
 #include "gateway/accept_backoff.hpp"
 #include "gateway/answer_writer.hpp"
 #include "gateway/socket_deadline.hpp"
+#include "gateway/tls_pipe.hpp"
 
 // GCC 12 reports a false -Wmismatched-new-delete for Asio's awaitable frames
 // of coroutines with external linkage (asio's frame operator new and delete
@@ -30,78 +27,6 @@ namespace ssl = net::ssl;
 using net::awaitable;
 using net::use_awaitable;
 using error_code = boost::system::error_code;
-using Local = net::local::stream_protocol::socket;
-
-// One TLS client after its handshake: copies between the TLS stream and the
-// socketpair end the plain path serves. (Not in the anonymous namespace: it
-// lives in the frame of serve_tls(), which other files call.)
-struct TlsFront {
-  TlsFront(GatewayNode& node, tcp::socket client)
-      : node(node), context(node.tls), tls(std::move(client), *context), inner(node.io), wake(node.io) {}
-
-  // Each holds the front in its own frame: a coroutine starts only once
-  // spawned, after serve_tls has let go of it.
-  static awaitable<void> from_client(std::shared_ptr<TlsFront> self);
-  static awaitable<void> to_client(std::shared_ptr<TlsFront> self);
-
-  GatewayNode& node;
-  std::shared_ptr<tls::Context> context;
-  ssl::stream<tcp::socket> tls;
-  Local inner;
-  net::steady_timer wake;  // to_client waits on it for from_client to stop reading
-  bool reading = true;
-  std::array<char, 16384> from_buffer{};  // one TLS record's plaintext at most
-  std::array<char, 16384> to_buffer{};
-};
-
-// What the client sends goes to the plain path; when the client ends, the
-// plain path sees the end of its stream.
-awaitable<void> TlsFront::from_client(std::shared_ptr<TlsFront> self) {
-  TlsFront& f = *self;
-  error_code ec;
-  for (;;) {
-    std::size_t n = co_await f.tls.async_read_some(net::buffer(f.from_buffer), net::redirect_error(use_awaitable, ec));
-    if (ec) break;
-    co_await net::async_write(f.inner, net::buffer(f.from_buffer.data(), n), net::redirect_error(use_awaitable, ec));
-    if (ec) break;
-  }
-  f.inner.shutdown(Local::shutdown_send, ec);
-  f.reading = false;
-  f.wake.cancel();
-}
-
-// What the plain path writes goes to the client; once the plain path closes
-// its end (an answer written, or the relay finished), the client gets a
-// close_notify, bounded by limits.close_timeout, and the TCP connection ends.
-// The client's TCP socket stays open until then, as the relay may reset it.
-awaitable<void> TlsFront::to_client(std::shared_ptr<TlsFront> self) {
-  TlsFront& f = *self;
-  error_code ec;
-  bool client_gone = false;
-  for (;;) {
-    std::size_t n = co_await f.inner.async_read_some(net::buffer(f.to_buffer), net::redirect_error(use_awaitable, ec));
-    if (ec) break;
-    co_await net::async_write(f.tls, net::buffer(f.to_buffer.data(), n), net::redirect_error(use_awaitable, ec));
-    if (ec) {
-      client_gone = true;
-      break;
-    }
-  }
-  // An SSL stream takes one read at a time, and the shutdown reads the
-  // client's close_notify: stop the copy's read first.
-  tcp::socket& socket = f.tls.next_layer();
-  if (f.reading) {
-    socket.cancel(ec);
-    f.wake.expires_after(f.node.config.limits.close_timeout);
-    co_await f.wake.async_wait(net::redirect_error(use_awaitable, ec));
-  }
-  if (!client_gone && !f.reading) {
-    Deadline deadline(socket, f.node.config.limits.close_timeout);
-    co_await f.tls.async_shutdown(net::redirect_error(use_awaitable, ec));
-  }
-  socket.close(ec);
-  f.inner.close(ec);
-}
 
 namespace {
 
@@ -133,7 +58,7 @@ void count_failure(GatewayNode& node, RejectReason reason, const std::string& wh
 awaitable<void> serve_tls(GatewayNode& node, tcp::socket client) {
   error_code ec;
   client.set_option(tcp::no_delay(true), ec);
-  auto front = std::make_shared<TlsFront>(node, std::move(client));
+  auto front = std::make_shared<TlsPipe>(node, std::move(client), node.tls);
   tcp::socket& socket = front->tls.next_layer();
   bool plain_http = false;
   {
@@ -170,22 +95,18 @@ awaitable<void> serve_tls(GatewayNode& node, tcp::socket client) {
     co_await send_answer(node, socket, answer);
     co_return;
   }
-  Local plain_end(node.io);
-  net::local::connect_pair(front->inner, plain_end, ec);
-  tcp::socket handshake_end(node.io);
-  if (!ec) handshake_end.assign(tcp::v4(), plain_end.release(), ec);
-  if (ec) {
+  tcp::socket& tcp_socket = socket;
+  std::optional<tcp::socket> handshake_end = join_plain_end(front, ec);
+  if (!handshake_end) {
     RejectReason reason =
         AcceptBackoff::reason(ec) == "descriptors" ? RejectReason::out_of_descriptors : RejectReason::client_closed;
     node.metrics.handshake(Metrics::Outcome::rejected, label(reason));
     log_line(node) << "TLS front: no socketpair for a client: " << ec.message() << "\n";
     co_return;
   }
-  ClientTransport transport{socket.remote_endpoint(ec), socket.native_handle()};
+  ClientTransport transport{tcp_socket.remote_endpoint(ec), tcp_socket.native_handle()};
   if (ec) transport.peer.reset();
-  node.start_handshake(std::move(handshake_end), std::move(transport));
-  node.spawn_task(TlsFront::from_client(front));
-  node.spawn_task(TlsFront::to_client(std::move(front)));
+  node.start_handshake(std::move(*handshake_end), std::move(transport));
 }
 
 }  // namespace wsfo::gateway

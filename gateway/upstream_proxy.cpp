@@ -10,6 +10,7 @@
 #include "gateway/answer_writer.hpp"
 #include "gateway/relay.hpp"
 #include "gateway/socket_deadline.hpp"
+#include "gateway/tls_pipe.hpp"
 
 // GCC 12 reports a false -Wmismatched-new-delete for Asio's awaitable frames
 // of coroutines with external linkage (asio's frame operator new and delete
@@ -97,6 +98,27 @@ void mark_forwarded(GatewayNode& node, const tcp::socket& client, const ClientTr
   }
 }
 
+// The TLS handshake with another unit's gateway, verified for `host`, the
+// address it was reached at (its certificate names its addresses); "" or
+// why it failed. On success
+// `upstream` is the plain end of the TLS pipe.
+awaitable<std::string> upstream_over_tls(GatewayNode& node, tcp::socket& upstream, const std::string& host) {
+  auto pipe = std::make_shared<TlsPipe>(node, std::move(upstream), node.gateways_tls);
+  std::string failure;
+  if (!tls::prepare_client(pipe->tls.native_handle(), host, true, failure)) co_return failure;
+  error_code ec;
+  {
+    Deadline deadline(pipe->tls.next_layer(), node.config.limits.handshake_timeout);
+    co_await pipe->tls.async_handshake(net::ssl::stream_base::client, net::redirect_error(use_awaitable, ec));
+    if (ec && deadline.expired()) co_return "TLS handshake timed out";
+  }
+  if (ec) co_return "TLS handshake: " + tls::describe_failure(ec, pipe->tls.native_handle());
+  std::optional<tcp::socket> plain_end = join_plain_end(std::move(pipe), ec);
+  if (!plain_end) co_return "no socketpair for the TLS pipe: " + ec.message();
+  upstream = std::move(*plain_end);
+  co_return "";
+}
+
 }  // namespace
 
 awaitable<void> proxy(GatewayNode& node, tcp::socket client, beast::flat_buffer client_buffer,
@@ -126,6 +148,18 @@ awaitable<void> proxy(GatewayNode& node, tcp::socket client, beast::flat_buffer 
     Answer answer = no_upstream_answered(decision, choice.tried());
     co_await send_answer(node, client, answer);
     co_return;
+  }
+  if (!local && node.gateways_tls) {
+    // Another unit's gateway listens in TLS only: the rest of the way goes
+    // through a TLS pipe, and the upstream socket is its plain end.
+    error_code ec;
+    const std::string host = upstream.remote_endpoint(ec).address().to_string();
+    std::string failure = co_await upstream_over_tls(node, upstream, host);
+    if (!failure.empty()) {
+      Answer answer = upstream_handshake_failed(decision, failure);
+      co_await send_answer(node, client, answer);
+      co_return;
+    }
   }
   mark_forwarded(node, client, transport, request, local);
   error_code ec;

@@ -78,6 +78,10 @@ struct TlsConfig {
   std::string certificate_file;  // the served chain; its names decide which SNI is known
   std::string key_file;
   std::string min_version = "1.2";  // "1.2" or "1.3": older clients are refused in the TLS handshake
+  // `tls.gateways_ca`: the other units' gateways (the `proxy` correction)
+  // are TLS listeners too, reached over TLS and verified against this CA.
+  // Empty: they are reached in plain ws://.
+  std::string gateways_ca_file{};
 };
 
 struct GatewayConfig {

@@ -63,6 +63,7 @@ Json to_json(const GatewayConfig& config) {
     document["tls"] = {{"certificate", config.tls->certificate_file},
                        {"key", config.tls->key_file},
                        {"min_version", config.tls->min_version}};
+  if (config.tls && !config.tls->gateways_ca_file.empty()) document["tls"]["gateways_ca"] = config.tls->gateways_ca_file;
   return document;
 }
 

@@ -97,7 +97,8 @@ std::string node_key_file(const std::string& run_dir, const std::string& node) {
 json::Json gateway_config(const scenario::Scenario& scenario, const scenario::Unit& unit, const scenario::Node& node,
                           const std::string& run_dir) {
   run::NodeFiles files{run_dir + "/state/" + node.name + ".rules.json", vrrp_events_file(run_dir, node.name),
-                       node_certificate_file(run_dir, node.name), node_key_file(run_dir, node.name)};
+                       node_certificate_file(run_dir, node.name), node_key_file(run_dir, node.name),
+                       ca_file(run_dir)};
   return gateway::to_json(run::gateway_config_for(scenario, unit, node, files));
 }
 

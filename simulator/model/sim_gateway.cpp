@@ -123,13 +123,13 @@ class GatewayLogic {
     return i - first;
   }
 
-  // A handshake forwarded by another unit's gateway (the proxy correction)
-  // reaches this node in plain WebSocket inside the harness, so only the
-  // client's own connection pays for TLS; a redirect hop is a new connection
-  // and pays again.
-  std::int64_t handshake_cost(const Batch& batch) const {
+  // Every handshake this node answers over TLS pays for one: a redirect hop
+  // is a new connection, and a handshake forwarded by another unit's gateway
+  // (the proxy correction) arrives over TLS too. The forwarding gateway's
+  // client side of that handshake is not charged.
+  std::int64_t handshake_cost(const Batch&) const {
     const scenario::Simulation sim = scenario::simulation_or_default(w_.scenario().simulation);
-    const bool tls = w_.scenario().tls && !batch.forwarded_by;
+    const bool tls = w_.scenario().tls;
     return (sim.handshake_cpu + (tls ? sim.tls_handshake_cpu : scenario::Duration{})).count();
   }
 

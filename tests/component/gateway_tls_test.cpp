@@ -216,6 +216,48 @@ TEST(GatewayTls, BadTlsInputIsRefusedOnTheGatewaysSideAndABystanderGoesOn) {
   EXPECT_TRUE(bystander.echoes("beijing"));
 }
 
+// Every listener of a TLS gateway speaks TLS only, so the proxy correction
+// reaches the owning unit's gateway over TLS, verified against the run's CA
+// for the address it dials; a cutover on the forwarding gateway still closes
+// the forwarded connection with 4001.
+TEST(GatewayTls, TheProxyCorrectionReachesAnotherUnitsGatewayOverTls) {
+  Certificates certificates;
+  Backend hangzhou("hangzhou");
+  Backend beijing("beijing");
+  Json center_patch = certificates.gateway_patch();
+  center_patch["node"] = "center-gw1";
+  center_patch["unit"] = "center";
+  Gateway center(gateway_config({hangzhou.address()}, center_patch));
+  Json patch = certificates.gateway_patch();
+  patch["correction"] = "proxy";
+  patch["units"]["center"]["gateways"] = {"127.0.0.1:" + std::to_string(center.port)};
+  patch["units"]["unbj"]["gateways"] = {"127.0.0.1:1"};
+  patch["tls"]["gateways_ca"] = certificates.ca_file();
+  Gateway unbj(gateway_config({beijing.address()}, patch));
+  auto context = verifying_context(certificates.ca_file());
+
+  TlsClient crossing(unbj.port, context, "1111");  // slot 1111 belongs to center
+  crossing.expect("Welcome to the server!hangzhou");
+  EXPECT_TRUE(crossing.echoes("hangzhou"));
+  EXPECT_EQ(tls_metric(unbj, "wsfo_gateway_connections{unit=\"center\"}"), "1");
+  ASSERT_EQ(
+      admin(unbj, http::verb::post, "/rules/prepare",
+            {{"version", 2}, {"rules", {{"version", 2}, {"ranges", {{{"from", 0}, {"to", 9999}, {"unit", "unbj"}}}}}}})
+          .status,
+      200);
+  EXPECT_EQ(crossing.wait_close(), 4001);
+
+  // Without the CA the forwarding gateway cannot verify center's certificate: a 502 naming why.
+  patch["tls"]["gateways_ca"] = certificates.dir + "/gw.pem";  // a server certificate, not the CA
+  Gateway misconfigured(gateway_config({beijing.address()}, patch));
+  std::string answer = tls_exchange(misconfigured.port, certificates.ca_file(),
+                                    "GET /ws HTTP/1.1\r\nHost: " + std::string(kName) +
+                                        "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: "
+                                        "dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nrouterId: 1111\r\n\r\n");
+  EXPECT_EQ(answer.rfind("HTTP/1.1 502", 0), 0u) << answer;
+  EXPECT_NE(answer.find("certificate verify failed"), std::string::npos) << answer;
+}
+
 TEST(GatewayTls, AKeyThatDoesNotMatchIsAStartFailureNamingTheFiles) {
   Certificates certificates;
   std::string error;
