@@ -9,6 +9,8 @@
 #include "core/scenario/scenario.hpp"
 #include "simulator/bench/bench_peers.hpp"
 #include "simulator/bench/held_connections_cost.hpp"
+#include "simulator/bench/tls_sessions.hpp"
+#include "tls/certificates.hpp"
 #include "simulator/bench/ws_load.hpp"
 
 namespace wsfo::bench {
@@ -29,6 +31,42 @@ void measure_sessions(const CalibrationOptions& options, const RunningProcess& g
   if (sessions.failures) result.problems += std::to_string(sessions.failures) + " gateway sessions failed; ";
   progress << "  gateway sessions: " << sessions.sessions << " connect/upgrade/close in " << sessions.seconds
            << " s, gateway CPU " << used << " s -> " << result.session_cpu_us << " us per session\n";
+}
+
+// The same loops over TLS through a gateway that terminates it (a fresh
+// process, the same backends): what a full TLS handshake adds to a session.
+void measure_tls_sessions(const CalibrationOptions& options, const std::string& dir, const std::vector<Target>& backends,
+                          Calibration& result, std::ostream& progress) {
+  std::string error;
+  auto ca = tls::CertificateAuthority::create("wsfo calibrate CA", error);
+  std::optional<tls::PemPair> server;
+  if (ca) server = ca->issue_server({"calibrate.wsfo.test", "127.0.0.1"}, error);
+  TlsFiles files{dir + "/tls-gateway.pem", dir + "/tls-gateway.key"};
+  for (const auto& [path, text, secret] : {std::tuple{dir + "/tls-ca.pem", ca ? ca->certificate_pem() : "", false},
+                                           std::tuple{files.certificate, server ? server->certificate : "", false},
+                                           std::tuple{files.key, server ? server->key : "", true}})
+    if (error.empty()) error = tls::write_pem(path, text, secret);
+  if (!error.empty()) {
+    result.problems += "TLS certificates: " + error + "; ";
+    return;
+  }
+  auto gateway = start_wsfo_gateway(options.wsfo_exe, dir, backends, 0, &files);
+  const pid_t pid = gateway.process->pid();
+  double cpu = process_cpu_seconds(pid);
+  auto sessions = run_tls_sessions(gateway.target, dir + "/tls-ca.pem", "calibrate.wsfo.test",
+                                   options.session_concurrency, options.duration);
+  double used = process_cpu_seconds(pid) - cpu;
+  const auto& s = sessions.sessions;
+  result.tls_sessions = s.sessions;
+  if (s.sessions > 0) result.tls_session_cpu_us = used / static_cast<double>(s.sessions) * 1e6;
+  result.tls_handshake_cpu_us = result.tls_session_cpu_us - result.session_cpu_us;
+  if (s.failures) result.problems += std::to_string(s.failures) + " TLS sessions failed: " + sessions.error + "; ";
+  if (s.sessions == 0 || result.tls_handshake_cpu_us <= 0)
+    result.problems += "TLS sessions cost the gateway no more than plain ones; ";
+  progress << "  gateway TLS sessions: " << s.sessions << " connect/TLS handshake/upgrade/close in " << s.seconds
+           << " s, gateway CPU " << used << " s -> " << result.tls_session_cpu_us << " us per session, "
+           << result.tls_handshake_cpu_us << " us more than a plain one\n";
+  if (auto ended = stop(gateway); !ended.empty()) result.problems += "the TLS gateway ended early: " + ended + "; ";
 }
 
 // Echo round trips at one size; each is two relayed messages. The set-up of
@@ -141,6 +179,7 @@ Calibration calibrate(const CalibrationOptions& options, std::ostream& progress)
     // charges as messages of their own; its teardown is the close figure.
     result.handshake_cpu_us = result.open_cpu_us - 2 * std::max(result.message_cpu_us, 0.0);
     if (auto ended = stop(gateway); !ended.empty()) result.problems += "the gateway ended early: " + ended + "; ";
+    measure_tls_sessions(options, dir.path(), backends, result, progress);
     for (auto& b : backend_processes)
       if (auto ended = stop(b); !ended.empty()) result.problems += "a backend ended early: " + ended + "; ";
   }
@@ -241,6 +280,11 @@ void print_figures(const Calibration& c, std::ostream& out) {
              " idle clients through it, " + std::to_string(c.fanout.messages) + " messages in " +
              std::to_string(c.fanout.ticks) + " broadcasts; the echo fit's intercept, " +
              duration_of_micros(c.echo_message_cpu_us) + ", relays one message per connection per wake-up");
+  figure("gateway_cpu.tls_handshake", c.tls_handshake_cpu_us,
+         "gateway CPU per session of " + std::to_string(c.tls_sessions) +
+             " connect/TLS handshake/upgrade/close loops through a TLS gateway (" +
+             duration_of_micros(c.tls_session_cpu_us) + ") less a plain session's (" +
+             duration_of_micros(c.session_cpu_us) + "): one full TLS 1.3 handshake, no resumption");
   figure("gateway_cpu.message_per_kib", c.message_cpu_us_per_kib,
          "least-squares slope of gateway CPU per relayed echo message over sizes " + sizes + ", per KiB");
   figure("backend_cpu.handshake", c.backend.handshake_us,
@@ -285,7 +329,8 @@ nlohmann::ordered_json simulation_block(const Calibration& c, const nlohmann::or
   block["gateway_cpu"] = {{"handshake", duration_of_micros(c.handshake_cpu_us)},
                           {"message", duration_of_micros(c.message_cpu_us)},
                           {"message_per_kib", duration_of_micros(c.message_cpu_us_per_kib)},
-                          {"close", duration_of_micros(c.close_cpu_us)}};
+                          {"close", duration_of_micros(c.close_cpu_us)},
+                          {"tls_handshake", duration_of_micros(std::max(c.tls_handshake_cpu_us, 0.0))}};
   block["backend_cpu"] = {{"handshake", duration_of_micros(c.backend.handshake_us)},
                           {"broadcast", duration_of_micros(c.backend.broadcast_us)},
                           {"message", duration_of_micros(c.backend.message_us)},

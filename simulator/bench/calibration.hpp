@@ -45,6 +45,9 @@ struct EchoPoint {
 
 struct Calibration {
   double session_cpu_us = 0;    // gateway CPU per connect + upgrade + welcome + announcement + close handshake
+  double tls_session_cpu_us = 0;    // the same session over TLS, through a TLS gateway
+  double tls_handshake_cpu_us = 0;  // the difference: what one full TLS handshake adds
+  std::uint64_t tls_sessions = 0;
   std::size_t held = 0;         // connections held open through the gateway, then closed
   double open_cpu_us = 0;       // gateway CPU per connection opened (upgrade, welcome, announcement)
   double close_cpu_us = 0;      // gateway CPU per connection closed (end of file from the client)

@@ -90,7 +90,7 @@ TEST(Calibrate, WritesALoadableBlockAndRewritesAScenarioInPlace) {
   auto progress = slurp(log);
   for (auto figure : {"gateway_cpu.handshake", "gateway_cpu.message", "gateway_cpu.message_per_kib",
                       "gateway_cpu.close", "backend_cpu.handshake", "backend_cpu.broadcast", "backend_cpu.message",
-                      "backend_cpu.close"})
+                      "backend_cpu.close", "gateway_cpu.tls_handshake"})
     EXPECT_NE(progress.find(figure), std::string::npos) << figure << " not in the progress:\n" << progress;
   // The message figure is a broadcast relayed through a gateway to the largest client fan-out.
   EXPECT_NE(progress.find("gateway fan-out: 40 idle clients through the gateway"), std::string::npos) << progress;
@@ -119,6 +119,9 @@ TEST(Calibrate, WritesALoadableBlockAndRewritesAScenarioInPlace) {
   // Whole microseconds of CPU: figures the load did measure, not the 1ns floor. (The backend's
   // handshake is a difference of measurements that may be near 0; docs/calibrate.md.)
   EXPECT_GT(sim.handshake_cpu.count(), 1000);
+  // A full TLS handshake is public-key work: tens of microseconds at least, and measured, not the default.
+  EXPECT_GT(sim.tls_handshake_cpu.count(), 20'000) << block.dump(2) << "\n" << progress;
+  EXPECT_NE(sim.tls_handshake_cpu, scenario::default_simulation().tls_handshake_cpu);
   EXPECT_GT(sim.message_cpu.count() + sim.message_cpu_per_kib.count(), 1000);
   EXPECT_GT(sim.backend_cpu.broadcast.count() + sim.backend_cpu.message.count(), 1000);
   // A block for hosts of their own: no testbed, in the file or in the progress.
