@@ -95,7 +95,6 @@ awaitable<void> serve_tls(GatewayNode& node, tcp::socket client) {
     co_await send_answer(node, socket, answer);
     co_return;
   }
-  tcp::socket& tcp_socket = socket;
   std::optional<tcp::socket> handshake_end = join_plain_end(front, ec);
   if (!handshake_end) {
     RejectReason reason =
@@ -104,7 +103,7 @@ awaitable<void> serve_tls(GatewayNode& node, tcp::socket client) {
     log_line(node) << "TLS front: no socketpair for a client: " << ec.message() << "\n";
     co_return;
   }
-  ClientTransport transport{tcp_socket.remote_endpoint(ec), tcp_socket.native_handle()};
+  ClientTransport transport{socket.remote_endpoint(ec), socket.native_handle()};
   if (ec) transport.peer.reset();
   node.start_handshake(std::move(*handshake_end), std::move(transport));
 }
