@@ -79,6 +79,7 @@ class Client : private ws::FrameHandler {
   void report_attempt(const WsUrl& url, std::string_view address);
   void report_rejected(const WsUrl& url, const AttemptFailure& failure, int redirects);
   void arm_connect_watchdog();
+  std::optional<Step> watchdog_ended(const std::string& peer);
   void on_open(const WsUrl& url, const Response& response, std::int64_t hop_started, int redirects);
   std::string target_for(const WsUrl& url) const;
 

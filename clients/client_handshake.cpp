@@ -185,12 +185,7 @@ awaitable<Step> Client::hop(const WsUrl& url, Attempt& machine, Response& respon
     }
     response = parser.release();
   }
-  ++timer_generation_;
-  timer_.cancel();
-  if (stopping_) co_return Attempt::on_failure(E::shutdown, "stopped");
-  if (connect_timed_out_)
-    co_return Attempt::on_failure(E::handshake_timeout,
-                                  timeout_reason(E::handshake_timeout, peer, options.handshake_timeout));
+  if (auto ended = watchdog_ended(peer)) co_return *ended;
   if (ec && !header_read) {
     if (ec.category() == error_code(http::error::bad_version).category())
       co_return Attempt::on_failure(E::bad_http, garbage_answer_reason(peer, ec.message()));
@@ -254,6 +249,19 @@ void Client::on_open(const WsUrl& url, const Response& response, std::int64_t ho
     auto it = response.find("X-Wsfo-Backend");
     backend_name_ = it != response.end() ? std::string(it->value()) : std::string();
   }
+}
+
+// The watchdog is done with this handshake step: the attempt ends here when
+// the fleet is stopping or the step ran out of time.
+std::optional<Step> Client::watchdog_ended(const std::string& peer) {
+  using E = AttemptError;
+  ++timer_generation_;
+  timer_.cancel();
+  if (stopping_) return Attempt::on_failure(E::shutdown, "stopped");
+  if (connect_timed_out_)
+    return Attempt::on_failure(E::handshake_timeout,
+                               timeout_reason(E::handshake_timeout, peer, worker_.options().handshake_timeout));
+  return std::nullopt;
 }
 
 std::string Client::target_for(const WsUrl& url) const {

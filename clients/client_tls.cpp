@@ -47,12 +47,7 @@ awaitable<std::optional<Step>> Client::start_tls(const WsUrl& url, const std::st
   error_code ec;
   co_await tls_->async_handshake(TlsStream::client, net::redirect_error(use_awaitable, ec));
   if (!ec) co_return std::nullopt;
-  ++timer_generation_;
-  timer_.cancel();
-  if (stopping_) co_return Attempt::on_failure(E::shutdown, "stopped");
-  if (connect_timed_out_)
-    co_return Attempt::on_failure(E::handshake_timeout,
-                                  timeout_reason(E::handshake_timeout, peer, options.handshake_timeout));
+  if (auto ended = watchdog_ended(peer)) co_return *ended;
   // A verification failure (unknown CA, host name mismatch, expired) is its
   // own error code, so a run's history tells a trust problem from a
   // protocol one (an old version refused, plain HTTP on the port).
