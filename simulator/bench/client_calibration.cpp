@@ -212,7 +212,14 @@ void measure_attempts(const ClientCalibrationOptions& options, ClientFigures& fi
   auto fleet = start_clients(options, label, backend.target, options.session_clients,
                              {"--close-after", json::format_duration(options.close_after), "--reconnect", "fixed:0s",
                               "--events", events});
-  std::this_thread::sleep_for(500ms);  // every client has started its loop
+  // The window opens once every client has started its loop: a fixed wait
+  // of 500 ms was shorter than a sanitized fleet's start on a busy machine.
+  const auto started_by = std::chrono::steady_clock::now() + 30s;
+  while (events_between(events, 0, process::LiveClock::now_ns()).attempts < options.session_clients &&
+         std::chrono::steady_clock::now() < started_by) {
+    require_running(fleet, label);
+    std::this_thread::sleep_for(50ms);
+  }
   require_running(fleet, label);
   auto window = measure_window(fleet.process->pid(), backend.target, options.duration);
   figures.session_cpu_s = window.cpu_s;

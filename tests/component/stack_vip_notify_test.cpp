@@ -52,11 +52,13 @@ struct Outcome {
   std::string error;
 };
 
+// The bounds only guard against a hang: beside a test that starts dozens of
+// sanitized processes at once, one call took over 10 s to start and exit.
 Outcome run(const std::vector<std::string>& argv) {
   ChildProcess process(argv);
   Outcome outcome;
-  outcome.error = process.read_stderr(5s);
-  auto status = process.wait_for_exit(5s);
+  outcome.error = process.read_stderr(20s);
+  auto status = process.wait_for_exit(20s);
   if (status && status->exited) outcome.code = status->code;
   return outcome;
 }
@@ -115,7 +117,7 @@ TEST(StackVipNotify, ConcurrentCallsLoseNoLineAndKeepTheChain) {
       calls.push_back(std::make_unique<ChildProcess>(
           notify.argv("server1", {"INSTANCE", "vip-" + std::to_string(i), state, std::to_string(i)})));
   for (auto& call : calls) {
-    auto status = call->wait_for_exit(10s);
+    auto status = call->wait_for_exit(30s);
     ASSERT_TRUE(status && status->exited && status->code == 0) << call->read_stderr(100ms);
   }
   auto events = notify.read();
@@ -150,7 +152,7 @@ TEST(StackVipNotify, TwoNodesWithTheirOwnEventsFilesNotifyingAtOnceKeepEachChain
       calls.push_back(std::make_unique<ChildProcess>(argv_of("server2", "vip-" + std::to_string(i), other)));
     }
     for (auto& call : calls) {
-      auto status = call->wait_for_exit(10s);
+      auto status = call->wait_for_exit(30s);
       ASSERT_TRUE(status && status->exited && status->code == 0) << call->read_stderr(100ms);
     }
   }
