@@ -133,7 +133,8 @@ std::size_t gateway_reserve(const Scenario& scenario, const Node& node) {
 DescriptorNeed gateway_need(const World& world, const Unit& unit, const Node& node,
                             const std::vector<std::map<std::string, std::uint64_t>>& owned) {
   const Scenario& s = world.scenario;
-  DescriptorNeed need{DescriptorNeed::Kind::gateway, node.name, unit.name, {}, 0, 0, gateway_reserve(s, node), s.tls};
+  DescriptorNeed need{DescriptorNeed::Kind::gateway, node.name, unit.name, {}, 0, 0, gateway_reserve(s, node), s.tls,
+                      s.tls_to_backends};
   if (world.down_nodes.count(node.name) != 0) return need;
   for (std::size_t g = 0; g < s.clients.size(); ++g) {
     // A browser group may be corrected otherwise (an Origin header: gateway.browser_correction).
@@ -235,7 +236,9 @@ void apply(World& world, const Action& action) {
 }  // namespace descriptor_budget_detail
 
 std::size_t DescriptorNeed::needed() const {
-  return kind == Kind::gateway ? (tls ? 4 : 2) * connections + 2 * proxied_in + reserve : connections + reserve;
+  if (kind == Kind::backend) return connections + reserve;
+  const std::size_t upstream_pipe = tls_to_backends ? 2 : 0;
+  return ((tls ? 4 : 2) + upstream_pipe) * connections + (2 + upstream_pipe) * proxied_in + reserve;
 }
 
 const DescriptorNeed* DescriptorBudget::worst(DescriptorNeed::Kind kind) const {
@@ -293,7 +296,9 @@ std::string describe(const DescriptorNeed& need) {
            std::to_string(need.reserve) + " reserved";
   return "gateway " + need.process + " (unit " + need.unit + ") needs " + std::to_string(need.needed()) +
          " descriptors " + need.moment + ": " +
-         (need.tls ? "4 x " + std::to_string(need.connections) + " relayed over TLS + 2 x " +
+         (need.tls_to_backends ? "6 x " + std::to_string(need.connections) + " relayed over TLS both ways + 4 x " +
+                                     std::to_string(need.proxied_in) + " proxied in from other units"
+          : need.tls ? "4 x " + std::to_string(need.connections) + " relayed over TLS + 2 x " +
                          std::to_string(need.proxied_in) + " proxied in from other units"
                    : "2 x (" + std::to_string(need.connections) + " relayed + " + std::to_string(need.proxied_in) +
                          " proxied in from other units)") +
