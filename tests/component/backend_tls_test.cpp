@@ -4,6 +4,7 @@
 // address dialed. A backend it cannot verify is a 502 naming why, counted,
 // while a bystander through the same gateway goes on. Backends listen on
 // 127.0.77.x, each certificate naming its own address.
+#include "gateway/admin_client.hpp"
 #include "tests/component/gateway_tls_harness.hpp"
 
 namespace wsfo::gateway_test {
@@ -14,21 +15,13 @@ std::vector<std::string> tls_flags(const Certificates& certificates, const std::
   return {"--tls-certificate", certificates.dir + "/" + file + ".pem", "--tls-key", certificates.dir + "/" + file + ".key"};
 }
 
-// GET /stats of a TLS backend, verified against `ca_file` for its address.
+// GET /stats of a TLS backend, verified against `ca_file` for its address
+// (as `wsfo run` reads its counters at the end of a run).
 Json tls_backend_stats(const Backend& backend, const std::string& ca_file) {
-  net::io_context io;
-  auto context = verifying_context(ca_file);
-  TlsStream stream(io, *context);
-  if (auto error = tls_connect(io, stream, backend.port, backend.host, true, backend.host); !error.empty())
-    throw std::runtime_error("TLS handshake with the backend: " + error);
-  http::request<http::empty_body> request{http::verb::get, "/stats", 11};
-  request.set(http::field::host, backend.host);
-  request.keep_alive(false);
-  http::write(stream, request);
-  beast::flat_buffer buffer;
-  http::response<http::string_body> response;
-  http::read(stream, buffer, response);
-  return Json::parse(response.body());
+  gateway::HttpReply reply =
+      gateway::http_request(backend.address(), "GET", "/stats", "", "", 3000ms, verifying_context(ca_file));
+  if (reply.status != 200) throw std::runtime_error("GET /stats over TLS: " + reply.error);
+  return Json::parse(reply.body);
 }
 
 std::string upgrade_over_tls(const Gateway& gateway, const Certificates& certificates, const std::string& target) {
@@ -98,6 +91,11 @@ TEST(BackendTls, ABackendTheGatewayCannotVerifyIsA502NamingWhyAndABystanderGoesO
   EXPECT_NE(answer.find("certificate verify failed: IP address mismatch"), std::string::npos) << answer;
   EXPECT_EQ(tls_metric(gateway, "wsfo_gateway_handshakes_total{outcome=\"rejected\",reason=\"no_backend\"}"), "2");
   EXPECT_EQ(tls_backend_stats(rogue, other.ca_file())["open_connections"], 0);
+  // The same request verified against the wrong CA says why.
+  gateway::HttpReply unverified = gateway::http_request(rogue.address(), "GET", "/stats", "", "", 3000ms,
+                                                        verifying_context(certificates.ca_file()));
+  EXPECT_EQ(unverified.status, 0);
+  EXPECT_EQ(unverified.error, "TLS handshake: certificate verify failed: unable to get local issuer certificate");
 
   EXPECT_TRUE(bystander.echoes("beijing"));
   TlsClient after(gateway.port, context, "6002");
