@@ -111,7 +111,9 @@ bool render_upstreams(const scenario::Unit& unit, const AddressMapper& map, std:
 // Re-encrypting to the backends: nginx checks a proxied server's certificate
 // for proxy_ssl_name, one name per location, while each backend's names its
 // own address. The name is the address of the server being tried: the last
-// of $upstream_addr ("a:p, b:p" after a retry), re-read at each handshake.
+// of $upstream_addr ("a:p, b:p" after a retry), re-read at each handshake
+// (the map is volatile: a cached value would check a retry against the name
+// of the server that failed, and fail the good one too).
 void render_backend_tls(const NginxFiles& files, std::ostringstream& out) {
   if (files.backends_ca.empty()) return;
   out << "      proxy_ssl_verify on;\n"
@@ -127,8 +129,7 @@ void render_location(const scenario::Unit& unit, const scenario::Node& node, con
   out << "    location " << prefix << " {\n"
       << "      proxy_pass " << (files.backends_ca.empty() ? "http" : "https") << "://route_" << route_index << ";\n";
   render_backend_tls(files, out);
-  out
-      << "      proxy_http_version 1.1;\n"
+  out << "      proxy_http_version 1.1;\n"
       << "      proxy_set_header Upgrade $http_upgrade;\n"
       << "      proxy_set_header Connection $connection_upgrade;\n"
       << "      proxy_set_header Host $host;\n"
@@ -183,7 +184,8 @@ std::string render_nginx_config(const scenario::Unit& unit, const scenario::Node
     out << "  " << temp << "_temp_path " << files.prefix_dir << "/" << temp << "_temp;\n";
   out << "  map $http_upgrade $connection_upgrade {\n    default upgrade;\n    '' close;\n  }\n";
   if (!files.backends_ca.empty())
-    out << "  map $upstream_addr $wsfo_backend_address {\n    \"~(?<wsfo_address>[^ ,]+):[0-9]+$\" $wsfo_address;\n  }\n";
+    out << "  map $upstream_addr $wsfo_backend_address {\n    volatile;\n"
+        << "    \"~(?<wsfo_address>[^ ,]+):[0-9]+$\" $wsfo_address;\n  }\n";
   if (!render_upstreams(unit, map, out, error)) return {};
   // The wildcard address: a backup node's nginx listens before it holds the
   // VIP, and answers on it as soon as keepalived adds it.
@@ -197,7 +199,8 @@ std::string render_nginx_config(const scenario::Unit& unit, const scenario::Node
     out << "    ssl_certificate " << files.tls_certificate << ";\n"
         << "    ssl_certificate_key " << files.tls_key << ";\n"
         << "    ssl_protocols TLSv1.2 TLSv1.3;\n";
-  for (std::size_t i = 0; i < unit.routes.size(); ++i) render_location(unit, node, files, unit.routes[i].prefix, i, out);
+  for (std::size_t i = 0; i < unit.routes.size(); ++i)
+    render_location(unit, node, files, unit.routes[i].prefix, i, out);
   if (!has_root_route(unit)) out << "    location / {\n      return 404;\n    }\n";
   out << "  }\n}\n";
   return out.str();

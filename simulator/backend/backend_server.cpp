@@ -89,7 +89,8 @@ net::awaitable<void> serve_connection(Stream stream, Hub& hub) {
       beast::get_lowest_layer(stream).expires_never();
       auto origin = origin_of(request);
       std::string path(request.target());
-      auto session = std::make_shared<StreamSession<Stream>>(std::move(stream), hub, std::move(origin), std::move(path));
+      auto session =
+          std::make_shared<StreamSession<Stream>>(std::move(stream), hub, std::move(origin), std::move(path));
       co_await session->run(std::move(request));
       co_return;
     }
@@ -125,8 +126,8 @@ net::awaitable<void> serve_tls(tcp::socket socket, Hub& hub, tls::Context& conte
     if ((count & (count - 1)) == 0)
       std::cerr << "wsfo backend " << hub.options.label << ": TLS handshake from " << peer.address().to_string()
                 << " failed: "
-                << (ec == beast::error::timeout ? std::string("timed out") : tls::describe_failure(ec, nullptr))
-                << " (" << count << " so far)\n";
+                << (ec == beast::error::timeout ? std::string("timed out") : tls::describe_failure(ec, nullptr)) << " ("
+                << count << " so far)\n";
     co_return;
   }
   co_await serve_connection(std::move(stream), hub);

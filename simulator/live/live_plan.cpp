@@ -138,7 +138,8 @@ LivePlan make_live_plan(const scenario::Scenario& scenario, const std::string& r
     if (unit.name == scenario.domain.cname) plan.resolve.push_back(scenario.domain.name + "=" + entry);
   }
   for (const auto& unit : scenario.units) {
-    for (const auto& backend : unit.backends) plan.backends.push_back(backend_plan(scenario, unit.name, backend, run_dir));
+    for (const auto& backend : unit.backends)
+      plan.backends.push_back(backend_plan(scenario, unit.name, backend, run_dir));
     for (const auto& node : unit.nodes) {
       GatewayPlan gateway;
       gateway.node = node.name;

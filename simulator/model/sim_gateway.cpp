@@ -38,7 +38,8 @@ class GatewayLogic {
       : w_(world),
         g_(index),
         gw_(world.gateways()[index]),
-        backend_handshake_ns_(scenario::simulation_or_default(world.scenario().simulation).backend_cpu.handshake.count()),
+        backend_handshake_ns_(
+            scenario::simulation_or_default(world.scenario().simulation).backend_cpu.handshake.count()),
         backend_tls_ns_(world.scenario().tls_to_backends
                             ? scenario::simulation_or_default(world.scenario().simulation).tls_handshake_cpu.count()
                             : 0) {}

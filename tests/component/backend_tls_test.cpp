@@ -12,7 +12,8 @@ namespace {
 
 // --tls-certificate <dir>/<file>.pem --tls-key <dir>/<file>.key
 std::vector<std::string> tls_flags(const Certificates& certificates, const std::string& file) {
-  return {"--tls-certificate", certificates.dir + "/" + file + ".pem", "--tls-key", certificates.dir + "/" + file + ".key"};
+  return {"--tls-certificate", certificates.dir + "/" + file + ".pem", "--tls-key",
+          certificates.dir + "/" + file + ".key"};
 }
 
 // GET /stats of a TLS backend, verified against `ca_file` for its address
@@ -121,7 +122,8 @@ TEST(BackendTls, TlsFilesThatCannotServeAreOneLineWithTheirExitCode) {
       {{"backend", "--tls-certificate", dir + "/none.pem", "--tls-key", dir + "/gw.key"},
        3,
        "wsfo backend: cannot read '" + dir + "/none.pem'"},
-      {{"backend", "--listen", "127.0.77.5:0", "--tls-certificate", dir + "/gw.pem", "--tls-key", other.dir + "/gw.key"},
+      {{"backend", "--listen", "127.0.77.5:0", "--tls-certificate", dir + "/gw.pem", "--tls-key",
+        other.dir + "/gw.key"},
        2,
        "wsfo backend: cannot start TLS: the key '" + other.dir + "/gw.key' does not match the certificate"},
       {{"gateway", "--config", dir + "/gateway.json"},

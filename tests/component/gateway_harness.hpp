@@ -53,7 +53,8 @@ struct Backend {
   std::string address() const { return host + ":" + std::to_string(port); }
   static std::vector<std::string> argv(const std::string& label, const std::string& interval, const std::string& host,
                                        const std::vector<std::string>& flags) {
-    std::vector<std::string> out{WSFO_BINARY, "backend", "--listen", host + ":0", "--label", label, "--interval", interval};
+    std::vector<std::string> out{WSFO_BINARY, "backend", "--listen",   host + ":0",
+                                 "--label",   label,     "--interval", interval};
     out.insert(out.end(), flags.begin(), flags.end());
     return out;
   }

@@ -172,14 +172,16 @@ TEST(StackNginxConfig, ReencryptsToTheBackendsVerifyingEachForItsAddress) {
   const std::string config = stack::render_nginx_config(unit, unit.nodes[0], to_benchmark_range, files, {}, error);
   ASSERT_TRUE(error.empty()) << error;
   for (const char* line :
-       {"  map $upstream_addr $wsfo_backend_address {\n    \"~(?<wsfo_address>[^ ,]+):[0-9]+$\" $wsfo_address;\n  }\n",
+       {"  map $upstream_addr $wsfo_backend_address {\n    volatile;\n    \"~(?<wsfo_address>[^ ,]+):[0-9]+$\" "
+        "$wsfo_address;\n  }\n",
         "      proxy_pass https://route_0;\n      proxy_ssl_verify on;\n"
         "      proxy_ssl_trusted_certificate /run/wsfo/tls/ca.pem;\n      proxy_ssl_protocols TLSv1.2 TLSv1.3;\n"
         "      proxy_ssl_name $wsfo_backend_address;\n"})
     EXPECT_NE(config.find(line), std::string::npos) << line << "\n" << config;
   EXPECT_EQ(config.find("proxy_pass http://"), std::string::npos) << config;
   files.backends_ca.clear();
-  const std::string plain_backends = stack::render_nginx_config(unit, unit.nodes[0], to_benchmark_range, files, {}, error);
+  const std::string plain_backends =
+      stack::render_nginx_config(unit, unit.nodes[0], to_benchmark_range, files, {}, error);
   EXPECT_EQ(plain_backends.find("proxy_ssl"), std::string::npos) << plain_backends;
   EXPECT_NE(plain_backends.find("proxy_pass http://route_0;"), std::string::npos) << plain_backends;
   files.backends_ca = "/run/wsfo/tls/c;a.pem";
