@@ -116,6 +116,8 @@ TEST(BackendTls, TlsFilesThatCannotServeAreOneLineWithTheirExitCode) {
   Json patch = certificates.gateway_patch();
   patch["tls"]["backends_ca"] = dir + "/missing-ca.pem";
   std::ofstream(dir + "/gateway.json") << gateway_config({"127.0.0.1:1"}, patch).dump(2);
+  patch["tls"]["backends_ca"] = dir + "/gw.key";  // readable, but no certificate in it
+  std::ofstream(dir + "/gateway-key-as-ca.json") << gateway_config({"127.0.0.1:1"}, patch).dump(2);
   const std::vector<FailedStart> cases = {
       {{"backend", "--tls-certificate", dir + "/gw.pem"}, 2, "--tls-certificate: wss:// needs both"},
       {{"backend", "--tls-key", dir + "/gw.key"}, 2, "--tls-key: wss:// needs both"},
@@ -127,8 +129,11 @@ TEST(BackendTls, TlsFilesThatCannotServeAreOneLineWithTheirExitCode) {
        2,
        "wsfo backend: cannot start TLS: the key '" + other.dir + "/gw.key' does not match the certificate"},
       {{"gateway", "--config", dir + "/gateway.json"},
+       3,
+       "wsfo gateway: tls: cannot read '" + dir + "/missing-ca.pem'"},
+      {{"gateway", "--config", dir + "/gateway-key-as-ca.json"},
        2,
-       "cannot start TLS toward this unit's backends: cannot load the CA file '" + dir + "/missing-ca.pem'"},
+       "wsfo gateway: cannot start TLS toward this unit's backends: cannot load the CA file '" + dir + "/gw.key'"},
   };
   for (const auto& c : cases) {
     std::vector<std::string> argv{WSFO_BINARY};
