@@ -18,6 +18,8 @@ struct BackendFlags {
   std::string announce = "all";
   std::string delay = "0ms";
   std::string crash_after;
+  std::string tls_certificate;
+  std::string tls_key;
 };
 
 // Every flag is checked here so a mistake gets one clear line and exit 2.
@@ -58,6 +60,12 @@ std::optional<backend::BackendOptions> to_options(const BackendFlags& flags) {
     if (!crash_after) return fail("--crash-after");
     options.crash_after = *crash_after;
   }
+  if (flags.tls_certificate.empty() != flags.tls_key.empty()) {
+    error = "wss:// needs both --tls-certificate and --tls-key";
+    return fail(flags.tls_key.empty() ? "--tls-certificate" : "--tls-key");
+  }
+  options.tls_certificate_file = flags.tls_certificate;
+  options.tls_key_file = flags.tls_key;
   return options;
 }
 
@@ -74,6 +82,8 @@ void add_backend_commands(CLI::App& app, int& exit_code) {
       "GET /stats answers JSON: label, open/total connections, messages sent/received, last_broadcast_seq, and "
       "open/total connections per routerId header (\"none\" without one, \"malformed\" when invalid) and per "
       "X-Wsfo-Node header.\n"
+      "With --tls-certificate and --tls-key the listener speaks TLS 1.2/1.3 only (wss://, GET /stats over "
+      "https): a failed TLS handshake ends only that connection and counts in tls_handshake_failures.\n"
       "Prints `ready HOST:PORT` on stdout once listening. SIGTERM/SIGINT: close every client with 1001 and exit 0 "
       "(after at most 2 s).");
   static BackendFlags flags;
@@ -102,12 +112,20 @@ void add_backend_commands(CLI::App& app, int& exit_code) {
                   "Exit abruptly this long after listening, like a killed process: no close frames, "
                   "exit status " +
                       std::to_string(backend::kCrashExitStatus));
+  cmd->add_option("--tls-certificate", flags.tls_certificate,
+                  "PEM certificate chain: serve wss:// only (with --tls-key; a key that does not match is exit 2)");
+  cmd->add_option("--tls-key", flags.tls_key, "PEM private key of --tls-certificate");
   cmd->callback([&exit_code] {
     auto options = to_options(flags);
     if (!options) {
       exit_code = kUsage;
       return;
     }
+    for (const std::string* file : {&options->tls_certificate_file, &options->tls_key_file})
+      if (!file->empty() && !readable_or_say("wsfo backend", *file)) {
+        exit_code = kIoError;
+        return;
+      }
     exit_code = backend::run_backend(*options, std::cout);
   });
 }

@@ -36,10 +36,10 @@ int run_gateway(const std::string& path, const gateway::ConfigOverrides& overrid
     for (const auto& p : problems.list()) std::cerr << path << ": " << json::format(p) << "\n";
     return kInvalidInput;
   }
-  // A certificate or key file it cannot read is a file error, not a TLS set-up that failed.
+  // A certificate, key or CA file it cannot read is a file error, not a TLS set-up that failed.
   if (const auto& tls = config->tls)
-    for (const std::string& file : {tls->certificate_file, tls->key_file})
-      if (!readable_or_say("wsfo gateway: tls", file)) return kIoError;
+    for (const std::string& file : {tls->certificate_file, tls->key_file, tls->gateways_ca_file, tls->backends_ca_file})
+      if (!file.empty() && !readable_or_say("wsfo gateway: tls", file)) return kIoError;
   // Before anything is bound or written: an open admin API only where no
   // other host can reach it.
   if (!config->admin_auth.required && !gateway::is_loopback_host(config->admin.host)) {

@@ -8,6 +8,8 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <optional>
 #include <thread>
 
 #include "core/routing/rules_json.hpp"
@@ -21,13 +23,40 @@ using Json = nlohmann::json;
 
 // The stream's deadline bounds asynchronous operations only, so each step is
 // one: a peer that accepts and never answers costs `timeout`, not a hang.
+namespace {
+
+// After the connect (and over TLS the handshake): the request and its answer,
+// each step bounded by `timeout`.
+template <class Stream>
+void write_and_read(Stream& stream, http::request<http::string_body>& request, beast::flat_buffer& buffer,
+                    http::response<http::string_body>& response, beast::error_code& failure,
+                    std::chrono::milliseconds timeout) {
+  beast::get_lowest_layer(stream).expires_after(timeout);
+  http::async_write(stream, request, [&, timeout](beast::error_code ec, std::size_t) {
+    if (ec) return void(failure = ec);
+    beast::get_lowest_layer(stream).expires_after(timeout);
+    http::async_read(stream, buffer, response, [&](beast::error_code ec, std::size_t) { failure = ec; });
+  });
+}
+
+}  // namespace
+
 HttpReply http_request(const std::string& endpoint, const std::string& method, const std::string& target,
-                       const std::string& body, const std::string& token, std::chrono::milliseconds timeout) {
+                       const std::string& body, const std::string& token, std::chrono::milliseconds timeout,
+                       const std::shared_ptr<tls::Context>& tls) {
   auto colon = endpoint.rfind(':');
   if (colon == std::string::npos) return {0, {}, "endpoint '" + endpoint + "' has no port"};
   try {
     asio::io_context io;
-    beast::tcp_stream stream(io);
+    beast::tcp_stream plain(io);
+    std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
+    std::string tls_error;
+    if (tls) {
+      secure.emplace(io, *tls);
+      if (!tls::prepare_client(secure->native_handle(), endpoint.substr(0, colon), true, tls_error))
+        return {0, {}, tls_error};
+    }
+    beast::tcp_stream& stream = secure ? beast::get_lowest_layer(*secure) : plain;
     asio::ip::tcp::endpoint address(asio::ip::make_address(endpoint.substr(0, colon)),
                                     static_cast<unsigned short>(std::stoi(endpoint.substr(colon + 1))));
     http::request<http::string_body> request{http::string_to_verb(method), target, 11};
@@ -44,15 +73,18 @@ HttpReply http_request(const std::string& endpoint, const std::string& method, c
     stream.async_connect(address, [&](beast::error_code ec) {
       refused = ec == asio::error::connection_refused;
       if (ec) return void(failure = ec);
+      if (!secure) return write_and_read(plain, request, buffer, response, failure, timeout);
       stream.expires_after(timeout);
-      http::async_write(stream, request, [&](beast::error_code ec, std::size_t) {
-        if (ec) return void(failure = ec);
-        stream.expires_after(timeout);
-        http::async_read(stream, buffer, response, [&](beast::error_code ec, std::size_t) { failure = ec; });
+      secure->async_handshake(asio::ssl::stream_base::client, [&](beast::error_code ec) {
+        if (ec) {
+          tls_error = "TLS handshake: " + tls::describe_failure(ec, secure->native_handle());
+          return void(failure = ec);
+        }
+        write_and_read(*secure, request, buffer, response, failure, timeout);
       });
     });
     io.run();
-    if (failure) return {0, {}, failure.message(), refused};
+    if (failure) return {0, {}, tls_error.empty() ? failure.message() : tls_error, refused};
     beast::error_code ignored;
     stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
     return {static_cast<int>(response.result_int()), response.body(), {}};

@@ -3,9 +3,11 @@
 // implements the cutover workflow's GatewayAdmin port, for `wsfo cutover`
 // and `wsfo run`. Beast stays inside admin_client.cpp.
 #include <chrono>
+#include <memory>
 #include <string>
 
 #include "core/cutover/cutover_workflow.hpp"
+#include "tls/contexts.hpp"
 
 namespace wsfo::gateway {
 
@@ -16,9 +18,11 @@ struct HttpReply {
   bool refused = false;  // the connection was refused: the request never reached the peer
 };
 
-// One request to "ip:port"; never throws.
+// One request to "ip:port"; never throws. With `tls` (a client context) it
+// goes over TLS, the peer verified for that address (a TLS backend's GET /stats).
 HttpReply http_request(const std::string& endpoint, const std::string& method, const std::string& target,
-                       const std::string& body, const std::string& token, std::chrono::milliseconds timeout);
+                       const std::string& body, const std::string& token, std::chrono::milliseconds timeout,
+                       const std::shared_ptr<tls::Context>& tls = nullptr);
 
 class HttpGatewayAdmin : public cutover::GatewayAdmin {
  public:

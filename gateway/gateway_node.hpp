@@ -89,6 +89,7 @@ class GatewayNode {
   std::shared_ptr<NodeVrrp> vrrp;  // the embedded VRRP agent, when the config has a `vrrp` section
   std::shared_ptr<tls::Context> tls;  // when the config has a `tls` section: every listener speaks TLS
   std::shared_ptr<tls::Context> gateways_tls;  // with `tls.gateways_ca`: how other units' gateways are verified
+  std::shared_ptr<tls::Context> backends_tls;  // with `tls.backends_ca`: how this unit's backends are verified
 
   MonotonicTime now() const;
   std::size_t live_connections() const { return registry.size() + upstream_setups; }

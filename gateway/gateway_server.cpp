@@ -265,11 +265,15 @@ std::string GatewayServer::start(bool& config_error) {
       config_error = true;  // the config names files that do not make a TLS server
       return "cannot start TLS: " + error;
     }
-    if (!tls->gateways_ca_file.empty()) {
-      node.gateways_tls = tls::client_context({tls->gateways_ca_file, true, false}, error);
-      if (!node.gateways_tls) {
+    const std::pair<const std::string*, std::shared_ptr<tls::Context>*> peers[] = {
+        {&tls->gateways_ca_file, &node.gateways_tls}, {&tls->backends_ca_file, &node.backends_tls}};
+    for (auto [ca_file, context] : peers) {
+      if (ca_file->empty()) continue;
+      *context = tls::client_context({*ca_file, true, false}, error);
+      if (!*context) {
         config_error = true;
-        return "cannot start TLS toward other units' gateways: " + error;
+        return std::string("cannot start TLS toward ") +
+               (context == &node.gateways_tls ? "other units' gateways" : "this unit's backends") + ": " + error;
       }
     }
   }

@@ -98,12 +98,13 @@ void mark_forwarded(GatewayNode& node, const tcp::socket& client, const ClientTr
   }
 }
 
-// The TLS handshake with another unit's gateway, verified for `host`, the
-// address it was reached at (its certificate names its addresses); "" or
-// why it failed. On success
-// `upstream` is the plain end of the TLS pipe.
-awaitable<std::string> upstream_over_tls(GatewayNode& node, tcp::socket& upstream, const std::string& host) {
-  auto pipe = std::make_shared<TlsPipe>(node, std::move(upstream), node.gateways_tls);
+// The TLS handshake with an upstream (another unit's gateway, or a backend
+// of this unit), verified against `context` for `host`, the address it was
+// reached at (its certificate names its addresses); "" or why it failed. On
+// success `upstream` is the plain end of the TLS pipe.
+awaitable<std::string> upstream_over_tls(GatewayNode& node, std::shared_ptr<tls::Context> context,
+                                         tcp::socket& upstream, const std::string& host) {
+  auto pipe = std::make_shared<TlsPipe>(node, std::move(upstream), std::move(context));
   std::string failure;
   if (!tls::prepare_client(pipe->tls.native_handle(), host, true, failure)) co_return failure;
   error_code ec;
@@ -149,12 +150,13 @@ awaitable<void> proxy(GatewayNode& node, tcp::socket client, beast::flat_buffer 
     co_await send_answer(node, client, answer);
     co_return;
   }
-  if (!local && node.gateways_tls) {
-    // Another unit's gateway listens in TLS only: the rest of the way goes
-    // through a TLS pipe, and the upstream socket is its plain end.
+  // Another unit's gateway (tls.gateways_ca) or a backend (tls.backends_ca)
+  // that listens in TLS only: the rest of the way goes through a TLS pipe,
+  // and the upstream socket is its plain end. Without them: no extra work.
+  if (std::shared_ptr<tls::Context>& upstream_tls = local ? node.backends_tls : node.gateways_tls) {
     error_code ec;
     const std::string host = upstream.remote_endpoint(ec).address().to_string();
-    std::string failure = co_await upstream_over_tls(node, upstream, host);
+    std::string failure = co_await upstream_over_tls(node, upstream_tls, upstream, host);
     if (!failure.empty()) {
       Answer answer = upstream_handshake_failed(decision, failure);
       co_await send_answer(node, client, answer);

@@ -68,8 +68,12 @@ def main():
     mixed["clients"][0]["url"] = mixed["clients"][0]["url"].replace("wss://", "ws://")
     plain_with_wss = copy.deepcopy(tls_seed)
     del plain_with_wss["tls"]
+    # "tls_to_backends" re-encrypts with the run's CA: only with "tls": true.
+    backends_without_tls = load(scenarios / "seed-msha-cutover.json")
+    backends_without_tls["tls_to_backends"] = True
     for title, document in (("a ws:// client URL with \"tls\": true", mixed),
-                            ("wss:// URLs without \"tls\"", plain_with_wss)):
+                            ("wss:// URLs without \"tls\"", plain_with_wss),
+                            ("\"tls_to_backends\" without \"tls\"", backends_without_tls)):
         if not errors_of(validator, document):
             print(f"schema accepted {title}")
             failures += 1

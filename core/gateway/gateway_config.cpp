@@ -305,6 +305,7 @@ void read_tls(ObjectReader& root, GatewayConfig& config, Problems& problems) {
   read.key_file = tls.string("key", true).value_or("");
   if (auto version = tls.choice("min_version", false, {"1.2", "1.3"})) read.min_version = *version;
   read.gateways_ca_file = tls.string("gateways_ca", false).value_or("");
+  read.backends_ca_file = tls.string("backends_ca", false).value_or("");
   config.tls = read;
 }
 

@@ -82,6 +82,9 @@ struct TlsConfig {
   // are TLS listeners too, reached over TLS and verified against this CA.
   // Empty: they are reached in plain ws://.
   std::string gateways_ca_file{};
+  // `tls.backends_ca`: this unit's backends listen in TLS only, reached over
+  // TLS and verified against this CA. Empty: they are reached in plain ws://.
+  std::string backends_ca_file{};
 };
 
 struct GatewayConfig {

@@ -64,6 +64,8 @@ Json to_json(const GatewayConfig& config) {
                        {"key", config.tls->key_file},
                        {"min_version", config.tls->min_version}};
   if (config.tls && !config.tls->gateways_ca_file.empty()) document["tls"]["gateways_ca"] = config.tls->gateways_ca_file;
+  if (config.tls && !config.tls->backends_ca_file.empty())
+    document["tls"]["backends_ca"] = config.tls->backends_ca_file;
   return document;
 }
 

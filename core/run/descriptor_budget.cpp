@@ -134,6 +134,7 @@ DescriptorNeed gateway_need(const World& world, const Unit& unit, const Node& no
                             const std::vector<std::map<std::string, std::uint64_t>>& owned) {
   const Scenario& s = world.scenario;
   DescriptorNeed need{DescriptorNeed::Kind::gateway, node.name, unit.name, {}, 0, 0, gateway_reserve(s, node), s.tls};
+  need.tls_to_backends = s.tls_to_backends;
   if (world.down_nodes.count(node.name) != 0) return need;
   for (std::size_t g = 0; g < s.clients.size(); ++g) {
     // A browser group may be corrected otherwise (an Origin header: gateway.browser_correction).
@@ -235,7 +236,9 @@ void apply(World& world, const Action& action) {
 }  // namespace descriptor_budget_detail
 
 std::size_t DescriptorNeed::needed() const {
-  return kind == Kind::gateway ? (tls ? 4 : 2) * connections + 2 * proxied_in + reserve : connections + reserve;
+  if (kind == Kind::backend) return connections + reserve;
+  const std::size_t upstream_pipe = tls_to_backends ? 2 : 0;
+  return ((tls ? 4 : 2) + upstream_pipe) * connections + (2 + upstream_pipe) * proxied_in + reserve;
 }
 
 const DescriptorNeed* DescriptorBudget::worst(DescriptorNeed::Kind kind) const {
@@ -286,18 +289,27 @@ DescriptorBudget descriptor_budget(const scenario::Scenario& scenario, std::size
   return budget;
 }
 
+namespace {
+
+// A gateway's need in terms: what each relayed and proxied-in connection holds.
+std::string gateway_terms(const DescriptorNeed& need) {
+  const std::string relayed = std::to_string(need.connections), proxied = std::to_string(need.proxied_in);
+  if (need.tls_to_backends)
+    return "6 x " + relayed + " relayed over TLS both ways + 4 x " + proxied + " proxied in from other units";
+  if (need.tls) return "4 x " + relayed + " relayed over TLS + 2 x " + proxied + " proxied in from other units";
+  return "2 x (" + relayed + " relayed + " + proxied + " proxied in from other units)";
+}
+
+}  // namespace
+
 std::string describe(const DescriptorNeed& need) {
   if (need.kind == DescriptorNeed::Kind::backend)
     return "backend " + need.process + " (unit " + need.unit + ") needs " + std::to_string(need.needed()) +
            " descriptors " + need.moment + ": " + std::to_string(need.connections) + " connections + " +
            std::to_string(need.reserve) + " reserved";
   return "gateway " + need.process + " (unit " + need.unit + ") needs " + std::to_string(need.needed()) +
-         " descriptors " + need.moment + ": " +
-         (need.tls ? "4 x " + std::to_string(need.connections) + " relayed over TLS + 2 x " +
-                         std::to_string(need.proxied_in) + " proxied in from other units"
-                   : "2 x (" + std::to_string(need.connections) + " relayed + " + std::to_string(need.proxied_in) +
-                         " proxied in from other units)") +
-         " + " + std::to_string(need.reserve) + " reserved";
+         " descriptors " + need.moment + ": " + gateway_terms(need) + " + " + std::to_string(need.reserve) +
+         " reserved";
 }
 
 std::string refusal(const DescriptorBudget& budget) {

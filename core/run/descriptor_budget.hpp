@@ -58,7 +58,11 @@ struct DescriptorNeed {
   // gateway, with the scenario's "tls": a client's connection also holds the
   // TLS front's socketpair (docs/gateway-config.md, "TLS"): 4 instead of 2.
   bool tls = false;
-  // gateway: 2 (4 with tls) x connections + 2 x proxied_in + reserve; backend: connections + reserve
+  // gateway, with "tls_to_backends" too: the upstream side of every relayed
+  // connection goes through a TLS pipe as well, 2 more each.
+  bool tls_to_backends = false;
+  // gateway: 2 (4 with tls, 6 with tls_to_backends) x connections + 2 (4 with
+  // tls_to_backends) x proxied_in + reserve; backend: connections + reserve
   std::size_t needed() const;
 };
 

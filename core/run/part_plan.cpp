@@ -92,7 +92,9 @@ gateway::GatewayConfig gateway_config_for(const scenario::Scenario& scenario, co
   if (scenario.gateway.max_handshakes_in_progress)
     config.limits.max_handshakes_in_progress = *scenario.gateway.max_handshakes_in_progress;
   config.state_file = files.state_file;
-  if (scenario.tls) config.tls = gateway::TlsConfig{files.tls_certificate, files.tls_key, "1.2", files.tls_ca};
+  if (scenario.tls)
+    config.tls = gateway::TlsConfig{files.tls_certificate, files.tls_key, "1.2", files.tls_ca,
+                                    scenario.tls_to_backends ? files.tls_ca : std::string()};
   std::string error;
   if (auto agent = vrrp::agent_config_for_node(scenario, node.name, error); agent && !agent->instances.empty()) {
     agent->events_file = files.vrrp_events_file;

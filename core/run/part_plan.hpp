@@ -17,7 +17,9 @@ struct NodeFiles {
   // With the scenario's "tls": the node's certificate and key (PEM).
   std::string tls_certificate{};
   std::string tls_key{};
-  std::string tls_ca{};  // the run's CA: the other units' gateways are verified against it
+  // The run's CA: the other units' gateways are verified against it, and
+  // with "tls_to_backends" the unit's backends too.
+  std::string tls_ca{};
 };
 
 // The gateway config of `node` of `unit`, with the scenario's rules and the

@@ -393,6 +393,10 @@ struct Scenario {
   // wss:// end to end: every gateway terminates TLS with certificates the run
   // makes, and every public_url and client URL is wss:// (ws:// without it).
   bool tls = false;
+  // With `tls`: every backend serves wss:// only with a certificate the run
+  // makes, and the gateways reach them over TLS (one more handshake per
+  // proxied connection, client side).
+  bool tls_to_backends = false;
   Stack stack;
   Domain domain;
   GatewayPolicy gateway;

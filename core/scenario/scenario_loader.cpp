@@ -222,6 +222,10 @@ std::optional<Scenario> read_scenario(const json::Json& document, json::Problems
     if (const Json* v = reader.object("stack", false))
       if (auto stack = read_stack(*v, "/stack", problems)) scenario.stack = *stack;
     scenario.tls = reader.boolean("tls", false).value_or(false);
+    scenario.tls_to_backends = reader.boolean("tls_to_backends", false).value_or(false);
+    if (scenario.tls_to_backends && !scenario.tls)
+      problems.add(reader.pointer_of("tls_to_backends"),
+                   "needs \"tls\": true (the backends' certificates come from the run's CA, made for a TLS run)");
     if (const Json* v = reader.array("units", true))
       scenario.units = read_units(*v, "/units", problems, registries, scenario.tls);
     if (const Json* v = reader.object("domain", true))

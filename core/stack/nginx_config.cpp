@@ -56,6 +56,7 @@ bool check_words(const scenario::Unit& unit, const scenario::Node& node, const N
   if (!files.tls_certificate.empty() && (!check_config_word(files.tls_certificate, "tls certificate", error) ||
                                          !check_config_word(files.tls_key, "tls key", error)))
     return false;
+  if (!files.backends_ca.empty() && !check_config_word(files.backends_ca, "backends CA", error)) return false;
   for (const auto& [what, value] : words)
     if (!check_config_word(*value, what, error)) return false;
   for (const auto& route : unit.routes) {
@@ -107,12 +108,28 @@ bool render_upstreams(const scenario::Unit& unit, const AddressMapper& map, std:
   return true;
 }
 
-void render_location(const scenario::Unit& unit, const scenario::Node& node, const std::string& prefix,
-                     std::size_t route_index, std::ostringstream& out) {
+// Re-encrypting to the backends: nginx checks a proxied server's certificate
+// for proxy_ssl_name, one name per location, while each backend's names its
+// own address. The name is the address of the server being tried: the last
+// of $upstream_addr ("a:p, b:p" after a retry), re-read at each handshake
+// (the map is volatile: a cached value would check a retry against the name
+// of the server that failed, and fail the good one too).
+void render_backend_tls(const NginxFiles& files, std::ostringstream& out) {
+  if (files.backends_ca.empty()) return;
+  out << "      proxy_ssl_verify on;\n"
+      << "      proxy_ssl_trusted_certificate " << files.backends_ca << ";\n"
+      << "      proxy_ssl_protocols TLSv1.2 TLSv1.3;\n"
+      << "      proxy_ssl_name $wsfo_backend_address;\n"
+      << "      proxy_ssl_server_name off;  # no SNI for an IP address (RFC 6066)\n";
+}
+
+void render_location(const scenario::Unit& unit, const scenario::Node& node, const NginxFiles& files,
+                     const std::string& prefix, std::size_t route_index, std::ostringstream& out) {
   const gateway::Limits limits;
   out << "    location " << prefix << " {\n"
-      << "      proxy_pass http://route_" << route_index << ";\n"
-      << "      proxy_http_version 1.1;\n"
+      << "      proxy_pass " << (files.backends_ca.empty() ? "http" : "https") << "://route_" << route_index << ";\n";
+  render_backend_tls(files, out);
+  out << "      proxy_http_version 1.1;\n"
       << "      proxy_set_header Upgrade $http_upgrade;\n"
       << "      proxy_set_header Connection $connection_upgrade;\n"
       << "      proxy_set_header Host $host;\n"
@@ -166,6 +183,9 @@ std::string render_nginx_config(const scenario::Unit& unit, const scenario::Node
   for (const char* temp : {"client_body", "proxy", "fastcgi", "uwsgi", "scgi"})
     out << "  " << temp << "_temp_path " << files.prefix_dir << "/" << temp << "_temp;\n";
   out << "  map $http_upgrade $connection_upgrade {\n    default upgrade;\n    '' close;\n  }\n";
+  if (!files.backends_ca.empty())
+    out << "  map $upstream_addr $wsfo_backend_address {\n    volatile;\n"
+        << "    \"~(?<wsfo_address>[^ ,]+):[0-9]+$\" $wsfo_address;\n  }\n";
   if (!render_upstreams(unit, map, out, error)) return {};
   // The wildcard address: a backup node's nginx listens before it holds the
   // VIP, and answers on it as soon as keepalived adds it.
@@ -179,7 +199,8 @@ std::string render_nginx_config(const scenario::Unit& unit, const scenario::Node
     out << "    ssl_certificate " << files.tls_certificate << ";\n"
         << "    ssl_certificate_key " << files.tls_key << ";\n"
         << "    ssl_protocols TLSv1.2 TLSv1.3;\n";
-  for (std::size_t i = 0; i < unit.routes.size(); ++i) render_location(unit, node, unit.routes[i].prefix, i, out);
+  for (std::size_t i = 0; i < unit.routes.size(); ++i)
+    render_location(unit, node, files, unit.routes[i].prefix, i, out);
   if (!has_root_route(unit)) out << "    location / {\n      return 404;\n    }\n";
   out << "  }\n}\n";
   return out.str();

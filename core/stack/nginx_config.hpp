@@ -25,6 +25,10 @@ struct NginxFiles {        // all absolute paths, in the run directory
   // certificate and key (PEM, made by the run); both empty: plain.
   std::string tls_certificate{};
   std::string tls_key{};
+  // With the scenario's "tls_to_backends": the run's CA; every route's
+  // backends are then reached over TLS, verified against it for the address
+  // dialed. Empty: plain http to the backends.
+  std::string backends_ca{};
 };
 
 struct NginxOptions {

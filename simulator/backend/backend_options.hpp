@@ -36,6 +36,10 @@ struct BackendOptions {
   std::chrono::nanoseconds reply_delay{0};
   // Exit abruptly (no close frames) this long after listening.
   std::optional<std::chrono::nanoseconds> crash_after;
+  // PEM files: both set, the backend serves wss:// only (GET /stats over TLS
+  // too); both empty, plain ws://.
+  std::string tls_certificate_file;
+  std::string tls_key_file;
 };
 
 inline constexpr std::size_t kMaxMessageSize = 16 * 1024 * 1024;

@@ -12,6 +12,7 @@
 
 #include "simulator/backend/backend_server.hpp"
 #include "simulator/backend/backend_session.hpp"
+#include "tls/contexts.hpp"
 
 namespace wsfo::backend {
 
@@ -20,6 +21,7 @@ namespace {
 using namespace std::chrono_literals;
 constexpr auto kShutdownGrace = 2s;
 constexpr auto kHttpReadTimeout = 30s;
+constexpr auto kTlsHandshakeTimeout = 10s;
 
 // co_spawn completion: a coroutine that escapes with an exception is a bug
 // worth a line, not a silent disappearance.
@@ -72,21 +74,23 @@ http::response<http::string_body> answer_plain_http(const http::request<http::st
   return response;
 }
 
-// One accepted TCP connection: plain HTTP requests until it asks to upgrade.
-net::awaitable<void> serve_connection(tcp::socket socket, Hub& hub) {
-  beast::tcp_stream stream(std::move(socket));
+// One accepted connection (TCP, or TLS after its handshake): HTTP requests
+// until it asks to upgrade.
+template <class Stream>
+net::awaitable<void> serve_connection(Stream stream, Hub& hub) {
   beast::flat_buffer buffer;
   boost::system::error_code ec;
   for (;;) {
     http::request<http::string_body> request;
-    stream.expires_after(kHttpReadTimeout);
+    beast::get_lowest_layer(stream).expires_after(kHttpReadTimeout);
     co_await http::async_read(stream, buffer, request, net::redirect_error(net::use_awaitable, ec));
     if (ec) co_return report_error(hub.options.label, "http read", ec);
     if (websocket::is_upgrade(request) && !hub.shutting_down) {
-      stream.expires_never();
+      beast::get_lowest_layer(stream).expires_never();
       auto origin = origin_of(request);
       std::string path(request.target());
-      auto session = std::make_shared<Session>(stream.release_socket(), hub, std::move(origin), std::move(path));
+      auto session =
+          std::make_shared<StreamSession<Stream>>(std::move(stream), hub, std::move(origin), std::move(path));
       co_await session->run(std::move(request));
       co_return;
     }
@@ -99,7 +103,34 @@ net::awaitable<void> serve_connection(tcp::socket socket, Hub& hub) {
     if (ec) co_return report_error(hub.options.label, "http write", ec);
     if (!response.keep_alive()) break;
   }
-  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  if constexpr (std::is_same_v<Stream, TlsStream>) {
+    beast::get_lowest_layer(stream).expires_after(kTlsHandshakeTimeout);
+    co_await stream.async_shutdown(net::redirect_error(net::use_awaitable, ec));
+  } else {
+    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+}
+
+// A TLS listener's connection: the handshake, bounded in time, then HTTP as
+// on a plain one. A failed handshake ends only this connection; it is counted
+// in GET /stats and logged at the 1st, 2nd, 4th, 8th... failure, so a flood
+// of bad clients does not flood the log.
+net::awaitable<void> serve_tls(tcp::socket socket, Hub& hub, tls::Context& context) {
+  boost::system::error_code ec;
+  auto peer = socket.remote_endpoint(ec);
+  TlsStream stream(std::move(socket), context);
+  beast::get_lowest_layer(stream).expires_after(kTlsHandshakeTimeout);
+  co_await stream.async_handshake(net::ssl::stream_base::server, net::redirect_error(net::use_awaitable, ec));
+  if (ec) {
+    const std::uint64_t count = hub.stats.tls_handshake_failed();
+    if ((count & (count - 1)) == 0)
+      std::cerr << "wsfo backend " << hub.options.label << ": TLS handshake from " << peer.address().to_string()
+                << " failed: "
+                << (ec == beast::error::timeout ? std::string("timed out") : tls::describe_failure(ec, nullptr)) << " ("
+                << count << " so far)\n";
+    co_return;
+  }
+  co_await serve_connection(std::move(stream), hub);
 }
 
 class BackendServer {
@@ -108,7 +139,7 @@ class BackendServer {
       : hub_(options), acceptor_(io_), signals_(io_, SIGTERM, SIGINT), ticker_(io_), crash_timer_(io_) {}
 
   int run(std::ostream& ready_out) {
-    if (!listen()) return 2;  // could not start (README.md, "Exit codes")
+    if (!start_tls() || !listen()) return 2;  // could not start (README.md, "Exit codes")
     const auto local = acceptor_.local_endpoint();
     ready_out << "ready " << format_host_port(local.address().to_string(), local.port()) << std::endl;
     signals_.async_wait([this](const boost::system::error_code& ec, int) {
@@ -122,6 +153,17 @@ class BackendServer {
   }
 
  private:
+  // With a certificate and key the listener speaks TLS only; a file OpenSSL
+  // cannot load, or a key that does not match, is one line and no listener.
+  bool start_tls() {
+    const BackendOptions& options = hub_.options;
+    if (options.tls_certificate_file.empty()) return true;
+    std::string error;
+    tls_ = tls::server_context({options.tls_certificate_file, options.tls_key_file, "1.2"}, error);
+    if (!tls_) std::cerr << "wsfo backend: cannot start TLS: " << error << "\n";
+    return tls_ != nullptr;
+  }
+
   bool listen() {
     const auto& where = hub_.options.listen;
     tcp::endpoint endpoint(net::ip::make_address(where.host), where.port);
@@ -151,7 +193,10 @@ class BackendServer {
       // A message Beast splits into frames must not wait for a delayed ACK
       // before its last frame (tens of ms per message over about 4 KiB).
       socket.set_option(tcp::no_delay(true), ec);
-      net::co_spawn(io_, serve_connection(std::move(socket), hub_), log_escape);
+      if (tls_)
+        net::co_spawn(io_, serve_tls(std::move(socket), hub_, *tls_), log_escape);
+      else
+        net::co_spawn(io_, serve_connection(PlainStream(std::move(socket)), hub_), log_escape);
     }
   }
 
@@ -209,6 +254,7 @@ class BackendServer {
   net::signal_set signals_;
   net::steady_timer ticker_;
   net::steady_timer crash_timer_;
+  std::shared_ptr<tls::Context> tls_;  // set with --tls-certificate: every connection is TLS
 };
 
 }  // namespace

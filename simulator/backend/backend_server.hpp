@@ -13,7 +13,8 @@ inline constexpr int kCrashExitStatus = 70;
 
 // Listens, prints "ready HOST:PORT" on `ready_out` (flushed), serves until
 // SIGTERM or SIGINT, closes every client with 1001 and returns 0 (within about
-// 2 s). Returns 3 when it cannot listen. With crash_after it _exit()s instead.
+// 2 s). Returns 2 when it cannot listen or its TLS files do not make a server
+// (a key that does not match). With crash_after it _exit()s instead.
 int run_backend(const BackendOptions& options, std::ostream& ready_out);
 
 }  // namespace wsfo::backend

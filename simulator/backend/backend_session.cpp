@@ -14,7 +14,8 @@ namespace {
 
 bool is_benign(const boost::system::error_code& ec) {
   return ec == websocket::error::closed || ec == net::error::operation_aborted || ec == net::error::eof ||
-         ec == http::error::end_of_stream || ec == net::error::connection_reset || ec == net::error::broken_pipe;
+         ec == http::error::end_of_stream || ec == net::error::connection_reset || ec == net::error::broken_pipe ||
+         ec == net::ssl::error::stream_truncated;  // a TLS peer that left without a close_notify
 }
 
 // The request path as text a WebSocket text frame may carry (valid UTF-8):
@@ -58,15 +59,17 @@ void Hub::close_all(websocket::close_code code) {
     if (auto session = weak.lock()) session->close(code);
 }
 
-Session::Session(tcp::socket socket, Hub& hub, ConnectionOrigin origin, std::string path)
-    : ws_(std::move(socket)),
+template <class Stream>
+StreamSession<Stream>::StreamSession(Stream stream, Hub& hub, ConnectionOrigin origin, std::string path)
+    : ws_(std::move(stream)),
       hub_(hub),
       origin_(std::move(origin)),
       path_(std::move(path)),
       writer_wakeup_(ws_.get_executor()) {}
 
-net::awaitable<void> Session::run(http::request<http::string_body> request) {
-  auto self = shared_from_this();
+template <class Stream>
+net::awaitable<void> StreamSession<Stream>::run(http::request<http::string_body> request) {
+  auto self = this->shared_from_this();
   const std::string& label = hub_.options.label;
   const std::string& name = hub_.options.name.empty() ? label : hub_.options.name;
   ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
@@ -99,7 +102,8 @@ net::awaitable<void> Session::run(http::request<http::string_body> request) {
   hub_.stats.connection_closed(origin_);
 }
 
-net::awaitable<void> Session::read_loop() {
+template <class Stream>
+net::awaitable<void> StreamSession<Stream>::read_loop() {
   const auto& options = hub_.options;
   net::steady_timer delay(ws_.get_executor());
   boost::system::error_code ec;
@@ -120,21 +124,24 @@ net::awaitable<void> Session::read_loop() {
   }
 }
 
-void Session::send(Payload payload) {
+template <class Stream>
+void StreamSession<Stream>::send(Payload payload) {
   if (finished_ || close_code_) return;
   if (outbox_.size() >= kMaxQueuedMessages) return drop("client too slow: outbound queue full");
   outbox_.push_back(std::move(payload));
   writer_wakeup_.cancel();
 }
 
-void Session::close(websocket::close_code code) {
+template <class Stream>
+void StreamSession<Stream>::close(websocket::close_code code) {
   if (finished_ || close_code_) return;
   close_code_ = code;
   outbox_.clear();
   writer_wakeup_.cancel();
 }
 
-void Session::drop(std::string_view why) {
+template <class Stream>
+void StreamSession<Stream>::drop(std::string_view why) {
   std::cerr << "wsfo backend " << hub_.options.label << ": dropping a connection: " << why << "\n";
   outbox_.clear();
   finished_ = true;  // no more sends; closing the socket ends both loops
@@ -142,7 +149,8 @@ void Session::drop(std::string_view why) {
   beast::get_lowest_layer(ws_).close();
 }
 
-net::awaitable<void> Session::write_loop([[maybe_unused]] std::shared_ptr<Session> self) {
+template <class Stream>
+net::awaitable<void> StreamSession<Stream>::write_loop([[maybe_unused]] std::shared_ptr<StreamSession> self) {
   boost::system::error_code ec;
   for (;;) {
     while (outbox_.empty() && !close_code_ && !finished_) {
@@ -165,5 +173,8 @@ net::awaitable<void> Session::write_loop([[maybe_unused]] std::shared_ptr<Sessio
     hub_.stats.message_sent();
   }
 }
+
+template class StreamSession<PlainStream>;
+template class StreamSession<TlsStream>;
 
 }  // namespace wsfo::backend

@@ -8,7 +8,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -53,30 +55,43 @@ struct Hub {
   std::unordered_map<const Session*, std::weak_ptr<Session>> sessions;
 };
 
-// One WebSocket client: a read loop (echo) and a writer coroutine that owns
-// every write, so broadcasts and echoes never overlap on the stream.
-class Session : public std::enable_shared_from_this<Session> {
+// One WebSocket client as the hub sees it.
+class Session {
  public:
   // A session holds at most this many unsent messages; a client that falls
   // further behind is dropped rather than growing memory without bound.
   static constexpr std::size_t kMaxQueuedMessages = 10000;
 
-  Session(tcp::socket socket, Hub& hub, ConnectionOrigin origin, std::string path);
+  virtual ~Session() = default;
+  virtual void send(Payload payload) = 0;
+  // Sends a close frame after the write in progress; unsent messages are dropped.
+  virtual void close(websocket::close_code code) = 0;
+};
+
+// The streams a backend serves on: plain TCP, or TLS over it (--tls-certificate).
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+// A session on `Stream`: a read loop (echo) and a writer coroutine that owns
+// every write, so broadcasts and echoes never overlap on the stream.
+template <class Stream>
+class StreamSession final : public Session, public std::enable_shared_from_this<StreamSession<Stream>> {
+ public:
+  StreamSession(Stream stream, Hub& hub, ConnectionOrigin origin, std::string path);
 
   // Answers the handshake `request` (already read) and serves the client
   // until the connection ends.
   net::awaitable<void> run(http::request<http::string_body> request);
 
-  void send(Payload payload);
-  // Sends a close frame after the write in progress; unsent messages are dropped.
-  void close(websocket::close_code code);
+  void send(Payload payload) override;
+  void close(websocket::close_code code) override;
 
  private:
   net::awaitable<void> read_loop();
-  net::awaitable<void> write_loop(std::shared_ptr<Session> self);
+  net::awaitable<void> write_loop(std::shared_ptr<StreamSession> self);
   void drop(std::string_view why);
 
-  websocket::stream<beast::tcp_stream> ws_;
+  websocket::stream<Stream> ws_;
   Hub& hub_;
   ConnectionOrigin origin_;
   std::string path_;
@@ -85,5 +100,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<websocket::close_code> close_code_;
   bool finished_ = false;
 };
+
+extern template class StreamSession<PlainStream>;
+extern template class StreamSession<TlsStream>;
 
 }  // namespace wsfo::backend

@@ -45,6 +45,7 @@ std::string BackendStats::to_json() const {
       {"messages_sent", messages_sent_},
       {"messages_received", messages_received_},
       {"last_broadcast_seq", last_broadcast_seq_},
+      {"tls_handshake_failures", tls_handshake_failures_},
       {"router_ids", counts_json(by_router_id_)},
       {"nodes", counts_json(by_node_)},
   };

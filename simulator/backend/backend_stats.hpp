@@ -37,10 +37,12 @@ class BackendStats {
   void message_sent() { ++messages_sent_; }
   void message_received() { ++messages_received_; }
   void broadcast_sent(std::uint64_t seq) { last_broadcast_seq_ = seq; }
+  // A TLS listener's handshake that failed (or timed out); returns the count so far.
+  std::uint64_t tls_handshake_failed() { return ++tls_handshake_failures_; }
 
   std::uint64_t open_connections() const { return open_; }
   // {"label", "open_connections", "total_connections", "messages_sent",
-  //  "messages_received", "last_broadcast_seq",
+  //  "messages_received", "last_broadcast_seq", "tls_handshake_failures",
   //  "router_ids": {"<id>|none|malformed": {"open", "total"}}, "nodes": {...}}
   std::string to_json() const;
 
@@ -51,6 +53,7 @@ class BackendStats {
   std::uint64_t messages_sent_ = 0;
   std::uint64_t messages_received_ = 0;
   std::uint64_t last_broadcast_seq_ = 0;
+  std::uint64_t tls_handshake_failures_ = 0;
   std::map<std::string, ConnectionCounts> by_router_id_;
   std::map<std::string, ConnectionCounts> by_node_;
 };

@@ -76,7 +76,8 @@ std::string LiveNemesis::restore_backend(const scenario::BackendRestore& b) {
 // A graceful reload, as nginx -s reload in seed 002: the new backend starts,
 // then every gateway of the unit gets its rewritten config.
 std::string LiveNemesis::add_backend(const scenario::BackendAdd& a, const scenario::Scenario& reloaded) {
-  if (auto error = parts_.start(backend_plan(reloaded, a.unit, a.backend).process, true); !error.empty()) return error;
+  if (auto error = parts_.start(backend_plan(reloaded, a.unit, a.backend, run_dir_).process, true); !error.empty())
+    return error;
   return reload_unit(reloaded, *reloaded.find_unit(a.unit));
 }
 

@@ -94,6 +94,13 @@ std::string node_key_file(const std::string& run_dir, const std::string& node) {
   return tls_dir(run_dir) + "/" + node + ".key";
 }
 
+std::string backend_certificate_file(const std::string& run_dir, const std::string& backend) {
+  return tls_dir(run_dir) + "/backends/" + backend + ".pem";
+}
+std::string backend_key_file(const std::string& run_dir, const std::string& backend) {
+  return tls_dir(run_dir) + "/backends/" + backend + ".key";
+}
+
 json::Json gateway_config(const scenario::Scenario& scenario, const scenario::Unit& unit, const scenario::Node& node,
                           const std::string& run_dir) {
   run::NodeFiles files{run_dir + "/state/" + node.name + ".rules.json", vrrp_events_file(run_dir, node.name),
@@ -103,7 +110,7 @@ json::Json gateway_config(const scenario::Scenario& scenario, const scenario::Un
 }
 
 BackendPlan backend_plan(const scenario::Scenario& scenario, const std::string& unit_name,
-                         const scenario::Backend& backend) {
+                         const scenario::Backend& backend, const std::string& run_dir) {
   const scenario::Unit* unit = scenario.find_unit(unit_name);
   std::vector<std::string> args = {"backend",    "--label",  unit ? unit->label : unit_name,         "--name",
                                    backend.name, "--listen", endpoint(backend.address, backend.port)};
@@ -111,6 +118,9 @@ BackendPlan backend_plan(const scenario::Scenario& scenario, const std::string& 
     args.insert(args.end(), {"--interval", json::format_duration(backend.broadcast_interval)});
   if (!backend.announce_to_all) args.insert(args.end(), {"--announce", "self"});
   if (backend.message_size > 0) args.insert(args.end(), {"--message-size", std::to_string(backend.message_size)});
+  if (scenario.tls_to_backends)
+    args.insert(args.end(), {"--tls-certificate", backend_certificate_file(run_dir, backend.name), "--tls-key",
+                             backend_key_file(run_dir, backend.name)});
   return {backend.name, unit_name, {"backend " + backend.name, args}};
 }
 
@@ -128,7 +138,8 @@ LivePlan make_live_plan(const scenario::Scenario& scenario, const std::string& r
     if (unit.name == scenario.domain.cname) plan.resolve.push_back(scenario.domain.name + "=" + entry);
   }
   for (const auto& unit : scenario.units) {
-    for (const auto& backend : unit.backends) plan.backends.push_back(backend_plan(scenario, unit.name, backend));
+    for (const auto& backend : unit.backends)
+      plan.backends.push_back(backend_plan(scenario, unit.name, backend, run_dir));
     for (const auto& node : unit.nodes) {
       GatewayPlan gateway;
       gateway.node = node.name;

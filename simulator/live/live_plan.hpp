@@ -76,7 +76,9 @@ LivePlan make_live_plan(const scenario::Scenario& scenario, const std::string& r
 std::string write_plan_files(const LivePlan& plan, const std::string& run_dir);
 
 // The backend process of a backend added by the timeline (backend-add).
-BackendPlan backend_plan(const scenario::Scenario& scenario, const std::string& unit, const scenario::Backend& backend);
+// With "tls_to_backends" it serves wss:// with the run's certificate for it.
+BackendPlan backend_plan(const scenario::Scenario& scenario, const std::string& unit, const scenario::Backend& backend,
+                         const std::string& run_dir);
 
 // Where node `node`'s embedded VRRP agent writes its events.
 std::string vrrp_events_file(const std::string& run_dir, const std::string& node);
@@ -87,6 +89,10 @@ std::string tls_dir(const std::string& run_dir);
 std::string ca_file(const std::string& run_dir);                                    // ca.pem
 std::string node_certificate_file(const std::string& run_dir, const std::string& node);  // <node>.pem
 std::string node_key_file(const std::string& run_dir, const std::string& node);          // <node>.key
+// With "tls_to_backends" too: each backend's, under tls/backends/ (a backend
+// may share a node's name).
+std::string backend_certificate_file(const std::string& run_dir, const std::string& backend);  // backends/<name>.pem
+std::string backend_key_file(const std::string& run_dir, const std::string& backend);          // backends/<name>.key
 
 // The gateway config of `node` with the given backends per route prefix
 // (used again by backend-add/backend-remove for a reload).

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "gateway/admin_client.hpp"
+#include "simulator/live/live_plan.hpp"
 
 namespace wsfo::live {
 
@@ -12,12 +13,17 @@ namespace {
 
 std::string role_of(const std::string& part) { return part.substr(0, part.find(' ')); }
 
-nlohmann::json backend_counters(const scenario::Scenario& scenario) {
+// With "tls_to_backends" the backends answer over TLS only, verified against the run's CA.
+nlohmann::json backend_counters(const scenario::Scenario& scenario, const std::string& run_dir) {
+  std::shared_ptr<tls::Context> tls;
+  std::string error;
+  if (scenario.tls_to_backends) tls = tls::client_context({ca_file(run_dir), true, false}, error);
   nlohmann::json backends = nlohmann::json::array();
+  if (scenario.tls_to_backends && !tls) return backends;  // no CA, no counters: as for a backend that does not answer
   for (const auto& unit : scenario.units)
     for (const auto& backend : unit.backends) {
       auto reply = gateway::http_request(backend.address + ":" + std::to_string(backend.port), "GET", "/stats", "", "",
-                                         std::chrono::milliseconds(1000));
+                                         std::chrono::milliseconds(1000), tls);
       if (reply.status != 200) continue;
       auto stats = nlohmann::json::parse(reply.body, nullptr, false);
       if (!stats.is_object()) continue;
@@ -38,7 +44,7 @@ std::string write_processes_file(const std::string& run_dir, const scenario::Sce
         {{"part", part}, {"role", role_of(part)}, {"cpu_s", u.cpu_s}, {"peak_rss_kib", u.peak_rss_kib}});
   nlohmann::json document = {{"duration_s", std::chrono::duration<double>(scenario.duration).count()},
                              {"processes", processes},
-                             {"backends", backend_counters(scenario)}};
+                             {"backends", backend_counters(scenario, run_dir)}};
   std::string path = run_dir + "/processes.json";
   std::ofstream out(path);
   out << document.dump(1) << "\n";

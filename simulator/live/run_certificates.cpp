@@ -1,12 +1,43 @@
 #include "simulator/live/run_certificates.hpp"
 
 #include <filesystem>
+#include <variant>
+#include <vector>
 
 #include "core/run/part_plan.hpp"
 #include "simulator/live/live_plan.hpp"
 #include "tls/certificates.hpp"
 
 namespace wsfo::live {
+
+namespace {
+
+// One pair per backend, those the timeline adds too, naming the address the
+// gateways dial it at.
+std::string make_backend_certificates(const scenario::Scenario& scenario, const std::string& run_dir,
+                                      const tls::CertificateAuthority& authority) {
+  std::error_code fs_error;
+  std::filesystem::create_directories(tls_dir(run_dir) + "/backends", fs_error);
+  if (fs_error) return "TLS: cannot prepare " + tls_dir(run_dir) + "/backends: " + fs_error.message();
+  std::vector<const scenario::Backend*> backends;
+  for (const auto& unit : scenario.units)
+    for (const auto& backend : unit.backends) backends.push_back(&backend);
+  for (const auto& event : scenario.timeline)
+    if (const auto* add = std::get_if<scenario::BackendAdd>(&event.action)) backends.push_back(&add->backend);
+  std::string error;
+  for (const scenario::Backend* backend : backends) {
+    auto pair = authority.issue_server({backend->address}, error);
+    if (!pair) return "TLS: cannot make the certificate of backend " + backend->name + ": " + error;
+    if (error = tls::write_pem(backend_certificate_file(run_dir, backend->name), pair->certificate, false);
+        !error.empty())
+      return "TLS: " + error;
+    if (error = tls::write_pem(backend_key_file(run_dir, backend->name), pair->key, true); !error.empty())
+      return "TLS: " + error;
+  }
+  return {};
+}
+
+}  // namespace
 
 std::string make_run_certificates(const scenario::Scenario& scenario, const std::string& run_dir) {
   if (!scenario.tls) return {};
@@ -33,7 +64,7 @@ std::string make_run_certificates(const scenario::Scenario& scenario, const std:
       if (error = tls::write_pem(node_key_file(run_dir, node.name), pair->key, true); !error.empty())
         return "TLS: " + error;
     }
-  return {};
+  return scenario.tls_to_backends ? make_backend_certificates(scenario, run_dir, *authority) : std::string();
 }
 
 }  // namespace wsfo::live

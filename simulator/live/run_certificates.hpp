@@ -13,8 +13,10 @@ namespace wsfo::live {
 
 // ca.pem, <node>.pem and <node>.key (mode 0600) for every node of the
 // scenario, each certificate naming what a client may dial the node by
-// (run::certificate_names). Does nothing without "tls". "" or what could not
-// be made or written: a part that failed to start.
+// (run::certificate_names); with "tls_to_backends", backends/<name>.pem and
+// .key for every backend, the timeline's too, naming its address. Does
+// nothing without "tls". "" or what could not be made or written: a part
+// that failed to start.
 std::string make_run_certificates(const scenario::Scenario& scenario, const std::string& run_dir);
 
 }  // namespace wsfo::live

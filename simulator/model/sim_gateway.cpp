@@ -38,7 +38,11 @@ class GatewayLogic {
       : w_(world),
         g_(index),
         gw_(world.gateways()[index]),
-        backend_handshake_ns_(scenario::simulation_or_default(world.scenario().simulation).backend_cpu.handshake.count()) {}
+        backend_handshake_ns_(
+            scenario::simulation_or_default(world.scenario().simulation).backend_cpu.handshake.count()),
+        backend_tls_ns_(world.scenario().tls_to_backends
+                            ? scenario::simulation_or_default(world.scenario().simulation).tls_handshake_cpu.count()
+                            : 0) {}
 
   void handle(Batch& batch) {
     std::int64_t now = World::now_ns();
@@ -268,6 +272,14 @@ class GatewayLogic {
         GatewaySim& entry = w_.gateways()[forwarded_by - 1u];
         entry.capacity.peak_connections = std::max(entry.capacity.peak_connections, ++entry.connections);
       }
+      // With "tls_to_backends" the gateway first opens TLS to the backend: a
+      // client-side handshake on its CPU queue (the same calibrated figure as
+      // a server-side one) and one more round trip.
+      std::int64_t tls_ns = 0;
+      if (backend_tls_ns_) {
+        w_.traffic().queue_handshakes(g_, backend_tls_ns_);
+        tls_ns = 2 * route.latency_ns;
+      }
       // The backend answers the upgrade after what it has queued, before
       // the welcome and announcements this connection causes.
       const std::int64_t backend_ns = w_.traffic().backend_wait(b) + backend_handshake_ns_;
@@ -277,7 +289,7 @@ class GatewayLogic {
       w_.traffic().connect(client);
       e.outcome = Outcome::upgraded;
       e.backend = b;
-      return 2 * route.latency_ns + backend_ns + relay_back_ns;
+      return 2 * route.latency_ns + tls_ns + backend_ns + relay_back_ns;
     }
     refuse(e, gateway::no_upstream_answered(decision, choice.tried()));
     return 0;
@@ -328,6 +340,7 @@ class GatewayLogic {
   std::size_t g_;
   GatewaySim& gw_;
   std::int64_t backend_handshake_ns_;                        // read once, not per accept
+  std::int64_t backend_tls_ns_;  // the client side of a TLS handshake to a backend; 0 without "tls_to_backends"
   std::string host_, target_, cookie_, origin_, forwarded_;  // backing store of the request head's views
   std::vector<std::vector<Request>> forwards_;               // by target gateway: handshakes to hand on
 };

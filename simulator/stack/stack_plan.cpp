@@ -104,7 +104,7 @@ void place_in_namespaces(StackPlan& plan, const Testbed& testbed) {
 
 live::ProcessPlan added_backend_process(const StackPlan& plan, const Testbed& testbed,
                                         const scenario::Scenario& reloaded, const scenario::BackendAdd& add) {
-  live::ProcessPlan process = live::backend_plan(reloaded, add.unit, add.backend).process;
+  live::ProcessPlan process = live::backend_plan(reloaded, add.unit, add.backend, plan.run_dir).process;
   prefix(process, testbed.exec_prefix(kBackendsRole), plan.binaries.wsfo);
   return process;
 }
@@ -126,6 +126,7 @@ std::string write_node_configs(const StackPlan& plan, const scenario::Scenario& 
   if (scenario.tls) {  // the run's certificates (live::make_run_certificates), made for the mapped addresses
     nginx_files.tls_certificate = live::node_certificate_file(plan.run_dir, node.node);
     nginx_files.tls_key = live::node_key_file(plan.run_dir, node.node);
+    if (scenario.tls_to_backends) nginx_files.backends_ca = live::ca_file(plan.run_dir);
   }
   std::string nginx = render_nginx_config(*unit, *spec, same_address, nginx_files, nginx_options, error);
   if (!error.empty()) return "nginx config of " + node.node + ": " + error;

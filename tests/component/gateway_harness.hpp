@@ -39,10 +39,11 @@ inline std::string temp_dir() {
 }
 
 struct Backend {
-  // `interval`: its broadcast period ("0s": none); `host`: a loopback address to listen on.
-  explicit Backend(const std::string& label, const std::string& interval = "0s", const std::string& host = "127.0.0.1")
-      : process({WSFO_BINARY, "backend", "--listen", host + ":0", "--label", label, "--interval", interval}),
-        host(host) {
+  // `interval`: its broadcast period ("0s": none); `host`: a loopback address
+  // to listen on; `flags`: more of `wsfo backend`'s (--tls-certificate ...).
+  explicit Backend(const std::string& label, const std::string& interval = "0s", const std::string& host = "127.0.0.1",
+                   const std::vector<std::string>& flags = {})
+      : process(argv(label, interval, host, flags)), host(host) {
     auto line = process.read_stdout_line(kStep);
     std::smatch m;
     if (!line || !std::regex_match(*line, m, std::regex(R"(ready 127\.\d+\.\d+\.\d+:(\d+))")))
@@ -50,6 +51,13 @@ struct Backend {
     port = static_cast<std::uint16_t>(std::stoi(m[1]));
   }
   std::string address() const { return host + ":" + std::to_string(port); }
+  static std::vector<std::string> argv(const std::string& label, const std::string& interval, const std::string& host,
+                                       const std::vector<std::string>& flags) {
+    std::vector<std::string> out{WSFO_BINARY, "backend", "--listen",   host + ":0",
+                                 "--label",   label,     "--interval", interval};
+    out.insert(out.end(), flags.begin(), flags.end());
+    return out;
+  }
   ChildProcess process;
   std::string host;
   std::uint16_t port = 0;

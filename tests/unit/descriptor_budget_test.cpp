@@ -122,6 +122,23 @@ TEST(DescriptorBudget, ATlsConnectionCostsFourDescriptorsOnItsGateway) {
       << run::describe(center);
 }
 
+// Re-encrypted to the backends, the upstream side holds a TLS pipe too: 6.
+TEST(DescriptorBudget, ReencryptingToTheBackendsCostsTwoMoreDescriptorsPerConnection) {
+  Json document = two_units(1);
+  document["tls"] = true;
+  document["tls_to_backends"] = true;
+  for (auto& unit : document["units"]) {
+    std::string url = unit["public_url"];
+    unit["public_url"] = "wss" + url.substr(2);
+  }
+  document["clients"][0]["url"] = "wss://ws.example:8020/ws";
+  auto budget = run::descriptor_budget(read(document), 20000);
+  const DescriptorNeed& center = peak(budget, "center-gw1");
+  EXPECT_EQ(center.needed(), 6 * 5998u + 66);
+  EXPECT_NE(run::describe(center).find("6 x 5998 relayed over TLS both ways + 4 x 0 proxied in"), std::string::npos)
+      << run::describe(center);
+}
+
 TEST(DescriptorBudget, AKilledNodesClientsSpreadOverTheRestOfItsUnit) {
   Json document = two_units(3);
   document["timeline"] = {{{"at", "5s"}, {"action", "kill"}, {"node", "center-gw1"}}};

@@ -112,4 +112,29 @@ TEST(LivePlanInputs, ATlsRunGivesTheClientsTheCaAndTheGatewaysTheirCertificates)
   for (const auto& g : plain.gateways) EXPECT_FALSE(g.config.contains("tls")) << g.node;
 }
 
+// With "tls_to_backends" too: every backend is started with its own
+// certificate and key, the timeline's added ones as well, and every gateway
+// verifies them against the run's CA; without it, neither.
+TEST(LivePlanInputs, ReencryptingToTheBackendsGivesThemCertificatesAndTheGatewaysTheCa) {
+  const std::string dir = "/run/wsfo-tls";
+  auto s = test::load_project_scenario("regression/seed-cutover-tls-backends.json");
+  live::LivePlan plan = live::make_live_plan(s, dir);
+  ASSERT_FALSE(plan.backends.empty());
+  for (const auto& b : plan.backends) {
+    const auto& args = b.process.args;
+    auto flag = std::find(args.begin(), args.end(), "--tls-certificate");
+    ASSERT_NE(flag, args.end()) << b.process.name;
+    EXPECT_EQ(*(flag + 1), dir + "/tls/backends/" + b.name + ".pem");
+    EXPECT_EQ(*(flag + 2), "--tls-key");
+    EXPECT_EQ(*(flag + 3), dir + "/tls/backends/" + b.name + ".key");
+  }
+  for (const auto& g : plan.gateways) EXPECT_EQ(g.config["tls"]["backends_ca"], dir + "/tls/ca.pem") << g.node;
+  live::LivePlan tls_only = live::make_live_plan(test::load_project_scenario("regression/seed-cutover-tls.json"), dir);
+  for (const auto& b : tls_only.backends) {
+    const auto& args = b.process.args;
+    EXPECT_EQ(std::find(args.begin(), args.end(), "--tls-certificate"), args.end()) << b.process.name;
+  }
+  for (const auto& g : tls_only.gateways) EXPECT_FALSE(g.config["tls"].contains("backends_ca")) << g.node;
+}
+
 }  // namespace live_plan_inputs_test

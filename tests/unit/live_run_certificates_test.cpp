@@ -68,6 +68,34 @@ TEST(LiveRunCertificates, EveryNodeGetsAPrivateKeyAndACertificateForItsNames) {
   fs::remove_all(dir);
 }
 
+// "tls_to_backends": every backend, one the timeline adds too, gets a pair
+// from the same CA naming the address the gateways dial it at.
+TEST(LiveRunCertificates, ReencryptingToTheBackendsGivesEachBackendOneForItsAddress) {
+  auto s = test::load_project_scenario("regression/seed-cutover-tls-backends.json");
+  scenario::BackendAdd add{s.units[0].name, s.units[0].backends[0], std::nullopt};
+  add.backend.name = "added";
+  add.backend.address = "127.54.9.9";
+  s.timeline.push_back({s.duration / 2, add, {}});
+  const fs::path dir = fresh_dir("run-certificates-backends");
+  ASSERT_EQ(live::make_run_certificates(s, dir.string()), "");
+  auto ca = parse(slurp(live::ca_file(dir.string())));
+  ASSERT_TRUE(ca);
+  std::vector<scenario::Backend> backends{add.backend};
+  for (const auto& unit : s.units) backends.insert(backends.end(), unit.backends.begin(), unit.backends.end());
+  for (const auto& backend : backends) {
+    const std::string key = live::backend_key_file(dir.string(), backend.name);
+    struct stat info {};
+    ASSERT_EQ(::stat(key.c_str(), &info), 0) << key;
+    EXPECT_EQ(info.st_mode & 0777, 0600u) << key;
+    auto leaf = parse(slurp(live::backend_certificate_file(dir.string(), backend.name)));
+    ASSERT_TRUE(leaf) << backend.name;
+    EXPECT_EQ(X509_check_issued(ca.get(), leaf.get()), X509_V_OK) << backend.name;
+    EXPECT_EQ(X509_check_ip_asc(leaf.get(), backend.address.c_str(), 0), 1) << backend.name;
+    EXPECT_EQ(X509_check_ip_asc(leaf.get(), s.units[0].nodes[0].address.c_str(), 0), 0) << backend.name;
+  }
+  fs::remove_all(dir);
+}
+
 TEST(LiveRunCertificates, APlainScenarioMakesNoneAndAnUnwritableRunDirectorySaysWhere) {
   const fs::path dir = fresh_dir("run-certificates-fail");
   ASSERT_EQ(live::make_run_certificates(test::load_project_scenario("regression/fenced-cutover.json"), dir.string()),

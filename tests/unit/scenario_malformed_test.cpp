@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/scenario/scenario_loader.hpp"
+#include "tests/unit/test_scenarios.hpp"
 
 namespace {
 
@@ -227,6 +228,27 @@ TEST(MalformedScenario, SplitBrainIsReadAndNeedsAVip) {
   ASSERT_EQ(without_vip.list().size(), 1u);
   EXPECT_EQ(wsfo::json::format(without_vip.list()[0]),
             "/timeline/1/expect/split_brain: the scenario has no VIP, so no split brain can be judged");
+}
+
+// "tls_to_backends" re-encrypts with the run's CA, which only a TLS run makes:
+// without "tls" it is named; with it, it is read.
+TEST(MalformedScenario, TlsToBackendsNeedsTls) {
+  Json document = Json::parse(kBase);
+  document["tls_to_backends"] = true;
+  wsfo::json::Problems problems;
+  EXPECT_FALSE(wsfo::scenario::read_scenario(document, problems).has_value());
+  ASSERT_EQ(problems.list().size(), 1u);
+  EXPECT_EQ(wsfo::json::format(problems.list()[0]),
+            "/tls_to_backends: needs \"tls\": true (the backends' certificates come from the run's CA, made for a "
+            "TLS run)");
+  document["tls_to_backends"] = "yes";
+  wsfo::json::Problems typed;
+  EXPECT_FALSE(wsfo::scenario::read_scenario(document, typed).has_value());
+  ASSERT_FALSE(typed.list().empty());
+  EXPECT_EQ(typed.list()[0].pointer, "/tls_to_backends");
+
+  auto tls = wsfo::test::load_project_scenario("regression/seed-cutover-tls.json");
+  EXPECT_FALSE(tls.tls_to_backends) << "plain to the backends by default";
 }
 
 // With "tls": true every public_url and client URL is wss://: one left at

@@ -88,7 +88,7 @@ TEST(ScenarioSeed, MshaBackendsAnnounceToTheNewClientOnly) {
     ASSERT_FALSE(unit.backends.empty());
     for (const Backend& backend : unit.backends) {
       EXPECT_FALSE(backend.announce_to_all) << backend.name;
-      auto args = wsfo::live::backend_plan(s, unit.name, backend).process.args;
+      auto args = wsfo::live::backend_plan(s, unit.name, backend, "/run").process.args;
       auto flag = std::find(args.begin(), args.end(), "--announce");
       ASSERT_NE(flag, args.end()) << backend.name;
       ASSERT_NE(flag + 1, args.end());
@@ -100,7 +100,7 @@ TEST(ScenarioSeed, MshaBackendsAnnounceToTheNewClientOnly) {
   ASSERT_EQ(keepalived.units.size(), 1u);
   for (const Backend& backend : keepalived.units[0].backends) {
     EXPECT_TRUE(backend.announce_to_all) << backend.name;
-    auto args = wsfo::live::backend_plan(keepalived, keepalived.units[0].name, backend).process.args;
+    auto args = wsfo::live::backend_plan(keepalived, keepalived.units[0].name, backend, "/run").process.args;
     EXPECT_EQ(std::find(args.begin(), args.end(), "--announce"), args.end());
   }
 }
@@ -167,7 +167,7 @@ TEST(ScenarioSeed, KeepalivedTimeline) {
 TEST(ScenarioSeed, LiveBackendsAreStartedWithTheirScenarioName) {
   Scenario s = load_seed("seed-keepalived-ha.json");
   for (const Backend& backend : s.units[0].backends) {
-    auto args = wsfo::live::backend_plan(s, s.units[0].name, backend).process.args;
+    auto args = wsfo::live::backend_plan(s, s.units[0].name, backend, "/run").process.args;
     auto flag = std::find(args.begin(), args.end(), "--name");
     ASSERT_NE(flag, args.end()) << backend.name;
     ASSERT_NE(flag + 1, args.end());

@@ -159,6 +159,36 @@ TEST(StackNginxConfig, TerminatesTlsOnEveryListenerWithTheNodesCertificate) {
   EXPECT_NE(error.find("tls key"), std::string::npos) << error;
 }
 
+// "tls_to_backends": every location proxies over https, verifying each
+// backend against the run's CA for the address of the server being tried.
+TEST(StackNginxConfig, ReencryptsToTheBackendsVerifyingEachForItsAddress) {
+  auto s = load_seed();
+  const scenario::Unit& unit = s.units[0];
+  stack::NginxFiles files = files_in("/run/wsfo/server1");
+  files.tls_certificate = "/run/wsfo/tls/server1.pem";
+  files.tls_key = "/run/wsfo/tls/server1.key";
+  files.backends_ca = "/run/wsfo/tls/ca.pem";
+  std::string error;
+  const std::string config = stack::render_nginx_config(unit, unit.nodes[0], to_benchmark_range, files, {}, error);
+  ASSERT_TRUE(error.empty()) << error;
+  for (const char* line :
+       {"  map $upstream_addr $wsfo_backend_address {\n    volatile;\n    \"~(?<wsfo_address>[^ ,]+):[0-9]+$\" "
+        "$wsfo_address;\n  }\n",
+        "      proxy_pass https://route_0;\n      proxy_ssl_verify on;\n"
+        "      proxy_ssl_trusted_certificate /run/wsfo/tls/ca.pem;\n      proxy_ssl_protocols TLSv1.2 TLSv1.3;\n"
+        "      proxy_ssl_name $wsfo_backend_address;\n"})
+    EXPECT_NE(config.find(line), std::string::npos) << line << "\n" << config;
+  EXPECT_EQ(config.find("proxy_pass http://"), std::string::npos) << config;
+  files.backends_ca.clear();
+  const std::string plain_backends =
+      stack::render_nginx_config(unit, unit.nodes[0], to_benchmark_range, files, {}, error);
+  EXPECT_EQ(plain_backends.find("proxy_ssl"), std::string::npos) << plain_backends;
+  EXPECT_NE(plain_backends.find("proxy_pass http://route_0;"), std::string::npos) << plain_backends;
+  files.backends_ca = "/run/wsfo/tls/c;a.pem";
+  EXPECT_EQ(stack::render_nginx_config(unit, unit.nodes[0], to_benchmark_range, files, {}, error), "");
+  EXPECT_NE(error.find("backends CA"), std::string::npos) << error;
+}
+
 TEST(StackNginxConfig, RefusesWhatNginxCannotExpress) {
   struct Case {
     std::function<void(scenario::Scenario&)> change;
@@ -226,6 +256,14 @@ TEST(StackNginxConfig, NginxAcceptsTheRenderedConfigs) {
   ASSERT_TRUE(error.empty()) << error;
   result = nginx_test(with_tls, dir);
   EXPECT_EQ(result.code, 0) << result.output << "\n" << with_tls;
+  // Re-encrypting to the backends: nginx reads the CA and takes the map's regex.
+  files.backends_ca = (dir / "ca.pem").string();
+  ASSERT_EQ(tls::write_pem(files.backends_ca, authority->certificate_pem(), false), "");
+  const std::string to_backends =
+      stack::render_nginx_config(s.units[0], s.units[0].nodes[0], to_benchmark_range, files, {}, error);
+  ASSERT_TRUE(error.empty()) << error;
+  result = nginx_test(to_backends, dir);
+  EXPECT_EQ(result.code, 0) << result.output << "\n" << to_backends;
   std::filesystem::remove_all(dir);
 }
 
