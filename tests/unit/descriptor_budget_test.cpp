@@ -103,16 +103,21 @@ TEST(DescriptorBudget, OneNodePerUnitRelaysItsUnitsClientsAtTwoDescriptorsEach) 
   EXPECT_EQ(budget.worst(DescriptorNeed::Kind::gateway)->process, "center-gw1");
 }
 
-// Over TLS a client's connection also holds the gateway's TLS front
-// socketpair: 4 descriptors, and the refusal's arithmetic says so.
-TEST(DescriptorBudget, ATlsConnectionCostsFourDescriptorsOnItsGateway) {
-  Json document = two_units(1);
+// The same scenario with "tls": true and every URL wss://.
+void over_tls(Json& document) {
   document["tls"] = true;
   for (auto& unit : document["units"]) {
     std::string url = unit["public_url"];
     unit["public_url"] = "wss" + url.substr(2);
   }
   document["clients"][0]["url"] = "wss://ws.example:8020/ws";
+}
+
+// Over TLS a client's connection also holds the gateway's TLS front
+// socketpair: 4 descriptors, and the refusal's arithmetic says so.
+TEST(DescriptorBudget, ATlsConnectionCostsFourDescriptorsOnItsGateway) {
+  Json document = two_units(1);
+  over_tls(document);
   auto budget = run::descriptor_budget(read(document), 20000);
   const DescriptorNeed& center = peak(budget, "center-gw1");
   EXPECT_TRUE(center.tls);
@@ -125,13 +130,8 @@ TEST(DescriptorBudget, ATlsConnectionCostsFourDescriptorsOnItsGateway) {
 // Re-encrypted to the backends, the upstream side holds a TLS pipe too: 6.
 TEST(DescriptorBudget, ReencryptingToTheBackendsCostsTwoMoreDescriptorsPerConnection) {
   Json document = two_units(1);
-  document["tls"] = true;
+  over_tls(document);
   document["tls_to_backends"] = true;
-  for (auto& unit : document["units"]) {
-    std::string url = unit["public_url"];
-    unit["public_url"] = "wss" + url.substr(2);
-  }
-  document["clients"][0]["url"] = "wss://ws.example:8020/ws";
   auto budget = run::descriptor_budget(read(document), 20000);
   const DescriptorNeed& center = peak(budget, "center-gw1");
   EXPECT_EQ(center.needed(), 6 * 5998u + 66);
