@@ -31,7 +31,6 @@ if ! command -v "$cxx" >/dev/null || ! command -v "$cc" >/dev/null; then
   exit 2
 fi
 
-export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$ROOT}" CCACHE_NOHASHDIR=1
 if [ ! -f "$build/build.ninja" ]; then
   CC="$cc" CXX="$cxx" cmake -S "$ROOT" -B "$build" -G Ninja -DWSFO_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" >"$build.configure.log" 2>&1 ||
